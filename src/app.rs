@@ -1,0 +1,141 @@
+//! Assembling and running the service: database, migrations, demo data, services, schema,
+//! router, background jobs and graceful shutdown. Tests build the same [`Application`] on port 0.
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::db::Database;
+use crate::graphql::build_schema;
+use crate::http::{self, AppState};
+use crate::seed;
+use crate::service::{ServiceSettings, Services};
+use anyhow::Context;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A built service, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    services: Services,
+    sweep_every: Duration,
+}
+
+impl Application {
+    /// Connects, migrates, loads demo data if enabled and the database is empty, and binds.
+    pub async fn build(settings: &Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        let db =
+            Database::connect(&settings.database_url(), settings.database.max_connections).await?;
+        db.migrate().await?;
+        let services = Services::new(
+            db,
+            clock,
+            ServiceSettings {
+                listing_ttl_days: settings.listings.ttl_days,
+                max_page_size: settings.graphql.max_page_size,
+                default_page_size: settings.graphql.default_page_size,
+            },
+        );
+        if settings.seed.demo_data && seed::database_is_empty(&services).await? {
+            let report = seed::load_dir(&services, &settings.seed.dir).await?;
+            tracing::info!(%report, "demo data loaded");
+        }
+        let state = AppState {
+            schema: build_schema(services.clone(), &settings.graphql),
+            services: services.clone(),
+            metrics: Arc::new(http::metrics::Metrics::default()),
+            max_aliases: settings.graphql.max_aliases,
+        };
+        let router = http::router(
+            state,
+            settings.server.body_limit_bytes,
+            Duration::from_secs(settings.server.request_timeout_secs),
+        );
+        let listener = TcpListener::bind(&settings.server.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.server.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            services,
+            sweep_every: Duration::from_secs(settings.listings.expiry_sweep_secs.max(1)),
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// The services, for tests and tools running in the same process.
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.listener.local_addr()?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let sweeper = tokio::spawn(sweep_expired(
+            self.services.clone(),
+            self.sweep_every,
+            stop_rx,
+        ));
+        tracing::info!(%addr, "qianxian listening");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        let _ = stop_tx.send(true);
+        let _ = sweeper.await;
+        tracing::info!("qianxian stopped");
+        Ok(())
+    }
+}
+
+async fn sweep_expired(
+    services: Services,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(err) = services.expiry.expire_due().await {
+                    tracing::warn!(error = ?err, "expiry sweep failed");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

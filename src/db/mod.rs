@@ -1,0 +1,146 @@
+//! Persistence: connecting to SQLite or PostgreSQL, migrations, and the repositories that turn
+//! rows into domain records. Only this layer writes SQL.
+
+pub mod achievements;
+pub mod entities;
+pub mod listing_query;
+pub mod needs;
+pub mod organizations;
+pub mod outbox;
+pub mod tags;
+pub mod tracks;
+
+use anyhow::Context;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Counts SQL statements; `/metrics` exposes the count and tests read it to prove that
+/// DataLoaders keep the statement count bounded.
+#[derive(Debug, Default)]
+pub struct DbStats {
+    statements: AtomicU64,
+}
+
+impl DbStats {
+    /// Statements executed since start.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// A connection pool plus its statement counter.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// The sea-orm pool.
+    pub conn: DatabaseConnection,
+    /// Statement counter.
+    pub stats: Arc<DbStats>,
+}
+
+impl Database {
+    /// Connects to `url`; for a SQLite file URL the parent folder is created first.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
+        if let Some(path) = sqlite_file(url) {
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating database folder {}", dir.display()))?;
+            }
+        }
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(max_connections)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let mut conn = sea_orm::Database::connect(options)
+            .await
+            .with_context(|| format!("connecting to database {}", redact_url(url)))?;
+        if url.starts_with("sqlite:") {
+            for pragma in [
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA busy_timeout = 5000",
+            ] {
+                conn.execute_unprepared(pragma).await?;
+            }
+        }
+        let stats = Arc::new(DbStats::default());
+        let counter = stats.clone();
+        conn.set_metric_callback(move |_info| {
+            counter.statements.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { conn, stats })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.conn, None)
+            .await
+            .context("applying migrations")
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        self.conn.ping().await.is_ok()
+    }
+}
+
+/// The file path of a `sqlite://path?…` URL, unless it is in-memory.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// Hides a password in a database URL for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Encodes a list as the JSON text stored in list-valued columns.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Decodes a list-valued column; a damaged value reads as empty and is logged.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str, column: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|err| {
+        tracing::error!(column, error = %err, "stored json column is unreadable");
+        T::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_sqlite_file_and_redacts_passwords() {
+        assert_eq!(
+            sqlite_file("sqlite://data/qianxian.db?mode=rwc"),
+            Some("data/qianxian.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Writes listing changes to the outbox inside the caller's transaction.
+
+use crate::db::entities::listing_outbox;
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+
+/// Which table a listing lives in; also the `listing_kind` column value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingKind {
+    /// `achievements`.
+    Achievement,
+    /// `needs`.
+    Need,
+}
+
+impl ListingKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Achievement => "achievement",
+            Self::Need => "need",
+        }
+    }
+}
+
+/// What happened to the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingChange {
+    /// Created or changed: consumers re-read it.
+    Upsert,
+}
+
+/// Records one change; call inside the transaction that made it.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+    change: ListingChange,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let change = match change {
+        ListingChange::Upsert => "upsert",
+    };
+    listing_outbox::ActiveModel {
+        listing_kind: Set(kind.as_str().to_owned()),
+        listing_id: Set(listing_id),
+        change: Set(change.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! The one closed set of error codes and the service-layer error type.
+//!
+//! Every failure a client can see carries an [`ErrorCode`]; GraphQL puts it in
+//! `extensions.code` (or in a `userErrors` entry) and HTTP maps it to a status.
+//! Internal errors are logged with their cause and reach clients only as a generic message.
+
+use async_graphql::Enum;
+
+/// Stable, machine-readable error codes. Never reuse or rename a variant: clients match on them.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The request itself is malformed (bad JSON, missing query, wrong method).
+    BadRequest,
+    /// The query exceeds a depth, complexity, alias or size limit.
+    QueryTooComplex,
+    /// An argument is out of range (page size, negative count).
+    InvalidArgument,
+    /// A pagination cursor is not one this service issued.
+    InvalidCursor,
+    /// A global id is malformed or names another type.
+    InvalidId,
+    /// The object does not exist, or the caller may not know that it exists.
+    NotFound,
+    /// The change would violate a uniqueness rule.
+    Conflict,
+    /// The object's lifecycle does not allow this change now.
+    InvalidStateTransition,
+    /// Credentials are missing, wrong, expired or revoked.
+    Unauthenticated,
+    /// The caller is known but may not do this.
+    Forbidden,
+    /// Too many requests.
+    RateLimited,
+    /// 统一社会信用代码 fails its format or check character.
+    InvalidCreditCode,
+    /// Not a GB/T 2260 division code in use.
+    InvalidRegionCode,
+    /// Not a GB/T 4754-2017 industry code.
+    InvalidIndustryCode,
+    /// Not a GB/T 13745-2009 discipline code.
+    InvalidDisciplineCode,
+    /// TRL outside 1–9.
+    InvalidTrl,
+    /// A Chinese patent number fails its format or check digit.
+    InvalidPatentNumber,
+    /// An IP record is incomplete or inconsistent.
+    InvalidIpRecord,
+    /// A price or budget range is negative, reversed or too large.
+    InvalidPriceRange,
+    /// Too many, empty or too long keywords.
+    InvalidKeywords,
+    /// A required text is empty or a text is too long.
+    InvalidText,
+    /// Unknown priority-track code.
+    UnknownPriorityTrack,
+    /// 科技成果登记号 is not 12 letters or digits.
+    InvalidRegistrationNumber,
+    /// A date is in the past or malformed.
+    InvalidDate,
+    /// An email, phone or other contact field is malformed.
+    InvalidContact,
+    /// Something failed inside the service; details are in the logs only.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The `SCREAMING_SNAKE_CASE` name used on the wire, identical to the GraphQL enum value.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            BadRequest => "BAD_REQUEST",
+            QueryTooComplex => "QUERY_TOO_COMPLEX",
+            InvalidArgument => "INVALID_ARGUMENT",
+            InvalidCursor => "INVALID_CURSOR",
+            InvalidId => "INVALID_ID",
+            NotFound => "NOT_FOUND",
+            Conflict => "CONFLICT",
+            InvalidStateTransition => "INVALID_STATE_TRANSITION",
+            Unauthenticated => "UNAUTHENTICATED",
+            Forbidden => "FORBIDDEN",
+            RateLimited => "RATE_LIMITED",
+            InvalidCreditCode => "INVALID_CREDIT_CODE",
+            InvalidRegionCode => "INVALID_REGION_CODE",
+            InvalidIndustryCode => "INVALID_INDUSTRY_CODE",
+            InvalidDisciplineCode => "INVALID_DISCIPLINE_CODE",
+            InvalidTrl => "INVALID_TRL",
+            InvalidPatentNumber => "INVALID_PATENT_NUMBER",
+            InvalidIpRecord => "INVALID_IP_RECORD",
+            InvalidPriceRange => "INVALID_PRICE_RANGE",
+            InvalidKeywords => "INVALID_KEYWORDS",
+            InvalidText => "INVALID_TEXT",
+            UnknownPriorityTrack => "UNKNOWN_PRIORITY_TRACK",
+            InvalidRegistrationNumber => "INVALID_REGISTRATION_NUMBER",
+            InvalidDate => "INVALID_DATE",
+            InvalidContact => "INVALID_CONTACT",
+            Internal => "INTERNAL",
+        }
+    }
+
+    /// The HTTP status for this code where HTTP is the interface.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | QueryTooComplex => 400,
+            Unauthenticated => 401,
+            Forbidden => 403,
+            NotFound => 404,
+            Conflict => 409,
+            RateLimited => 429,
+            Internal => 500,
+            _ => 422,
+        }
+    }
+}
+
+/// A validation failure tied to one input field, shown to users in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Input path, e.g. `["input", "ip", "0", "number"]`.
+    pub field: Vec<String>,
+    /// Stable error code.
+    pub code: ErrorCode,
+    /// Message for people, in Chinese.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error at a dotted path such as `ip.0.number`.
+    pub fn new(path: &str, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field: path.split('.').map(str::to_owned).collect(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The error every service call returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input failed validation; nothing was written.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// A known, client-visible failure.
+    #[error("{message}")]
+    Coded {
+        /// The stable code.
+        code: ErrorCode,
+        /// Message for people, in Chinese.
+        message: String,
+    },
+    /// A failure inside the service; logged, never shown in detail.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ServiceError {
+    /// A coded error with a Chinese message.
+    pub fn coded(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Coded {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// "Not found" phrased the same whether the object is missing or hidden.
+    pub fn not_found(what: &str) -> Self {
+        Self::coded(ErrorCode::NotFound, format!("{what}不存在或无权查看"))
+    }
+
+    /// The code this error carries.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Invalid(_) => ErrorCode::BadRequest,
+            Self::Coded { code, .. } => *code,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ServiceError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        if is_unique_violation(&err) {
+            return Self::coded(ErrorCode::Conflict, "与已有记录冲突（唯一性约束）");
+        }
+        Self::Internal(anyhow::Error::new(err))
+    }
+}
+
+/// The one place that recognises a unique-constraint violation on either backend.
+fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// Result alias for service calls.
+pub type ServiceResult<T> = Result<T, ServiceError>;

@@ -1,0 +1,55 @@
+//! The GraphQL API: schema, root objects, types mapped from domain records, DataLoaders.
+//!
+//! Resolvers translate between GraphQL and the service layer; they hold no SQL and no rules.
+
+pub mod errors;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod types;
+
+use crate::config::GraphqlSettings;
+use crate::service::{Actor, Services};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, Schema};
+
+/// The schema type.
+pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+
+/// Builds the schema with its limits; `services` is shared by every request.
+pub fn build_schema(services: Services, settings: &GraphqlSettings) -> AppSchema {
+    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
+        .data(services)
+        .limit_depth(settings.max_depth)
+        .limit_complexity(settings.max_complexity)
+        .finish()
+}
+
+/// The schema without data, for printing the SDL.
+pub fn sdl() -> String {
+    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
+/// Per-request data: who asks, and loaders that batch and cache for this request only.
+pub fn request_data(services: &Services, actor: Actor) -> (Actor, loaders::Loaders) {
+    let loaders = loaders::Loaders {
+        organizations: DataLoader::new(
+            loaders::OrganizationLoader::new(services.clone(), actor.clone()),
+            tokio::spawn,
+        ),
+        achievements_by_owner: DataLoader::new(
+            loaders::AchievementsByOwnerLoader::new(services.clone(), actor.clone()),
+            tokio::spawn,
+        ),
+        needs_by_owner: DataLoader::new(
+            loaders::NeedsByOwnerLoader::new(services.clone(), actor.clone()),
+            tokio::spawn,
+        ),
+        tracks: DataLoader::new(loaders::TrackLoader::new(services.clone()), tokio::spawn),
+    };
+    (actor, loaders)
+}

@@ -1,0 +1,329 @@
+//! The mutation root: verb + type, `input` → payload `{ <object>, userErrors }`.
+//!
+//! Input and business-rule problems come back as `userErrors` with nothing written; access and
+//! internal failures are top-level errors with `extensions.code`.
+
+use crate::graphql::errors::{UserError, split};
+use crate::graphql::ids::{self, NodeType};
+use crate::graphql::types::{Achievement, Need, Organization};
+use crate::service::inputs::{
+    AchievementInput, AchievementPatch, NeedInput, NeedPatch, OrganizationInput, OrganizationPatch,
+};
+use crate::service::{Actor, Services};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+/// Registers an organisation.
+#[derive(InputObject)]
+pub struct CreateOrganizationInput {
+    /// Its fields.
+    pub organization: OrganizationInput,
+}
+
+/// Changes an organisation's profile.
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    /// Which organisation.
+    pub id: ID,
+    /// Fields to change.
+    pub patch: OrganizationPatch,
+}
+
+/// Verifies an organisation (operators).
+#[derive(InputObject)]
+pub struct VerifyOrganizationInput {
+    /// Which organisation.
+    pub id: ID,
+    /// Verified or not.
+    #[graphql(default = true)]
+    pub verified: bool,
+}
+
+/// Creates a research result as a draft.
+#[derive(InputObject)]
+pub struct CreateAchievementInput {
+    /// Owning organisation.
+    pub owner_id: ID,
+    /// Its fields.
+    pub achievement: AchievementInput,
+}
+
+/// Changes a research result.
+#[derive(InputObject)]
+pub struct UpdateAchievementInput {
+    /// Which result.
+    pub id: ID,
+    /// Fields to change.
+    pub patch: AchievementPatch,
+}
+
+/// Creates a need as a draft.
+#[derive(InputObject)]
+pub struct CreateNeedInput {
+    /// Owning organisation.
+    pub owner_id: ID,
+    /// Its fields.
+    pub need: NeedInput,
+}
+
+/// Changes a need.
+#[derive(InputObject)]
+pub struct UpdateNeedInput {
+    /// Which need.
+    pub id: ID,
+    /// Fields to change.
+    pub patch: NeedPatch,
+}
+
+/// Names the listing a lifecycle mutation acts on.
+#[derive(InputObject)]
+pub struct ListingIdInput {
+    /// Global id of the achievement or need.
+    pub id: ID,
+}
+
+/// Result of an organisation mutation.
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    /// The organisation after the change; null when nothing was written.
+    pub organization: Option<Organization>,
+    /// What was wrong with the input; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of an achievement mutation.
+#[derive(SimpleObject)]
+pub struct AchievementPayload {
+    /// The result after the change; null when nothing was written.
+    pub achievement: Option<Achievement>,
+    /// What was wrong with the input; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of a need mutation.
+#[derive(SimpleObject)]
+pub struct NeedPayload {
+    /// The need after the change; null when nothing was written.
+    pub need: Option<Need>,
+    /// What was wrong with the input; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+fn services_actor<'a>(ctx: &'a Context<'_>) -> Result<(&'a Services, &'a Actor)> {
+    Ok((ctx.data::<Services>()?, ctx.data::<Actor>()?))
+}
+
+fn org_payload(
+    r: crate::error::ServiceResult<crate::domain::Organization>,
+) -> Result<OrganizationPayload> {
+    let (organization, user_errors) = split(r)?;
+    Ok(OrganizationPayload {
+        organization: organization.map(Organization),
+        user_errors,
+    })
+}
+
+fn achievement_payload(
+    r: crate::error::ServiceResult<crate::domain::Achievement>,
+) -> Result<AchievementPayload> {
+    let (achievement, user_errors) = split(r)?;
+    Ok(AchievementPayload {
+        achievement: achievement.map(Achievement),
+        user_errors,
+    })
+}
+
+fn need_payload(
+    r: crate::error::ServiceResult<crate::service::needs::NeedView>,
+) -> Result<NeedPayload> {
+    let (need, user_errors) = split(r)?;
+    Ok(NeedPayload {
+        need: need.map(Need),
+        user_errors,
+    })
+}
+
+/// Write access to the market.
+pub struct MutationRoot;
+
+#[Object]
+impl MutationRoot {
+    /// Registers an organisation (unverified until an operator verifies it).
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> Result<OrganizationPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        org_payload(s.organizations.create(actor, &input.organization).await)
+    }
+
+    /// Changes an organisation's profile.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> Result<OrganizationPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = match ids::decode(&input.id, NodeType::Organization) {
+            Ok(id) => s.organizations.update(actor, id, input.patch).await,
+            Err(e) => Err(e),
+        };
+        org_payload(r)
+    }
+
+    /// Verifies an organisation; platform operators only.
+    async fn verify_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: VerifyOrganizationInput,
+    ) -> Result<OrganizationPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = match ids::decode(&input.id, NodeType::Organization) {
+            Ok(id) => {
+                s.organizations
+                    .set_verified(actor, id, input.verified)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        org_payload(r)
+    }
+
+    /// Creates a research result as a draft.
+    async fn create_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAchievementInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = match ids::decode(&input.owner_id, NodeType::Organization) {
+            Ok(owner) => {
+                s.achievements
+                    .create(actor, owner, &input.achievement)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        achievement_payload(r)
+    }
+
+    /// Changes a research result.
+    async fn update_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAchievementInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = match ids::decode(&input.id, NodeType::Achievement) {
+            Ok(id) => s.achievements.update(actor, id, input.patch).await,
+            Err(e) => Err(e),
+        };
+        achievement_payload(r)
+    }
+
+    /// Publishes a draft or withdrawn result for the configured period.
+    async fn publish_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
+            Ok(id) => s.achievements.publish(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Renews a published or expired result for another period.
+    async fn renew_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
+            Ok(id) => s.achievements.renew(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Withdraws a published result.
+    async fn withdraw_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
+            Ok(id) => s.achievements.withdraw(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Closes a result as transferred (已转化).
+    async fn close_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
+            Ok(id) => s.achievements.close(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Creates a need as a draft.
+    async fn create_need(&self, ctx: &Context<'_>, input: CreateNeedInput) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(match ids::decode(&input.owner_id, NodeType::Organization) {
+            Ok(owner) => s.needs.create(actor, owner, &input.need).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Changes a need.
+    async fn update_need(&self, ctx: &Context<'_>, input: UpdateNeedInput) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(match ids::decode(&input.id, NodeType::Need) {
+            Ok(id) => s.needs.update(actor, id, input.patch).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Publishes a draft or withdrawn need (status OPEN) for the configured period.
+    async fn publish_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(match ids::decode(&input.id, NodeType::Need) {
+            Ok(id) => s.needs.publish(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Renews a live or expired need for another period.
+    async fn renew_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(match ids::decode(&input.id, NodeType::Need) {
+            Ok(id) => s.needs.renew(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Withdraws a live need.
+    async fn withdraw_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(match ids::decode(&input.id, NodeType::Need) {
+            Ok(id) => s.needs.withdraw(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Closes a need (已结束).
+    async fn close_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(match ids::decode(&input.id, NodeType::Need) {
+            Ok(id) => s.needs.close(actor, id).await,
+            Err(e) => Err(e),
+        })
+    }
+}

@@ -1,0 +1,228 @@
+//! GraphQL over HTTP: GET for queries (GraphiQL for browsers), POST with JSON, responses as
+//! `application/graphql-response+json` when the client accepts it, with the status codes of the
+//! GraphQL-over-HTTP draft.
+
+use super::AppState;
+use crate::error::ErrorCode;
+use crate::graphql::{limits, request_data};
+use crate::service::Actor;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use std::time::Instant;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// `GET /graphql`: GraphiQL for a browser, otherwise a query from the URL.
+pub async fn get_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.is_empty() {
+        if accepts(&headers, "text/html") {
+            return Html(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("牵线 Qianxian GraphiQL")
+                    .finish(),
+            )
+            .into_response();
+        }
+        return request_error(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "missing query parameter",
+        );
+    }
+    match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => execute(state, headers, request, true).await,
+        Err(err) => request_error(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            &format!("invalid query string: {err}"),
+        ),
+    }
+}
+
+/// `POST /graphql` with an `application/json` body.
+pub async fn post_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return request_error(
+            &headers,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::BadRequest,
+            "content-type must be application/json",
+        );
+    }
+    match serde_json::from_slice::<async_graphql::Request>(&body) {
+        Ok(request) => execute(state, headers, request, false).await,
+        Err(err) => request_error(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            &format!("body is not a GraphQL request: {err}"),
+        ),
+    }
+}
+
+async fn execute(
+    state: AppState,
+    headers: HeaderMap,
+    request: async_graphql::Request,
+    via_get: bool,
+) -> Response {
+    let started = Instant::now();
+    let operation = request
+        .operation_name
+        .clone()
+        .unwrap_or_else(|| "anonymous".to_owned());
+    if request.query.trim().is_empty() {
+        return request_error(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "query must not be empty",
+        );
+    }
+    // Parse once up front for the checks async-graphql leaves to us; it parses again itself.
+    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+        if limits::count_aliases(&doc) > state.max_aliases {
+            return request_error(
+                &headers,
+                StatusCode::BAD_REQUEST,
+                ErrorCode::QueryTooComplex,
+                &format!("too many aliases (at most {})", state.max_aliases),
+            );
+        }
+        if via_get && selected_is_mutation(&doc, request.operation_name.as_deref()) {
+            let mut resp = request_error(
+                &headers,
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::BadRequest,
+                "mutations must use POST",
+            );
+            resp.headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+            return resp;
+        }
+    }
+    let (actor, loaders) = request_data(&state.services, Actor::Anonymous);
+    let response = state
+        .schema
+        .execute(request.data(actor).data(loaders))
+        .await;
+    state.metrics.observe(
+        &operation,
+        response.errors.is_empty(),
+        started.elapsed().as_secs_f64(),
+    );
+    let is_request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut response = response;
+    for err in &mut response.errors {
+        if err
+            .extensions
+            .as_ref()
+            .is_none_or(|ext| ext.get("code").is_none())
+        {
+            let code = if is_request_error {
+                classify(&err.message)
+            } else {
+                ErrorCode::Internal
+            };
+            err.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code.as_str());
+        }
+    }
+    let modern = accepts(&headers, GRAPHQL_RESPONSE);
+    let status = if modern && is_request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = serde_json::to_vec(&response).unwrap_or_default();
+    let content_type = if modern {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// Codes for errors async-graphql raises before execution.
+fn classify(message: &str) -> ErrorCode {
+    let m = message.to_ascii_lowercase();
+    if m.contains("too complex")
+        || m.contains("too deep")
+        || m.contains("nested too deep")
+        || m.contains("complexity")
+        || m.contains("depth")
+    {
+        ErrorCode::QueryTooComplex
+    } else {
+        ErrorCode::BadRequest
+    }
+}
+
+fn selected_is_mutation(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    name: Option<&str>,
+) -> bool {
+    doc.operations.iter().any(|(op_name, op)| {
+        let selected = match name {
+            Some(n) => op_name.is_some_and(|o| o.as_str() == n),
+            None => true,
+        };
+        selected && op.node.ty == OperationType::Mutation
+    })
+}
+
+fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|part| part.trim().starts_with(mime)))
+}
+
+/// A GraphQL-shaped error response for a request that could not be executed.
+fn request_error(
+    headers: &HeaderMap,
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+) -> Response {
+    let modern = accepts(headers, GRAPHQL_RESPONSE);
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    let content_type = if modern {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, content_type)],
+        body.to_string(),
+    )
+        .into_response()
+}

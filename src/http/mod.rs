@@ -1,0 +1,48 @@
+//! The HTTP surface: `/graphql` (GraphiQL on GET from a browser), `/healthz`, `/readyz`,
+//! `/metrics`, with body-size and time limits and request tracing.
+
+pub mod graphql;
+pub mod health;
+pub mod metrics;
+
+use crate::graphql::AppSchema;
+use crate::service::Services;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The GraphQL schema.
+    pub schema: AppSchema,
+    /// The services.
+    pub services: Services,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Most aliases per document.
+    pub max_aliases: usize,
+}
+
+/// Builds the router.
+pub fn router(state: AppState, body_limit: usize, timeout: Duration) -> Router {
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql::get_handler).post(graphql::post_handler),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::handler))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,229 @@
+//! Demo data from `seeds/*.toml`, loaded through the same service calls as the API, so it passes
+//! the same validation. Idempotent: organisations are recognised by credit code and listings by
+//! their seed key, so a second run changes nothing.
+
+use crate::domain::{ListingSource, PriorityTrack};
+use crate::service::inputs::{AchievementInput, NeedInput, OrganizationInput};
+use crate::service::{Actor, Services, Window};
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+#[derive(Deserialize)]
+struct TrackFile {
+    track: Vec<TrackSeed>,
+}
+
+#[derive(Deserialize)]
+struct TrackSeed {
+    code: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct OrganizationFile {
+    organization: Vec<OrganizationSeed>,
+}
+
+#[derive(Deserialize)]
+struct OrganizationSeed {
+    key: String,
+    #[serde(default)]
+    verified: bool,
+    #[serde(flatten)]
+    input: OrganizationInput,
+}
+
+#[derive(Deserialize)]
+struct AchievementFile {
+    achievement: Vec<ListingSeed<AchievementInput>>,
+}
+
+#[derive(Deserialize)]
+struct NeedFile {
+    need: Vec<ListingSeed<NeedInput>>,
+}
+
+#[derive(Deserialize)]
+struct ListingSeed<T> {
+    key: String,
+    owner: String,
+    #[serde(flatten)]
+    input: T,
+}
+
+/// What a seeding run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Tracks written.
+    pub tracks: usize,
+    /// Organisations created / already present.
+    pub organizations: (usize, usize),
+    /// Results created / already present.
+    pub achievements: (usize, usize),
+    /// Needs created / already present.
+    pub needs: (usize, usize),
+}
+
+impl fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tracks {}; organizations {} created, {} present; achievements {} created, {} present; needs {} created, {} present",
+            self.tracks,
+            self.organizations.0,
+            self.organizations.1,
+            self.achievements.0,
+            self.achievements.1,
+            self.needs.0,
+            self.needs.1
+        )
+    }
+}
+
+/// Whether no organisation exists yet (a fresh database).
+pub async fn database_is_empty(services: &Services) -> anyhow::Result<bool> {
+    let page = services
+        .organizations
+        .list(
+            &Actor::System,
+            &Default::default(),
+            Window {
+                first: Some(1),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(page.total == 0)
+}
+
+fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<T> {
+    let path = dir.join(name);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Loads every seed file in `dir` as the system actor.
+pub async fn load_dir(services: &Services, dir: &Path) -> anyhow::Result<SeedReport> {
+    let actor = Actor::System;
+    let mut report = SeedReport::default();
+
+    let tracks: TrackFile = read(dir, "tracks.toml")?;
+    for (i, t) in tracks.track.into_iter().enumerate() {
+        let track = PriorityTrack {
+            code: t.code,
+            name: t.name,
+            description: t.description,
+            sort_order: i as i32,
+            active: true,
+        };
+        services
+            .tracks
+            .upsert(&actor, track)
+            .await
+            .map_err(|e| anyhow::anyhow!("track: {e:?}"))?;
+        report.tracks += 1;
+    }
+
+    let orgs: OrganizationFile = read(dir, "organizations.toml")?;
+    let mut org_ids = HashMap::new();
+    for seed in orgs.organization {
+        let existing = services
+            .organizations
+            .find_by_credit_code(&actor, seed.input.credit_code.trim())
+            .await?;
+        let org = match existing {
+            Some(org) => {
+                report.organizations.1 += 1;
+                org
+            }
+            None => {
+                let created = services
+                    .organizations
+                    .create(&actor, &seed.input)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("organization {}: {e:?}", seed.key))?;
+                report.organizations.0 += 1;
+                if seed.verified {
+                    services
+                        .organizations
+                        .set_verified(&actor, created.id, true)
+                        .await?
+                } else {
+                    created
+                }
+            }
+        };
+        org_ids.insert(seed.key, org.id);
+    }
+
+    let achievements: AchievementFile = read(dir, "achievements.toml")?;
+    let total = achievements.achievement.len();
+    for (i, seed) in achievements.achievement.into_iter().enumerate() {
+        let Some(&owner) = org_ids.get(&seed.owner) else {
+            bail!("achievement {}: unknown owner {}", seed.key, seed.owner)
+        };
+        let key = format!("seed:{}", seed.key);
+        if services
+            .achievements
+            .find_external(&actor, ListingSource::Local, &key)
+            .await?
+            .is_some()
+        {
+            report.achievements.1 += 1;
+            continue;
+        }
+        let created = services
+            .achievements
+            .create_from(&actor, owner, &seed.input, ListingSource::Local, Some(key))
+            .await
+            .map_err(|e| anyhow::anyhow!("achievement {}: {e:?}", seed.key))?;
+        if services
+            .organizations
+            .get(&actor, owner)
+            .await?
+            .is_some_and(|o| o.verified)
+        {
+            services.achievements.publish(&actor, created.id).await?;
+        }
+        report.achievements.0 += 1;
+        tracing::debug!(done = i + 1, total, "seeding achievements");
+    }
+
+    let needs: NeedFile = read(dir, "needs.toml")?;
+    for seed in needs.need {
+        let Some(&owner) = org_ids.get(&seed.owner) else {
+            bail!("need {}: unknown owner {}", seed.key, seed.owner)
+        };
+        let key = format!("seed:{}", seed.key);
+        if services
+            .needs
+            .find_external(&actor, ListingSource::Local, &key)
+            .await?
+            .is_some()
+        {
+            report.needs.1 += 1;
+            continue;
+        }
+        let created = services
+            .needs
+            .create_from(&actor, owner, &seed.input, ListingSource::Local, Some(key))
+            .await
+            .map_err(|e| anyhow::anyhow!("need {}: {e:?}", seed.key))?;
+        if services
+            .organizations
+            .get(&actor, owner)
+            .await?
+            .is_some_and(|o| o.verified)
+        {
+            services.needs.publish(&actor, created.need.id).await?;
+        }
+        report.needs.0 += 1;
+    }
+    Ok(report)
+}

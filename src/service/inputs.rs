@@ -1,0 +1,706 @@
+//! Raw inputs for creating and changing listings and organisations, and their validation into
+//! records. GraphQL inputs and seed files both arrive here, so both get the same checks.
+//!
+//! Validation collects every field error at once, so a form can show them all. These plain
+//! input structs double as GraphQL input objects (one definition, one set of checks); stored
+//! rows and records never do.
+
+use crate::domain::region::RegionCode;
+use crate::domain::{
+    CreditCode, DisciplineCode, IndustryCode, IpKind, IpRecord, IpStatus, Keywords, MaturityStage,
+    NeedVisibility, OrganizationKind, PriceRange, RegistrationNumber, Text, TransferMode, Trl,
+};
+use crate::error::{ErrorCode, FieldError};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// A price or budget: both bounds absent means 面议.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, async_graphql::InputObject)]
+#[graphql(name = "PriceRangeInput")]
+pub struct PriceInput {
+    /// Lower bound in yuan.
+    pub min: Option<i64>,
+    /// Upper bound in yuan.
+    pub max: Option<i64>,
+}
+
+/// An IP record as entered.
+#[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
+#[graphql(name = "IpRecordInput")]
+pub struct IpInput {
+    /// Kind.
+    pub kind: IpKind,
+    /// Number.
+    pub number: Option<String>,
+    /// Status.
+    pub status: IpStatus,
+}
+
+/// Every field of a research result as entered.
+#[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
+#[graphql(name = "AchievementFields")]
+pub struct AchievementInput {
+    /// Title, 4–100 characters.
+    pub title: String,
+    /// Public summary.
+    pub summary: String,
+    /// Confidential detail.
+    #[serde(default)]
+    pub confidential_detail: Option<String>,
+    /// Keywords.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// 应用领域.
+    #[serde(default)]
+    pub application_fields: String,
+    /// 技术优势.
+    #[serde(default)]
+    pub advantages: String,
+    /// Requirements on the receiving firm.
+    #[serde(default)]
+    pub requirements: String,
+    /// GB/T 13745 code.
+    pub discipline: String,
+    /// GB/T 4754 codes.
+    pub industries: Vec<String>,
+    /// TRL.
+    pub trl: i32,
+    /// Maturity stage.
+    pub maturity: MaturityStage,
+    /// Offered modes.
+    pub transfer_modes: Vec<TransferMode>,
+    /// Price; absent means 面议.
+    #[serde(default)]
+    pub price: Option<PriceInput>,
+    /// Lead researcher.
+    #[serde(default)]
+    pub team_lead: String,
+    /// Inventors.
+    #[serde(default)]
+    pub inventors: Vec<String>,
+    /// 科技成果登记号.
+    #[serde(default)]
+    pub registration_number: Option<String>,
+    /// Priority-track codes.
+    #[serde(default)]
+    pub tracks: Vec<String>,
+    /// IP records.
+    #[serde(default)]
+    pub ip: Vec<IpInput>,
+}
+
+/// Every field of a need as entered.
+#[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
+#[graphql(name = "NeedFields")]
+pub struct NeedInput {
+    /// Title.
+    pub title: String,
+    /// Problem statement.
+    pub problem: String,
+    /// Technical requirements / target indicators.
+    #[serde(default)]
+    pub requirements: String,
+    /// Confidential detail.
+    #[serde(default)]
+    pub confidential_detail: Option<String>,
+    /// Keywords.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// GB/T 4754 codes.
+    pub industries: Vec<String>,
+    /// GB/T 13745 code.
+    #[serde(default)]
+    pub discipline: Option<String>,
+    /// Lowest acceptable TRL.
+    #[serde(default)]
+    pub min_trl: Option<i32>,
+    /// Wanted modes.
+    pub cooperation_modes: Vec<TransferMode>,
+    /// Budget; absent means 面议.
+    #[serde(default)]
+    pub budget: Option<PriceInput>,
+    /// Wanted by.
+    #[serde(default)]
+    pub deadline: Option<NaiveDate>,
+    /// Visibility.
+    pub visibility: NeedVisibility,
+    /// Priority-track codes.
+    #[serde(default)]
+    pub tracks: Vec<String>,
+}
+
+/// An organisation as entered.
+#[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
+#[graphql(name = "OrganizationFields")]
+pub struct OrganizationInput {
+    /// Kind.
+    pub kind: OrganizationKind,
+    /// Name.
+    pub name: String,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// GB/T 2260 code.
+    pub region: String,
+    /// Introduction.
+    #[serde(default)]
+    pub description: String,
+    /// Contact person.
+    #[serde(default)]
+    pub contact_name: Option<String>,
+    /// Contact phone.
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    /// Contact email.
+    #[serde(default)]
+    pub contact_email: Option<String>,
+}
+
+/// The validated content of a research result (everything but identity and lifecycle).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AchievementContent {
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) confidential_detail: Option<String>,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) application_fields: String,
+    pub(crate) advantages: String,
+    pub(crate) requirements: String,
+    pub(crate) discipline_code: String,
+    pub(crate) industry_codes: Vec<String>,
+    pub(crate) trl: u8,
+    pub(crate) maturity: MaturityStage,
+    pub(crate) ip_records: Vec<IpRecord>,
+    pub(crate) transfer_modes: Vec<TransferMode>,
+    pub(crate) price: PriceRange,
+    pub(crate) team_lead: String,
+    pub(crate) inventors: Vec<String>,
+    pub(crate) registration_number: Option<String>,
+    pub(crate) tracks: Vec<String>,
+}
+
+/// The validated content of a need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NeedContent {
+    pub(crate) title: String,
+    pub(crate) problem: String,
+    pub(crate) requirements: String,
+    pub(crate) confidential_detail: Option<String>,
+    pub(crate) keywords: Vec<String>,
+    pub(crate) industry_codes: Vec<String>,
+    pub(crate) discipline_code: Option<String>,
+    pub(crate) min_trl: Option<u8>,
+    pub(crate) cooperation_modes: Vec<TransferMode>,
+    pub(crate) budget: PriceRange,
+    pub(crate) deadline: Option<NaiveDate>,
+    pub(crate) visibility: NeedVisibility,
+    pub(crate) tracks: Vec<String>,
+}
+
+/// The validated content of an organisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizationContent {
+    pub(crate) kind: OrganizationKind,
+    pub(crate) name: String,
+    pub(crate) credit_code: String,
+    pub(crate) region_code: String,
+    pub(crate) description: String,
+    pub(crate) contact_name: Option<String>,
+    pub(crate) contact_phone: Option<String>,
+    pub(crate) contact_email: Option<String>,
+}
+
+/// Collects the field errors of a sequence of checks.
+#[derive(Default)]
+pub(crate) struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    /// Keeps the value or records the error.
+    pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
+        r.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
+fn text(errs: &mut Errors, v: &str, min: usize, max: usize, field: &str, label: &str) -> String {
+    errs.take(Text::parse(v, min, max, field, label))
+        .map(Text::into_string)
+        .unwrap_or_default()
+}
+
+fn opt_text(
+    errs: &mut Errors,
+    v: Option<&str>,
+    max: usize,
+    field: &str,
+    label: &str,
+) -> Option<String> {
+    errs.take(Text::optional(v, max, field, label))
+        .flatten()
+        .map(Text::into_string)
+}
+
+fn industries(errs: &mut Errors, codes: &[String], field: &str) -> Vec<String> {
+    if codes.is_empty() {
+        errs.0.push(FieldError::new(
+            field,
+            ErrorCode::InvalidIndustryCode,
+            "至少填写一个行业代码（GB/T 4754-2017）",
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, c) in codes.iter().enumerate() {
+        if let Some(code) = errs.take(IndustryCode::parse(c, &format!("{field}.{i}"))) {
+            if !out.iter().any(|o| o == code.as_str()) {
+                out.push(code.as_str().to_owned());
+            }
+        }
+    }
+    if out.len() > 5 {
+        errs.0.push(FieldError::new(
+            field,
+            ErrorCode::InvalidIndustryCode,
+            "行业代码最多 5 个",
+        ));
+    }
+    out
+}
+
+fn modes(
+    errs: &mut Errors,
+    modes: &[TransferMode],
+    field: &str,
+    for_achievement: bool,
+) -> Vec<TransferMode> {
+    let mut out: Vec<TransferMode> = Vec::new();
+    for m in modes {
+        if !out.contains(m) {
+            out.push(*m);
+        }
+    }
+    if out.is_empty() {
+        errs.0.push(FieldError::new(
+            field,
+            ErrorCode::InvalidArgument,
+            "至少选择一种转化或合作方式",
+        ));
+    }
+    if for_achievement && out.iter().any(|m| !m.offered_by_achievements()) {
+        errs.0.push(FieldError::new(
+            field,
+            ErrorCode::InvalidArgument,
+            "“委托开发”是企业需求的合作方式，科技成果请选择转让、许可、作价投资、合作开发或技术服务",
+        ));
+    }
+    out
+}
+
+fn price(errs: &mut Errors, p: Option<PriceInput>, field: &str) -> PriceRange {
+    let p = p.unwrap_or_default();
+    errs.take(PriceRange::new(p.min, p.max, field))
+        .unwrap_or(PriceRange::Negotiable)
+}
+
+fn names(errs: &mut Errors, list: &[String], field: &str, label: &str) -> Vec<String> {
+    if list.len() > 30 {
+        errs.0.push(FieldError::new(
+            field,
+            ErrorCode::InvalidText,
+            format!("{label}最多 30 人"),
+        ));
+    }
+    list.iter()
+        .enumerate()
+        .filter(|(_, n)| !n.trim().is_empty())
+        .map(|(i, n)| text(errs, n, 1, 50, &format!("{field}.{i}"), label))
+        .collect()
+}
+
+impl AchievementInput {
+    /// Validates every field; `tracks_known` says whether a track code exists.
+    pub(crate) fn validate(
+        &self,
+        tracks_known: &dyn Fn(&str) -> bool,
+    ) -> Result<AchievementContent, Vec<FieldError>> {
+        let mut e = Errors::default();
+        let content = AchievementContent {
+            title: text(&mut e, &self.title, 4, 100, "title", "标题"),
+            summary: text(&mut e, &self.summary, 10, 5000, "summary", "成果简介"),
+            confidential_detail: opt_text(
+                &mut e,
+                self.confidential_detail.as_deref(),
+                20000,
+                "confidentialDetail",
+                "保密内容",
+            ),
+            keywords: e
+                .take(Keywords::parse(&self.keywords, "keywords"))
+                .map(Keywords::into_vec)
+                .unwrap_or_default(),
+            application_fields: text(
+                &mut e,
+                &self.application_fields,
+                0,
+                2000,
+                "applicationFields",
+                "应用领域",
+            ),
+            advantages: text(&mut e, &self.advantages, 0, 5000, "advantages", "技术优势"),
+            requirements: text(
+                &mut e,
+                &self.requirements,
+                0,
+                2000,
+                "requirements",
+                "对受让方的要求",
+            ),
+            discipline_code: e
+                .take(DisciplineCode::parse(&self.discipline, "discipline"))
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default(),
+            industry_codes: industries(&mut e, &self.industries, "industries"),
+            trl: e.take(Trl::new(self.trl, "trl")).map_or(1, Trl::level),
+            maturity: self.maturity,
+            ip_records: self
+                .ip
+                .iter()
+                .enumerate()
+                .filter_map(|(i, ip)| {
+                    e.take(IpRecord::parse(
+                        ip.kind,
+                        ip.number.as_deref(),
+                        ip.status,
+                        &format!("ip.{i}"),
+                    ))
+                })
+                .collect(),
+            transfer_modes: modes(&mut e, &self.transfer_modes, "transferModes", true),
+            price: price(&mut e, self.price, "price"),
+            team_lead: text(&mut e, &self.team_lead, 0, 50, "teamLead", "负责人"),
+            inventors: names(&mut e, &self.inventors, "inventors", "发明人"),
+            registration_number: self
+                .registration_number
+                .as_deref()
+                .filter(|r| !r.trim().is_empty())
+                .and_then(|r| e.take(RegistrationNumber::parse(r, "registrationNumber")))
+                .map(|r| r.as_str().to_owned()),
+            tracks: tracks(&mut e, &self.tracks, tracks_known),
+        };
+        if self.ip.len() > 50 {
+            e.0.push(FieldError::new(
+                "ip",
+                ErrorCode::InvalidIpRecord,
+                "知识产权记录最多 50 条",
+            ));
+        }
+        if e.0.is_empty() {
+            Ok(content)
+        } else {
+            Err(e.0)
+        }
+    }
+}
+
+fn tracks(errs: &mut Errors, codes: &[String], known: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, code) in codes.iter().enumerate() {
+        let code = code.trim();
+        if !known(code) {
+            errs.0.push(FieldError::new(
+                &format!("tracks.{i}"),
+                ErrorCode::UnknownPriorityTrack,
+                format!("重点产业赛道“{code}”不存在，请从 priorityTracks 列表中选择"),
+            ));
+        } else if !out.iter().any(|o| o == code) {
+            out.push(code.to_owned());
+        }
+    }
+    out
+}
+
+impl NeedInput {
+    /// Validates every field; `today` rejects deadlines in the past.
+    pub(crate) fn validate(
+        &self,
+        tracks_known: &dyn Fn(&str) -> bool,
+        today: NaiveDate,
+    ) -> Result<NeedContent, Vec<FieldError>> {
+        let mut e = Errors::default();
+        let content = NeedContent {
+            title: text(&mut e, &self.title, 4, 100, "title", "标题"),
+            problem: text(&mut e, &self.problem, 10, 5000, "problem", "需求描述"),
+            requirements: text(
+                &mut e,
+                &self.requirements,
+                0,
+                5000,
+                "requirements",
+                "技术指标",
+            ),
+            confidential_detail: opt_text(
+                &mut e,
+                self.confidential_detail.as_deref(),
+                20000,
+                "confidentialDetail",
+                "保密内容",
+            ),
+            keywords: e
+                .take(Keywords::parse(&self.keywords, "keywords"))
+                .map(Keywords::into_vec)
+                .unwrap_or_default(),
+            industry_codes: industries(&mut e, &self.industries, "industries"),
+            discipline_code: self
+                .discipline
+                .as_deref()
+                .filter(|d| !d.trim().is_empty())
+                .and_then(|d| e.take(DisciplineCode::parse(d, "discipline")))
+                .map(|d| d.as_str().to_owned()),
+            min_trl: self
+                .min_trl
+                .and_then(|t| e.take(Trl::new(t, "minTrl")))
+                .map(Trl::level),
+            cooperation_modes: modes(&mut e, &self.cooperation_modes, "cooperationModes", false),
+            budget: price(&mut e, self.budget, "budget"),
+            deadline: self.deadline,
+            visibility: self.visibility,
+            tracks: tracks(&mut e, &self.tracks, tracks_known),
+        };
+        if let Some(deadline) = self.deadline.filter(|d| *d < today) {
+            e.0.push(FieldError::new(
+                "deadline",
+                ErrorCode::InvalidDate,
+                format!("截止日期 {deadline} 已过，请填写今天或以后的日期"),
+            ));
+        }
+        if e.0.is_empty() {
+            Ok(content)
+        } else {
+            Err(e.0)
+        }
+    }
+}
+
+impl OrganizationInput {
+    /// Validates every field.
+    pub(crate) fn validate(&self) -> Result<OrganizationContent, Vec<FieldError>> {
+        let mut e = Errors::default();
+        let content = OrganizationContent {
+            kind: self.kind,
+            name: text(&mut e, &self.name, 2, 100, "name", "机构名称"),
+            credit_code: e
+                .take(CreditCode::parse(&self.credit_code, "creditCode"))
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            region_code: e
+                .take(RegionCode::parse(&self.region, "region"))
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or_default(),
+            description: text(
+                &mut e,
+                &self.description,
+                0,
+                2000,
+                "description",
+                "机构简介",
+            ),
+            contact_name: opt_text(
+                &mut e,
+                self.contact_name.as_deref(),
+                50,
+                "contactName",
+                "联系人",
+            ),
+            contact_phone: self
+                .contact_phone
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .and_then(|p| {
+                    let ok = p.len() <= 20
+                        && p.chars()
+                            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '));
+                    if ok {
+                        Some(p.to_owned())
+                    } else {
+                        e.0.push(FieldError::new(
+                            "contactPhone",
+                            ErrorCode::InvalidContact,
+                            "联系电话只能包含数字、空格、+ 和 -，最多 20 位",
+                        ));
+                        None
+                    }
+                }),
+            contact_email: self
+                .contact_email
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .and_then(|m| {
+                    let ok = m.len() <= 200
+                        && m.split_once('@').is_some_and(|(u, d)| {
+                            !u.is_empty() && d.contains('.') && !m.contains(char::is_whitespace)
+                        });
+                    if ok {
+                        Some(m.to_owned())
+                    } else {
+                        e.0.push(FieldError::new(
+                            "contactEmail",
+                            ErrorCode::InvalidContact,
+                            "电子邮箱格式不正确",
+                        ));
+                        None
+                    }
+                }),
+        };
+        if e.0.is_empty() {
+            Ok(content)
+        } else {
+            Err(e.0)
+        }
+    }
+}
+
+/// Changes to a research result: absent fields stay as they are. For optional texts an empty
+/// string clears the value; a price with neither bound means 面议.
+#[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
+#[allow(missing_docs)]
+pub struct AchievementPatch {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub confidential_detail: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub application_fields: Option<String>,
+    pub advantages: Option<String>,
+    pub requirements: Option<String>,
+    pub discipline: Option<String>,
+    pub industries: Option<Vec<String>>,
+    pub trl: Option<i32>,
+    pub maturity: Option<MaturityStage>,
+    pub transfer_modes: Option<Vec<TransferMode>>,
+    pub price: Option<PriceInput>,
+    pub team_lead: Option<String>,
+    pub inventors: Option<Vec<String>>,
+    pub registration_number: Option<String>,
+    pub tracks: Option<Vec<String>>,
+    pub ip: Option<Vec<IpInput>>,
+}
+
+/// Changes to a need: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
+#[allow(missing_docs)]
+pub struct NeedPatch {
+    pub title: Option<String>,
+    pub problem: Option<String>,
+    pub requirements: Option<String>,
+    pub confidential_detail: Option<String>,
+    pub keywords: Option<Vec<String>>,
+    pub industries: Option<Vec<String>>,
+    pub discipline: Option<String>,
+    pub min_trl: Option<i32>,
+    pub cooperation_modes: Option<Vec<TransferMode>>,
+    pub budget: Option<PriceInput>,
+    pub deadline: Option<NaiveDate>,
+    pub visibility: Option<NeedVisibility>,
+    pub tracks: Option<Vec<String>>,
+}
+
+/// Changes to an organisation's profile.
+#[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
+#[allow(missing_docs)]
+pub struct OrganizationPatch {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub description: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+fn price_input(p: PriceRange) -> Option<PriceInput> {
+    Some(PriceInput {
+        min: p.min(),
+        max: p.max(),
+    })
+}
+
+impl AchievementPatch {
+    /// The full input that results from applying this patch to `a`.
+    pub(crate) fn apply(self, a: &crate::domain::Achievement) -> AchievementInput {
+        AchievementInput {
+            title: self.title.unwrap_or_else(|| a.title.clone()),
+            summary: self.summary.unwrap_or_else(|| a.summary.clone()),
+            confidential_detail: self
+                .confidential_detail
+                .or_else(|| a.confidential_detail.clone()),
+            keywords: self.keywords.unwrap_or_else(|| a.keywords.clone()),
+            application_fields: self
+                .application_fields
+                .unwrap_or_else(|| a.application_fields.clone()),
+            advantages: self.advantages.unwrap_or_else(|| a.advantages.clone()),
+            requirements: self.requirements.unwrap_or_else(|| a.requirements.clone()),
+            discipline: self.discipline.unwrap_or_else(|| a.discipline_code.clone()),
+            industries: self.industries.unwrap_or_else(|| a.industry_codes.clone()),
+            trl: self.trl.unwrap_or(i32::from(a.trl)),
+            maturity: self.maturity.unwrap_or(a.maturity),
+            transfer_modes: self
+                .transfer_modes
+                .unwrap_or_else(|| a.transfer_modes.clone()),
+            price: self.price.or_else(|| price_input(a.price)),
+            team_lead: self.team_lead.unwrap_or_else(|| a.team_lead.clone()),
+            inventors: self.inventors.unwrap_or_else(|| a.inventors.clone()),
+            registration_number: self
+                .registration_number
+                .or_else(|| a.registration_number.clone()),
+            tracks: self.tracks.unwrap_or_else(|| a.priority_tracks.clone()),
+            ip: self.ip.unwrap_or_else(|| {
+                a.ip_records
+                    .iter()
+                    .map(|r| IpInput {
+                        kind: r.kind,
+                        number: r.number.clone(),
+                        status: r.status,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+impl NeedPatch {
+    /// The full input that results from applying this patch to `n`.
+    pub(crate) fn apply(self, n: &crate::domain::Need) -> NeedInput {
+        NeedInput {
+            title: self.title.unwrap_or_else(|| n.title.clone()),
+            problem: self.problem.unwrap_or_else(|| n.problem.clone()),
+            requirements: self.requirements.unwrap_or_else(|| n.requirements.clone()),
+            confidential_detail: self
+                .confidential_detail
+                .or_else(|| n.confidential_detail.clone()),
+            keywords: self.keywords.unwrap_or_else(|| n.keywords.clone()),
+            industries: self.industries.unwrap_or_else(|| n.industry_codes.clone()),
+            discipline: self.discipline.or_else(|| n.discipline_code.clone()),
+            min_trl: self.min_trl.or(n.min_trl.map(i32::from)),
+            cooperation_modes: self
+                .cooperation_modes
+                .unwrap_or_else(|| n.cooperation_modes.clone()),
+            budget: self.budget.or_else(|| price_input(n.budget)),
+            deadline: self.deadline.or(n.deadline),
+            visibility: self.visibility.unwrap_or(n.visibility),
+            tracks: self.tracks.unwrap_or_else(|| n.priority_tracks.clone()),
+        }
+    }
+}
+
+impl OrganizationPatch {
+    /// The full input that results from applying this patch to `o`.
+    pub(crate) fn apply(self, o: &crate::domain::Organization) -> OrganizationInput {
+        OrganizationInput {
+            kind: o.kind,
+            name: self.name.unwrap_or_else(|| o.name.clone()),
+            credit_code: o.credit_code.clone(),
+            region: self.region.unwrap_or_else(|| o.region_code.clone()),
+            description: self.description.unwrap_or_else(|| o.description.clone()),
+            contact_name: self.contact_name.or_else(|| o.contact_name.clone()),
+            contact_phone: self.contact_phone.or_else(|| o.contact_phone.clone()),
+            contact_email: self.contact_email.or_else(|| o.contact_email.clone()),
+        }
+    }
+}

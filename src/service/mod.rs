@@ -1,0 +1,95 @@
+//! Use cases: validation, visibility, lifecycle and transactions.
+//!
+//! Every call takes the [`Actor`] it acts for; the rules about who may see or change what live
+//! in [`policy`] and nowhere else, so no resolver can bypass them. Services return domain
+//! records and never build GraphQL types.
+
+pub mod achievements;
+pub mod actor;
+pub mod expiry;
+pub mod filters;
+pub mod inputs;
+pub mod needs;
+pub mod organizations;
+pub mod page;
+pub mod policy;
+pub mod tracks;
+
+pub use actor::Actor;
+pub use page::{Page, Window};
+
+use crate::clock::SharedClock;
+use crate::db::Database;
+use std::sync::Arc;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    /// Days a published listing stays live without renewal.
+    pub listing_ttl_days: i64,
+    /// Largest page a list query returns.
+    pub max_page_size: u64,
+    /// Page size when the caller gives none.
+    pub default_page_size: u64,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self {
+            listing_ttl_days: 180,
+            max_page_size: 100,
+            default_page_size: 20,
+        }
+    }
+}
+
+/// What every service holds: the database, the clock and the settings.
+#[derive(Debug)]
+pub struct Context {
+    /// The database.
+    pub db: Database,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Settings.
+    pub settings: ServiceSettings,
+}
+
+/// All services, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Organisations.
+    pub organizations: organizations::OrganizationService,
+    /// Research results.
+    pub achievements: achievements::AchievementService,
+    /// Technology needs.
+    pub needs: needs::NeedService,
+    /// Priority tracks.
+    pub tracks: tracks::TrackService,
+    /// Listing expiry.
+    pub expiry: expiry::ExpiryService,
+    ctx: Arc<Context>,
+}
+
+impl Services {
+    /// Builds every service over one context.
+    pub fn new(db: Database, clock: SharedClock, settings: ServiceSettings) -> Self {
+        let ctx = Arc::new(Context {
+            db,
+            clock,
+            settings,
+        });
+        Self {
+            organizations: organizations::OrganizationService::new(ctx.clone()),
+            achievements: achievements::AchievementService::new(ctx.clone()),
+            needs: needs::NeedService::new(ctx.clone()),
+            tracks: tracks::TrackService::new(ctx.clone()),
+            expiry: expiry::ExpiryService::new(ctx.clone()),
+            ctx,
+        }
+    }
+
+    /// The shared context.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+}

@@ -1,0 +1,412 @@
+//! Use cases for technology needs (技术需求), with their visibility rules: confidential needs
+//! are not listed, counted or found by the unentitled; anonymous needs hide their owner.
+
+use crate::db::listing_query::StatusClause;
+use crate::db::outbox::{self, ListingChange, ListingKind};
+use crate::db::{needs as repo, organizations as org_repo, tracks as track_repo};
+use crate::domain::{ListingSource, Need, NeedStatus};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::service::filters::ListingFilter;
+use crate::service::inputs::{NeedContent, NeedInput, NeedPatch};
+use crate::service::{Actor, Context, Page, Window, policy};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::sync::Arc;
+
+use NeedStatus::*;
+
+/// Filter for need lists.
+pub type NeedFilter = ListingFilter<NeedStatus>;
+
+/// A need as one viewer may see it.
+#[derive(Debug, Clone)]
+pub struct NeedView {
+    /// The need, with what the viewer may not read removed.
+    pub need: Need,
+    /// Whether the viewer may know the owning organisation.
+    pub owner_visible: bool,
+}
+
+/// Technology-need use cases.
+#[derive(Debug, Clone)]
+pub struct NeedService {
+    ctx: Arc<Context>,
+}
+
+impl NeedService {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// Creates a draft owned by `owner_id`.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        owner_id: i32,
+        input: &NeedInput,
+    ) -> ServiceResult<NeedView> {
+        self.create_from(actor, owner_id, input, ListingSource::Local, None)
+            .await
+    }
+
+    /// Creates a draft that came from `source` under `external_id`.
+    pub async fn create_from(
+        &self,
+        actor: &Actor,
+        owner_id: i32,
+        input: &NeedInput,
+        source: ListingSource,
+        external_id: Option<String>,
+    ) -> ServiceResult<NeedView> {
+        policy::may_edit_listing(actor, owner_id)?;
+        let txn = self.ctx.db.conn.begin().await?;
+        if org_repo::find(&txn, owner_id).await?.is_none() {
+            return Err(ServiceError::not_found("机构"));
+        }
+        let now = self.ctx.clock.now();
+        let content = validate(&txn, input, now.date_naive()).await?;
+        let draft = Need {
+            owner_id,
+            source,
+            external_id,
+            created_at: now,
+            updated_at: now,
+            ..from_content(content)
+        };
+        let saved = repo::save(&txn, &draft).await?;
+        outbox::enqueue(
+            &txn,
+            ListingKind::Need,
+            saved.id,
+            ListingChange::Upsert,
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(need_id = saved.id, owner_id, "need created");
+        Ok(self.view(actor, saved))
+    }
+
+    /// Applies `patch`; lifecycle status is unchanged.
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: i32,
+        patch: NeedPatch,
+    ) -> ServiceResult<NeedView> {
+        let txn = self.ctx.db.conn.begin().await?;
+        let current = self.load_for_edit(&txn, actor, id).await?;
+        if matches!(current.status, Signed | Closed) {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidStateTransition,
+                "已签约或已结束的需求不能再修改",
+            ));
+        }
+        let now = self.ctx.clock.now();
+        // A deadline that already passed may stay as it is; a new one must not be in the past.
+        let earliest = current
+            .deadline
+            .map_or(now.date_naive(), |d| d.min(now.date_naive()));
+        let content = validate(&txn, &patch.apply(&current), earliest).await?;
+        let next = Need {
+            id,
+            owner_id: current.owner_id,
+            status: current.status,
+            published_at: current.published_at,
+            expires_at: current.expires_at,
+            source: current.source,
+            external_id: current.external_id.clone(),
+            created_at: current.created_at,
+            updated_at: now,
+            ..from_content(content)
+        };
+        let saved = repo::save(&txn, &next).await?;
+        outbox::enqueue(&txn, ListingKind::Need, id, ListingChange::Upsert, now).await?;
+        txn.commit().await?;
+        Ok(self.view(actor, saved))
+    }
+
+    /// DRAFT or WITHDRAWN → OPEN, live for the configured period. The owner must be verified.
+    pub async fn publish(&self, actor: &Actor, id: i32) -> ServiceResult<NeedView> {
+        self.transition(
+            actor,
+            id,
+            &[Draft, Withdrawn],
+            "发布",
+            true,
+            |n, now, ttl| {
+                n.status = Open;
+                n.published_at.get_or_insert(now);
+                n.expires_at = Some(now + ttl);
+            },
+        )
+        .await
+    }
+
+    /// OPEN, NEGOTIATING or EXPIRED → live again with a fresh expiry.
+    pub async fn renew(&self, actor: &Actor, id: i32) -> ServiceResult<NeedView> {
+        self.transition(
+            actor,
+            id,
+            &[Open, Negotiating, Expired],
+            "续期",
+            true,
+            |n, now, ttl| {
+                if !n.status.is_live() {
+                    n.status = Open;
+                }
+                n.expires_at = Some(now + ttl);
+            },
+        )
+        .await
+    }
+
+    /// OPEN, NEGOTIATING or EXPIRED → WITHDRAWN.
+    pub async fn withdraw(&self, actor: &Actor, id: i32) -> ServiceResult<NeedView> {
+        self.transition(
+            actor,
+            id,
+            &[Open, Negotiating, Expired],
+            "撤回",
+            false,
+            |n, _, _| {
+                n.status = Withdrawn;
+            },
+        )
+        .await
+    }
+
+    /// Any published state → CLOSED (已结束).
+    pub async fn close(&self, actor: &Actor, id: i32) -> ServiceResult<NeedView> {
+        self.transition(
+            actor,
+            id,
+            &[Open, Negotiating, Signed, Expired, Withdrawn],
+            "结束",
+            false,
+            |n, _, _| {
+                n.status = Closed;
+                n.expires_at = None;
+            },
+        )
+        .await
+    }
+
+    async fn transition(
+        &self,
+        actor: &Actor,
+        id: i32,
+        from: &[NeedStatus],
+        verb: &str,
+        needs_verified_owner: bool,
+        apply: impl FnOnce(&mut Need, DateTime<Utc>, Duration),
+    ) -> ServiceResult<NeedView> {
+        let txn = self.ctx.db.conn.begin().await?;
+        let mut n = self.load_for_edit(&txn, actor, id).await?;
+        let now = self.ctx.clock.now();
+        let status = n.effective_status(now);
+        if !from.contains(&status) {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidStateTransition,
+                format!("当前状态为“{}”，不能{verb}", status.label_zh()),
+            ));
+        }
+        if needs_verified_owner {
+            let owner = org_repo::find(&txn, n.owner_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("机构"))?;
+            if !owner.verified {
+                return Err(ServiceError::coded(
+                    ErrorCode::InvalidStateTransition,
+                    format!("机构“{}”尚未通过平台认证，暂不能{verb}", owner.name),
+                ));
+            }
+        }
+        apply(
+            &mut n,
+            now,
+            Duration::days(self.ctx.settings.listing_ttl_days),
+        );
+        n.updated_at = now;
+        let saved = repo::save_row(&txn, &n).await?;
+        outbox::enqueue(&txn, ListingKind::Need, id, ListingChange::Upsert, now).await?;
+        txn.commit().await?;
+        tracing::info!(need_id = id, status = %saved.status, "need status changed");
+        Ok(self.view(actor, saved))
+    }
+
+    async fn load_for_edit(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        id: i32,
+    ) -> ServiceResult<Need> {
+        let n = repo::find(txn, id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("技术需求"))?;
+        if !policy::may_see_need(actor, &n) {
+            return Err(ServiceError::not_found("技术需求"));
+        }
+        policy::may_edit_listing(actor, n.owner_id)?;
+        Ok(n)
+    }
+
+    /// One need, if `actor` may see it.
+    pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<NeedView>> {
+        let found = repo::find(&self.ctx.db.conn, id).await?;
+        Ok(found
+            .filter(|n| self.may_see(actor, n))
+            .map(|n| self.view(actor, n)))
+    }
+
+    /// The need with this external id at `source`.
+    pub async fn find_external(
+        &self,
+        actor: &Actor,
+        source: ListingSource,
+        external_id: &str,
+    ) -> ServiceResult<Option<NeedView>> {
+        let found = repo::find_external(&self.ctx.db.conn, source, external_id).await?;
+        Ok(found
+            .filter(|n| self.may_see(actor, n))
+            .map(|n| self.view(actor, n)))
+    }
+
+    /// A page of needs matching `filter` that `actor` may list.
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        filter: &NeedFilter,
+        window: Window,
+    ) -> ServiceResult<Page<NeedView>> {
+        let now = self.ctx.clock.now();
+        let mut query = filter.to_query(now).map_err(ServiceError::Invalid)?;
+        let wanted: Vec<NeedStatus> = if filter.statuses.is_empty() {
+            vec![Open, Negotiating]
+        } else {
+            filter.statuses.clone()
+        };
+        query.statuses = wanted
+            .into_iter()
+            .filter(|s| may_see_status(actor, *s))
+            .map(status_clause)
+            .collect();
+        query.visibilities = policy::listable_need_visibilities(actor);
+        if query.statuses.is_empty() {
+            return Ok(Window::page(Vec::new(), 0, 0));
+        }
+        let db = &self.ctx.db.conn;
+        let total = repo::count(db, &query).await?;
+        let settings = &self.ctx.settings;
+        let (offset, limit) =
+            window.resolve(total, settings.default_page_size, settings.max_page_size)?;
+        let items = if limit == 0 {
+            Vec::new()
+        } else {
+            repo::page(db, &query, offset, limit).await?
+        };
+        Ok(Window::page(items, offset, total).map(|n| self.view(actor, n)))
+    }
+
+    /// Live needs of each owner whose ownership `actor` may know, at most `per_owner` each.
+    pub async fn live_by_owners(
+        &self,
+        actor: &Actor,
+        owner_ids: &[i32],
+        per_owner: usize,
+    ) -> ServiceResult<Vec<NeedView>> {
+        let filter = NeedFilter {
+            owner_ids: owner_ids.to_vec(),
+            ..Default::default()
+        };
+        let mut query = filter
+            .to_query(self.ctx.clock.now())
+            .map_err(ServiceError::Invalid)?;
+        query.statuses = [Open, Negotiating].into_iter().map(status_clause).collect();
+        query.visibilities = policy::listable_need_visibilities(actor);
+        let cap = (per_owner * owner_ids.len()).max(1) as u64 * 4;
+        let rows = repo::page(&self.ctx.db.conn, &query, 0, cap).await?;
+        let mut seen = std::collections::HashMap::<i32, usize>::new();
+        Ok(rows
+            .into_iter()
+            .filter(|n| policy::may_see_need_owner(actor, n))
+            .filter(|n| {
+                let count = seen.entry(n.owner_id).or_default();
+                *count += 1;
+                *count <= per_owner
+            })
+            .map(|n| self.view(actor, n))
+            .collect())
+    }
+
+    fn may_see(&self, actor: &Actor, n: &Need) -> bool {
+        policy::may_see_need(actor, n)
+            && (may_see_status(actor, n.effective_status(self.ctx.clock.now()))
+                || policy::may_see_unpublished(actor, n.owner_id))
+    }
+
+    fn view(&self, actor: &Actor, mut need: Need) -> NeedView {
+        if !policy::may_see_confidential(actor, need.owner_id) {
+            need.confidential_detail = None;
+        }
+        need.status = need.effective_status(self.ctx.clock.now());
+        let owner_visible = policy::may_see_need_owner(actor, &need);
+        NeedView {
+            need,
+            owner_visible,
+        }
+    }
+}
+
+fn may_see_status(actor: &Actor, status: NeedStatus) -> bool {
+    !matches!(status, Draft | Withdrawn) || matches!(actor, Actor::System)
+}
+
+fn status_clause(status: NeedStatus) -> StatusClause {
+    match status {
+        Open => StatusClause::LiveUnexpired(Open.as_str()),
+        Negotiating => StatusClause::LiveUnexpired(Negotiating.as_str()),
+        Expired => StatusClause::ExpiredOrOverdue(vec![Open.as_str(), Negotiating.as_str()]),
+        other => StatusClause::Is(other.as_str()),
+    }
+}
+
+async fn validate(
+    txn: &DatabaseTransaction,
+    input: &NeedInput,
+    earliest_deadline: NaiveDate,
+) -> ServiceResult<NeedContent> {
+    let tracks = track_repo::all(txn).await?;
+    let known = |code: &str| tracks.iter().any(|t| t.code == code && t.active);
+    input
+        .validate(&known, earliest_deadline)
+        .map_err(ServiceError::Invalid)
+}
+
+fn from_content(c: NeedContent) -> Need {
+    let epoch = DateTime::<Utc>::UNIX_EPOCH;
+    Need {
+        id: 0,
+        owner_id: 0,
+        title: c.title,
+        problem: c.problem,
+        requirements: c.requirements,
+        confidential_detail: c.confidential_detail,
+        keywords: c.keywords,
+        industry_codes: c.industry_codes,
+        discipline_code: c.discipline_code,
+        min_trl: c.min_trl,
+        cooperation_modes: c.cooperation_modes,
+        budget: c.budget,
+        deadline: c.deadline,
+        visibility: c.visibility,
+        priority_tracks: c.tracks,
+        status: Draft,
+        published_at: None,
+        expires_at: None,
+        source: ListingSource::Local,
+        external_id: None,
+        created_at: epoch,
+        updated_at: epoch,
+    }
+}
