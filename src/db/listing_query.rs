@@ -7,7 +7,7 @@ use crate::db::outbox::ListingKind;
 use crate::db::tags::{self, Facet};
 use crate::domain::OrganizationKind;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -192,7 +192,7 @@ fn status_condition(clause: &StatusClause, now: DateTime<Utc>) -> Condition {
 }
 
 /// `(expr IS NULL) ASC`: puts NULLs last on both backends, which disagree by default.
-fn nulls_last(name: &str) -> SimpleExpr {
+fn nulls_last(name: &str) -> Expr {
     col(name).is_null()
 }
 
@@ -219,29 +219,26 @@ pub async fn page<E: EntityTrait, C: ConnectionTrait>(
     let mut select = E::find().filter(condition(kind, q));
     let (price_lo, price_hi) = price_columns(kind);
     let trl = trl_column(kind);
-    let keys: Vec<(SimpleExpr, Order)> = match q.sort {
-        ListingSort::UpdatedDesc => vec![(col("updated_at").into(), Order::Desc)],
+    let keys: Vec<(Expr, Order)> = match q.sort {
+        ListingSort::UpdatedDesc => vec![(col("updated_at"), Order::Desc)],
         ListingSort::PublishedDesc => vec![
             (nulls_last("published_at"), Order::Asc),
-            (col("published_at").into(), Order::Desc),
+            (col("published_at"), Order::Desc),
         ],
-        ListingSort::CreatedDesc => vec![(col("created_at").into(), Order::Desc)],
-        ListingSort::TitleAsc => vec![(col("title").into(), Order::Asc)],
-        ListingSort::TrlDesc => vec![
-            (nulls_last(trl), Order::Asc),
-            (col(trl).into(), Order::Desc),
-        ],
+        ListingSort::CreatedDesc => vec![(col("created_at"), Order::Desc)],
+        ListingSort::TitleAsc => vec![(col("title"), Order::Asc)],
+        ListingSort::TrlDesc => vec![(nulls_last(trl), Order::Asc), (col(trl), Order::Desc)],
         ListingSort::PriceAsc => vec![
             (nulls_last(price_lo), Order::Asc),
-            (col(price_lo).into(), Order::Asc),
+            (col(price_lo), Order::Asc),
         ],
         ListingSort::PriceDesc => vec![
             (nulls_last(price_hi), Order::Asc),
-            (col(price_hi).into(), Order::Desc),
+            (col(price_hi), Order::Desc),
         ],
         ListingSort::ExpiresAsc => vec![
             (nulls_last("expires_at"), Order::Asc),
-            (col("expires_at").into(), Order::Asc),
+            (col("expires_at"), Order::Asc),
         ],
     };
     for (expr, order) in keys {

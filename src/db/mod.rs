@@ -44,14 +44,13 @@ pub struct Database {
 impl Database {
     /// Connects to `url`; for a SQLite file URL the parent folder is created first.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
-        if let Some(path) = sqlite_file(url) {
-            if let Some(dir) = Path::new(path)
+        if let Some(path) = sqlite_file(url)
+            && let Some(dir) = Path::new(path)
                 .parent()
                 .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating database folder {}", dir.display()))?;
-            }
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating database folder {}", dir.display()))?;
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options

@@ -25,13 +25,18 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> Result<Vec<PriorityTrack>, DbErr
     Ok(rows.into_iter().map(from_model).collect())
 }
 
-/// Inserts or updates a track by code.
+/// Inserts or updates a track by code; an identical track is left untouched.
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
     track: &PriorityTrack,
     now: DateTime<Utc>,
 ) -> Result<PriorityTrack, DbErr> {
     let existing = Entity::find_by_id(track.code.clone()).one(db).await?;
+    if let Some(current) = existing.as_ref().map(|m| from_model(m.clone()))
+        && &current == track
+    {
+        return Ok(current);
+    }
     let active = ActiveModel {
         code: Set(track.code.clone()),
         name: Set(track.name.clone()),

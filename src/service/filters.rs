@@ -89,23 +89,23 @@ impl<S> ListingFilter<S> {
             .trl_max
             .and_then(|t| e.take(Trl::new(t, "filter.trlMax")))
             .map(Trl::level);
-        if let (Some(lo), Some(hi)) = (trl_min, trl_max) {
-            if lo > hi {
-                e.0.push(FieldError::new(
-                    "filter.trlMin",
-                    ErrorCode::InvalidTrl,
-                    "TRL 下限不能高于上限",
-                ));
-            }
+        if let (Some(lo), Some(hi)) = (trl_min, trl_max)
+            && lo > hi
+        {
+            e.0.push(FieldError::new(
+                "filter.trlMin",
+                ErrorCode::InvalidTrl,
+                "TRL 下限不能高于上限",
+            ));
         }
-        if let (Some(lo), Some(hi)) = (self.price_min, self.price_max) {
-            if lo > hi || lo < 0 {
-                e.0.push(FieldError::new(
-                    "filter.priceMin",
-                    ErrorCode::InvalidPriceRange,
-                    "金额下限不能为负，也不能高于上限",
-                ));
-            }
+        if let (Some(lo), Some(hi)) = (self.price_min, self.price_max)
+            && (lo > hi || lo < 0)
+        {
+            e.0.push(FieldError::new(
+                "filter.priceMin",
+                ErrorCode::InvalidPriceRange,
+                "金额下限不能为负，也不能高于上限",
+            ));
         }
         if !e.0.is_empty() {
             return Err(e.0);

@@ -49,15 +49,19 @@ pub struct AchievementInput {
     pub confidential_detail: Option<String>,
     /// Keywords.
     #[serde(default)]
+    #[graphql(default)]
     pub keywords: Vec<String>,
     /// 应用领域.
     #[serde(default)]
+    #[graphql(default)]
     pub application_fields: String,
     /// 技术优势.
     #[serde(default)]
+    #[graphql(default)]
     pub advantages: String,
     /// Requirements on the receiving firm.
     #[serde(default)]
+    #[graphql(default)]
     pub requirements: String,
     /// GB/T 13745 code.
     pub discipline: String,
@@ -74,18 +78,22 @@ pub struct AchievementInput {
     pub price: Option<PriceInput>,
     /// Lead researcher.
     #[serde(default)]
+    #[graphql(default)]
     pub team_lead: String,
     /// Inventors.
     #[serde(default)]
+    #[graphql(default)]
     pub inventors: Vec<String>,
     /// 科技成果登记号.
     #[serde(default)]
     pub registration_number: Option<String>,
     /// Priority-track codes.
     #[serde(default)]
+    #[graphql(default)]
     pub tracks: Vec<String>,
     /// IP records.
     #[serde(default)]
+    #[graphql(default)]
     pub ip: Vec<IpInput>,
 }
 
@@ -99,12 +107,14 @@ pub struct NeedInput {
     pub problem: String,
     /// Technical requirements / target indicators.
     #[serde(default)]
+    #[graphql(default)]
     pub requirements: String,
     /// Confidential detail.
     #[serde(default)]
     pub confidential_detail: Option<String>,
     /// Keywords.
     #[serde(default)]
+    #[graphql(default)]
     pub keywords: Vec<String>,
     /// GB/T 4754 codes.
     pub industries: Vec<String>,
@@ -126,6 +136,7 @@ pub struct NeedInput {
     pub visibility: NeedVisibility,
     /// Priority-track codes.
     #[serde(default)]
+    #[graphql(default)]
     pub tracks: Vec<String>,
 }
 
@@ -143,6 +154,7 @@ pub struct OrganizationInput {
     pub region: String,
     /// Introduction.
     #[serde(default)]
+    #[graphql(default)]
     pub description: String,
     /// Contact person.
     #[serde(default)]
@@ -248,10 +260,10 @@ fn industries(errs: &mut Errors, codes: &[String], field: &str) -> Vec<String> {
     }
     let mut out: Vec<String> = Vec::new();
     for (i, c) in codes.iter().enumerate() {
-        if let Some(code) = errs.take(IndustryCode::parse(c, &format!("{field}.{i}"))) {
-            if !out.iter().any(|o| o == code.as_str()) {
-                out.push(code.as_str().to_owned());
-            }
+        if let Some(code) = errs.take(IndustryCode::parse(c, &format!("{field}.{i}")))
+            && !out.iter().any(|o| o == code.as_str())
+        {
+            out.push(code.as_str().to_owned());
         }
     }
     if out.len() > 5 {

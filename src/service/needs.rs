@@ -244,9 +244,6 @@ impl NeedService {
         let n = repo::find(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("技术需求"))?;
-        if !policy::may_see_need(actor, &n) {
-            return Err(ServiceError::not_found("技术需求"));
-        }
         policy::may_edit_listing(actor, n.owner_id)?;
         Ok(n)
     }

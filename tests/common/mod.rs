@@ -1,0 +1,337 @@
+//! Test harness: starts the real application on port 0 with a fresh database (SQLite in a
+//! temporary folder, or a new PostgreSQL database when `QIANXIAN_TEST_DATABASE_URL` is set) and
+//! talks GraphQL to it over HTTP.
+#![allow(dead_code)]
+
+use chrono::{TimeZone, Utc};
+use qianxian::app::Application;
+use qianxian::clock::ManualClock;
+use qianxian::config::Settings;
+use qianxian::domain::Organization;
+use qianxian::service::{Actor, Services};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A running application.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub services: Services,
+    pub clock: ManualClock,
+    _data_dir: tempfile::TempDir,
+}
+
+/// Options for [`spawn_app_with`].
+#[derive(Default)]
+pub struct Options {
+    pub demo_data: bool,
+    pub body_limit: Option<usize>,
+    pub max_depth: Option<usize>,
+    pub max_aliases: Option<usize>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings {
+        data_dir: data_dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    settings.server.listen = "127.0.0.1:0".to_owned();
+    settings.database.url = fresh_database_url(&settings).await;
+    settings.database.max_connections = 4;
+    settings.seed.demo_data = options.demo_data;
+    settings.seed.dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    if let Some(limit) = options.body_limit {
+        settings.server.body_limit_bytes = limit;
+    }
+    if let Some(depth) = options.max_depth {
+        settings.graphql.max_depth = depth;
+    }
+    if let Some(aliases) = options.max_aliases {
+        settings.graphql.max_aliases = aliases;
+    }
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
+    let app = Application::build(&settings, Arc::new(clock.clone()))
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let services = app.services().clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        services,
+        clock,
+        _data_dir: data_dir,
+    }
+}
+
+/// A fresh database: a new PostgreSQL database per app when the variable is set, else SQLite.
+async fn fresh_database_url(settings: &Settings) -> String {
+    match std::env::var("QIANXIAN_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            static COUNTER: AtomicU32 = AtomicU32::new(0);
+            // Named after the database the variable points at, so a CI run can drop its own.
+            let base_name = admin_url
+                .rsplit('/')
+                .next()
+                .unwrap_or("qx")
+                .split('?')
+                .next()
+                .unwrap_or("qx");
+            let name = format!(
+                "{base_name}_t{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::Relaxed),
+                Utc::now().timestamp_subsec_nanos()
+            );
+            let admin = sea_orm::Database::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
+            format!("{base}/{name}")
+        }
+        _ => format!(
+            "sqlite://{}?mode=rwc",
+            settings.data_dir.join("test.db").display()
+        ),
+    }
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request and returns the JSON body.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("json body")
+    }
+
+    /// Like [`TestApp::gql`] but fails the test on any top-level error.
+    pub async fn gql_ok(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Registers an organisation over GraphQL, verifies it through the service (operators have no
+    /// HTTP login yet) and returns its global id.
+    pub async fn create_org(&self, kind: &str, name: &str, region: &str, verified: bool) -> String {
+        let credit_code = credit_code_for(name);
+        let data = self
+            .gql_ok(
+                "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } userErrors { code message } } }",
+                json!({ "input": { "organization": {
+                    "kind": kind, "name": name, "creditCode": credit_code, "region": region,
+                    "description": "测试机构", "contactName": "王老师", "contactPhone": "0532-88880000",
+                    "contactEmail": "tto@example.edu.cn"
+                } } }),
+            )
+            .await;
+        let payload = &data["createOrganization"];
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        let id = payload["organization"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        if verified {
+            let org = self.org_by_credit_code(&credit_code).await;
+            self.services
+                .organizations
+                .set_verified(&Actor::System, org.id, true)
+                .await
+                .expect("verify");
+        }
+        id
+    }
+
+    pub async fn org_by_credit_code(&self, code: &str) -> Organization {
+        self.services
+            .organizations
+            .find_by_credit_code(&Actor::System, code)
+            .await
+            .expect("lookup")
+            .expect("exists")
+    }
+
+    /// SQL statements executed so far, read from `/metrics`.
+    pub async fn statements(&self) -> u64 {
+        let text = self
+            .client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .find_map(|l| l.strip_prefix("qianxian_db_statements "))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("db statement gauge present")
+    }
+
+    pub fn system() -> Actor {
+        Actor::System
+    }
+}
+
+/// A valid, distinct credit code derived from a name.
+pub fn credit_code_for(name: &str) -> String {
+    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let mut h: u64 = 1469598103934665603;
+    for b in name.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(1099511628211);
+    }
+    let mut body = String::from("91370212");
+    for _ in 0..9 {
+        body.push(CHARS[(h % 31) as usize] as char);
+        h /= 31;
+    }
+    qianxian::domain::CreditCode::with_check_character(&body).expect("valid")
+}
+
+/// Fields of a valid research result; tests override what they need.
+pub fn achievement_fields() -> Value {
+    json!({
+        "title": "硫化物固态电解质规模化制备技术",
+        "summary": "采用液相法合成 Li6PS5Cl 硫化物固态电解质，室温离子电导率达到 5 mS/cm，批次稳定。",
+        "confidentialDetail": "秘密工艺参数 MARKER-ACH-SECRET",
+        "keywords": ["固态电池", "硫化物电解质"],
+        "applicationFields": "动力电池、储能电池",
+        "advantages": "离子电导率高，成本降低 30%",
+        "requirements": "具备锂电材料生产线",
+        "discipline": "43070",
+        "industries": ["C3841"],
+        "trl": 5,
+        "maturity": "LAB_SCALE",
+        "transferModes": ["LICENSE_NON_EXCLUSIVE", "JOINT_DEVELOPMENT"],
+        "price": { "min": 500000, "max": 2000000 },
+        "teamLead": "李教授",
+        "inventors": ["李教授", "张博士"],
+        "registrationNumber": "9370200Y0123",
+        "tracks": [],
+        "ip": [{ "kind": "INVENTION_PATENT", "number": "ZL202310123456.6", "status": "GRANTED" }]
+    })
+}
+
+/// Fields of a valid need.
+pub fn need_fields() -> Value {
+    json!({
+        "title": "动力电池快充与低温性能提升",
+        "problem": "现有磷酸铁锂电池在零下二十度容量衰减明显，快充时间长，需要新材料方案。",
+        "requirements": "-20℃ 容量保持率 ≥ 85%，15 分钟充至 80%",
+        "confidentialDetail": "客户项目代号 MARKER-NEED-SECRET",
+        "keywords": ["快充", "低温电池"],
+        "industries": ["C384"],
+        "discipline": "430",
+        "minTrl": 6,
+        "cooperationModes": ["COMMISSIONED_DEVELOPMENT", "ASSIGNMENT"],
+        "budget": { "min": 300000, "max": 1000000 },
+        "deadline": "2027-06-30",
+        "visibility": "PUBLIC",
+        "tracks": []
+    })
+}
+
+pub const CREATE_ACHIEVEMENT: &str = "mutation($input: CreateAchievementInput!) { createAchievement(input: $input) { achievement { id title status confidentialDetail } userErrors { field code message } } }";
+pub const CREATE_NEED: &str = "mutation($input: CreateNeedInput!) { createNeed(input: $input) { need { id title status visibility confidentialDetail } userErrors { field code message } } }";
+
+impl TestApp {
+    /// Creates a result from `fields` and returns its id, asserting no user errors.
+    pub async fn create_achievement(&self, owner: &str, fields: Value) -> String {
+        let data = self
+            .gql_ok(
+                CREATE_ACHIEVEMENT,
+                json!({ "input": { "ownerId": owner, "achievement": fields } }),
+            )
+            .await;
+        assert_eq!(data["createAchievement"]["userErrors"], json!([]), "{data}");
+        data["createAchievement"]["achievement"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Creates a need from `fields` and returns its id.
+    pub async fn create_need(&self, owner: &str, fields: Value) -> String {
+        let data = self
+            .gql_ok(
+                CREATE_NEED,
+                json!({ "input": { "ownerId": owner, "need": fields } }),
+            )
+            .await;
+        assert_eq!(data["createNeed"]["userErrors"], json!([]), "{data}");
+        data["createNeed"]["need"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Runs a lifecycle mutation (`publishAchievement`, `renewNeed`, …) and returns its payload.
+    pub async fn lifecycle(&self, mutation: &str, id: &str) -> Value {
+        let object = if mutation.ends_with("Achievement") {
+            "achievement"
+        } else {
+            "need"
+        };
+        let query = format!(
+            "mutation($input: ListingIdInput!) {{ {mutation}(input: $input) {{ {object} {{ id status expiresAt }} userErrors {{ field code message }} }} }}"
+        );
+        let data = self.gql_ok(&query, json!({ "input": { "id": id } })).await;
+        data[mutation].clone()
+    }
+
+    /// Creates and publishes a result.
+    pub async fn published_achievement(&self, owner: &str, fields: Value) -> String {
+        let id = self.create_achievement(owner, fields).await;
+        let payload = self.lifecycle("publishAchievement", &id).await;
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        id
+    }
+
+    /// Creates and publishes a need.
+    pub async fn published_need(&self, owner: &str, fields: Value) -> String {
+        let id = self.create_need(owner, fields).await;
+        let payload = self.lifecycle("publishNeed", &id).await;
+        assert_eq!(payload["userErrors"], json!([]), "{payload}");
+        id
+    }
+}
+
+/// Merges `patch` into a copy of `base`.
+pub fn with(base: Value, patch: Value) -> Value {
+    let mut out = base;
+    if let (Some(o), Some(p)) = (out.as_object_mut(), patch.as_object()) {
+        for (k, v) in p {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+impl TestApp {
+    /// The application's current time as RFC 3339.
+    pub fn clock_now(&self) -> String {
+        use qianxian::clock::Clock;
+        self.clock.now().to_rfc3339()
+    }
+}
