@@ -430,3 +430,76 @@ async fn a_page_of_fifty_listings_with_owners_costs_a_bounded_number_of_statemen
         "organisations with their listings, got {used} statements"
     );
 }
+
+#[tokio::test]
+async fn organisations_list_their_own_newest_listings_beside_a_prolific_neighbour() {
+    let app = spawn_app().await;
+    let busy = app
+        .create_org("UNIVERSITY", "甲 青岛多产大学", "370212", true)
+        .await;
+    let quiet = app
+        .create_org("UNIVERSITY", "乙 青岛少产大学", "370212", true)
+        .await;
+    for i in 0..12 {
+        app.clock.advance(Duration::minutes(1));
+        app.published_achievement(
+            &busy,
+            with(
+                achievement_fields(),
+                json!({ "title": format!("多产成果第{i:02}号") }),
+            ),
+        )
+        .await;
+    }
+    app.published_achievement(
+        &quiet,
+        with(achievement_fields(), json!({ "title": "少产成果唯一一项" })),
+    )
+    .await;
+    let data = app
+        .gql_ok(
+            "{ organizations { nodes { name achievements(limit: 3) { title } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data["organizations"]["nodes"].as_array().unwrap();
+    let of = |name: &str| {
+        nodes.iter().find(|n| n["name"] == name).expect("listed")["achievements"].clone()
+    };
+    assert_eq!(
+        of("甲 青岛多产大学"),
+        json!([{ "title": "多产成果第11号" }, { "title": "多产成果第10号" }, { "title": "多产成果第09号" }])
+    );
+    assert_eq!(
+        of("乙 青岛少产大学"),
+        json!([{ "title": "少产成果唯一一项" }])
+    );
+}
+
+#[tokio::test]
+async fn argument_validation_errors_carry_a_code() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            "{ organizations { nodes { achievements(limit: 500) { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        body.get("errors").is_none()
+            || body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT",
+        "{body}"
+    );
+    app.create_org("UNIVERSITY", "青岛参数大学", "370212", true)
+        .await;
+    let body = app
+        .gql(
+            "{ organizations { nodes { achievements(limit: 500) { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT",
+        "{body}"
+    );
+}

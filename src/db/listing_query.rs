@@ -7,7 +7,7 @@ use crate::db::outbox::ListingKind;
 use crate::db::tags::{self, Facet};
 use crate::domain::OrganizationKind;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, WindowStatement};
 use sea_orm::{
     Condition, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -256,6 +256,40 @@ pub async fn page<E: EntityTrait, C: ConnectionTrait>(
         .order_by(col("id"), tie)
         .offset(offset)
         .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The newest `per_owner` matching rows of each owner in one statement
+/// (`ROW_NUMBER() OVER (PARTITION BY owner_id …)`, on both backends), newest first.
+pub async fn newest_per_owner<E: EntityTrait + Default, C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    q: &ListingQuery,
+    per_owner: u64,
+) -> Result<Vec<E::Model>, DbErr> {
+    let mut window = WindowStatement::partition_by(Alias::new("owner_id"));
+    window
+        .order_by(Alias::new("updated_at"), Order::Desc)
+        .order_by(Alias::new("id"), Order::Desc);
+    let mut ranked = Query::select();
+    ranked
+        .column(Alias::new("id"))
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            window,
+            Alias::new("rank_in_owner"),
+        )
+        .from(E::default())
+        .cond_where(condition(kind, q));
+    let mut top = Query::select();
+    top.column(Alias::new("id"))
+        .from_subquery(ranked.to_owned(), Alias::new("ranked"))
+        .and_where(col("rank_in_owner").lte(per_owner));
+    E::find()
+        .filter(col("id").in_subquery(top.to_owned()))
+        .order_by(col("updated_at"), Order::Desc)
+        .order_by(col("id"), Order::Desc)
         .all(db)
         .await
 }

@@ -123,6 +123,16 @@ pub async fn count<C: ConnectionTrait>(db: &C, q: &ListingQuery) -> Result<u64, 
     listing_query::count::<Entity, _>(db, KIND, q).await
 }
 
+/// The newest `per_owner` records of each owner matching `q`, in one statement.
+pub async fn newest_per_owner<C: ConnectionTrait>(
+    db: &C,
+    q: &ListingQuery,
+    per_owner: u64,
+) -> Result<Vec<Need>, DbErr> {
+    let rows = listing_query::newest_per_owner::<Entity, _>(db, KIND, q, per_owner).await?;
+    Ok(rows.into_iter().map(from_model).collect())
+}
+
 /// One page of records matching `q`.
 pub async fn page<C: ConnectionTrait>(
     db: &C,

@@ -144,11 +144,8 @@ async fn execute(
             .as_ref()
             .is_none_or(|ext| ext.get("code").is_none())
         {
-            let code = if is_request_error {
-                classify(&err.message)
-            } else {
-                ErrorCode::Internal
-            };
+            // Our resolvers always set a code; the rest come from async-graphql's own checks.
+            let code = classify(&err.message);
             err.extensions
                 .get_or_insert_with(Default::default)
                 .set("code", code.as_str());
@@ -169,16 +166,13 @@ async fn execute(
     (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-/// Codes for errors async-graphql raises before execution.
+/// Codes for errors async-graphql raises itself (parsing, validation, argument checks).
 fn classify(message: &str) -> ErrorCode {
     let m = message.to_ascii_lowercase();
-    if m.contains("too complex")
-        || m.contains("too deep")
-        || m.contains("nested too deep")
-        || m.contains("complexity")
-        || m.contains("depth")
-    {
+    if m.contains("too complex") || m.contains("nested too deep") || m.contains("complexity") {
         ErrorCode::QueryTooComplex
+    } else if m.contains("invalid value for argument") || m.contains("failed to parse") {
+        ErrorCode::InvalidArgument
     } else {
         ErrorCode::BadRequest
     }

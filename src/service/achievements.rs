@@ -322,18 +322,8 @@ impl AchievementService {
             .to_query(self.ctx.clock.now())
             .map_err(ServiceError::Invalid)?;
         query.statuses = vec![status_clause(Published)];
-        let cap = (per_owner * owner_ids.len()).max(1) as u64 * 4;
-        let rows = repo::page(&self.ctx.db.conn, &query, 0, cap).await?;
-        let mut seen = std::collections::HashMap::<i32, usize>::new();
-        Ok(rows
-            .into_iter()
-            .filter(|a| {
-                let n = seen.entry(a.owner_id).or_default();
-                *n += 1;
-                *n <= per_owner
-            })
-            .map(|a| self.view(actor, a))
-            .collect())
+        let rows = repo::newest_per_owner(&self.ctx.db.conn, &query, per_owner as u64).await?;
+        Ok(rows.into_iter().map(|a| self.view(actor, a)).collect())
     }
 
     fn may_see(&self, actor: &Actor, a: &Achievement) -> bool {

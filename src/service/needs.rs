@@ -320,18 +320,12 @@ impl NeedService {
             .to_query(self.ctx.clock.now())
             .map_err(ServiceError::Invalid)?;
         query.statuses = [Open, Negotiating].into_iter().map(status_clause).collect();
-        query.visibilities = policy::listable_need_visibilities(actor);
-        let cap = (per_owner * owner_ids.len()).max(1) as u64 * 4;
-        let rows = repo::page(&self.ctx.db.conn, &query, 0, cap).await?;
-        let mut seen = std::collections::HashMap::<i32, usize>::new();
+        // Needs the viewer may not attribute are left out of the query, so they take no places.
+        query.visibilities = policy::attributable_need_visibilities(actor);
+        let rows = repo::newest_per_owner(&self.ctx.db.conn, &query, per_owner as u64).await?;
         Ok(rows
             .into_iter()
             .filter(|n| policy::may_see_need_owner(actor, n))
-            .filter(|n| {
-                let count = seen.entry(n.owner_id).or_default();
-                *count += 1;
-                *count <= per_owner
-            })
             .map(|n| self.view(actor, n))
             .collect())
     }

@@ -31,6 +31,14 @@ pub fn listable_need_visibilities(actor: &Actor) -> Vec<&'static str> {
     }
 }
 
+/// Need visibilities whose owner `actor` may know, for listing an organisation's needs.
+pub fn attributable_need_visibilities(actor: &Actor) -> Vec<&'static str> {
+    match actor {
+        Actor::System => Vec::new(),
+        Actor::Anonymous => vec![NeedVisibility::Public.as_str()],
+    }
+}
+
 /// Whether `actor` may see which organisation owns `need`.
 pub fn may_see_need_owner(actor: &Actor, need: &Need) -> bool {
     need.visibility == NeedVisibility::Public || matches!(actor, Actor::System)
