@@ -37,8 +37,11 @@ impl Application {
                 default_page_size: settings.graphql.default_page_size,
             },
         );
-        if settings.seed.demo_data && seed::database_is_empty(&services).await? {
-            let report = seed::load_dir(&services, &settings.seed.dir).await?;
+        let seed_dir = &settings.seed.dir;
+        if settings.seed.demo_data && !seed_dir.is_dir() {
+            tracing::warn!(dir = %seed_dir.display(), "seed folder not found; starting without demo data");
+        } else if settings.seed.demo_data && seed::database_is_empty(&services).await? {
+            let report = seed::load_dir(&services, seed_dir).await?;
             tracing::info!(%report, "demo data loaded");
         }
         let state = AppState {

@@ -3,6 +3,7 @@
 //! Input and business-rule problems come back as `userErrors` with nothing written; access and
 //! internal failures are top-level errors with `extensions.code`.
 
+use crate::error::ServiceResult;
 use crate::graphql::errors::{UserError, split};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::types::{Achievement, Need, Organization};
@@ -11,6 +12,7 @@ use crate::service::inputs::{
 };
 use crate::service::{Actor, Services};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use std::future::Future;
 
 /// Registers an organisation.
 #[derive(InputObject)]
@@ -108,13 +110,20 @@ pub struct NeedPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// Decodes a global id of `kind` and runs `call` with the row id; a bad id is a user error.
+async fn on<T, F, Fut>(id: &ID, kind: NodeType, call: F) -> ServiceResult<T>
+where
+    F: FnOnce(i32) -> Fut,
+    Fut: Future<Output = ServiceResult<T>>,
+{
+    call(ids::decode(id, kind)?).await
+}
+
 fn services_actor<'a>(ctx: &'a Context<'_>) -> Result<(&'a Services, &'a Actor)> {
     Ok((ctx.data::<Services>()?, ctx.data::<Actor>()?))
 }
 
-fn org_payload(
-    r: crate::error::ServiceResult<crate::domain::Organization>,
-) -> Result<OrganizationPayload> {
+fn org_payload(r: ServiceResult<crate::domain::Organization>) -> Result<OrganizationPayload> {
     let (organization, user_errors) = split(r)?;
     Ok(OrganizationPayload {
         organization: organization.map(Organization),
@@ -122,9 +131,7 @@ fn org_payload(
     })
 }
 
-fn achievement_payload(
-    r: crate::error::ServiceResult<crate::domain::Achievement>,
-) -> Result<AchievementPayload> {
+fn achievement_payload(r: ServiceResult<crate::domain::Achievement>) -> Result<AchievementPayload> {
     let (achievement, user_errors) = split(r)?;
     Ok(AchievementPayload {
         achievement: achievement.map(Achievement),
@@ -132,9 +139,7 @@ fn achievement_payload(
     })
 }
 
-fn need_payload(
-    r: crate::error::ServiceResult<crate::service::needs::NeedView>,
-) -> Result<NeedPayload> {
+fn need_payload(r: ServiceResult<crate::service::needs::NeedView>) -> Result<NeedPayload> {
     let (need, user_errors) = split(r)?;
     Ok(NeedPayload {
         need: need.map(Need),
@@ -164,11 +169,12 @@ impl MutationRoot {
         input: UpdateOrganizationInput,
     ) -> Result<OrganizationPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = match ids::decode(&input.id, NodeType::Organization) {
-            Ok(id) => s.organizations.update(actor, id, input.patch).await,
-            Err(e) => Err(e),
-        };
-        org_payload(r)
+        org_payload(
+            on(&input.id, NodeType::Organization, |id| {
+                s.organizations.update(actor, id, input.patch)
+            })
+            .await,
+        )
     }
 
     /// Verifies an organisation; platform operators only.
@@ -178,15 +184,12 @@ impl MutationRoot {
         input: VerifyOrganizationInput,
     ) -> Result<OrganizationPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = match ids::decode(&input.id, NodeType::Organization) {
-            Ok(id) => {
-                s.organizations
-                    .set_verified(actor, id, input.verified)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        org_payload(r)
+        org_payload(
+            on(&input.id, NodeType::Organization, |id| {
+                s.organizations.set_verified(actor, id, input.verified)
+            })
+            .await,
+        )
     }
 
     /// Creates a research result as a draft.
@@ -196,15 +199,12 @@ impl MutationRoot {
         input: CreateAchievementInput,
     ) -> Result<AchievementPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = match ids::decode(&input.owner_id, NodeType::Organization) {
-            Ok(owner) => {
-                s.achievements
-                    .create(actor, owner, &input.achievement)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        achievement_payload(r)
+        achievement_payload(
+            on(&input.owner_id, NodeType::Organization, |id| {
+                s.achievements.create(actor, id, &input.achievement)
+            })
+            .await,
+        )
     }
 
     /// Changes a research result.
@@ -214,11 +214,12 @@ impl MutationRoot {
         input: UpdateAchievementInput,
     ) -> Result<AchievementPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = match ids::decode(&input.id, NodeType::Achievement) {
-            Ok(id) => s.achievements.update(actor, id, input.patch).await,
-            Err(e) => Err(e),
-        };
-        achievement_payload(r)
+        achievement_payload(
+            on(&input.id, NodeType::Achievement, |id| {
+                s.achievements.update(actor, id, input.patch)
+            })
+            .await,
+        )
     }
 
     /// Publishes a draft or withdrawn result for the configured period.
@@ -228,10 +229,12 @@ impl MutationRoot {
         input: ListingIdInput,
     ) -> Result<AchievementPayload> {
         let (s, actor) = services_actor(ctx)?;
-        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
-            Ok(id) => s.achievements.publish(actor, id).await,
-            Err(e) => Err(e),
-        })
+        achievement_payload(
+            on(&input.id, NodeType::Achievement, |id| {
+                s.achievements.publish(actor, id)
+            })
+            .await,
+        )
     }
 
     /// Renews a published or expired result for another period.
@@ -241,10 +244,12 @@ impl MutationRoot {
         input: ListingIdInput,
     ) -> Result<AchievementPayload> {
         let (s, actor) = services_actor(ctx)?;
-        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
-            Ok(id) => s.achievements.renew(actor, id).await,
-            Err(e) => Err(e),
-        })
+        achievement_payload(
+            on(&input.id, NodeType::Achievement, |id| {
+                s.achievements.renew(actor, id)
+            })
+            .await,
+        )
     }
 
     /// Withdraws a published result.
@@ -254,10 +259,12 @@ impl MutationRoot {
         input: ListingIdInput,
     ) -> Result<AchievementPayload> {
         let (s, actor) = services_actor(ctx)?;
-        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
-            Ok(id) => s.achievements.withdraw(actor, id).await,
-            Err(e) => Err(e),
-        })
+        achievement_payload(
+            on(&input.id, NodeType::Achievement, |id| {
+                s.achievements.withdraw(actor, id)
+            })
+            .await,
+        )
     }
 
     /// Closes a result as transferred (已转化).
@@ -267,63 +274,57 @@ impl MutationRoot {
         input: ListingIdInput,
     ) -> Result<AchievementPayload> {
         let (s, actor) = services_actor(ctx)?;
-        achievement_payload(match ids::decode(&input.id, NodeType::Achievement) {
-            Ok(id) => s.achievements.close(actor, id).await,
-            Err(e) => Err(e),
-        })
+        achievement_payload(
+            on(&input.id, NodeType::Achievement, |id| {
+                s.achievements.close(actor, id)
+            })
+            .await,
+        )
     }
 
     /// Creates a need as a draft.
     async fn create_need(&self, ctx: &Context<'_>, input: CreateNeedInput) -> Result<NeedPayload> {
         let (s, actor) = services_actor(ctx)?;
-        need_payload(match ids::decode(&input.owner_id, NodeType::Organization) {
-            Ok(owner) => s.needs.create(actor, owner, &input.need).await,
-            Err(e) => Err(e),
-        })
+        need_payload(
+            on(&input.owner_id, NodeType::Organization, |id| {
+                s.needs.create(actor, id, &input.need)
+            })
+            .await,
+        )
     }
 
     /// Changes a need.
     async fn update_need(&self, ctx: &Context<'_>, input: UpdateNeedInput) -> Result<NeedPayload> {
         let (s, actor) = services_actor(ctx)?;
-        need_payload(match ids::decode(&input.id, NodeType::Need) {
-            Ok(id) => s.needs.update(actor, id, input.patch).await,
-            Err(e) => Err(e),
-        })
+        need_payload(
+            on(&input.id, NodeType::Need, |id| {
+                s.needs.update(actor, id, input.patch)
+            })
+            .await,
+        )
     }
 
     /// Publishes a draft or withdrawn need (status OPEN) for the configured period.
     async fn publish_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
         let (s, actor) = services_actor(ctx)?;
-        need_payload(match ids::decode(&input.id, NodeType::Need) {
-            Ok(id) => s.needs.publish(actor, id).await,
-            Err(e) => Err(e),
-        })
+        need_payload(on(&input.id, NodeType::Need, |id| s.needs.publish(actor, id)).await)
     }
 
     /// Renews a live or expired need for another period.
     async fn renew_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
         let (s, actor) = services_actor(ctx)?;
-        need_payload(match ids::decode(&input.id, NodeType::Need) {
-            Ok(id) => s.needs.renew(actor, id).await,
-            Err(e) => Err(e),
-        })
+        need_payload(on(&input.id, NodeType::Need, |id| s.needs.renew(actor, id)).await)
     }
 
     /// Withdraws a live need.
     async fn withdraw_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
         let (s, actor) = services_actor(ctx)?;
-        need_payload(match ids::decode(&input.id, NodeType::Need) {
-            Ok(id) => s.needs.withdraw(actor, id).await,
-            Err(e) => Err(e),
-        })
+        need_payload(on(&input.id, NodeType::Need, |id| s.needs.withdraw(actor, id)).await)
     }
 
     /// Closes a need (已结束).
     async fn close_need(&self, ctx: &Context<'_>, input: ListingIdInput) -> Result<NeedPayload> {
         let (s, actor) = services_actor(ctx)?;
-        need_payload(match ids::decode(&input.id, NodeType::Need) {
-            Ok(id) => s.needs.close(actor, id).await,
-            Err(e) => Err(e),
-        })
+        need_payload(on(&input.id, NodeType::Need, |id| s.needs.close(actor, id)).await)
     }
 }

@@ -208,15 +208,9 @@ impl AchievementService {
             ));
         }
         if needs_verified_owner {
-            let owner = org_repo::find(&txn, a.owner_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("机构"))?;
-            if !owner.verified {
-                return Err(ServiceError::coded(
-                    ErrorCode::InvalidStateTransition,
-                    format!("机构“{}”尚未通过平台认证，暂不能{verb}", owner.name),
-                ));
-            }
+            self.ctx
+                .ensure_owner_verified(&txn, a.owner_id, verb)
+                .await?;
         }
         apply(
             &mut a,
@@ -296,15 +290,13 @@ impl AchievementService {
         }
         let db = &self.ctx.db.conn;
         let total = repo::count(db, &query).await?;
-        let settings = &self.ctx.settings;
-        let (offset, limit) =
-            window.resolve(total, settings.default_page_size, settings.max_page_size)?;
-        let items = if limit == 0 {
-            Vec::new()
-        } else {
-            repo::page(db, &query, offset, limit).await?
-        };
-        Ok(Window::page(items, offset, total).map(|a| self.view(actor, a)))
+        let page = self
+            .ctx
+            .paged(window, total, |offset, limit| {
+                repo::page(db, &query, offset, limit)
+            })
+            .await?;
+        Ok(page.map(|a| self.view(actor, a)))
     }
 
     /// Live results of each owner, newest first, at most `per_owner` each (for DataLoaders).

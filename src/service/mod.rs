@@ -54,6 +54,49 @@ pub struct Context {
     pub settings: ServiceSettings,
 }
 
+impl Context {
+    /// Resolves `window` against `total` and reads that slice with `read(offset, limit)`.
+    pub(crate) async fn paged<T, F, Fut>(
+        &self,
+        window: Window,
+        total: u64,
+        read: F,
+    ) -> crate::error::ServiceResult<Page<T>>
+    where
+        F: FnOnce(u64, u64) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, sea_orm::DbErr>>,
+    {
+        let s = &self.settings;
+        let (offset, limit) = window.resolve(total, s.default_page_size, s.max_page_size)?;
+        let items = if limit == 0 {
+            Vec::new()
+        } else {
+            read(offset, limit).await?
+        };
+        Ok(Window::page(items, offset, total))
+    }
+
+    /// Fails unless the owner of a listing is verified; `verb` names the refused action.
+    pub(crate) async fn ensure_owner_verified(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        owner_id: i32,
+        verb: &str,
+    ) -> crate::error::ServiceResult<()> {
+        let owner = crate::db::organizations::find(txn, owner_id)
+            .await?
+            .ok_or_else(|| crate::error::ServiceError::not_found("机构"))?;
+        if owner.verified {
+            Ok(())
+        } else {
+            Err(crate::error::ServiceError::coded(
+                crate::error::ErrorCode::InvalidStateTransition,
+                format!("机构“{}”尚未通过平台认证，暂不能{verb}", owner.name),
+            ))
+        }
+    }
+}
+
 /// All services, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Services {

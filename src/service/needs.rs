@@ -212,15 +212,9 @@ impl NeedService {
             ));
         }
         if needs_verified_owner {
-            let owner = org_repo::find(&txn, n.owner_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("机构"))?;
-            if !owner.verified {
-                return Err(ServiceError::coded(
-                    ErrorCode::InvalidStateTransition,
-                    format!("机构“{}”尚未通过平台认证，暂不能{verb}", owner.name),
-                ));
-            }
+            self.ctx
+                .ensure_owner_verified(&txn, n.owner_id, verb)
+                .await?;
         }
         apply(
             &mut n,
@@ -294,15 +288,13 @@ impl NeedService {
         }
         let db = &self.ctx.db.conn;
         let total = repo::count(db, &query).await?;
-        let settings = &self.ctx.settings;
-        let (offset, limit) =
-            window.resolve(total, settings.default_page_size, settings.max_page_size)?;
-        let items = if limit == 0 {
-            Vec::new()
-        } else {
-            repo::page(db, &query, offset, limit).await?
-        };
-        Ok(Window::page(items, offset, total).map(|n| self.view(actor, n)))
+        let page = self
+            .ctx
+            .paged(window, total, |offset, limit| {
+                repo::page(db, &query, offset, limit)
+            })
+            .await?;
+        Ok(page.map(|n| self.view(actor, n)))
     }
 
     /// Live needs of each owner whose ownership `actor` may know, at most `per_owner` each.

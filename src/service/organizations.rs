@@ -177,15 +177,13 @@ impl OrganizationService {
         };
         let db = &self.ctx.db.conn;
         let total = repo::count(db, &query).await?;
-        let settings = &self.ctx.settings;
-        let (offset, limit) =
-            window.resolve(total, settings.default_page_size, settings.max_page_size)?;
-        let items = if limit == 0 {
-            Vec::new()
-        } else {
-            repo::page(db, &query, offset, limit).await?
-        };
-        Ok(Window::page(items, offset, total).map(|o| self.view(actor, o)))
+        let page = self
+            .ctx
+            .paged(window, total, |offset, limit| {
+                repo::page(db, &query, offset, limit)
+            })
+            .await?;
+        Ok(page.map(|o| self.view(actor, o)))
     }
 
     fn view(&self, actor: &Actor, mut org: Organization) -> Organization {
