@@ -7,7 +7,7 @@ use crate::db::Database;
 use crate::graphql::build_schema;
 use crate::http::{self, AppState};
 use crate::seed;
-use crate::service::{ServiceSettings, Services};
+use crate::service::Services;
 use anyhow::Context;
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +19,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     services: Services,
+    rate_limits: Arc<http::rate_limit::RateLimits>,
     sweep_every: Duration,
 }
 
@@ -28,15 +29,7 @@ impl Application {
         let db =
             Database::connect(&settings.database_url(), settings.database.max_connections).await?;
         db.migrate().await?;
-        let services = Services::new(
-            db,
-            clock,
-            ServiceSettings {
-                listing_ttl_days: settings.listings.ttl_days,
-                max_page_size: settings.graphql.max_page_size,
-                default_page_size: settings.graphql.default_page_size,
-            },
-        );
+        let services = Services::new(db, clock, settings.service_settings()?);
         let seed_dir = &settings.seed.dir;
         if settings.seed.demo_data && !seed_dir.is_dir() {
             tracing::warn!(dir = %seed_dir.display(), "seed folder not found; starting without demo data");
@@ -44,11 +37,16 @@ impl Application {
             let report = seed::load_dir(&services, seed_dir).await?;
             tracing::info!(%report, "demo data loaded");
         }
+        let rate_limits = Arc::new(http::rate_limit::RateLimits::new(
+            settings.rate_limit.per_address_per_minute,
+            settings.rate_limit.per_token_per_minute,
+        ));
         let state = AppState {
             schema: build_schema(services.clone(), &settings.graphql),
             services: services.clone(),
             metrics: Arc::new(http::metrics::Metrics::default()),
             max_aliases: settings.graphql.max_aliases,
+            rate_limits: rate_limits.clone(),
         };
         let router = http::router(
             state,
@@ -62,6 +60,7 @@ impl Application {
             listener,
             router,
             services,
+            rate_limits,
             sweep_every: Duration::from_secs(settings.listings.expiry_sweep_secs.max(1)),
         })
     }
@@ -88,11 +87,15 @@ impl Application {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let sweeper = tokio::spawn(sweep_expired(
             self.services.clone(),
+            self.rate_limits.clone(),
             self.sweep_every,
             stop_rx,
         ));
         tracing::info!(%addr, "qianxian listening");
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await?;
         let _ = stop_tx.send(true);
@@ -104,6 +107,7 @@ impl Application {
 
 async fn sweep_expired(
     services: Services,
+    rate_limits: Arc<http::rate_limit::RateLimits>,
     every: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -111,6 +115,7 @@ async fn sweep_expired(
     loop {
         tokio::select! {
             _ = tick.tick() => {
+                rate_limits.forget_idle();
                 if let Err(err) = services.expiry.expire_due().await {
                     tracing::warn!(error = ?err, "expiry sweep failed");
                 }

@@ -4,7 +4,7 @@ use crate::app::{Application, shutdown_signal};
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::db::Database;
-use crate::service::{ServiceSettings, Services};
+use crate::service::Services;
 use crate::{seed, telemetry};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -100,10 +100,6 @@ async fn services(settings: &Settings) -> anyhow::Result<Services> {
     Ok(Services::new(
         db,
         Arc::new(SystemClock),
-        ServiceSettings {
-            listing_ttl_days: settings.listings.ttl_days,
-            max_page_size: settings.graphql.max_page_size,
-            default_page_size: settings.graphql.default_page_size,
-        },
+        settings.service_settings()?,
     ))
 }

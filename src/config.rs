@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
+    /// `development` (demo data and a built-in signing secret allowed) or `production`.
+    pub environment: String,
     /// Folder for the SQLite file and, later, the search index.
     pub data_dir: PathBuf,
     /// Database.
@@ -24,6 +26,63 @@ pub struct Settings {
     pub seed: SeedSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Accounts and tokens.
+    pub auth: AuthConfig,
+    /// Request rate limits.
+    pub rate_limit: RateLimitSettings,
+}
+
+/// Accounts and tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// Secret that signs tokens; at least 32 characters. Required in production.
+    pub signing_secret: String,
+    /// Minutes an access token lives.
+    pub access_token_minutes: i64,
+    /// Days a refresh token lives.
+    pub refresh_token_days: i64,
+    /// argon2id memory cost in KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations.
+    pub argon2_iterations: u32,
+    /// argon2id lanes.
+    pub argon2_parallelism: u32,
+}
+
+/// Request rate limits (token buckets, refilled per minute).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// GraphQL requests per minute from one client address.
+    pub per_address_per_minute: u32,
+    /// GraphQL requests per minute with one token.
+    pub per_token_per_minute: u32,
+}
+
+/// The signing secret used in development when none is configured; refused in production.
+pub const DEVELOPMENT_SECRET: &str = "qianxian-development-signing-secret-not-for-production";
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            signing_secret: String::new(),
+            access_token_minutes: 30,
+            refresh_token_days: 30,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            per_address_per_minute: 600,
+            per_token_per_minute: 1200,
+        }
+    }
 }
 
 /// Database settings.
@@ -97,6 +156,7 @@ pub struct LogSettings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            environment: "development".to_owned(),
             data_dir: PathBuf::from("data"),
             database: DatabaseSettings::default(),
             server: ServerSettings::default(),
@@ -104,6 +164,8 @@ impl Default for Settings {
             listings: ListingSettings::default(),
             seed: SeedSettings::default(),
             log: LogSettings::default(),
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitSettings::default(),
         }
     }
 }
@@ -183,6 +245,42 @@ impl Settings {
         Ok(settings)
     }
 
+    /// Whether this is a production start.
+    pub fn is_production(&self) -> bool {
+        self.environment.eq_ignore_ascii_case("production")
+    }
+
+    /// The settings the services run with. Refuses a production start with a weak or missing
+    /// signing secret, or with demo data (whose accounts have published passwords).
+    pub fn service_settings(&self) -> anyhow::Result<crate::service::ServiceSettings> {
+        let secret = match (self.is_production(), self.auth.signing_secret.as_str()) {
+            (true, s) if s.len() < 32 || s == DEVELOPMENT_SECRET => anyhow::bail!(
+                "refusing to start in production: auth.signing_secret must be at least 32 characters and not the development default (set QIANXIAN__AUTH__SIGNING_SECRET)"
+            ),
+            (true, _) if self.seed.demo_data => anyhow::bail!(
+                "refusing to start in production with demo data: its accounts have published passwords (set seed.demo_data = false)"
+            ),
+            (false, "") => DEVELOPMENT_SECRET.to_owned(),
+            (false, s) if s.len() < 32 => {
+                anyhow::bail!("auth.signing_secret must be at least 32 characters")
+            }
+            (_, s) => s.to_owned(),
+        };
+        Ok(crate::service::ServiceSettings {
+            listing_ttl_days: self.listings.ttl_days,
+            max_page_size: self.graphql.max_page_size,
+            default_page_size: self.graphql.default_page_size,
+            auth: crate::service::accounts::AuthSettings {
+                access_token_minutes: self.auth.access_token_minutes,
+                refresh_token_days: self.auth.refresh_token_days,
+                argon2_memory_kib: self.auth.argon2_memory_kib,
+                argon2_iterations: self.auth.argon2_iterations,
+                argon2_parallelism: self.auth.argon2_parallelism,
+            },
+            signing_secret: secret.into_bytes(),
+        })
+    }
+
     /// The database URL, defaulting to a SQLite file in the data folder.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {
@@ -218,5 +316,27 @@ mod tests {
             assert_eq!(s.database_url(), "sqlite://data/qianxian.db?mode=rwc");
             Ok(())
         });
+    }
+
+    #[test]
+    fn production_refuses_weak_secrets_and_demo_data() {
+        let mut s = Settings {
+            environment: "production".to_owned(),
+            ..Default::default()
+        };
+        s.seed.demo_data = false;
+        assert!(s.service_settings().is_err(), "no secret");
+        s.auth.signing_secret = "short".to_owned();
+        assert!(s.service_settings().is_err(), "weak secret");
+        s.auth.signing_secret = DEVELOPMENT_SECRET.to_owned();
+        assert!(s.service_settings().is_err(), "development secret");
+        s.auth.signing_secret = "x".repeat(40);
+        assert!(s.service_settings().is_ok());
+        s.seed.demo_data = true;
+        assert!(s.service_settings().is_err(), "demo accounts in production");
+        assert!(
+            Settings::default().service_settings().is_ok(),
+            "development has a built-in secret"
+        );
     }
 }

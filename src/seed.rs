@@ -3,6 +3,8 @@
 //! their seed key, so a second run changes nothing.
 
 use crate::domain::{ListingSource, PriorityTrack};
+use crate::service::accounts::RegisterInput;
+use crate::service::actor::OrgRole;
 use crate::service::inputs::{AchievementInput, NeedInput, OrganizationInput};
 use crate::service::{Actor, Services, Window};
 use anyhow::{Context, bail};
@@ -39,6 +41,25 @@ struct OrganizationSeed {
 }
 
 #[derive(Deserialize)]
+struct AccountFile {
+    account: Vec<AccountSeed>,
+}
+
+#[derive(Deserialize)]
+struct AccountSeed {
+    #[serde(flatten)]
+    input: RegisterInput,
+    #[serde(default)]
+    operator: bool,
+    #[serde(default)]
+    broker: bool,
+    #[serde(default)]
+    organization: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct AchievementFile {
     achievement: Vec<ListingSeed<AchievementInput>>,
 }
@@ -67,6 +88,8 @@ pub struct SeedReport {
     pub achievements: (usize, usize),
     /// Needs created / already present.
     pub needs: (usize, usize),
+    /// Demo accounts created / already present.
+    pub accounts: (usize, usize),
 }
 
 impl fmt::Display for SeedReport {
@@ -160,6 +183,41 @@ pub async fn load_dir(services: &Services, dir: &Path) -> anyhow::Result<SeedRep
             }
         };
         org_ids.insert(seed.key, org.id);
+    }
+
+    let accounts: AccountFile = read(dir, "accounts.toml")?;
+    for seed in accounts.account {
+        let login = seed
+            .input
+            .email
+            .clone()
+            .or_else(|| seed.input.phone.clone())
+            .unwrap_or_default();
+        if services
+            .accounts
+            .find_by_login(&actor, &login)
+            .await?
+            .is_some()
+        {
+            report.accounts.1 += 1;
+            continue;
+        }
+        let user = services
+            .accounts
+            .register_with_roles(&actor, &seed.input, seed.operator, seed.broker)
+            .await
+            .map_err(|e| anyhow::anyhow!("account {login}: {e:?}"))?;
+        if let Some(org_key) = &seed.organization {
+            let Some(&org) = org_ids.get(org_key) else {
+                bail!("account {login}: unknown organization {org_key}")
+            };
+            let role = match seed.role.as_deref() {
+                Some("ADMIN") => OrgRole::Admin,
+                _ => OrgRole::Member,
+            };
+            services.members.assign(&actor, user.id, org, role).await?;
+        }
+        report.accounts.0 += 1;
     }
 
     let achievements: AchievementFile = read(dir, "achievements.toml")?;

@@ -45,7 +45,8 @@ async fn achievement_goes_through_its_whole_lifecycle() {
     );
 
     let update = app
-        .gql_ok(
+        .gql_ok_as(
+            &owner.token,
             "mutation($input: UpdateAchievementInput!) { updateAchievement(input: $input) { achievement { title trl { level } price { negotiable display } keywords status } userErrors { code } } }",
             json!({ "input": { "id": id, "patch": { "title": "硫化物固态电解质公斤级制备技术", "trl": 6, "price": {} } } }),
         )
@@ -237,20 +238,24 @@ async fn mutations_on_missing_or_mistyped_ids_change_nothing() {
     let owner = app
         .create_org("UNIVERSITY", "青岛缺失大学", "370212", true)
         .await;
-    let payload = app.lifecycle("publishAchievement", &owner).await;
+    let payload = app
+        .lifecycle_as(&owner.token, "publishAchievement", &owner.id)
+        .await;
     assert_eq!(
         payload["userErrors"][0]["code"], "INVALID_ID",
         "an organisation id is not an achievement id"
     );
     let missing = base64_id("Achievement:999");
-    let payload = app.lifecycle("publishAchievement", &missing).await;
+    let payload = app
+        .lifecycle_as(&owner.token, "publishAchievement", &missing)
+        .await;
     assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND");
-    let data = app
-        .gql_ok(CREATE_ACHIEVEMENT, json!({ "input": { "ownerId": base64_id("Organization:999"), "achievement": achievement_fields() } }))
+    let body = app
+        .gql_as(&owner.token, CREATE_ACHIEVEMENT, json!({ "input": { "ownerId": base64_id("Organization:999"), "achievement": achievement_fields() } }))
         .await;
     assert_eq!(
-        data["createAchievement"]["userErrors"][0]["code"],
-        "NOT_FOUND"
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "creating for an organisation one does not belong to is refused, existing or not"
     );
     let all = app
         .gql_ok(
@@ -262,18 +267,21 @@ async fn mutations_on_missing_or_mistyped_ids_change_nothing() {
 }
 
 #[tokio::test]
-async fn verifying_an_organisation_is_forbidden_to_anonymous_callers() {
+async fn verifying_an_organisation_is_reserved_to_operators() {
     let app = spawn_app().await;
     let owner = app
         .create_org("ENTERPRISE", "青岛验证测试有限公司", "370203", false)
         .await;
+    let verify = "mutation($id: ID!) { verifyOrganization(input: { id: $id }) { organization { verified } } }";
+    let body = app.gql(verify, json!({ "id": owner })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
     let body = app
-        .gql(
-            "mutation($id: ID!) { verifyOrganization(input: { id: $id }) { organization { verified } } }",
-            json!({ "id": owner }),
-        )
+        .gql_as(&owner.token, verify, json!({ "id": owner }))
         .await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "its own admin may not verify it"
+    );
     let org = app
         .gql_ok(
             "query($id: ID!) { node(id: $id) { ... on Organization { verified contactPhone } } }",

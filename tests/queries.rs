@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 struct Market {
     app: TestApp,
-    ouc: String,
-    sdu_jinan: String,
-    institute: String,
-    firm: String,
+    ouc: Org,
+    sdu_jinan: Org,
+    institute: Org,
+    firm: Org,
 }
 
 async fn add_track(app: &TestApp, code: &str, name: &str) {
@@ -178,7 +178,7 @@ async fn every_achievement_filter_narrows_the_list() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.gql_ok(
+    app.gql_ok_as(&m.ouc.token,
         "mutation($id: ID!) { updateAchievement(input: { id: $id, patch: { advantages: \"更新后的优势\" } }) { userErrors { code } } }",
         json!({ "id": first_id }),
     )

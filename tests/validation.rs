@@ -6,10 +6,11 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-async fn achievement_errors(app: &TestApp, owner: &str, patch: Value) -> Vec<Value> {
+async fn achievement_errors(app: &TestApp, owner: &Org, patch: Value) -> Vec<Value> {
     let fields = with(achievement_fields(), patch);
     let data = app
-        .gql_ok(
+        .gql_ok_as(
+            &owner.token,
             CREATE_ACHIEVEMENT,
             json!({ "input": { "ownerId": owner, "achievement": fields } }),
         )
@@ -185,7 +186,8 @@ async fn need_fields_are_validated() {
     ];
     for (patch, code, field) in cases {
         let data = app
-            .gql_ok(
+            .gql_ok_as(
+                &firm.token,
                 CREATE_NEED,
                 json!({ "input": { "ownerId": firm, "need": with(need_fields(), patch.clone()) } }),
             )
@@ -202,7 +204,8 @@ async fn need_fields_are_validated() {
     }
     let id = app.published_need(&firm, need_fields()).await;
     let bad_update = app
-        .gql_ok(
+        .gql_ok_as(
+            &firm.token,
             "mutation($input: UpdateNeedInput!) { updateNeed(input: $input) { need { title } userErrors { code field } } }",
             json!({ "input": { "id": id, "patch": { "title": "新的标题很合理", "minTrl": 0 } } }),
         )
@@ -227,6 +230,8 @@ async fn need_fields_are_validated() {
 #[tokio::test]
 async fn organisation_fields_are_validated_and_credit_codes_are_unique() {
     let app = spawn_app().await;
+    let founder = app.user_token("创始人甲").await;
+    let other = app.user_token("创始人乙").await;
     let good = credit_code_for("青岛唯一");
     let mut bad_check = good.clone();
     let last = bad_check.pop().unwrap();
@@ -248,7 +253,7 @@ async fn organisation_fields_are_validated_and_credit_codes_are_unique() {
         (org(&good, "37021"), "INVALID_REGION_CODE", "region"),
     ];
     for (input, code, field) in cases {
-        let data = app.gql_ok(create, input.clone()).await;
+        let data = app.gql_ok_as(&founder, create, input.clone()).await;
         let errors = data["createOrganization"]["userErrors"]
             .as_array()
             .cloned()
@@ -260,16 +265,30 @@ async fn organisation_fields_are_validated_and_credit_codes_are_unique() {
     }
     let mut email = org(&good, "370211");
     email["input"]["organization"]["contactEmail"] = json!("not-an-email");
-    let data = app.gql_ok(create, email).await;
+    let data = app.gql_ok_as(&founder, create, email).await;
     assert_eq!(
         data["createOrganization"]["userErrors"][0]["code"],
         "INVALID_CONTACT"
     );
 
-    let first = app.gql_ok(create, org(&good, "370211")).await;
+    let anonymous = app.gql(create, org(&good, "370211")).await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    let first = app.gql_ok_as(&founder, create, org(&good, "370211")).await;
     assert_eq!(first["createOrganization"]["userErrors"], json!([]));
+    let again = app
+        .gql_ok_as(&founder, create, org(&credit_code_for("另一家"), "370211"))
+        .await;
+    assert!(
+        again["createOrganization"]["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("只能属于一个机构")
+    );
     let second = app
-        .gql_ok(create, org(&good.to_lowercase(), "370211"))
+        .gql_ok_as(&other, create, org(&good.to_lowercase(), "370211"))
         .await;
     assert_eq!(
         second["createOrganization"]["userErrors"][0]["code"],

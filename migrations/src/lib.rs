@@ -8,6 +8,12 @@ mod m20261125_000003_create_achievements;
 mod m20261125_000004_create_needs;
 mod m20261125_000005_create_listing_tags;
 mod m20261125_000006_create_listing_outbox;
+mod m20261125_000007_create_users;
+mod m20261125_000008_create_auth_tokens;
+mod m20261125_000009_create_membership_requests;
+mod m20261125_000010_create_audit_events;
+mod m20261125_000011_create_disclosure_grants;
+mod m20261125_000012_add_moderation_notes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -22,6 +28,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_needs::Migration),
             Box::new(m20261125_000005_create_listing_tags::Migration),
             Box::new(m20261125_000006_create_listing_outbox::Migration),
+            Box::new(m20261125_000007_create_users::Migration),
+            Box::new(m20261125_000008_create_auth_tokens::Migration),
+            Box::new(m20261125_000009_create_membership_requests::Migration),
+            Box::new(m20261125_000010_create_audit_events::Migration),
+            Box::new(m20261125_000011_create_disclosure_grants::Migration),
+            Box::new(m20261125_000012_add_moderation_notes::Migration),
         ]
     }
 }

@@ -43,6 +43,7 @@ pub fn from_model(m: Model) -> Achievement {
         external_id: m.external_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        moderation_note: m.moderation_note,
     }
 }
 
@@ -76,6 +77,7 @@ fn to_active(a: &Achievement) -> ActiveModel {
         external_id: Set(a.external_id.clone()),
         created_at: Set(a.created_at),
         updated_at: Set(a.updated_at),
+        moderation_note: Set(a.moderation_note.clone()),
     }
 }
 

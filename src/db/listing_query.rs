@@ -22,6 +22,8 @@ pub enum StatusClause {
     LiveUnexpired(&'static str),
     /// Stored as expired, or live with `expires_at` in the past.
     ExpiredOrOverdue(Vec<&'static str>),
+    /// The inner clause, for listings of one owner only.
+    OwnedBy(Box<StatusClause>, i32),
 }
 
 /// Sort orders offered for listings. Ties break on id so pages are stable.
@@ -77,8 +79,10 @@ pub struct ListingQuery {
     pub tracks: Vec<String>,
     /// Changed at or after.
     pub updated_since: Option<DateTime<Utc>>,
-    /// Need visibilities the viewer may list (ignored for achievements).
+    /// Need visibilities the viewer may list, empty for all (ignored for achievements).
     pub visibilities: Vec<&'static str>,
+    /// An owner whose needs are listed whatever their visibility (the viewer's own).
+    pub visibility_exempt_owner: Option<i32>,
     /// The instant expiry is judged at.
     pub now: DateTime<Utc>,
     /// Order.
@@ -168,7 +172,12 @@ pub fn condition(kind: ListingKind, q: &ListingQuery) -> Condition {
         cond = cond.add(col("updated_at").gte(since));
     }
     if kind == ListingKind::Need && !q.visibilities.is_empty() {
-        cond = cond.add(col("visibility").is_in(q.visibilities.iter().copied()));
+        let mut visible =
+            Condition::any().add(col("visibility").is_in(q.visibilities.iter().copied()));
+        if let Some(owner) = q.visibility_exempt_owner {
+            visible = visible.add(col("owner_id").eq(owner));
+        }
+        cond = cond.add(visible);
     }
     cond
 }
@@ -181,6 +190,9 @@ fn status_condition(clause: &StatusClause, now: DateTime<Utc>) -> Condition {
                 .add(col("expires_at").is_null())
                 .add(col("expires_at").gt(now)),
         ),
+        StatusClause::OwnedBy(inner, owner) => Condition::all()
+            .add(status_condition(inner, now))
+            .add(col("owner_id").eq(*owner)),
         StatusClause::ExpiredOrOverdue(live) => {
             Condition::any().add(col("status").eq("EXPIRED")).add(
                 Condition::all()

@@ -2,13 +2,16 @@
 //! rows into domain records. Only this layer writes SQL.
 
 pub mod achievements;
+pub mod audit;
 pub mod entities;
+pub mod grants;
 pub mod listing_query;
 pub mod needs;
 pub mod organizations;
 pub mod outbox;
 pub mod tags;
 pub mod tracks;
+pub mod users;
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};

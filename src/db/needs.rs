@@ -38,6 +38,7 @@ pub fn from_model(m: Model) -> Need {
         external_id: m.external_id,
         created_at: m.created_at,
         updated_at: m.updated_at,
+        moderation_note: m.moderation_note,
     }
 }
 
@@ -66,6 +67,7 @@ fn to_active(n: &Need) -> ActiveModel {
         external_id: Set(n.external_id.clone()),
         created_at: Set(n.created_at),
         updated_at: Set(n.updated_at),
+        moderation_note: Set(n.moderation_note.clone()),
     }
 }
 

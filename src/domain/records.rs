@@ -95,6 +95,8 @@ pub struct Achievement {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Why an operator unpublished it; shown to its owner.
+    pub moderation_note: Option<String>,
 }
 
 impl Achievement {
@@ -155,6 +157,8 @@ pub struct Need {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// Why an operator unpublished it; shown to its owner.
+    pub moderation_note: Option<String>,
 }
 
 impl Need {

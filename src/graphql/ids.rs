@@ -13,6 +13,12 @@ pub enum NodeType {
     Achievement,
     /// A technology need.
     Need,
+    /// A user account.
+    User,
+    /// A request to join an organisation.
+    MembershipRequest,
+    /// A personal API token.
+    Token,
 }
 
 impl NodeType {
@@ -21,6 +27,9 @@ impl NodeType {
             Self::Organization => "Organization",
             Self::Achievement => "Achievement",
             Self::Need => "Need",
+            Self::User => "User",
+            Self::MembershipRequest => "MembershipRequest",
+            Self::Token => "PersonalToken",
         }
     }
 
@@ -29,6 +38,9 @@ impl NodeType {
             "Organization" => Some(Self::Organization),
             "Achievement" => Some(Self::Achievement),
             "Need" => Some(Self::Need),
+            "User" => Some(Self::User),
+            "MembershipRequest" => Some(Self::MembershipRequest),
+            "PersonalToken" => Some(Self::Token),
             _ => None,
         }
     }
@@ -70,6 +82,9 @@ fn type_label(kind: NodeType) -> &'static str {
         NodeType::Organization => "机构",
         NodeType::Achievement => "科技成果",
         NodeType::Need => "技术需求",
+        NodeType::User => "用户",
+        NodeType::MembershipRequest => "加入申请",
+        NodeType::Token => "令牌",
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Resolvers translate between GraphQL and the service layer; they hold no SQL and no rules.
 
+pub mod account;
 pub mod errors;
 pub mod ids;
 pub mod limits;
@@ -20,18 +21,26 @@ pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubsc
 
 /// Builds the schema with its limits; `services` is shared by every request.
 pub fn build_schema(services: Services, settings: &GraphqlSettings) -> AppSchema {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .data(services)
-        .limit_depth(settings.max_depth)
-        .limit_complexity(settings.max_complexity)
-        .finish()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(services)
+    .limit_depth(settings.max_depth)
+    .limit_complexity(settings.max_complexity)
+    .finish()
 }
 
 /// The schema without data, for printing the SDL.
 pub fn sdl() -> String {
-    Schema::build(query::QueryRoot, mutation::MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        query::QueryRoot::default(),
+        mutation::MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Per-request data: who asks, and loaders that batch and cache for this request only.

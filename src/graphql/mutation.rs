@@ -111,7 +111,7 @@ pub struct NeedPayload {
 }
 
 /// Decodes a global id of `kind` and runs `call` with the row id; a bad id is a user error.
-async fn on<T, F, Fut>(id: &ID, kind: NodeType, call: F) -> ServiceResult<T>
+pub(crate) async fn on<T, F, Fut>(id: &ID, kind: NodeType, call: F) -> ServiceResult<T>
 where
     F: FnOnce(i32) -> Fut,
     Fut: Future<Output = ServiceResult<T>>,
@@ -131,7 +131,9 @@ fn org_payload(r: ServiceResult<crate::domain::Organization>) -> Result<Organiza
     })
 }
 
-fn achievement_payload(r: ServiceResult<crate::domain::Achievement>) -> Result<AchievementPayload> {
+pub(crate) fn achievement_payload(
+    r: ServiceResult<crate::domain::Achievement>,
+) -> Result<AchievementPayload> {
     let (achievement, user_errors) = split(r)?;
     Ok(AchievementPayload {
         achievement: achievement.map(Achievement),
@@ -139,7 +141,9 @@ fn achievement_payload(r: ServiceResult<crate::domain::Achievement>) -> Result<A
     })
 }
 
-fn need_payload(r: ServiceResult<crate::service::needs::NeedView>) -> Result<NeedPayload> {
+pub(crate) fn need_payload(
+    r: ServiceResult<crate::service::needs::NeedView>,
+) -> Result<NeedPayload> {
     let (need, user_errors) = split(r)?;
     Ok(NeedPayload {
         need: need.map(Need),
@@ -147,11 +151,12 @@ fn need_payload(r: ServiceResult<crate::service::needs::NeedView>) -> Result<Nee
     })
 }
 
-/// Write access to the market.
-pub struct MutationRoot;
+/// Listing and organisation mutations.
+#[derive(Default)]
+pub struct ListingMutation;
 
 #[Object]
-impl MutationRoot {
+impl ListingMutation {
     /// Registers an organisation (unverified until an operator verifies it).
     async fn create_organization(
         &self,
@@ -328,3 +333,7 @@ impl MutationRoot {
         need_payload(on(&input.id, NodeType::Need, |id| s.needs.close(actor, id)).await)
     }
 }
+
+/// Write access to the market.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(ListingMutation, crate::graphql::account::AccountMutation);

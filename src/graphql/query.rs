@@ -122,17 +122,19 @@ fn owner(id: Option<&ID>) -> Result<Vec<i32>> {
         .collect())
 }
 
-/// Read access to the market.
-pub struct QueryRoot;
+/// Listing and code-table queries.
+#[derive(Default)]
+pub struct ListingQuery;
 
 #[Object]
-impl QueryRoot {
+impl ListingQuery {
     /// Any object by global id; null when it does not exist or the viewer may not see it.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let services = ctx.data::<Services>()?;
         let actor = ctx.data::<Actor>()?;
         let (kind, num) = ids::decode_any(&id).gql()?;
         Ok(match kind {
+            NodeType::User | NodeType::MembershipRequest | NodeType::Token => None,
             NodeType::Organization => services
                 .organizations
                 .get(actor, num)
@@ -308,3 +310,7 @@ fn children(table: &codes::CodeTable, parent: Option<&str>) -> Vec<CodeRef> {
         })
         .collect()
 }
+
+/// Read access to the market.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(ListingQuery, crate::graphql::account::AccountQuery);

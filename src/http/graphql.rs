@@ -9,9 +9,10 @@ use crate::service::Actor;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use std::net::SocketAddr;
 use std::time::Instant;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -19,6 +20,7 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// `GET /graphql`: GraphiQL for a browser, otherwise a query from the URL.
 pub async fn get_handler(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -41,7 +43,7 @@ pub async fn get_handler(
         );
     }
     match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => execute(state, headers, request, true).await,
+        Ok(request) => execute(state, peer, headers, request, true).await,
         Err(err) => request_error(
             &headers,
             StatusCode::BAD_REQUEST,
@@ -54,6 +56,7 @@ pub async fn get_handler(
 /// `POST /graphql` with an `application/json` body.
 pub async fn post_handler(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -73,7 +76,7 @@ pub async fn post_handler(
         );
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
-        Ok(request) => execute(state, headers, request, false).await,
+        Ok(request) => execute(state, peer, headers, request, false).await,
         Err(err) => request_error(
             &headers,
             StatusCode::BAD_REQUEST,
@@ -85,11 +88,40 @@ pub async fn post_handler(
 
 async fn execute(
     state: AppState,
+    peer: SocketAddr,
     headers: HeaderMap,
     request: async_graphql::Request,
     via_get: bool,
 ) -> Response {
     let started = Instant::now();
+    if let Err(wait) = state.rate_limits.check_address(peer.ip()) {
+        return too_many_requests(&headers, wait);
+    }
+    let actor = match bearer_token(&headers) {
+        None => Actor::Anonymous,
+        Some(token) => match state.services.accounts.authenticate(token).await {
+            Ok(actor) => actor,
+            Err(err) => {
+                let mut resp = request_error(
+                    &headers,
+                    StatusCode::UNAUTHORIZED,
+                    err.code(),
+                    &err.to_string(),
+                );
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+                return resp;
+            }
+        },
+    };
+    if let Some(Err(wait)) = actor
+        .user()
+        .map(|u| state.rate_limits.check_token(u.token_id))
+    {
+        return too_many_requests(&headers, wait);
+    }
     let operation = request
         .operation_name
         .clone()
@@ -124,7 +156,7 @@ async fn execute(
             return resp;
         }
     }
-    let (actor, loaders) = request_data(&state.services, Actor::Anonymous);
+    let (actor, loaders) = request_data(&state.services, actor);
     let response = state
         .schema
         .execute(request.data(actor).data(loaders))
@@ -189,6 +221,30 @@ fn selected_is_mutation(
         };
         selected && op.node.ty == OperationType::Mutation
     })
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+fn too_many_requests(headers: &HeaderMap, wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    let mut resp = request_error(
+        headers,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        &format!("请求过于频繁，请在 {secs} 秒后重试"),
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 fn accepts(headers: &HeaderMap, mime: &str) -> bool {

@@ -4,6 +4,7 @@
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod rate_limit;
 
 use crate::graphql::AppSchema;
 use crate::service::Services;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Most aliases per document.
     pub max_aliases: usize,
+    /// Request rate limits.
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 /// Builds the router.

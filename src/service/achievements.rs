@@ -1,15 +1,17 @@
 //! Use cases for research results (科技成果): create, change, publish, renew, withdraw, close,
-//! read and list, each in one transaction that also writes the listing outbox.
+//! moderate, read and list. Each write is one transaction with its outbox entry and audit record.
 
+use crate::db::grants;
 use crate::db::listing_query::StatusClause;
 use crate::db::outbox::{self, ListingChange, ListingKind};
 use crate::db::{achievements as repo, organizations as org_repo, tracks as track_repo};
 use crate::domain::{Achievement, AchievementStatus, ListingSource};
-use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::service::filters::ListingFilter;
+use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
+use crate::service::audit::Target;
+use crate::service::filters::{ListingFilter, scoped_statuses};
 use crate::service::inputs::{AchievementContent, AchievementInput, AchievementPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
 
@@ -17,6 +19,8 @@ use AchievementStatus::*;
 
 /// Filter for achievement lists.
 pub type AchievementFilter = ListingFilter<AchievementStatus>;
+
+const KIND: ListingKind = ListingKind::Achievement;
 
 /// Research-result use cases.
 #[derive(Debug, Clone)]
@@ -29,7 +33,7 @@ impl AchievementService {
         Self { ctx }
     }
 
-    /// Creates a draft owned by `owner_id`.
+    /// Creates a draft owned by `owner_id`; members of that organisation only.
     pub async fn create(
         &self,
         actor: &Actor,
@@ -49,37 +53,45 @@ impl AchievementService {
         source: ListingSource,
         external_id: Option<String>,
     ) -> ServiceResult<Achievement> {
-        policy::may_edit_listing(actor, owner_id)?;
-        let txn = self.ctx.db.conn.begin().await?;
-        if org_repo::find(&txn, owner_id).await?.is_none() {
-            return Err(ServiceError::not_found("机构"));
+        let r = async {
+            policy::may_edit_listing(actor, owner_id)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            if org_repo::find(&txn, owner_id).await?.is_none() {
+                return Err(ServiceError::not_found("机构"));
+            }
+            let content = validate(&txn, input).await?;
+            let now = self.ctx.clock.now();
+            let draft = Achievement {
+                owner_id,
+                source,
+                external_id,
+                created_at: now,
+                updated_at: now,
+                ..from_content(content)
+            };
+            let saved = repo::save(&txn, &draft).await?;
+            outbox::enqueue(&txn, KIND, saved.id, ListingChange::Upsert, now).await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "createAchievement",
+                    Target::of("Achievement", saved.id),
+                )
+                .await?;
+            txn.commit().await?;
+            tracing::info!(achievement_id = saved.id, owner_id, "achievement created");
+            self.view_one(actor, saved).await
         }
-        let content = validate(&txn, input).await?;
-        let now = self.ctx.clock.now();
-        let draft = Achievement {
-            id: 0,
-            owner_id,
-            status: Draft,
-            published_at: None,
-            expires_at: None,
-            source,
-            external_id,
-            created_at: now,
-            updated_at: now,
-            ..from_content(content)
-        };
-        let saved = repo::save(&txn, &draft).await?;
-        outbox::enqueue(
-            &txn,
-            ListingKind::Achievement,
-            saved.id,
-            ListingChange::Upsert,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::info!(achievement_id = saved.id, owner_id, "achievement created");
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(
+                actor,
+                "createAchievement",
+                Target::of("Organization", owner_id),
+                r,
+            )
+            .await
     }
 
     /// Applies `patch`; lifecycle status is unchanged.
@@ -89,39 +101,47 @@ impl AchievementService {
         id: i32,
         patch: AchievementPatch,
     ) -> ServiceResult<Achievement> {
-        let txn = self.ctx.db.conn.begin().await?;
-        let current = self.load_for_edit(&txn, actor, id).await?;
-        if current.status == Transferred {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidStateTransition,
-                "已转化的成果不能再修改",
-            ));
+        let r = async {
+            let txn = self.ctx.db.conn.begin().await?;
+            let current = self.load_for_edit(&txn, actor, id).await?;
+            if current.status == Transferred {
+                return Err(ServiceError::coded(
+                    ErrorCode::InvalidStateTransition,
+                    "已转化的成果不能再修改",
+                ));
+            }
+            let content = validate(&txn, &patch.apply(&current)).await?;
+            let now = self.ctx.clock.now();
+            let next = Achievement {
+                id,
+                owner_id: current.owner_id,
+                status: current.status,
+                published_at: current.published_at,
+                expires_at: current.expires_at,
+                source: current.source,
+                external_id: current.external_id.clone(),
+                created_at: current.created_at,
+                updated_at: now,
+                moderation_note: current.moderation_note.clone(),
+                ..from_content(content)
+            };
+            let saved = repo::save(&txn, &next).await?;
+            outbox::enqueue(&txn, KIND, id, ListingChange::Upsert, now).await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "updateAchievement",
+                    Target::of("Achievement", id),
+                )
+                .await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
         }
-        let content = validate(&txn, &patch.apply(&current)).await?;
-        let now = self.ctx.clock.now();
-        let next = Achievement {
-            id,
-            owner_id: current.owner_id,
-            status: current.status,
-            published_at: current.published_at,
-            expires_at: current.expires_at,
-            source: current.source,
-            external_id: current.external_id.clone(),
-            created_at: current.created_at,
-            updated_at: now,
-            ..from_content(content)
-        };
-        let saved = repo::save(&txn, &next).await?;
-        outbox::enqueue(
-            &txn,
-            ListingKind::Achievement,
-            id,
-            ListingChange::Upsert,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(actor, "updateAchievement", Target::of("Achievement", id), r)
+            .await
     }
 
     /// DRAFT or WITHDRAWN → PUBLISHED, live for the configured period. The owner must be verified.
@@ -129,6 +149,7 @@ impl AchievementService {
         self.transition(
             actor,
             id,
+            "publishAchievement",
             &[Draft, Withdrawn],
             "发布",
             true,
@@ -136,6 +157,7 @@ impl AchievementService {
                 a.status = Published;
                 a.published_at.get_or_insert(now);
                 a.expires_at = Some(now + ttl);
+                a.moderation_note = None;
             },
         )
         .await
@@ -146,6 +168,7 @@ impl AchievementService {
         self.transition(
             actor,
             id,
+            "renewAchievement",
             &[Published, Expired],
             "续期",
             true,
@@ -162,6 +185,7 @@ impl AchievementService {
         self.transition(
             actor,
             id,
+            "withdrawAchievement",
             &[Published, Expired],
             "撤回",
             false,
@@ -177,6 +201,7 @@ impl AchievementService {
         self.transition(
             actor,
             id,
+            "closeAchievement",
             &[Published, Expired, Withdrawn],
             "标记为已转化",
             false,
@@ -188,48 +213,88 @@ impl AchievementService {
         .await
     }
 
+    /// An operator unpublishes a result with a reason its owner sees.
+    pub async fn moderate(
+        &self,
+        actor: &Actor,
+        id: i32,
+        reason: &str,
+    ) -> ServiceResult<Achievement> {
+        let action = "moderateAchievement";
+        let r = async {
+            policy::require_operator(actor)?;
+            let reason = moderation_reason(reason)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            let mut a = repo::find(&txn, id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("科技成果"))?;
+            let now = self.ctx.clock.now();
+            check_from(a.effective_status(now), &[Published, Expired], "下架")?;
+            a.status = Withdrawn;
+            a.moderation_note = Some(reason);
+            a.updated_at = now;
+            let saved = self.save_transition(&txn, actor, action, a, now).await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
+        }
+        .await;
+        self.ctx
+            .audit_failure(actor, action, Target::of("Achievement", id), r)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn transition(
         &self,
         actor: &Actor,
         id: i32,
+        action: &'static str,
         from: &[AchievementStatus],
         verb: &str,
         needs_verified_owner: bool,
-        apply: impl FnOnce(&mut Achievement, chrono::DateTime<chrono::Utc>, Duration),
+        apply: impl FnOnce(&mut Achievement, DateTime<Utc>, Duration),
     ) -> ServiceResult<Achievement> {
-        let txn = self.ctx.db.conn.begin().await?;
-        let mut a = self.load_for_edit(&txn, actor, id).await?;
-        let now = self.ctx.clock.now();
-        let status = a.effective_status(now);
-        if !from.contains(&status) {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidStateTransition,
-                format!("当前状态为“{}”，不能{verb}", status.label_zh()),
-            ));
+        let r = async {
+            let txn = self.ctx.db.conn.begin().await?;
+            let mut a = self.load_for_edit(&txn, actor, id).await?;
+            let now = self.ctx.clock.now();
+            check_from(a.effective_status(now), from, verb)?;
+            if needs_verified_owner {
+                self.ctx
+                    .ensure_owner_verified(&txn, a.owner_id, verb)
+                    .await?;
+            }
+            apply(
+                &mut a,
+                now,
+                Duration::days(self.ctx.settings.listing_ttl_days),
+            );
+            a.updated_at = now;
+            let saved = self.save_transition(&txn, actor, action, a, now).await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
         }
-        if needs_verified_owner {
-            self.ctx
-                .ensure_owner_verified(&txn, a.owner_id, verb)
-                .await?;
-        }
-        apply(
-            &mut a,
-            now,
-            Duration::days(self.ctx.settings.listing_ttl_days),
-        );
-        a.updated_at = now;
-        let saved = repo::save_row(&txn, &a).await?;
-        outbox::enqueue(
-            &txn,
-            ListingKind::Achievement,
-            id,
-            ListingChange::Upsert,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::info!(achievement_id = id, status = %saved.status, "achievement status changed");
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(actor, action, Target::of("Achievement", id), r)
+            .await
+    }
+
+    async fn save_transition(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        action: &str,
+        a: Achievement,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Achievement> {
+        let saved = repo::save_row(txn, &a).await?;
+        outbox::enqueue(txn, KIND, a.id, ListingChange::Upsert, now).await?;
+        self.ctx
+            .audit_ok(txn, actor, action, Target::of("Achievement", a.id))
+            .await?;
+        tracing::info!(achievement_id = a.id, status = %saved.status, action, "achievement status changed");
+        Ok(saved)
     }
 
     async fn load_for_edit(
@@ -241,16 +306,22 @@ impl AchievementService {
         let a = repo::find(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("科技成果"))?;
+        if !self.may_see(actor, &a) {
+            return Err(ServiceError::not_found("科技成果"));
+        }
         policy::may_edit_listing(actor, a.owner_id)?;
         Ok(a)
     }
 
     /// One result, if `actor` may see it.
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<Achievement>> {
-        let found = repo::find(&self.ctx.db.conn, id).await?;
-        Ok(found
+        match repo::find(&self.ctx.db.conn, id)
+            .await?
             .filter(|a| self.may_see(actor, a))
-            .map(|a| self.view(actor, a)))
+        {
+            Some(a) => Ok(Some(self.view_one(actor, a).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The result with this external id at `source`, for idempotent seeding and imports.
@@ -260,10 +331,13 @@ impl AchievementService {
         source: ListingSource,
         external_id: &str,
     ) -> ServiceResult<Option<Achievement>> {
-        let found = repo::find_external(&self.ctx.db.conn, source, external_id).await?;
-        Ok(found
+        match repo::find_external(&self.ctx.db.conn, source, external_id)
+            .await?
             .filter(|a| self.may_see(actor, a))
-            .map(|a| self.view(actor, a)))
+        {
+            Some(a) => Ok(Some(self.view_one(actor, a).await?)),
+            None => Ok(None),
+        }
     }
 
     /// A page of results matching `filter`.
@@ -275,28 +349,25 @@ impl AchievementService {
     ) -> ServiceResult<Page<Achievement>> {
         let now = self.ctx.clock.now();
         let mut query = filter.to_query(now).map_err(ServiceError::Invalid)?;
-        let wanted: Vec<AchievementStatus> = if filter.statuses.is_empty() {
+        let wanted = if filter.statuses.is_empty() {
             vec![Published]
         } else {
             filter.statuses.clone()
         };
-        query.statuses = wanted
-            .into_iter()
-            .filter(|s| may_see_status(actor, *s))
-            .map(status_clause)
-            .collect();
+        query.statuses = scoped_statuses(actor, &wanted, is_public, status_clause);
         if query.statuses.is_empty() {
             return Ok(Window::page(Vec::new(), 0, 0));
         }
         let db = &self.ctx.db.conn;
         let total = repo::count(db, &query).await?;
-        let page = self
+        let mut page = self
             .ctx
             .paged(window, total, |offset, limit| {
                 repo::page(db, &query, offset, limit)
             })
             .await?;
-        Ok(page.map(|a| self.view(actor, a)))
+        let items = self.views(actor, std::mem::take(&mut page.items)).await?;
+        Ok(page.with_items(items))
     }
 
     /// Live results of each owner, newest first, at most `per_owner` each (for DataLoaders).
@@ -315,26 +386,85 @@ impl AchievementService {
             .map_err(ServiceError::Invalid)?;
         query.statuses = vec![status_clause(Published)];
         let rows = repo::newest_per_owner(&self.ctx.db.conn, &query, per_owner as u64).await?;
-        Ok(rows.into_iter().map(|a| self.view(actor, a)).collect())
+        self.views(actor, rows).await
     }
 
     fn may_see(&self, actor: &Actor, a: &Achievement) -> bool {
-        may_see_status(actor, a.effective_status(self.ctx.clock.now()))
+        is_public(a.effective_status(self.ctx.clock.now()))
             || policy::may_see_unpublished(actor, a.owner_id)
     }
 
+    async fn view_one(&self, actor: &Actor, a: Achievement) -> ServiceResult<Achievement> {
+        let mut v = self.views(actor, vec![a]).await?;
+        v.pop()
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+    }
+
     /// Redacts what `actor` may not read and reports the effective status.
-    fn view(&self, actor: &Actor, mut a: Achievement) -> Achievement {
-        if !policy::may_see_confidential(actor, a.owner_id) {
-            a.confidential_detail = None;
-        }
-        a.status = a.effective_status(self.ctx.clock.now());
-        a
+    async fn views(
+        &self,
+        actor: &Actor,
+        items: Vec<Achievement>,
+    ) -> ServiceResult<Vec<Achievement>> {
+        let granted = match actor.organization_id() {
+            Some(org)
+                if items
+                    .iter()
+                    .any(|a| a.confidential_detail.is_some() && a.owner_id != org) =>
+            {
+                let ids: Vec<i32> = items.iter().map(|a| a.id).collect();
+                grants::granted_listings(&self.ctx.db.conn, KIND, org, &ids).await?
+            }
+            _ => Default::default(),
+        };
+        let now = self.ctx.clock.now();
+        Ok(items
+            .into_iter()
+            .map(|mut a| {
+                if !policy::may_see_confidential(actor, a.owner_id, granted.contains(&a.id)) {
+                    a.confidential_detail = None;
+                }
+                if !policy::may_see_unpublished(actor, a.owner_id) {
+                    a.moderation_note = None;
+                }
+                a.status = a.effective_status(now);
+                a
+            })
+            .collect())
     }
 }
 
-fn may_see_status(actor: &Actor, status: AchievementStatus) -> bool {
-    matches!(status, Published | Expired | Transferred) || matches!(actor, Actor::System)
+fn is_public(status: AchievementStatus) -> bool {
+    matches!(status, Published | Expired | Transferred)
+}
+
+fn check_from(
+    status: AchievementStatus,
+    from: &[AchievementStatus],
+    verb: &str,
+) -> ServiceResult<()> {
+    if from.contains(&status) {
+        Ok(())
+    } else {
+        Err(ServiceError::coded(
+            ErrorCode::InvalidStateTransition,
+            format!("当前状态为“{}”，不能{verb}", status.label_zh()),
+        ))
+    }
+}
+
+/// Checks an operator's moderation reason.
+pub(crate) fn moderation_reason(reason: &str) -> ServiceResult<String> {
+    let reason = reason.trim();
+    let len = reason.chars().count();
+    if !(4..=500).contains(&len) {
+        return Err(ServiceError::Invalid(vec![FieldError::new(
+            "reason",
+            ErrorCode::InvalidText,
+            "下架原因需 4 到 500 个字，所有者会看到它",
+        )]));
+    }
+    Ok(reason.to_owned())
 }
 
 fn status_clause(status: AchievementStatus) -> StatusClause {
@@ -355,7 +485,7 @@ async fn validate(
 }
 
 fn from_content(c: AchievementContent) -> Achievement {
-    let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let epoch = DateTime::<Utc>::UNIX_EPOCH;
     Achievement {
         id: 0,
         owner_id: 0,
@@ -384,5 +514,6 @@ fn from_content(c: AchievementContent) -> Achievement {
         external_id: None,
         created_at: epoch,
         updated_at: epoch,
+        moderation_note: None,
     }
 }

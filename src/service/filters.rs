@@ -65,6 +65,27 @@ impl<S> Default for ListingFilter<S> {
     }
 }
 
+/// The status clauses `actor` may list out of `wanted`: public statuses as asked, unpublished
+/// ones within the actor's [`Scope`].
+pub(crate) fn scoped_statuses<S: Copy>(
+    actor: &crate::service::Actor,
+    wanted: &[S],
+    is_public: impl Fn(S) -> bool,
+    clause: impl Fn(S) -> crate::db::listing_query::StatusClause,
+) -> Vec<crate::db::listing_query::StatusClause> {
+    use crate::db::listing_query::StatusClause;
+    use crate::service::policy::{Scope, unpublished_scope};
+    let scope = unpublished_scope(actor);
+    wanted
+        .iter()
+        .filter_map(|&s| match (is_public(s), scope) {
+            (true, _) | (false, Scope::All) => Some(clause(s)),
+            (false, Scope::Owner(org)) => Some(StatusClause::OwnedBy(Box::new(clause(s)), org)),
+            (false, Scope::Nothing) => None,
+        })
+        .collect()
+}
+
 impl<S> ListingFilter<S> {
     /// Validates the shared part; statuses and visibility are the caller's to fill in.
     pub(crate) fn to_query(&self, now: DateTime<Utc>) -> Result<ListingQuery, Vec<FieldError>> {
@@ -126,6 +147,7 @@ impl<S> ListingFilter<S> {
             tracks: self.tracks.clone(),
             updated_since: self.updated_since,
             visibilities: Vec::new(),
+            visibility_exempt_owner: None,
             now,
             sort: self.sort,
         })

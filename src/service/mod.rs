@@ -4,15 +4,20 @@
 //! in [`policy`] and nowhere else, so no resolver can bypass them. Services return domain
 //! records and never build GraphQL types.
 
+pub mod accounts;
 pub mod achievements;
 pub mod actor;
+pub mod audit;
+pub mod disclosure;
 pub mod expiry;
 pub mod filters;
 pub mod inputs;
+pub mod members;
 pub mod needs;
 pub mod organizations;
 pub mod page;
 pub mod policy;
+pub mod tokens;
 pub mod tracks;
 
 pub use actor::Actor;
@@ -31,6 +36,10 @@ pub struct ServiceSettings {
     pub max_page_size: u64,
     /// Page size when the caller gives none.
     pub default_page_size: u64,
+    /// Token lifetimes and password hashing cost.
+    pub auth: accounts::AuthSettings,
+    /// Secret that signs tokens.
+    pub signing_secret: Vec<u8>,
 }
 
 impl Default for ServiceSettings {
@@ -39,6 +48,8 @@ impl Default for ServiceSettings {
             listing_ttl_days: 180,
             max_page_size: 100,
             default_page_size: 20,
+            auth: accounts::AuthSettings::default(),
+            signing_secret: b"qianxian-test-secret-0123456789abcdef".to_vec(),
         }
     }
 }
@@ -110,12 +121,22 @@ pub struct Services {
     pub tracks: tracks::TrackService,
     /// Listing expiry.
     pub expiry: expiry::ExpiryService,
+    /// Accounts and tokens.
+    pub accounts: accounts::AccountService,
+    /// Organisation membership and platform roles.
+    pub members: members::MemberService,
+    /// The audit log.
+    pub audit: audit::AuditService,
+    /// Disclosure grants.
+    pub disclosure: disclosure::DisclosureService,
     ctx: Arc<Context>,
 }
 
 impl Services {
     /// Builds every service over one context.
     pub fn new(db: Database, clock: SharedClock, settings: ServiceSettings) -> Self {
+        let signer = tokens::TokenSigner::new(&settings.signing_secret);
+        let auth = settings.auth.clone();
         let ctx = Arc::new(Context {
             db,
             clock,
@@ -127,6 +148,10 @@ impl Services {
             needs: needs::NeedService::new(ctx.clone()),
             tracks: tracks::TrackService::new(ctx.clone()),
             expiry: expiry::ExpiryService::new(ctx.clone()),
+            accounts: accounts::AccountService::new(ctx.clone(), signer, auth),
+            members: members::MemberService::new(ctx.clone()),
+            audit: audit::AuditService::new(ctx.clone()),
+            disclosure: disclosure::DisclosureService::new(ctx.clone()),
             ctx,
         }
     }

@@ -1,12 +1,15 @@
 //! Use cases for technology needs (技术需求), with their visibility rules: confidential needs
 //! are not listed, counted or found by the unentitled; anonymous needs hide their owner.
 
+use crate::db::grants;
 use crate::db::listing_query::StatusClause;
 use crate::db::outbox::{self, ListingChange, ListingKind};
 use crate::db::{needs as repo, organizations as org_repo, tracks as track_repo};
 use crate::domain::{ListingSource, Need, NeedStatus};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::service::filters::ListingFilter;
+use crate::service::achievements::moderation_reason;
+use crate::service::audit::Target;
+use crate::service::filters::{ListingFilter, scoped_statuses};
 use crate::service::inputs::{NeedContent, NeedInput, NeedPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -17,6 +20,8 @@ use NeedStatus::*;
 
 /// Filter for need lists.
 pub type NeedFilter = ListingFilter<NeedStatus>;
+
+const KIND: ListingKind = ListingKind::Need;
 
 /// A need as one viewer may see it.
 #[derive(Debug, Clone)]
@@ -38,7 +43,7 @@ impl NeedService {
         Self { ctx }
     }
 
-    /// Creates a draft owned by `owner_id`.
+    /// Creates a draft owned by `owner_id`; members of that organisation only.
     pub async fn create(
         &self,
         actor: &Actor,
@@ -58,33 +63,35 @@ impl NeedService {
         source: ListingSource,
         external_id: Option<String>,
     ) -> ServiceResult<NeedView> {
-        policy::may_edit_listing(actor, owner_id)?;
-        let txn = self.ctx.db.conn.begin().await?;
-        if org_repo::find(&txn, owner_id).await?.is_none() {
-            return Err(ServiceError::not_found("机构"));
+        let r = async {
+            policy::may_edit_listing(actor, owner_id)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            if org_repo::find(&txn, owner_id).await?.is_none() {
+                return Err(ServiceError::not_found("机构"));
+            }
+            let now = self.ctx.clock.now();
+            let content = validate(&txn, input, now.date_naive()).await?;
+            let draft = Need {
+                owner_id,
+                source,
+                external_id,
+                created_at: now,
+                updated_at: now,
+                ..from_content(content)
+            };
+            let saved = repo::save(&txn, &draft).await?;
+            outbox::enqueue(&txn, KIND, saved.id, ListingChange::Upsert, now).await?;
+            self.ctx
+                .audit_ok(&txn, actor, "createNeed", Target::of("Need", saved.id))
+                .await?;
+            txn.commit().await?;
+            tracing::info!(need_id = saved.id, owner_id, "need created");
+            self.view_one(actor, saved).await
         }
-        let now = self.ctx.clock.now();
-        let content = validate(&txn, input, now.date_naive()).await?;
-        let draft = Need {
-            owner_id,
-            source,
-            external_id,
-            created_at: now,
-            updated_at: now,
-            ..from_content(content)
-        };
-        let saved = repo::save(&txn, &draft).await?;
-        outbox::enqueue(
-            &txn,
-            ListingKind::Need,
-            saved.id,
-            ListingChange::Upsert,
-            now,
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::info!(need_id = saved.id, owner_id, "need created");
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(actor, "createNeed", Target::of("Organization", owner_id), r)
+            .await
     }
 
     /// Applies `patch`; lifecycle status is unchanged.
@@ -94,36 +101,46 @@ impl NeedService {
         id: i32,
         patch: NeedPatch,
     ) -> ServiceResult<NeedView> {
-        let txn = self.ctx.db.conn.begin().await?;
-        let current = self.load_for_edit(&txn, actor, id).await?;
-        if matches!(current.status, Signed | Closed) {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidStateTransition,
-                "已签约或已结束的需求不能再修改",
-            ));
+        let r = async {
+            let txn = self.ctx.db.conn.begin().await?;
+            let current = self.load_for_edit(&txn, actor, id).await?;
+            if matches!(current.status, Signed | Closed) {
+                return Err(ServiceError::coded(
+                    ErrorCode::InvalidStateTransition,
+                    "已签约或已结束的需求不能再修改",
+                ));
+            }
+            let now = self.ctx.clock.now();
+            // A deadline that already passed may stay as it is; a new one must not be in the past.
+            let earliest = current
+                .deadline
+                .map_or(now.date_naive(), |d| d.min(now.date_naive()));
+            let content = validate(&txn, &patch.apply(&current), earliest).await?;
+            let next = Need {
+                id,
+                owner_id: current.owner_id,
+                status: current.status,
+                published_at: current.published_at,
+                expires_at: current.expires_at,
+                source: current.source,
+                external_id: current.external_id.clone(),
+                created_at: current.created_at,
+                updated_at: now,
+                moderation_note: current.moderation_note.clone(),
+                ..from_content(content)
+            };
+            let saved = repo::save(&txn, &next).await?;
+            outbox::enqueue(&txn, KIND, id, ListingChange::Upsert, now).await?;
+            self.ctx
+                .audit_ok(&txn, actor, "updateNeed", Target::of("Need", id))
+                .await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
         }
-        let now = self.ctx.clock.now();
-        // A deadline that already passed may stay as it is; a new one must not be in the past.
-        let earliest = current
-            .deadline
-            .map_or(now.date_naive(), |d| d.min(now.date_naive()));
-        let content = validate(&txn, &patch.apply(&current), earliest).await?;
-        let next = Need {
-            id,
-            owner_id: current.owner_id,
-            status: current.status,
-            published_at: current.published_at,
-            expires_at: current.expires_at,
-            source: current.source,
-            external_id: current.external_id.clone(),
-            created_at: current.created_at,
-            updated_at: now,
-            ..from_content(content)
-        };
-        let saved = repo::save(&txn, &next).await?;
-        outbox::enqueue(&txn, ListingKind::Need, id, ListingChange::Upsert, now).await?;
-        txn.commit().await?;
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(actor, "updateNeed", Target::of("Need", id), r)
+            .await
     }
 
     /// DRAFT or WITHDRAWN → OPEN, live for the configured period. The owner must be verified.
@@ -131,6 +148,7 @@ impl NeedService {
         self.transition(
             actor,
             id,
+            "publishNeed",
             &[Draft, Withdrawn],
             "发布",
             true,
@@ -138,6 +156,7 @@ impl NeedService {
                 n.status = Open;
                 n.published_at.get_or_insert(now);
                 n.expires_at = Some(now + ttl);
+                n.moderation_note = None;
             },
         )
         .await
@@ -148,6 +167,7 @@ impl NeedService {
         self.transition(
             actor,
             id,
+            "renewNeed",
             &[Open, Negotiating, Expired],
             "续期",
             true,
@@ -166,6 +186,7 @@ impl NeedService {
         self.transition(
             actor,
             id,
+            "withdrawNeed",
             &[Open, Negotiating, Expired],
             "撤回",
             false,
@@ -181,6 +202,7 @@ impl NeedService {
         self.transition(
             actor,
             id,
+            "closeNeed",
             &[Open, Negotiating, Signed, Expired, Withdrawn],
             "结束",
             false,
@@ -192,41 +214,87 @@ impl NeedService {
         .await
     }
 
+    /// An operator unpublishes a need with a reason its owner sees.
+    pub async fn moderate(&self, actor: &Actor, id: i32, reason: &str) -> ServiceResult<NeedView> {
+        let action = "moderateNeed";
+        let r = async {
+            policy::require_operator(actor)?;
+            let reason = moderation_reason(reason)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            let mut n = repo::find(&txn, id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("技术需求"))?;
+            let now = self.ctx.clock.now();
+            check_from(
+                n.effective_status(now),
+                &[Open, Negotiating, Expired],
+                "下架",
+            )?;
+            n.status = Withdrawn;
+            n.moderation_note = Some(reason);
+            n.updated_at = now;
+            let saved = self.save_transition(&txn, actor, action, n, now).await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
+        }
+        .await;
+        self.ctx
+            .audit_failure(actor, action, Target::of("Need", id), r)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn transition(
         &self,
         actor: &Actor,
         id: i32,
+        action: &'static str,
         from: &[NeedStatus],
         verb: &str,
         needs_verified_owner: bool,
         apply: impl FnOnce(&mut Need, DateTime<Utc>, Duration),
     ) -> ServiceResult<NeedView> {
-        let txn = self.ctx.db.conn.begin().await?;
-        let mut n = self.load_for_edit(&txn, actor, id).await?;
-        let now = self.ctx.clock.now();
-        let status = n.effective_status(now);
-        if !from.contains(&status) {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidStateTransition,
-                format!("当前状态为“{}”，不能{verb}", status.label_zh()),
-            ));
+        let r = async {
+            let txn = self.ctx.db.conn.begin().await?;
+            let mut n = self.load_for_edit(&txn, actor, id).await?;
+            let now = self.ctx.clock.now();
+            check_from(n.effective_status(now), from, verb)?;
+            if needs_verified_owner {
+                self.ctx
+                    .ensure_owner_verified(&txn, n.owner_id, verb)
+                    .await?;
+            }
+            apply(
+                &mut n,
+                now,
+                Duration::days(self.ctx.settings.listing_ttl_days),
+            );
+            n.updated_at = now;
+            let saved = self.save_transition(&txn, actor, action, n, now).await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
         }
-        if needs_verified_owner {
-            self.ctx
-                .ensure_owner_verified(&txn, n.owner_id, verb)
-                .await?;
-        }
-        apply(
-            &mut n,
-            now,
-            Duration::days(self.ctx.settings.listing_ttl_days),
-        );
-        n.updated_at = now;
-        let saved = repo::save_row(&txn, &n).await?;
-        outbox::enqueue(&txn, ListingKind::Need, id, ListingChange::Upsert, now).await?;
-        txn.commit().await?;
-        tracing::info!(need_id = id, status = %saved.status, "need status changed");
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(actor, action, Target::of("Need", id), r)
+            .await
+    }
+
+    async fn save_transition(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        action: &str,
+        n: Need,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Need> {
+        let saved = repo::save_row(txn, &n).await?;
+        outbox::enqueue(txn, KIND, n.id, ListingChange::Upsert, now).await?;
+        self.ctx
+            .audit_ok(txn, actor, action, Target::of("Need", n.id))
+            .await?;
+        tracing::info!(need_id = n.id, status = %saved.status, action, "need status changed");
+        Ok(saved)
     }
 
     async fn load_for_edit(
@@ -238,16 +306,22 @@ impl NeedService {
         let n = repo::find(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("技术需求"))?;
+        if !self.may_see(actor, &n) {
+            return Err(ServiceError::not_found("技术需求"));
+        }
         policy::may_edit_listing(actor, n.owner_id)?;
         Ok(n)
     }
 
     /// One need, if `actor` may see it.
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<NeedView>> {
-        let found = repo::find(&self.ctx.db.conn, id).await?;
-        Ok(found
+        match repo::find(&self.ctx.db.conn, id)
+            .await?
             .filter(|n| self.may_see(actor, n))
-            .map(|n| self.view(actor, n)))
+        {
+            Some(n) => Ok(Some(self.view_one(actor, n).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The need with this external id at `source`.
@@ -257,10 +331,13 @@ impl NeedService {
         source: ListingSource,
         external_id: &str,
     ) -> ServiceResult<Option<NeedView>> {
-        let found = repo::find_external(&self.ctx.db.conn, source, external_id).await?;
-        Ok(found
+        match repo::find_external(&self.ctx.db.conn, source, external_id)
+            .await?
             .filter(|n| self.may_see(actor, n))
-            .map(|n| self.view(actor, n)))
+        {
+            Some(n) => Ok(Some(self.view_one(actor, n).await?)),
+            None => Ok(None),
+        }
     }
 
     /// A page of needs matching `filter` that `actor` may list.
@@ -272,29 +349,27 @@ impl NeedService {
     ) -> ServiceResult<Page<NeedView>> {
         let now = self.ctx.clock.now();
         let mut query = filter.to_query(now).map_err(ServiceError::Invalid)?;
-        let wanted: Vec<NeedStatus> = if filter.statuses.is_empty() {
+        let wanted = if filter.statuses.is_empty() {
             vec![Open, Negotiating]
         } else {
             filter.statuses.clone()
         };
-        query.statuses = wanted
-            .into_iter()
-            .filter(|s| may_see_status(actor, *s))
-            .map(status_clause)
-            .collect();
+        query.statuses = scoped_statuses(actor, &wanted, is_public, status_clause);
         query.visibilities = policy::listable_need_visibilities(actor);
+        query.visibility_exempt_owner = actor.organization_id();
         if query.statuses.is_empty() {
             return Ok(Window::page(Vec::new(), 0, 0));
         }
         let db = &self.ctx.db.conn;
         let total = repo::count(db, &query).await?;
-        let page = self
+        let mut page = self
             .ctx
             .paged(window, total, |offset, limit| {
                 repo::page(db, &query, offset, limit)
             })
             .await?;
-        Ok(page.map(|n| self.view(actor, n)))
+        let items = self.views(actor, std::mem::take(&mut page.items)).await?;
+        Ok(page.with_items(items))
     }
 
     /// Live needs of each owner whose ownership `actor` may know, at most `per_owner` each.
@@ -314,35 +389,70 @@ impl NeedService {
         query.statuses = [Open, Negotiating].into_iter().map(status_clause).collect();
         // Needs the viewer may not attribute are left out of the query, so they take no places.
         query.visibilities = policy::attributable_need_visibilities(actor);
+        query.visibility_exempt_owner = actor.organization_id();
         let rows = repo::newest_per_owner(&self.ctx.db.conn, &query, per_owner as u64).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|n| policy::may_see_need_owner(actor, n))
-            .map(|n| self.view(actor, n))
-            .collect())
+        self.views(actor, rows).await
     }
 
     fn may_see(&self, actor: &Actor, n: &Need) -> bool {
         policy::may_see_need(actor, n)
-            && (may_see_status(actor, n.effective_status(self.ctx.clock.now()))
+            && (is_public(n.effective_status(self.ctx.clock.now()))
                 || policy::may_see_unpublished(actor, n.owner_id))
     }
 
-    fn view(&self, actor: &Actor, mut need: Need) -> NeedView {
-        if !policy::may_see_confidential(actor, need.owner_id) {
-            need.confidential_detail = None;
-        }
-        need.status = need.effective_status(self.ctx.clock.now());
-        let owner_visible = policy::may_see_need_owner(actor, &need);
-        NeedView {
-            need,
-            owner_visible,
-        }
+    async fn view_one(&self, actor: &Actor, n: Need) -> ServiceResult<NeedView> {
+        let mut v = self.views(actor, vec![n]).await?;
+        v.pop()
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+    }
+
+    async fn views(&self, actor: &Actor, items: Vec<Need>) -> ServiceResult<Vec<NeedView>> {
+        let granted = match actor.organization_id() {
+            Some(org)
+                if items
+                    .iter()
+                    .any(|n| n.confidential_detail.is_some() && n.owner_id != org) =>
+            {
+                let ids: Vec<i32> = items.iter().map(|n| n.id).collect();
+                grants::granted_listings(&self.ctx.db.conn, KIND, org, &ids).await?
+            }
+            _ => Default::default(),
+        };
+        let now = self.ctx.clock.now();
+        Ok(items
+            .into_iter()
+            .map(|mut need| {
+                if !policy::may_see_confidential(actor, need.owner_id, granted.contains(&need.id)) {
+                    need.confidential_detail = None;
+                }
+                if !policy::may_see_unpublished(actor, need.owner_id) {
+                    need.moderation_note = None;
+                }
+                need.status = need.effective_status(now);
+                let owner_visible =
+                    policy::may_see_need_owner(actor, &need) || granted.contains(&need.id);
+                NeedView {
+                    need,
+                    owner_visible,
+                }
+            })
+            .collect())
     }
 }
 
-fn may_see_status(actor: &Actor, status: NeedStatus) -> bool {
-    !matches!(status, Draft | Withdrawn) || matches!(actor, Actor::System)
+fn is_public(status: NeedStatus) -> bool {
+    !matches!(status, Draft | Withdrawn)
+}
+
+fn check_from(status: NeedStatus, from: &[NeedStatus], verb: &str) -> ServiceResult<()> {
+    if from.contains(&status) {
+        Ok(())
+    } else {
+        Err(ServiceError::coded(
+            ErrorCode::InvalidStateTransition,
+            format!("当前状态为“{}”，不能{verb}", status.label_zh()),
+        ))
+    }
 }
 
 fn status_clause(status: NeedStatus) -> StatusClause {
@@ -391,5 +501,6 @@ fn from_content(c: NeedContent) -> Need {
         external_id: None,
         created_at: epoch,
         updated_at: epoch,
+        moderation_note: None,
     }
 }

@@ -1,9 +1,12 @@
 //! Use cases for organisations: register, change profile, verify, read and list.
 
 use crate::db::organizations::{self as repo, OrganizationQuery};
+use crate::db::{grants, users};
 use crate::domain::region::region_prefix;
 use crate::domain::{Organization, OrganizationKind};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::service::actor::OrgRole;
+use crate::service::audit::Target;
 use crate::service::inputs::{OrganizationInput, OrganizationPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
 use sea_orm::TransactionTrait;
@@ -33,73 +36,124 @@ impl OrganizationService {
         Self { ctx }
     }
 
-    /// Registers an organisation, unverified. A credit code already registered is a conflict.
+    /// Registers an organisation, unverified; a user without an organisation becomes its admin.
+    /// A credit code already registered is a conflict.
     pub async fn create(
         &self,
         actor: &Actor,
         input: &OrganizationInput,
     ) -> ServiceResult<Organization> {
-        let content = input.validate().map_err(ServiceError::Invalid)?;
-        let txn = self.ctx.db.conn.begin().await?;
-        if repo::find_by_credit_code(&txn, &content.credit_code)
-            .await?
-            .is_some()
-        {
-            return Err(ServiceError::coded(
-                ErrorCode::Conflict,
-                format!("统一社会信用代码 {} 已注册", content.credit_code),
-            ));
+        let r = async {
+            policy::require_signed_in(actor)?;
+            if actor.organization_id().is_some() {
+                return Err(ServiceError::coded(
+                    ErrorCode::Conflict,
+                    "你已属于一个机构，每位用户只能属于一个机构",
+                ));
+            }
+            let content = input.validate().map_err(ServiceError::Invalid)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            if repo::find_by_credit_code(&txn, &content.credit_code)
+                .await?
+                .is_some()
+            {
+                return Err(ServiceError::coded(
+                    ErrorCode::Conflict,
+                    format!("统一社会信用代码 {} 已注册", content.credit_code),
+                ));
+            }
+            let now = self.ctx.clock.now();
+            let org = Organization {
+                id: 0,
+                kind: content.kind,
+                name: content.name,
+                credit_code: content.credit_code,
+                region_code: content.region_code,
+                verified: false,
+                description: content.description,
+                contact_name: content.contact_name,
+                contact_phone: content.contact_phone,
+                contact_email: content.contact_email,
+                created_at: now,
+                updated_at: now,
+            };
+            let saved = repo::save(&txn, &org).await?;
+            if let Some(user_id) = actor.user_id() {
+                users::set_membership(
+                    &txn,
+                    user_id,
+                    Some((saved.id, OrgRole::Admin.as_str())),
+                    now,
+                )
+                .await?;
+            }
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "createOrganization",
+                    Target::of("Organization", saved.id),
+                )
+                .await?;
+            txn.commit().await?;
+            tracing::info!(organization_id = saved.id, "organization registered");
+            // The creator administers it now, so it sees what an admin sees.
+            Ok(saved)
         }
-        let now = self.ctx.clock.now();
-        let org = Organization {
-            id: 0,
-            kind: content.kind,
-            name: content.name,
-            credit_code: content.credit_code,
-            region_code: content.region_code,
-            verified: false,
-            description: content.description,
-            contact_name: content.contact_name,
-            contact_phone: content.contact_phone,
-            contact_email: content.contact_email,
-            created_at: now,
-            updated_at: now,
-        };
-        let saved = repo::save(&txn, &org).await?;
-        txn.commit().await?;
-        tracing::info!(organization_id = saved.id, "organization registered");
-        Ok(self.view(actor, saved))
+        .await;
+        self.ctx
+            .audit_failure(actor, "createOrganization", Target::NONE, r)
+            .await
     }
 
-    /// Changes the profile (not the credit code, kind or verification).
+    /// Changes the profile (not the credit code, kind or verification); its admins only.
     pub async fn update(
         &self,
         actor: &Actor,
         id: i32,
         patch: OrganizationPatch,
     ) -> ServiceResult<Organization> {
-        let txn = self.ctx.db.conn.begin().await?;
-        let current = repo::find(&txn, id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("机构"))?;
-        policy::may_edit_listing(actor, id)?;
-        let content = patch
-            .apply(&current)
-            .validate()
-            .map_err(ServiceError::Invalid)?;
-        let next = Organization {
-            name: content.name,
-            region_code: content.region_code,
-            description: content.description,
-            contact_name: content.contact_name,
-            contact_phone: content.contact_phone,
-            contact_email: content.contact_email,
-            updated_at: self.ctx.clock.now(),
-            ..current
-        };
-        let saved = repo::save(&txn, &next).await?;
-        txn.commit().await?;
-        Ok(self.view(actor, saved))
+        let r = async {
+            policy::require_org_admin(actor, id)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            let current = repo::find(&txn, id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("机构"))?;
+            let content = patch
+                .apply(&current)
+                .validate()
+                .map_err(ServiceError::Invalid)?;
+            let next = Organization {
+                name: content.name,
+                region_code: content.region_code,
+                description: content.description,
+                contact_name: content.contact_name,
+                contact_phone: content.contact_phone,
+                contact_email: content.contact_email,
+                updated_at: self.ctx.clock.now(),
+                ..current
+            };
+            let saved = repo::save(&txn, &next).await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "updateOrganization",
+                    Target::of("Organization", id),
+                )
+                .await?;
+            txn.commit().await?;
+            self.view_one(actor, saved).await
+        }
+        .await;
+        self.ctx
+            .audit_failure(
+                actor,
+                "updateOrganization",
+                Target::of("Organization", id),
+                r,
+            )
+            .await
     }
 
     /// Marks an organisation verified (or not); operators only.
@@ -109,31 +163,51 @@ impl OrganizationService {
         id: i32,
         verified: bool,
     ) -> ServiceResult<Organization> {
-        policy::require_operator(actor)?;
-        let txn = self.ctx.db.conn.begin().await?;
-        let current = repo::find(&txn, id)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("机构"))?;
-        let next = Organization {
-            verified,
-            updated_at: self.ctx.clock.now(),
-            ..current
-        };
-        let saved = repo::save(&txn, &next).await?;
-        txn.commit().await?;
-        tracing::info!(
-            organization_id = id,
-            verified,
-            "organization verification changed"
-        );
-        Ok(self.view(actor, saved))
+        let r = async {
+            policy::require_operator(actor)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            let current = repo::find(&txn, id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("机构"))?;
+            let next = Organization {
+                verified,
+                updated_at: self.ctx.clock.now(),
+                ..current
+            };
+            let saved = repo::save(&txn, &next).await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "verifyOrganization",
+                    Target::of("Organization", id),
+                )
+                .await?;
+            txn.commit().await?;
+            tracing::info!(
+                organization_id = id,
+                verified,
+                "organization verification changed"
+            );
+            self.view_one(actor, saved).await
+        }
+        .await;
+        self.ctx
+            .audit_failure(
+                actor,
+                "verifyOrganization",
+                Target::of("Organization", id),
+                r,
+            )
+            .await
     }
 
     /// One organisation.
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<Organization>> {
-        Ok(repo::find(&self.ctx.db.conn, id)
-            .await?
-            .map(|o| self.view(actor, o)))
+        match repo::find(&self.ctx.db.conn, id).await? {
+            Some(o) => Ok(Some(self.view_one(actor, o).await?)),
+            None => Ok(None),
+        }
     }
 
     /// The organisation with this credit code.
@@ -142,15 +216,16 @@ impl OrganizationService {
         actor: &Actor,
         code: &str,
     ) -> ServiceResult<Option<Organization>> {
-        Ok(repo::find_by_credit_code(&self.ctx.db.conn, code)
-            .await?
-            .map(|o| self.view(actor, o)))
+        match repo::find_by_credit_code(&self.ctx.db.conn, code).await? {
+            Some(o) => Ok(Some(self.view_one(actor, o).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Several organisations in one statement (for DataLoaders).
     pub async fn get_many(&self, actor: &Actor, ids: &[i32]) -> ServiceResult<Vec<Organization>> {
         let rows = repo::find_many(&self.ctx.db.conn, ids).await?;
-        Ok(rows.into_iter().map(|o| self.view(actor, o)).collect())
+        self.views(actor, rows).await
     }
 
     /// A page of organisations by name.
@@ -177,21 +252,45 @@ impl OrganizationService {
         };
         let db = &self.ctx.db.conn;
         let total = repo::count(db, &query).await?;
-        let page = self
+        let mut page = self
             .ctx
             .paged(window, total, |offset, limit| {
                 repo::page(db, &query, offset, limit)
             })
             .await?;
-        Ok(page.map(|o| self.view(actor, o)))
+        let items = self.views(actor, std::mem::take(&mut page.items)).await?;
+        Ok(page.with_items(items))
     }
 
-    fn view(&self, actor: &Actor, mut org: Organization) -> Organization {
-        if !policy::may_see_contacts(actor, &org) {
-            org.contact_name = None;
-            org.contact_phone = None;
-            org.contact_email = None;
-        }
-        org
+    async fn view_one(&self, actor: &Actor, org: Organization) -> ServiceResult<Organization> {
+        let mut v = self.views(actor, vec![org]).await?;
+        v.pop()
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+    }
+
+    /// Hides contact details from viewers without a reason to see them.
+    async fn views(
+        &self,
+        actor: &Actor,
+        orgs: Vec<Organization>,
+    ) -> ServiceResult<Vec<Organization>> {
+        let granted = match actor.organization_id() {
+            Some(mine) => {
+                let ids: Vec<i32> = orgs.iter().map(|o| o.id).filter(|id| *id != mine).collect();
+                grants::granted_owners(&self.ctx.db.conn, mine, &ids).await?
+            }
+            None => Default::default(),
+        };
+        Ok(orgs
+            .into_iter()
+            .map(|mut org| {
+                if !policy::may_see_contacts(actor, org.id, granted.contains(&org.id)) {
+                    org.contact_name = None;
+                    org.contact_phone = None;
+                    org.contact_email = None;
+                }
+                org
+            })
+            .collect())
     }
 }

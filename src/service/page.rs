@@ -31,6 +31,17 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page position with other items (after redaction or mapping).
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            start: self.start,
+            total: self.total,
+            has_next: self.has_next,
+            has_previous: self.has_previous,
+        }
+    }
+
     /// Maps the items.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {

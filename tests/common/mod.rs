@@ -11,8 +11,9 @@ use qianxian::domain::Organization;
 use qianxian::service::{Actor, Services};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A running application.
 pub struct TestApp {
@@ -20,7 +21,23 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub services: Services,
     pub clock: ManualClock,
+    /// The token of each listing's owner, so lifecycle helpers can act for it.
+    owners: Mutex<HashMap<String, String>>,
     _data_dir: tempfile::TempDir,
+}
+
+/// An organisation created through the API, with the access token of its admin (its creator).
+/// Serialises as its global id, so it can stand in `json!` wherever an id goes.
+#[derive(Clone, Debug)]
+pub struct Org {
+    pub id: String,
+    pub token: String,
+}
+
+impl serde::Serialize for Org {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.id)
+    }
 }
 
 /// Options for [`spawn_app_with`].
@@ -30,6 +47,8 @@ pub struct Options {
     pub body_limit: Option<usize>,
     pub max_depth: Option<usize>,
     pub max_aliases: Option<usize>,
+    pub per_address_per_minute: Option<u32>,
+    pub per_token_per_minute: Option<u32>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -56,6 +75,13 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if let Some(aliases) = options.max_aliases {
         settings.graphql.max_aliases = aliases;
     }
+    // Cheap password hashing keeps the suite fast; the cost is a setting, measured in the bench.
+    settings.auth.argon2_memory_kib = 1024;
+    settings.auth.argon2_iterations = 1;
+    // Tests move the clock by months; token expiry has its own test that moves it further.
+    settings.auth.access_token_minutes = 60 * 24 * 400;
+    settings.rate_limit.per_address_per_minute = options.per_address_per_minute.unwrap_or(100_000);
+    settings.rate_limit.per_token_per_minute = options.per_token_per_minute.unwrap_or(100_000);
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
     let app = Application::build(&settings, Arc::new(clock.clone()))
         .await
@@ -68,6 +94,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         client: reqwest::Client::new(),
         services,
         clock,
+        owners: Mutex::new(HashMap::new()),
         _data_dir: data_dir,
     }
 }
@@ -112,12 +139,25 @@ async fn fresh_database_url(settings: &Settings) -> String {
 }
 
 impl TestApp {
-    /// POSTs a GraphQL request and returns the JSON body.
+    /// POSTs a GraphQL request as an anonymous visitor and returns the JSON body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        self.client
+        self.gql_with(None, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with a bearer token.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.gql_with(Some(token), query, variables).await
+    }
+
+    async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
             .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
             .await
             .expect("request sent")
             .json()
@@ -132,12 +172,51 @@ impl TestApp {
         body["data"].clone()
     }
 
-    /// Registers an organisation over GraphQL, verifies it through the service (operators have no
-    /// HTTP login yet) and returns its global id.
-    pub async fn create_org(&self, kind: &str, name: &str, region: &str, verified: bool) -> String {
-        let credit_code = credit_code_for(name);
+    /// Like [`TestApp::gql_as`] but fails the test on any top-level error.
+    pub async fn gql_ok_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql_as(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Registers a user with a login derived from `name` and returns an access token.
+    pub async fn user_token(&self, name: &str) -> String {
+        let email = format!(
+            "u{}@example.com",
+            &credit_code_for(name)[8..17].to_lowercase()
+        );
         let data = self
             .gql_ok(
+                "mutation($input: RegisterUserInput!) { register(input: $input) { user { id } userErrors { code message } } }",
+                json!({ "input": { "user": { "email": email, "displayName": name, "password": "Secret-pass-2026" } } }),
+            )
+            .await;
+        assert_eq!(data["register"]["userErrors"], json!([]), "{data}");
+        self.login(&email, "Secret-pass-2026").await
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let data = self
+            .gql_ok(
+                "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
+                json!({ "input": { "login": login, "password": password } }),
+            )
+            .await;
+        data["login"]["accessToken"]
+            .as_str()
+            .expect("access token")
+            .to_owned()
+    }
+
+    /// Registers a user, has them register an organisation over GraphQL (so they administer
+    /// it), verifies it through the service when asked, and returns its id and the admin token.
+    pub async fn create_org(&self, kind: &str, name: &str, region: &str, verified: bool) -> Org {
+        let token = self.user_token(&format!("{name}管理员")).await;
+        let credit_code = credit_code_for(name);
+        let data = self
+            .gql_ok_as(
+                &token,
                 "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } userErrors { code message } } }",
                 json!({ "input": { "organization": {
                     "kind": kind, "name": name, "creditCode": credit_code, "region": region,
@@ -160,7 +239,7 @@ impl TestApp {
                 .await
                 .expect("verify");
         }
-        id
+        Org { id, token }
     }
 
     pub async fn org_by_credit_code(&self, code: &str) -> Organization {
@@ -256,52 +335,72 @@ pub const CREATE_ACHIEVEMENT: &str = "mutation($input: CreateAchievementInput!) 
 pub const CREATE_NEED: &str = "mutation($input: CreateNeedInput!) { createNeed(input: $input) { need { id title status visibility confidentialDetail } userErrors { field code message } } }";
 
 impl TestApp {
-    /// Creates a result from `fields` and returns its id, asserting no user errors.
-    pub async fn create_achievement(&self, owner: &str, fields: Value) -> String {
-        let data = self
-            .gql_ok(
-                CREATE_ACHIEVEMENT,
-                json!({ "input": { "ownerId": owner, "achievement": fields } }),
-            )
-            .await;
+    /// Creates a result from `fields` as the owner's admin and returns its id.
+    pub async fn create_achievement(&self, owner: &Org, fields: Value) -> String {
+        let vars = json!({ "input": { "ownerId": owner.id, "achievement": fields } });
+        let data = self.gql_ok_as(&owner.token, CREATE_ACHIEVEMENT, vars).await;
         assert_eq!(data["createAchievement"]["userErrors"], json!([]), "{data}");
-        data["createAchievement"]["achievement"]["id"]
+        let id = data["createAchievement"]["achievement"]["id"]
             .as_str()
             .expect("id")
-            .to_owned()
+            .to_owned();
+        self.owners
+            .lock()
+            .unwrap()
+            .insert(id.clone(), owner.token.clone());
+        id
     }
 
-    /// Creates a need from `fields` and returns its id.
-    pub async fn create_need(&self, owner: &str, fields: Value) -> String {
-        let data = self
-            .gql_ok(
-                CREATE_NEED,
-                json!({ "input": { "ownerId": owner, "need": fields } }),
-            )
-            .await;
+    /// Creates a need from `fields` as the owner's admin and returns its id.
+    pub async fn create_need(&self, owner: &Org, fields: Value) -> String {
+        let vars = json!({ "input": { "ownerId": owner.id, "need": fields } });
+        let data = self.gql_ok_as(&owner.token, CREATE_NEED, vars).await;
         assert_eq!(data["createNeed"]["userErrors"], json!([]), "{data}");
-        data["createNeed"]["need"]["id"]
+        let id = data["createNeed"]["need"]["id"]
             .as_str()
             .expect("id")
-            .to_owned()
+            .to_owned();
+        self.owners
+            .lock()
+            .unwrap()
+            .insert(id.clone(), owner.token.clone());
+        id
     }
 
-    /// Runs a lifecycle mutation (`publishAchievement`, `renewNeed`, …) and returns its payload.
+    /// The admin token of the organisation that owns listing `id`.
+    pub fn owner_token(&self, id: &str) -> String {
+        self.owners
+            .lock()
+            .unwrap()
+            .get(id)
+            .cloned()
+            .expect("listing created through the helpers")
+    }
+
+    /// Runs a lifecycle mutation (`publishAchievement`, `renewNeed`, …) as the listing's owner.
     pub async fn lifecycle(&self, mutation: &str, id: &str) -> Value {
+        let token = self.owner_token(id);
+        self.lifecycle_as(&token, mutation, id).await
+    }
+
+    /// Runs a lifecycle mutation with `token` and returns its payload.
+    pub async fn lifecycle_as(&self, token: &str, mutation: &str, id: &str) -> Value {
         let object = if mutation.ends_with("Achievement") {
             "achievement"
         } else {
             "need"
         };
         let query = format!(
-            "mutation($input: ListingIdInput!) {{ {mutation}(input: $input) {{ {object} {{ id status expiresAt }} userErrors {{ field code message }} }} }}"
+            "mutation($input: ListingIdInput!) {{ {mutation}(input: $input) {{ {object} {{ id status expiresAt moderationNote }} userErrors {{ field code message }} }} }}"
         );
-        let data = self.gql_ok(&query, json!({ "input": { "id": id } })).await;
+        let data = self
+            .gql_ok_as(token, &query, json!({ "input": { "id": id } }))
+            .await;
         data[mutation].clone()
     }
 
     /// Creates and publishes a result.
-    pub async fn published_achievement(&self, owner: &str, fields: Value) -> String {
+    pub async fn published_achievement(&self, owner: &Org, fields: Value) -> String {
         let id = self.create_achievement(owner, fields).await;
         let payload = self.lifecycle("publishAchievement", &id).await;
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
@@ -309,7 +408,7 @@ impl TestApp {
     }
 
     /// Creates and publishes a need.
-    pub async fn published_need(&self, owner: &str, fields: Value) -> String {
+    pub async fn published_need(&self, owner: &Org, fields: Value) -> String {
         let id = self.create_need(owner, fields).await;
         let payload = self.lifecycle("publishNeed", &id).await;
         assert_eq!(payload["userErrors"], json!([]), "{payload}");

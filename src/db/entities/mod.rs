@@ -1,8 +1,13 @@
 //! sea-orm entities: the rows as stored. Never exposed through GraphQL directly.
 
 pub mod achievement;
+pub mod audit_event;
+pub mod auth_token;
+pub mod disclosure_grant;
 pub mod listing_outbox;
 pub mod listing_tag;
+pub mod membership_request;
 pub mod need;
 pub mod organization;
 pub mod priority_track;
+pub mod user;

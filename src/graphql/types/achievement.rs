@@ -139,6 +139,11 @@ impl Achievement {
         self.0.expires_at
     }
 
+    /// Why an operator unpublished it; shown to its owner and operators only.
+    async fn moderation_note(&self) -> Option<&str> {
+        self.0.moderation_note.as_deref()
+    }
+
     /// Where it came from.
     async fn source(&self) -> ListingSource {
         self.0.source

@@ -1,5 +1,6 @@
 //! GraphQL output types, each mapped from a domain record (never from a table row).
 
+pub mod account;
 pub mod achievement;
 pub mod common;
 pub mod connection;

@@ -116,6 +116,11 @@ impl Need {
         self.0.need.expires_at
     }
 
+    /// Why an operator unpublished it; shown to its owner and operators only.
+    async fn moderation_note(&self) -> Option<&str> {
+        self.0.need.moderation_note.as_deref()
+    }
+
     /// Where it came from.
     async fn source(&self) -> ListingSource {
         self.0.need.source

@@ -1,0 +1,112 @@
+//! Disclosure grants: which counterpart organisation may read which listing's confidential
+//! detail and its owner's contacts.
+
+use crate::db::entities::disclosure_grant::{ActiveModel, Column, Entity};
+use crate::db::outbox::ListingKind;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, QueryFilter, Set,
+};
+use std::collections::HashSet;
+
+pub use crate::db::entities::disclosure_grant::Model as GrantRow;
+
+/// A grant to record.
+pub struct NewGrant<'a> {
+    pub kind: ListingKind,
+    pub listing_id: i32,
+    pub owner_org_id: i32,
+    pub grantee_org_id: i32,
+    pub granted_by: Option<i32>,
+    pub reason: &'a str,
+}
+
+/// Records a grant, or returns the live one that already exists.
+pub async fn grant<C: ConnectionTrait>(
+    db: &C,
+    g: NewGrant<'_>,
+    now: DateTime<Utc>,
+) -> Result<GrantRow, DbErr> {
+    let NewGrant {
+        kind,
+        listing_id,
+        owner_org_id,
+        grantee_org_id,
+        granted_by,
+        reason,
+    } = g;
+    let existing = Entity::find()
+        .filter(Column::ListingKind.eq(kind.as_str()))
+        .filter(Column::ListingId.eq(listing_id))
+        .filter(Column::GranteeOrgId.eq(grantee_org_id))
+        .one(db)
+        .await?;
+    match existing {
+        Some(row) if row.revoked_at.is_none() => Ok(row),
+        Some(row) => {
+            ActiveModel {
+                id: Set(row.id),
+                revoked_at: Set(None),
+                reason: Set(reason.to_owned()),
+                granted_by: Set(granted_by),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .update(db)
+            .await
+        }
+        None => {
+            ActiveModel {
+                id: NotSet,
+                listing_kind: Set(kind.as_str().to_owned()),
+                listing_id: Set(listing_id),
+                owner_org_id: Set(owner_org_id),
+                grantee_org_id: Set(grantee_org_id),
+                granted_by: Set(granted_by),
+                reason: Set(reason.to_owned()),
+                created_at: Set(now),
+                revoked_at: Set(None),
+            }
+            .insert(db)
+            .await
+        }
+    }
+}
+
+/// Of `listing_ids`, those whose confidential detail `grantee` may read.
+pub async fn granted_listings<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    grantee: i32,
+    listing_ids: &[i32],
+) -> Result<HashSet<i32>, DbErr> {
+    if listing_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows = Entity::find()
+        .filter(Column::ListingKind.eq(kind.as_str()))
+        .filter(Column::GranteeOrgId.eq(grantee))
+        .filter(Column::RevokedAt.is_null())
+        .filter(Column::ListingId.is_in(listing_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.listing_id).collect())
+}
+
+/// Of `owner_ids`, the organisations whose contacts `grantee` may read.
+pub async fn granted_owners<C: ConnectionTrait>(
+    db: &C,
+    grantee: i32,
+    owner_ids: &[i32],
+) -> Result<HashSet<i32>, DbErr> {
+    if owner_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows = Entity::find()
+        .filter(Column::GranteeOrgId.eq(grantee))
+        .filter(Column::RevokedAt.is_null())
+        .filter(Column::OwnerOrgId.is_in(owner_ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.owner_org_id).collect())
+}

@@ -1,0 +1,529 @@
+//! Account, membership, moderation and audit operations of the API, merged into the roots.
+
+use crate::db::audit::AuditQuery;
+use crate::db::outbox::ListingKind;
+use crate::graphql::errors::{ResultExt, UserError, split};
+use crate::graphql::ids::{self, NodeType};
+use crate::graphql::mutation::{
+    AchievementPayload, NeedPayload, achievement_payload, need_payload, on,
+};
+use crate::graphql::types::account::{AuditEvent, MembershipRequest, PersonalToken, User};
+use crate::service::accounts::{RegisterInput, Session};
+use crate::service::{Actor, Services, Window};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+fn services_actor<'a>(ctx: &'a Context<'_>) -> Result<(&'a Services, &'a Actor)> {
+    Ok((ctx.data::<Services>()?, ctx.data::<Actor>()?))
+}
+
+/// Creates an account.
+#[derive(InputObject)]
+pub struct RegisterUserInput {
+    /// The account's fields.
+    pub user: RegisterInput,
+}
+
+/// Logs in.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Email or mobile number.
+    pub login: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Trades a refresh token for a new session.
+#[derive(InputObject)]
+pub struct RefreshTokenInput {
+    /// The refresh token from `login` or the previous refresh.
+    pub refresh_token: String,
+}
+
+/// Creates a personal API token.
+#[derive(InputObject)]
+pub struct CreatePersonalTokenInput {
+    /// A name to recognise it by.
+    pub name: String,
+    /// Days until it stops working; never when absent.
+    pub expires_in_days: Option<i32>,
+}
+
+/// Names a personal token.
+#[derive(InputObject)]
+pub struct RevokePersonalTokenInput {
+    /// Global id of the token.
+    pub id: ID,
+}
+
+/// Asks to join an organisation.
+#[derive(InputObject)]
+pub struct RequestMembershipInput {
+    /// The organisation.
+    pub organization_id: ID,
+    /// A message for its admins.
+    #[graphql(default)]
+    pub message: String,
+}
+
+/// Decides a membership request.
+#[derive(InputObject)]
+pub struct DecideMembershipInput {
+    /// The request.
+    pub request_id: ID,
+}
+
+/// Sets a user's platform roles (operators).
+#[derive(InputObject)]
+pub struct SetUserRolesInput {
+    /// The user.
+    pub user_id: ID,
+    /// Platform operator.
+    pub operator: bool,
+    /// Broker.
+    pub broker: bool,
+}
+
+/// Unpublishes a listing with a reason its owner sees (operators).
+#[derive(InputObject)]
+pub struct ModerateListingInput {
+    /// Global id of the achievement or need.
+    pub id: ID,
+    /// Why; the owner sees it.
+    pub reason: String,
+}
+
+/// Discloses a listing's confidential detail and its owner's contacts to one organisation
+/// (brokers and operators; the pairing workflow does this on introduction).
+#[derive(InputObject)]
+pub struct GrantDisclosureInput {
+    /// Global id of the achievement or need.
+    pub listing_id: ID,
+    /// The counterpart organisation.
+    pub grantee_organization_id: ID,
+    /// Why, for the record.
+    pub reason: String,
+}
+
+/// Filters for the audit log.
+#[derive(InputObject, Default)]
+pub struct AuditFilterInput {
+    /// Acting user.
+    pub actor_user_id: Option<ID>,
+    /// Mutation name, e.g. `publishNeed`.
+    pub action: Option<String>,
+    /// Target type, e.g. `Need`.
+    pub target_type: Option<String>,
+    /// Target global id.
+    pub target_id: Option<ID>,
+    /// `OK` or an error code.
+    pub outcome: Option<String>,
+    /// At or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A session: tokens and the user.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Send as `Authorization: Bearer <accessToken>`.
+    pub access_token: Option<String>,
+    /// When the access token stops working.
+    pub access_token_expires_at: Option<DateTime<Utc>>,
+    /// Use with `refreshToken` for a new session.
+    pub refresh_token: Option<String>,
+    /// The user.
+    pub user: Option<User>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+impl AuthPayload {
+    fn from(r: crate::error::ServiceResult<Session>) -> Result<Self> {
+        let (session, user_errors) = split(r)?;
+        Ok(match session {
+            Some(s) => Self {
+                access_token: Some(s.access_token),
+                access_token_expires_at: Some(s.access_expires_at),
+                refresh_token: Some(s.refresh_token),
+                user: Some(User(s.user)),
+                user_errors,
+            },
+            None => Self {
+                access_token: None,
+                access_token_expires_at: None,
+                refresh_token: None,
+                user: None,
+                user_errors,
+            },
+        })
+    }
+}
+
+/// Result of `register` and `setUserRoles`.
+#[derive(SimpleObject)]
+pub struct UserPayload {
+    /// The user; null when nothing was written.
+    pub user: Option<User>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `createPersonalToken`.
+#[derive(SimpleObject)]
+pub struct CreatePersonalTokenPayload {
+    /// The token's metadata.
+    pub token: Option<PersonalToken>,
+    /// The token itself: shown this once, store it safely.
+    pub secret: Option<String>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `revokePersonalToken`.
+#[derive(SimpleObject)]
+pub struct PersonalTokenPayload {
+    /// The token.
+    pub token: Option<PersonalToken>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of membership mutations.
+#[derive(SimpleObject)]
+pub struct MembershipRequestPayload {
+    /// The request.
+    pub request: Option<MembershipRequest>,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `logout`.
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// Whether the session ended.
+    pub ok: bool,
+}
+
+/// Result of `grantDisclosure`.
+#[derive(SimpleObject)]
+pub struct GrantDisclosurePayload {
+    /// Whether the grant is in place.
+    pub granted: bool,
+    /// What was wrong with the input.
+    pub user_errors: Vec<UserError>,
+}
+
+/// A page of audit records.
+#[derive(SimpleObject)]
+pub struct AuditEventConnection {
+    /// Records, newest first.
+    pub nodes: Vec<AuditEvent>,
+    /// Cursor after the last record.
+    pub end_cursor: Option<String>,
+    /// More records follow.
+    pub has_next_page: bool,
+    /// Matching records in total.
+    pub total_count: i64,
+}
+
+/// Account queries.
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in user; null for anonymous visitors.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let (s, actor) = services_actor(ctx)?;
+        Ok(s.accounts.me(actor).await.gql()?.map(User))
+    }
+
+    /// The signed-in user's personal tokens.
+    async fn my_personal_tokens(&self, ctx: &Context<'_>) -> Result<Vec<PersonalToken>> {
+        let (s, actor) = services_actor(ctx)?;
+        Ok(s.accounts
+            .personal_tokens(actor)
+            .await
+            .gql()?
+            .into_iter()
+            .map(PersonalToken)
+            .collect())
+    }
+
+    /// Pending requests to join an organisation; its admins and operators.
+    async fn membership_requests(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: ID,
+    ) -> Result<Vec<MembershipRequest>> {
+        let (s, actor) = services_actor(ctx)?;
+        let org = ids::decode(&organization_id, NodeType::Organization).gql()?;
+        Ok(s.members
+            .pending(actor, org)
+            .await
+            .gql()?
+            .into_iter()
+            .map(MembershipRequest)
+            .collect())
+    }
+
+    /// The audit log, newest first; operators only.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AuditFilterInput>,
+    ) -> Result<AuditEventConnection> {
+        let (s, actor) = services_actor(ctx)?;
+        let f = filter.unwrap_or_default();
+        let target_id = match &f.target_id {
+            Some(id) => Some(ids::decode_any(id).gql()?.1),
+            None => None,
+        };
+        let query = AuditQuery {
+            actor_user_id: f
+                .actor_user_id
+                .as_ref()
+                .map(|id| ids::decode(id, NodeType::User))
+                .transpose()
+                .gql()?,
+            action: f.action,
+            target_type: f.target_type,
+            target_id,
+            outcome: f.outcome,
+            since: f.since,
+            until: f.until,
+        };
+        let window = Window {
+            after: after.as_deref().map(ids::decode_cursor).transpose().gql()?,
+            first,
+            ..Default::default()
+        };
+        let page = s.audit.list(actor, &query, window).await.gql()?;
+        let end = page.start + page.items.len() as u64;
+        Ok(AuditEventConnection {
+            end_cursor: (end > page.start).then(|| ids::cursor(end - 1)),
+            has_next_page: page.has_next,
+            total_count: i64::try_from(page.total).unwrap_or(i64::MAX),
+            nodes: page.items.into_iter().map(AuditEvent).collect(),
+        })
+    }
+}
+
+/// Account mutations.
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Creates an account; log in afterwards.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterUserInput) -> Result<UserPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let (user, user_errors) = split(s.accounts.register(actor, &input.user).await)?;
+        Ok(UserPayload {
+            user: user.map(User),
+            user_errors,
+        })
+    }
+
+    /// Logs in with email or mobile number and password.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
+        let (s, _) = services_actor(ctx)?;
+        AuthPayload::from(s.accounts.login(&input.login, &input.password).await)
+    }
+
+    /// Trades a refresh token for a new session; the old one stops working.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshTokenInput,
+    ) -> Result<AuthPayload> {
+        let (s, _) = services_actor(ctx)?;
+        AuthPayload::from(s.accounts.refresh(&input.refresh_token).await)
+    }
+
+    /// Ends the session of the token used for this request.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<LogoutPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        Ok(LogoutPayload {
+            ok: s.accounts.logout(actor).await.gql()?,
+        })
+    }
+
+    /// Creates a personal API token for scripts and connectors.
+    async fn create_personal_token(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePersonalTokenInput,
+    ) -> Result<CreatePersonalTokenPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let (made, user_errors) = split(
+            s.accounts
+                .create_personal_token(actor, &input.name, input.expires_in_days)
+                .await,
+        )?;
+        let (token, secret) = made.map_or((None, None), |(t, secret)| {
+            (Some(PersonalToken(t)), Some(secret))
+        });
+        Ok(CreatePersonalTokenPayload {
+            token,
+            secret,
+            user_errors,
+        })
+    }
+
+    /// Revokes one of your personal tokens.
+    async fn revoke_personal_token(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokePersonalTokenInput,
+    ) -> Result<PersonalTokenPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = on(&input.id, NodeType::Token, |id| {
+            s.accounts.revoke_personal_token(actor, i64::from(id))
+        })
+        .await;
+        let (token, user_errors) = split(r)?;
+        Ok(PersonalTokenPayload {
+            token: token.map(PersonalToken),
+            user_errors,
+        })
+    }
+
+    /// Asks to join an organisation.
+    async fn request_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestMembershipInput,
+    ) -> Result<MembershipRequestPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = on(&input.organization_id, NodeType::Organization, |id| {
+            s.members.request(actor, id, &input.message)
+        })
+        .await;
+        let (request, user_errors) = split(r)?;
+        Ok(MembershipRequestPayload {
+            request: request.map(MembershipRequest),
+            user_errors,
+        })
+    }
+
+    /// Approves a request to join your organisation.
+    async fn approve_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideMembershipInput,
+    ) -> Result<MembershipRequestPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = on(&input.request_id, NodeType::MembershipRequest, |id| {
+            s.members.decide(actor, id, true)
+        })
+        .await;
+        let (request, user_errors) = split(r)?;
+        Ok(MembershipRequestPayload {
+            request: request.map(MembershipRequest),
+            user_errors,
+        })
+    }
+
+    /// Rejects a request to join your organisation.
+    async fn reject_membership(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideMembershipInput,
+    ) -> Result<MembershipRequestPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = on(&input.request_id, NodeType::MembershipRequest, |id| {
+            s.members.decide(actor, id, false)
+        })
+        .await;
+        let (request, user_errors) = split(r)?;
+        Ok(MembershipRequestPayload {
+            request: request.map(MembershipRequest),
+            user_errors,
+        })
+    }
+
+    /// Sets a user's platform roles; operators only.
+    async fn set_user_roles(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserRolesInput,
+    ) -> Result<UserPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = on(&input.user_id, NodeType::User, |id| {
+            s.members.set_roles(actor, id, input.operator, input.broker)
+        })
+        .await;
+        let (user, user_errors) = split(r)?;
+        Ok(UserPayload {
+            user: user.map(User),
+            user_errors,
+        })
+    }
+
+    /// Unpublishes a research result with a reason its owner sees; operators only.
+    async fn moderate_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ModerateListingInput,
+    ) -> Result<AchievementPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        achievement_payload(
+            on(&input.id, NodeType::Achievement, |id| {
+                s.achievements.moderate(actor, id, &input.reason)
+            })
+            .await,
+        )
+    }
+
+    /// Unpublishes a need with a reason its owner sees; operators only.
+    async fn moderate_need(
+        &self,
+        ctx: &Context<'_>,
+        input: ModerateListingInput,
+    ) -> Result<NeedPayload> {
+        let (s, actor) = services_actor(ctx)?;
+        need_payload(
+            on(&input.id, NodeType::Need, |id| {
+                s.needs.moderate(actor, id, &input.reason)
+            })
+            .await,
+        )
+    }
+
+    /// Discloses a listing's confidential detail and its owner's contacts to one organisation;
+    /// brokers and operators only.
+    async fn grant_disclosure(
+        &self,
+        ctx: &Context<'_>,
+        input: GrantDisclosureInput,
+    ) -> Result<GrantDisclosurePayload> {
+        let (s, actor) = services_actor(ctx)?;
+        let r = async {
+            let (kind, listing) = match ids::decode_any(&input.listing_id)? {
+                (NodeType::Achievement, id) => (ListingKind::Achievement, id),
+                (NodeType::Need, id) => (ListingKind::Need, id),
+                _ => {
+                    return Err(crate::error::ServiceError::coded(
+                        crate::error::ErrorCode::InvalidId,
+                        "listingId 应为科技成果或技术需求的 ID",
+                    ));
+                }
+            };
+            let grantee = ids::decode(&input.grantee_organization_id, NodeType::Organization)?;
+            s.disclosure
+                .grant(actor, kind, listing, grantee, &input.reason)
+                .await
+        }
+        .await;
+        let (granted, user_errors) = split(r)?;
+        Ok(GrantDisclosurePayload {
+            granted: granted.is_some(),
+            user_errors,
+        })
+    }
+}

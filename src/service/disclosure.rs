@@ -1,0 +1,87 @@
+//! Disclosure of a listing's confidential detail and its owner's contacts to one counterpart
+//! organisation. The broker workflow grants it when a pairing reaches INTRODUCED; brokers and
+//! operators may also grant it directly.
+
+use crate::db::grants::{self as repo, GrantRow, NewGrant};
+use crate::db::outbox::ListingKind;
+use crate::db::{achievements, needs};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::service::audit::Target;
+use crate::service::{Actor, Context, policy};
+use sea_orm::TransactionTrait;
+use std::sync::Arc;
+
+/// Disclosure use cases.
+#[derive(Debug, Clone)]
+pub struct DisclosureService {
+    ctx: Arc<Context>,
+}
+
+impl DisclosureService {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// Lets `grantee_org` read the confidential detail of one listing and its owner's contacts.
+    pub async fn grant(
+        &self,
+        actor: &Actor,
+        kind: ListingKind,
+        listing_id: i32,
+        grantee_org: i32,
+        reason: &str,
+    ) -> ServiceResult<GrantRow> {
+        let target_kind = match kind {
+            ListingKind::Achievement => "Achievement",
+            ListingKind::Need => "Need",
+        };
+        let r = async {
+            policy::require_broker_or_operator(actor)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            let owner = match kind {
+                ListingKind::Achievement => achievements::find(&txn, listing_id)
+                    .await?
+                    .map(|a| a.owner_id),
+                ListingKind::Need => needs::find(&txn, listing_id).await?.map(|n| n.owner_id),
+            }
+            .ok_or_else(|| ServiceError::not_found("信息"))?;
+            if owner == grantee_org {
+                return Err(ServiceError::coded(
+                    ErrorCode::InvalidArgument,
+                    "不能向信息的所属机构授权",
+                ));
+            }
+            crate::db::organizations::find(&txn, grantee_org)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("机构"))?;
+            let grant = NewGrant {
+                kind,
+                listing_id,
+                owner_org_id: owner,
+                grantee_org_id: grantee_org,
+                granted_by: actor.user_id(),
+                reason: reason.trim(),
+            };
+            let row = repo::grant(&txn, grant, self.ctx.clock.now()).await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "grantDisclosure",
+                    Target::of(target_kind, listing_id),
+                )
+                .await?;
+            txn.commit().await?;
+            Ok(row)
+        }
+        .await;
+        self.ctx
+            .audit_failure(
+                actor,
+                "grantDisclosure",
+                Target::of(target_kind, listing_id),
+                r,
+            )
+            .await
+    }
+}

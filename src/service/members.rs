@@ -1,0 +1,252 @@
+//! Organisation membership: asking to join, approval by the organisation's admins, and the
+//! platform roles that operators hand out.
+
+use crate::db::organizations as org_repo;
+use crate::db::users::{self as repo, MembershipRequestRow};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::service::accounts::User;
+use crate::service::actor::OrgRole;
+use crate::service::audit::Target;
+use crate::service::{Actor, Context, policy};
+use chrono::{DateTime, Utc};
+use sea_orm::TransactionTrait;
+use std::sync::Arc;
+
+/// A request to join an organisation.
+#[derive(Debug, Clone)]
+pub struct MembershipRequest {
+    /// Row id.
+    pub id: i32,
+    /// Who asks.
+    pub user_id: i32,
+    /// Which organisation.
+    pub organization_id: i32,
+    /// `PENDING`, `APPROVED` or `REJECTED`.
+    pub status: String,
+    /// Their message.
+    pub message: String,
+    /// Asked at.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<MembershipRequestRow> for MembershipRequest {
+    fn from(r: MembershipRequestRow) -> Self {
+        Self {
+            id: r.id,
+            user_id: r.user_id,
+            organization_id: r.organization_id,
+            status: r.status,
+            message: r.message,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Membership use cases.
+#[derive(Debug, Clone)]
+pub struct MemberService {
+    ctx: Arc<Context>,
+}
+
+impl MemberService {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// Asks to join `org_id`; one organisation per user, one pending request at a time.
+    pub async fn request(
+        &self,
+        actor: &Actor,
+        org_id: i32,
+        message: &str,
+    ) -> ServiceResult<MembershipRequest> {
+        let r = async {
+            policy::require_signed_in(actor)?;
+            let user = actor.user().ok_or_else(|| {
+                ServiceError::coded(ErrorCode::Forbidden, "只有用户可以申请加入机构")
+            })?;
+            if user.membership.is_some() {
+                return Err(ServiceError::coded(
+                    ErrorCode::Conflict,
+                    "你已属于一个机构，每位用户只能属于一个机构",
+                ));
+            }
+            let txn = self.ctx.db.conn.begin().await?;
+            org_repo::find(&txn, org_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("机构"))?;
+            if !repo::pending_requests_of_user(&txn, user.user_id)
+                .await?
+                .is_empty()
+            {
+                return Err(ServiceError::coded(
+                    ErrorCode::Conflict,
+                    "你已有一条待审批的加入申请",
+                ));
+            }
+            let row = repo::insert_request(
+                &txn,
+                user.user_id,
+                org_id,
+                message.trim(),
+                self.ctx.clock.now(),
+            )
+            .await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    "requestMembership",
+                    Target::of("MembershipRequest", row.id),
+                )
+                .await?;
+            txn.commit().await?;
+            Ok(row.into())
+        }
+        .await;
+        self.ctx
+            .audit_failure(
+                actor,
+                "requestMembership",
+                Target::of("Organization", org_id),
+                r,
+            )
+            .await
+    }
+
+    /// Approves or rejects a pending request; admins of the organisation (or operators).
+    pub async fn decide(
+        &self,
+        actor: &Actor,
+        request_id: i32,
+        approve: bool,
+    ) -> ServiceResult<MembershipRequest> {
+        let action = if approve {
+            "approveMembership"
+        } else {
+            "rejectMembership"
+        };
+        let r = async {
+            policy::require_signed_in(actor)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            let req = repo::find_request(&txn, request_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("加入申请"))?;
+            policy::require_org_admin(actor, req.organization_id)?;
+            if req.status != "PENDING" {
+                return Err(ServiceError::coded(
+                    ErrorCode::InvalidStateTransition,
+                    "该申请已处理",
+                ));
+            }
+            let now = self.ctx.clock.now();
+            if approve {
+                let user = repo::find(&txn, req.user_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("用户"))?;
+                if user.organization_id.is_some() {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Conflict,
+                        "申请人已属于其他机构",
+                    ));
+                }
+                repo::set_membership(
+                    &txn,
+                    req.user_id,
+                    Some((req.organization_id, OrgRole::Member.as_str())),
+                    now,
+                )
+                .await?;
+            }
+            let status = if approve { "APPROVED" } else { "REJECTED" };
+            let row = repo::decide_request(&txn, request_id, status, actor.user_id(), now).await?;
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    actor,
+                    action,
+                    Target::of("MembershipRequest", request_id),
+                )
+                .await?;
+            txn.commit().await?;
+            Ok(row.into())
+        }
+        .await;
+        self.ctx
+            .audit_failure(
+                actor,
+                action,
+                Target::of("MembershipRequest", request_id),
+                r,
+            )
+            .await
+    }
+
+    /// Pending requests to join `org_id`; its admins (or operators).
+    pub async fn pending(
+        &self,
+        actor: &Actor,
+        org_id: i32,
+    ) -> ServiceResult<Vec<MembershipRequest>> {
+        policy::require_org_admin(actor, org_id)?;
+        let rows = repo::requests_for_org(&self.ctx.db.conn, org_id, "PENDING").await?;
+        Ok(rows.into_iter().map(MembershipRequest::from).collect())
+    }
+
+    /// Sets a user's platform roles; operators only.
+    pub async fn set_roles(
+        &self,
+        actor: &Actor,
+        user_id: i32,
+        operator: bool,
+        broker: bool,
+    ) -> ServiceResult<User> {
+        let r = async {
+            policy::require_operator(actor)?;
+            let txn = self.ctx.db.conn.begin().await?;
+            repo::find(&txn, user_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("用户"))?;
+            repo::set_roles(&txn, user_id, operator, broker, self.ctx.clock.now()).await?;
+            self.ctx
+                .audit_ok(&txn, actor, "setUserRoles", Target::of("User", user_id))
+                .await?;
+            let user = repo::find(&txn, user_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("用户"))?;
+            txn.commit().await?;
+            Ok(User::from(user))
+        }
+        .await;
+        self.ctx
+            .audit_failure(actor, "setUserRoles", Target::of("User", user_id), r)
+            .await
+    }
+
+    /// Makes `user_id` a member of `org_id` with `role` directly; seeding and operators only.
+    pub async fn assign(
+        &self,
+        actor: &Actor,
+        user_id: i32,
+        org_id: i32,
+        role: OrgRole,
+    ) -> ServiceResult<()> {
+        policy::require_operator(actor)?;
+        let txn = self.ctx.db.conn.begin().await?;
+        org_repo::find(&txn, org_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("机构"))?;
+        repo::set_membership(
+            &txn,
+            user_id,
+            Some((org_id, role.as_str())),
+            self.ctx.clock.now(),
+        )
+        .await?;
+        self.ctx
+            .audit_ok(&txn, actor, "assignMembership", Target::of("User", user_id))
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
