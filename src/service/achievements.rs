@@ -303,6 +303,7 @@ impl AchievementService {
         actor: &Actor,
         id: i32,
     ) -> ServiceResult<Achievement> {
+        policy::require_signed_in(actor)?;
         let a = repo::find(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("科技成果"))?;

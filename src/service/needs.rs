@@ -303,6 +303,7 @@ impl NeedService {
         actor: &Actor,
         id: i32,
     ) -> ServiceResult<Need> {
+        policy::require_signed_in(actor)?;
         let n = repo::find(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("技术需求"))?;
