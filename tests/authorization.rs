@@ -1,0 +1,577 @@
+//! The authorisation matrix (every role × every mutation and sensitive field, both ways) and
+//! leak tests: confidential markers never reach anyone not entitled to them.
+
+mod common;
+
+use common::*;
+use qianxian::service::Actor;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Anonymous,
+    Visitor,
+    OwnerAdmin,
+    OwnerMember,
+    OtherAdmin,
+    Broker,
+    Operator,
+}
+
+use Role::*;
+const ROLES: [Role; 7] = [
+    Anonymous,
+    Visitor,
+    OwnerAdmin,
+    OwnerMember,
+    OtherAdmin,
+    Broker,
+    Operator,
+];
+
+struct World {
+    app: TestApp,
+    owner: Org,
+    other: Org,
+    tokens: Vec<(Role, Option<String>)>,
+}
+
+impl World {
+    fn token(&self, role: Role) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|(r, _)| *r == role)
+            .and_then(|(_, t)| t.as_deref())
+    }
+
+    async fn call(&self, role: Role, query: &str, vars: Value) -> Value {
+        match self.token(role) {
+            Some(t) => self.app.gql_as(t, query, vars).await,
+            None => self.app.gql(query, vars).await,
+        }
+    }
+
+    /// `OK`, or the error code of the top-level error or first user error.
+    async fn outcome(&self, role: Role, field: &str, query: &str, vars: Value) -> String {
+        let body = self.call(role, query, vars).await;
+        if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
+            return code.to_owned();
+        }
+        match body["data"][field]["userErrors"][0]["code"].as_str() {
+            Some(code) => code.to_owned(),
+            None => "OK".to_owned(),
+        }
+    }
+}
+
+async fn promote(app: &TestApp, token: &str, operator: bool, broker: bool) {
+    let me = app.gql_ok_as(token, "{ me { email } }", json!({})).await;
+    let user = app
+        .services
+        .accounts
+        .find_by_login(&Actor::System, me["me"]["email"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.services
+        .members
+        .set_roles(&Actor::System, user.id, operator, broker)
+        .await
+        .unwrap();
+}
+
+async fn world() -> World {
+    let app = spawn_app().await;
+    let owner = app
+        .create_org("UNIVERSITY", "青岛权限大学", "370212", true)
+        .await;
+    let other = app
+        .create_org("ENTERPRISE", "青岛其他企业有限公司", "370211", true)
+        .await;
+    let member = app.user_token("权限大学成员").await;
+    let asked = app
+        .gql_ok_as(&member, "mutation($o: ID!) { requestMembership(input: { organizationId: $o }) { request { id } } }", json!({ "o": owner }))
+        .await;
+    app.gql_ok_as(
+        &owner.token,
+        "mutation($r: ID!) { approveMembership(input: { requestId: $r }) { request { status } } }",
+        json!({ "r": asked["requestMembership"]["request"]["id"] }),
+    )
+    .await;
+    let visitor = app.user_token("普通访客").await;
+    let broker = app.user_token("技术经纪人").await;
+    promote(&app, &broker, false, true).await;
+    let operator = app.user_token("运营人员").await;
+    promote(&app, &operator, true, false).await;
+    let tokens = vec![
+        (Anonymous, None),
+        (Visitor, Some(visitor)),
+        (OwnerAdmin, Some(owner.token.clone())),
+        (OwnerMember, Some(member)),
+        (OtherAdmin, Some(other.token.clone())),
+        (Broker, Some(broker)),
+        (Operator, Some(operator)),
+    ];
+    World {
+        app,
+        owner,
+        other,
+        tokens,
+    }
+}
+
+fn expect(
+    role: Role,
+    members: &str,
+    anonymous: &str,
+    others: &[(Role, &str)],
+    default: &str,
+) -> String {
+    match role {
+        OwnerAdmin | OwnerMember => members.to_owned(),
+        Anonymous => anonymous.to_owned(),
+        r => others
+            .iter()
+            .find(|(o, _)| *o == r)
+            .map_or(default, |(_, c)| c)
+            .to_owned(),
+    }
+}
+
+const LIFECYCLE: &str = "mutation($id: ID!) { MUT(input: { id: $id }) { userErrors { code } } }";
+
+#[tokio::test]
+async fn listing_mutations_answer_to_membership() {
+    let w = world().await;
+    let app = &w.app;
+    for role in ROLES {
+        // createAchievement for the owner organisation
+        let vars = json!({ "input": { "ownerId": w.owner, "achievement": achievement_fields() } });
+        let got = w
+            .outcome(role, "createAchievement", CREATE_ACHIEVEMENT, vars)
+            .await;
+        assert_eq!(
+            got,
+            expect(role, "OK", "UNAUTHENTICATED", &[], "FORBIDDEN"),
+            "createAchievement as {role:?}"
+        );
+
+        // lifecycle mutations on a published result, and publishing a draft
+        for (mutation, from_draft) in [
+            ("publishAchievement", true),
+            ("renewAchievement", false),
+            ("withdrawAchievement", false),
+            ("closeAchievement", false),
+        ] {
+            let id = if from_draft {
+                app.create_achievement(&w.owner, achievement_fields()).await
+            } else {
+                app.published_achievement(&w.owner, achievement_fields())
+                    .await
+            };
+            let before = app
+                .services
+                .achievements
+                .get(&Actor::System, id_of(&id))
+                .await
+                .unwrap();
+            let got = w
+                .outcome(
+                    role,
+                    mutation,
+                    &LIFECYCLE.replace("MUT", mutation),
+                    json!({ "id": id }),
+                )
+                .await;
+            let others: &[(Role, &str)] = if from_draft {
+                &[
+                    (Visitor, "NOT_FOUND"),
+                    (OtherAdmin, "NOT_FOUND"),
+                    (Broker, "NOT_FOUND"),
+                ]
+            } else {
+                &[]
+            };
+            assert_eq!(
+                got,
+                expect(role, "OK", "UNAUTHENTICATED", others, "FORBIDDEN"),
+                "{mutation} as {role:?}"
+            );
+            if got != "OK" {
+                let after = app
+                    .services
+                    .achievements
+                    .get(&Actor::System, id_of(&id))
+                    .await
+                    .unwrap();
+                assert_eq!(before, after, "a refused {mutation} changes nothing");
+            }
+        }
+
+        // updating a confidential need: hidden from those who may not know it exists
+        let need = app
+            .published_need(
+                &w.owner,
+                with(need_fields(), json!({ "visibility": "CONFIDENTIAL" })),
+            )
+            .await;
+        let update = "mutation($id: ID!) { updateNeed(input: { id: $id, patch: { title: \"改过的标题文字\" } }) { userErrors { code } } }";
+        let got = w
+            .outcome(role, "updateNeed", update, json!({ "id": need }))
+            .await;
+        let hidden = [(Visitor, "NOT_FOUND"), (OtherAdmin, "NOT_FOUND")];
+        assert_eq!(
+            got,
+            expect(role, "OK", "UNAUTHENTICATED", &hidden, "FORBIDDEN"),
+            "updateNeed(confidential) as {role:?}"
+        );
+
+        // moderation
+        let id = app
+            .published_achievement(&w.owner, achievement_fields())
+            .await;
+        let moderate = "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"信息不实，请核对后重新发布\" }) { userErrors { code } } }";
+        let got = w
+            .outcome(role, "moderateAchievement", moderate, json!({ "id": id }))
+            .await;
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "moderateAchievement as {role:?}");
+    }
+}
+
+#[tokio::test]
+async fn organisation_and_platform_mutations_answer_to_roles() {
+    let w = world().await;
+    let app = &w.app;
+    let listing = app
+        .published_achievement(&w.owner, achievement_fields())
+        .await;
+    for role in ROLES {
+        let update = "mutation($id: ID!) { updateOrganization(input: { id: $id, patch: { description: \"新的简介\" } }) { userErrors { code } } }";
+        let got = w
+            .outcome(role, "updateOrganization", update, json!({ "id": w.owner }))
+            .await;
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            OwnerAdmin | Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "updateOrganization as {role:?}");
+
+        let verify =
+            "mutation($id: ID!) { verifyOrganization(input: { id: $id }) { userErrors { code } } }";
+        let got = w
+            .outcome(role, "verifyOrganization", verify, json!({ "id": w.other }))
+            .await;
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "verifyOrganization as {role:?}");
+
+        let grant = "mutation($l: ID!, $g: ID!) { grantDisclosure(input: { listingId: $l, granteeOrganizationId: $g, reason: \"对接已确认\" }) { granted userErrors { code } } }";
+        let got = w
+            .outcome(
+                role,
+                "grantDisclosure",
+                grant,
+                json!({ "l": listing, "g": w.other }),
+            )
+            .await;
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            Broker | Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "grantDisclosure as {role:?}");
+
+        let target = app.user_token(&format!("被设置角色的用户{role:?}")).await;
+        let me = app.gql_ok_as(&target, "{ me { id } }", json!({})).await;
+        let roles = "mutation($u: ID!) { setUserRoles(input: { userId: $u, operator: false, broker: true }) { user { isBroker } userErrors { code } } }";
+        let got = w
+            .outcome(role, "setUserRoles", roles, json!({ "u": me["me"]["id"] }))
+            .await;
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "setUserRoles as {role:?}");
+        let after = app
+            .gql_ok_as(&target, "{ me { isBroker } }", json!({}))
+            .await;
+        assert_eq!(
+            after["me"]["isBroker"],
+            role == Operator,
+            "only an operator's call changed the roles"
+        );
+
+        let log = w
+            .call(role, "{ auditLog(first: 1) { totalCount } }", json!({}))
+            .await;
+        let got = log["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("OK");
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "auditLog as {role:?}");
+    }
+}
+
+struct Secrets {
+    achievement: String,
+    draft: String,
+    confidential_need: String,
+    anonymous_need: String,
+}
+
+async fn secrets(w: &World) -> Secrets {
+    let app = &w.app;
+    Secrets {
+        achievement: app
+            .published_achievement(&w.owner, achievement_fields())
+            .await,
+        draft: app
+            .create_achievement(
+                &w.owner,
+                with(
+                    achievement_fields(),
+                    json!({ "title": "草稿 MARKER-DRAFT-TITLE" }),
+                ),
+            )
+            .await,
+        confidential_need: app
+            .published_need(
+                &w.owner,
+                with(
+                    need_fields(),
+                    json!({ "title": "保密需求 MARKER-CONF-TITLE", "visibility": "CONFIDENTIAL" }),
+                ),
+            )
+            .await,
+        anonymous_need: app
+            .published_need(
+                &w.owner,
+                with(need_fields(), json!({ "visibility": "ANONYMOUS" })),
+            )
+            .await,
+    }
+}
+
+#[tokio::test]
+async fn sensitive_fields_are_shown_exactly_to_the_entitled() {
+    let w = world().await;
+    let s = secrets(&w).await;
+    let node = "query($id: ID!) { node(id: $id) { id ... on Achievement { confidentialDetail } ... on Need { confidentialDetail owner { name } } ... on Organization { contactPhone } } }";
+    for role in ROLES {
+        let members_or =
+            |extra: &[Role]| matches!(role, OwnerAdmin | OwnerMember) || extra.contains(&role);
+
+        let a = w.call(role, node, json!({ "id": s.achievement })).await;
+        assert_eq!(
+            a["data"]["node"]["confidentialDetail"].is_string(),
+            members_or(&[Broker]),
+            "achievement detail as {role:?}"
+        );
+
+        let d = w.call(role, node, json!({ "id": s.draft })).await;
+        assert_eq!(
+            d["data"]["node"].is_object(),
+            members_or(&[Operator]),
+            "draft as {role:?}"
+        );
+
+        let c = w
+            .call(role, node, json!({ "id": s.confidential_need }))
+            .await;
+        assert_eq!(
+            c["data"]["node"].is_object(),
+            members_or(&[Broker, Operator]),
+            "confidential need as {role:?}"
+        );
+        assert_eq!(
+            c["data"]["node"]["confidentialDetail"].is_string(),
+            members_or(&[Broker]),
+            "need detail as {role:?}"
+        );
+
+        let count = w.call(role, "{ needs { totalCount } }", json!({})).await;
+        let expected = if members_or(&[Broker, Operator]) {
+            2
+        } else {
+            1
+        };
+        assert_eq!(
+            count["data"]["needs"]["totalCount"], expected,
+            "need count as {role:?}"
+        );
+
+        let anon = w.call(role, node, json!({ "id": s.anonymous_need })).await;
+        assert_eq!(
+            anon["data"]["node"]["owner"].is_object(),
+            members_or(&[Broker, Operator]),
+            "anonymous need owner as {role:?}"
+        );
+
+        let org = w.call(role, node, json!({ "id": w.owner })).await;
+        assert_eq!(
+            org["data"]["node"]["contactPhone"].is_string(),
+            members_or(&[Broker, Operator]),
+            "contacts as {role:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn moderation_notes_reach_the_owner_and_no_one_else() {
+    let w = world().await;
+    let id = w
+        .app
+        .published_achievement(&w.owner, achievement_fields())
+        .await;
+    let operator = w.token(Operator).unwrap().to_owned();
+    w.app
+        .gql_ok_as(&operator, "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"价格信息明显有误，请更正\" }) { achievement { status } } }", json!({ "id": id }))
+        .await;
+    let q = "query($id: ID!) { node(id: $id) { ... on Achievement { status moderationNote } } }";
+    let owner = w
+        .app
+        .gql_ok_as(&w.owner.token, q, json!({ "id": id }))
+        .await;
+    assert_eq!(owner["node"]["status"], "WITHDRAWN");
+    assert_eq!(owner["node"]["moderationNote"], "价格信息明显有误，请更正");
+    let visitor = w.call(Visitor, q, json!({ "id": id })).await;
+    assert_eq!(
+        visitor["data"]["node"],
+        Value::Null,
+        "a withdrawn result is no longer public"
+    );
+    let republished = w.app.lifecycle("publishAchievement", &id).await;
+    assert_eq!(
+        republished["achievement"]["moderationNote"],
+        Value::Null,
+        "publishing again clears the note"
+    );
+}
+
+#[tokio::test]
+async fn a_disclosure_grant_opens_detail_and_contacts_to_one_counterpart() {
+    let w = world().await;
+    let s = secrets(&w).await;
+    let q = "query($a: ID!, $o: ID!) { a: node(id: $a) { ... on Achievement { confidentialDetail } } o: node(id: $o) { ... on Organization { contactPhone } } }";
+    let before = w
+        .app
+        .gql_ok_as(
+            &w.other.token,
+            q,
+            json!({ "a": s.achievement, "o": w.owner }),
+        )
+        .await;
+    assert_eq!(before["a"]["confidentialDetail"], Value::Null);
+    assert_eq!(before["o"]["contactPhone"], Value::Null);
+
+    let broker = w.token(Broker).unwrap().to_owned();
+    let grant = "mutation($l: ID!, $g: ID!) { grantDisclosure(input: { listingId: $l, granteeOrganizationId: $g, reason: \"双方同意洽谈\" }) { granted } }";
+    w.app
+        .gql_ok_as(&broker, grant, json!({ "l": s.achievement, "g": w.other }))
+        .await;
+
+    let after = w
+        .app
+        .gql_ok_as(
+            &w.other.token,
+            q,
+            json!({ "a": s.achievement, "o": w.owner }),
+        )
+        .await;
+    assert_eq!(
+        after["a"]["confidentialDetail"],
+        "秘密工艺参数 MARKER-ACH-SECRET"
+    );
+    assert_eq!(after["o"]["contactPhone"], "0532-88880000");
+    let visitor = w
+        .call(Visitor, q, json!({ "a": s.achievement, "o": w.owner }))
+        .await;
+    assert_eq!(
+        visitor["data"]["a"]["confidentialDetail"],
+        Value::Null,
+        "only the grantee"
+    );
+}
+
+#[tokio::test]
+async fn confidential_markers_never_leak_to_unentitled_callers() {
+    let w = world().await;
+    let s = secrets(&w).await;
+    let all_ids = [
+        &s.achievement,
+        &s.draft,
+        &s.confidential_need,
+        &s.anonymous_need,
+    ];
+    let mut queries: Vec<(String, Value)> = vec![
+        ("{ achievements(filter: { statuses: [DRAFT, PUBLISHED, WITHDRAWN, EXPIRED, TRANSFERRED] }) { nodes { title summary confidentialDetail moderationNote } } }".into(), json!({})),
+        ("{ needs(filter: { statuses: [DRAFT, OPEN, NEGOTIATING, SIGNED, CLOSED, WITHDRAWN, EXPIRED] }) { totalCount nodes { title problem requirements confidentialDetail owner { name contactPhone } } } }".into(), json!({})),
+        ("{ organizations { nodes { name contactPhone contactEmail achievements(limit: 50) { title confidentialDetail } needs(limit: 50) { title confidentialDetail } } } }".into(), json!({})),
+        ("{ me { displayName organization { name } } }".into(), json!({})),
+    ];
+    for id in all_ids {
+        queries.push((
+            "query($id: ID!) { node(id: $id) { id ... on Achievement { title confidentialDetail } ... on Need { title problem confidentialDetail owner { name } } } }".into(),
+            json!({ "id": id }),
+        ));
+        queries.push((
+            "mutation($id: ID!) { updateNeed(input: { id: $id, patch: { title: \"试图修改的标题\" } }) { need { title confidentialDetail } userErrors { code message } } }".into(),
+            json!({ "id": id }),
+        ));
+        queries.push((
+            "mutation($id: ID!) { withdrawAchievement(input: { id: $id }) { achievement { title confidentialDetail } userErrors { code message } } }".into(),
+            json!({ "id": id }),
+        ));
+    }
+    let detail_markers = ["MARKER-ACH-SECRET", "MARKER-NEED-SECRET"];
+    let existence_markers = ["MARKER-CONF-TITLE", "MARKER-DRAFT-TITLE"];
+    for role in [Anonymous, Visitor, OtherAdmin, Broker, Operator] {
+        for (query, vars) in &queries {
+            let body = w.call(role, query, vars.clone()).await.to_string();
+            if role != Broker {
+                for marker in detail_markers {
+                    assert!(
+                        !body.contains(marker),
+                        "{marker} leaked to {role:?} by {query}: {body}"
+                    );
+                }
+            }
+            if matches!(role, Anonymous | Visitor | OtherAdmin) {
+                for marker in existence_markers {
+                    assert!(
+                        !body.contains(marker),
+                        "{marker} leaked to {role:?} by {query}: {body}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn id_of(global: &str) -> i32 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .unwrap();
+    String::from_utf8(raw)
+        .unwrap()
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
