@@ -208,6 +208,77 @@ async fn listing_mutations_answer_to_membership() {
             }
         }
 
+        // the same for needs
+        let vars = json!({ "input": { "ownerId": w.owner, "need": need_fields() } });
+        let got = w.outcome(role, "createNeed", CREATE_NEED, vars).await;
+        assert_eq!(
+            got,
+            expect(role, "OK", "UNAUTHENTICATED", &[], "FORBIDDEN"),
+            "createNeed as {role:?}"
+        );
+        for (mutation, from_draft) in [
+            ("publishNeed", true),
+            ("renewNeed", false),
+            ("withdrawNeed", false),
+            ("closeNeed", false),
+        ] {
+            let id = if from_draft {
+                app.create_need(&w.owner, need_fields()).await
+            } else {
+                app.published_need(&w.owner, need_fields()).await
+            };
+            let before = app
+                .services
+                .needs
+                .get(&Actor::System, id_of(&id))
+                .await
+                .unwrap()
+                .map(|v| v.need);
+            let got = w
+                .outcome(
+                    role,
+                    mutation,
+                    &LIFECYCLE.replace("MUT", mutation),
+                    json!({ "id": id }),
+                )
+                .await;
+            let others: &[(Role, &str)] = if from_draft {
+                &[
+                    (Visitor, "NOT_FOUND"),
+                    (OtherAdmin, "NOT_FOUND"),
+                    (Broker, "NOT_FOUND"),
+                ]
+            } else {
+                &[]
+            };
+            assert_eq!(
+                got,
+                expect(role, "OK", "UNAUTHENTICATED", others, "FORBIDDEN"),
+                "{mutation} as {role:?}"
+            );
+            if got != "OK" {
+                let after = app
+                    .services
+                    .needs
+                    .get(&Actor::System, id_of(&id))
+                    .await
+                    .unwrap()
+                    .map(|v| v.need);
+                assert_eq!(before, after, "a refused {mutation} changes nothing");
+            }
+        }
+        let id = app.published_need(&w.owner, need_fields()).await;
+        let moderate = "mutation($id: ID!) { moderateNeed(input: { id: $id, reason: \"需求描述含有联系方式\" }) { userErrors { code } } }";
+        let got = w
+            .outcome(role, "moderateNeed", moderate, json!({ "id": id }))
+            .await;
+        let want = match role {
+            Anonymous => "UNAUTHENTICATED",
+            Operator => "OK",
+            _ => "FORBIDDEN",
+        };
+        assert_eq!(got, want, "moderateNeed as {role:?}");
+
         // updating a confidential need: hidden from those who may not know it exists
         let need = app
             .published_need(
