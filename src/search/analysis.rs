@@ -1,0 +1,526 @@
+//! Chinese text analysis for the index: NFKC normalisation (full-width `５Ｇ` is `5g`),
+//! lower-casing, punctuation removal, jieba segmentation with the domain dictionary, whole
+//! tokens for codes and model numbers (`bg136`, `gb/t22900`, `202310123456.6`), synonym groups,
+//! and a CJK-bigram variant for recall of words the dictionary lacks.
+//!
+//! Offsets always refer to the original text and fall on character boundaries, so highlighting
+//! never slices inside a character.
+
+use jieba_rs::{Jieba, TokenizeMode};
+use std::collections::HashMap;
+use std::sync::Arc;
+use unicode_normalization::UnicodeNormalization;
+
+/// One analysed token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// Normalised text.
+    pub text: String,
+    /// Byte offset of its first character in the original text.
+    pub from: usize,
+    /// Byte offset just past its last character in the original text.
+    pub to: usize,
+    /// Position in token units.
+    pub position: usize,
+}
+
+/// The dictionary and synonyms shared by every tokenizer instance.
+pub struct Analyzer {
+    jieba: Jieba,
+    synonyms: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("synonyms", &self.synonyms.len())
+            .finish()
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Han,
+    Alnum,
+    Connector,
+    Space,
+    Other,
+}
+
+fn class_of(c: char) -> Class {
+    match c {
+        'a'..='z' | '0'..='9' => Class::Alnum,
+        '.' | '/' | '-' | '_' | '+' => Class::Connector,
+        c if c.is_whitespace() => Class::Space,
+        c if is_han(c) => Class::Han,
+        c if c.is_alphanumeric() => Class::Alnum,
+        _ => Class::Other,
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2EBEF)
+}
+
+/// A normalised character with the original byte span it came from.
+#[derive(Clone, Copy)]
+struct NormChar {
+    c: char,
+    from: usize,
+    to: usize,
+}
+
+fn normalise(text: &str) -> Vec<NormChar> {
+    let mut out = Vec::with_capacity(text.len());
+    for (from, ch) in text.char_indices() {
+        let to = from + ch.len_utf8();
+        for n in std::iter::once(ch).nfkc() {
+            for c in n.to_lowercase() {
+                out.push(NormChar { c, from, to });
+            }
+        }
+    }
+    out
+}
+
+impl Analyzer {
+    /// An analyzer with jieba's dictionary plus `dictionary` (`word [freq] [tag]` lines) and
+    /// `synonyms` (comma-separated groups, canonical term first). `#` starts a comment line.
+    pub fn new(dictionary: &str, synonyms: &str) -> Self {
+        let mut jieba = Jieba::new();
+        let mut add = |word: &str, freq: Option<usize>| {
+            let word: String = normalise(word).iter().map(|n| n.c).collect();
+            if word.chars().any(is_han) {
+                jieba.add_word(&word, freq, None);
+            }
+        };
+        for line in dictionary
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let mut parts = line.split_whitespace();
+            let word = parts.next().unwrap_or_default();
+            add(word, parts.next().and_then(|f| f.parse().ok()));
+        }
+        let mut map = HashMap::new();
+        for line in synonyms
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let terms: Vec<String> = line
+                .split([',', '，'])
+                .map(|t| normalise(t.trim()).iter().map(|n| n.c).collect::<String>())
+                .filter(|t| !t.is_empty())
+                .collect();
+            let Some(canonical) = terms.first().cloned() else {
+                continue;
+            };
+            for term in &terms {
+                add(term, Some(20_000));
+                map.insert(term.clone(), canonical.clone());
+            }
+        }
+        Self {
+            jieba,
+            synonyms: map,
+        }
+    }
+
+    /// The word tokens of `text`: jieba words (search mode), code tokens and synonym forms.
+    pub fn words(&self, text: &str) -> Vec<Term> {
+        let chars = normalise(text);
+        let mut out = Vec::new();
+        let mut position = 0;
+        let mut push = |out: &mut Vec<Term>, text: String, from: usize, to: usize| {
+            let canonical = self.synonyms.get(&text).filter(|c| **c != text).cloned();
+            out.push(Term {
+                text,
+                from,
+                to,
+                position,
+            });
+            if let Some(c) = canonical {
+                out.push(Term {
+                    text: c,
+                    from,
+                    to,
+                    position,
+                });
+            }
+            position += 1;
+        };
+        for run in runs(&chars) {
+            let slice = &chars[run.start..run.end];
+            match run.class {
+                Class::Han => {
+                    let s: String = slice.iter().map(|n| n.c).collect();
+                    // jieba reports character offsets into `s`, one char per NormChar.
+                    for t in self.jieba.tokenize(&s, TokenizeMode::Search, true) {
+                        let (a, b) = (t.start, t.end.min(slice.len()));
+                        if a < b {
+                            push(&mut out, t.word.to_owned(), slice[a].from, slice[b - 1].to);
+                        }
+                    }
+                }
+                Class::Alnum => {
+                    let whole: String = slice.iter().map(|n| n.c).collect();
+                    push(
+                        &mut out,
+                        whole.clone(),
+                        slice[0].from,
+                        slice[slice.len() - 1].to,
+                    );
+                    // Patent numbers are found with or without their `ZL` / `CN` prefix.
+                    let unprefixed = whole
+                        .strip_prefix("zl")
+                        .or_else(|| whole.strip_prefix("cn"));
+                    if let Some(rest) =
+                        unprefixed.filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+                    {
+                        push(
+                            &mut out,
+                            rest.to_owned(),
+                            slice[2].from,
+                            slice[slice.len() - 1].to,
+                        );
+                    }
+                    // A code with connectors (`gb/t`, `li-ion`) is also found by its parts,
+                    // and by its compact form (`202310123456.6` → `2023101234566`).
+                    if slice.iter().any(|n| class_of(n.c) == Class::Connector) {
+                        let compact: String = whole
+                            .chars()
+                            .filter(|c| class_of(*c) != Class::Connector)
+                            .collect();
+                        if compact != whole {
+                            push(&mut out, compact, slice[0].from, slice[slice.len() - 1].to);
+                        }
+                        let mut start = 0;
+                        for (i, n) in slice
+                            .iter()
+                            .enumerate()
+                            .chain(std::iter::once((slice.len(), &slice[slice.len() - 1])))
+                        {
+                            if i == slice.len() || class_of(n.c) == Class::Connector {
+                                if i > start {
+                                    let part: String =
+                                        slice[start..i].iter().map(|n| n.c).collect();
+                                    push(&mut out, part, slice[start].from, slice[i - 1].to);
+                                }
+                                start = i + 1;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        join_codes(&chars, &mut out);
+        out
+    }
+
+    /// Overlapping CJK bigrams (single Han characters alone) and whole alphanumeric runs.
+    pub fn bigrams(&self, text: &str) -> Vec<Term> {
+        let chars = normalise(text);
+        let mut out = Vec::new();
+        let mut position = 0;
+        for run in runs(&chars) {
+            let slice = &chars[run.start..run.end];
+            match run.class {
+                Class::Han if slice.len() == 1 => {
+                    out.push(Term {
+                        text: slice[0].c.to_string(),
+                        from: slice[0].from,
+                        to: slice[0].to,
+                        position,
+                    });
+                    position += 1;
+                }
+                Class::Han => {
+                    for w in slice.windows(2) {
+                        out.push(Term {
+                            text: format!("{}{}", w[0].c, w[1].c),
+                            from: w[0].from,
+                            to: w[1].to,
+                            position,
+                        });
+                        position += 1;
+                    }
+                }
+                Class::Alnum => {
+                    let whole: String = slice
+                        .iter()
+                        .map(|n| n.c)
+                        .filter(|c| class_of(*c) != Class::Connector)
+                        .collect();
+                    out.push(Term {
+                        text: whole,
+                        from: slice[0].from,
+                        to: slice[slice.len() - 1].to,
+                        position,
+                    });
+                    position += 1;
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+struct Run {
+    class: Class,
+    start: usize,
+    end: usize,
+}
+
+/// Splits normalised characters into Han runs and alphanumeric runs (connectors kept inside an
+/// alphanumeric run when both neighbours are alphanumeric); everything else separates.
+fn runs(chars: &[NormChar]) -> Vec<Run> {
+    let mut out: Vec<Run> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let class = class_of(chars[i].c);
+        match class {
+            Class::Han => {
+                let start = i;
+                while i < chars.len() && class_of(chars[i].c) == Class::Han {
+                    i += 1;
+                }
+                out.push(Run {
+                    class,
+                    start,
+                    end: i,
+                });
+            }
+            Class::Alnum => {
+                let start = i;
+                while i < chars.len() {
+                    match class_of(chars[i].c) {
+                        Class::Alnum => i += 1,
+                        Class::Connector
+                            if i + 1 < chars.len()
+                                && class_of(chars[i + 1].c) == Class::Alnum
+                                && i > start =>
+                        {
+                            i += 1
+                        }
+                        _ => break,
+                    }
+                }
+                out.push(Run {
+                    class,
+                    start,
+                    end: i,
+                });
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Emits `gb/t22900` for `GB/T 22900`: a letter-ending code followed by a space and digits.
+fn join_codes(chars: &[NormChar], out: &mut Vec<Term>) {
+    let runs = runs(chars);
+    for pair in runs.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.class != Class::Alnum || b.class != Class::Alnum {
+            continue;
+        }
+        let gap_is_space =
+            (a.end..b.start).all(|i| class_of(chars[i].c) == Class::Space) && b.start - a.end <= 1;
+        let a_ends_letter = chars[a.end - 1].c.is_ascii_alphabetic();
+        let b_is_digits = chars[b.start..b.end].iter().all(|n| n.c.is_ascii_digit());
+        if gap_is_space && a_ends_letter && b_is_digits {
+            let text: String = chars[a.start..a.end]
+                .iter()
+                .chain(&chars[b.start..b.end])
+                .map(|n| n.c)
+                .filter(|c| class_of(*c) != Class::Connector)
+                .collect();
+            let position = out.last().map_or(0, |t| t.position + 1);
+            out.push(Term {
+                text,
+                from: chars[a.start].from,
+                to: chars[b.end - 1].to,
+                position,
+            });
+        }
+    }
+}
+
+/// A shared analyzer as a tantivy tokenizer, in word or bigram mode.
+#[derive(Clone)]
+pub struct TantivyAnalyzer {
+    analyzer: Arc<Analyzer>,
+    bigrams: bool,
+}
+
+impl TantivyAnalyzer {
+    /// Word tokens (jieba, codes, synonyms).
+    pub fn words(analyzer: Arc<Analyzer>) -> Self {
+        Self {
+            analyzer,
+            bigrams: false,
+        }
+    }
+
+    /// CJK bigrams.
+    pub fn bigrams(analyzer: Arc<Analyzer>) -> Self {
+        Self {
+            analyzer,
+            bigrams: true,
+        }
+    }
+}
+
+/// Tokens of one text, handed to tantivy one at a time.
+pub struct TermStream {
+    terms: std::vec::IntoIter<Term>,
+    current: tantivy::tokenizer::Token,
+}
+
+impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
+    type TokenStream<'a> = TermStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
+        let terms = if self.bigrams {
+            self.analyzer.bigrams(text)
+        } else {
+            self.analyzer.words(text)
+        };
+        TermStream {
+            terms: terms.into_iter(),
+            current: tantivy::tokenizer::Token::default(),
+        }
+    }
+}
+
+impl tantivy::tokenizer::TokenStream for TermStream {
+    fn advance(&mut self) -> bool {
+        match self.terms.next() {
+            Some(t) => {
+                self.current = tantivy::tokenizer::Token {
+                    offset_from: t.from,
+                    offset_to: t.to,
+                    position: t.position,
+                    text: t.text,
+                    position_length: 1,
+                };
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        &mut self.current
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn analyzer() -> &'static Analyzer {
+        static A: OnceLock<Analyzer> = OnceLock::new();
+        A.get_or_init(|| {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+            let dict = std::fs::read_to_string(root.join("dict.txt")).unwrap();
+            let syn = std::fs::read_to_string(root.join("synonyms.txt")).unwrap();
+            Analyzer::new(&dict, &syn)
+        })
+    }
+
+    fn texts(terms: &[Term]) -> Vec<String> {
+        terms.iter().map(|t| t.text.clone()).collect()
+    }
+
+    #[test]
+    fn full_width_and_case_fold_to_the_same_tokens() {
+        let a = texts(&analyzer().words("５Ｇ基站"));
+        let b = texts(&analyzer().words("5g基站"));
+        assert_eq!(a, b);
+        assert!(a.iter().any(|t| t == "5g"));
+        assert!(a.iter().any(|t| t == "基站"));
+    }
+
+    #[test]
+    fn domain_words_stay_whole_and_synonyms_meet() {
+        let t = texts(&analyzer().words("高效钙钛矿太阳能电池的界面钝化"));
+        assert!(t.iter().any(|x| x == "钙钛矿太阳能电池"), "{t:?}");
+        assert!(
+            t.iter().any(|x| x == "钙钛矿电池"),
+            "synonym group's canonical form: {t:?}"
+        );
+        let psc = texts(&analyzer().words("PSC组件"));
+        assert!(psc.iter().any(|x| x == "钙钛矿电池"), "{psc:?}");
+        let thz = texts(&analyzer().words("THz成像"));
+        assert!(thz.iter().any(|x| x == "太赫兹"), "{thz:?}");
+    }
+
+    #[test]
+    fn codes_and_model_numbers_are_whole_tokens() {
+        let t = texts(&analyzer().words("符合 GB/T 22900 标准，型号 BG136，专利 ZL202310123456.6"));
+        for want in [
+            "gbt22900",
+            "gb/t",
+            "bg136",
+            "zl202310123456.6",
+            "202310123456.6",
+            "zl2023101234566",
+        ] {
+            assert!(t.iter().any(|x| x == want), "{want} missing in {t:?}");
+        }
+    }
+
+    #[test]
+    fn mixed_chinese_and_english_queries_split_cleanly() {
+        let t = texts(&analyzer().words("AI海洋生物医药"));
+        assert!(t.iter().any(|x| x == "ai"));
+        assert!(
+            t.iter().any(|x| x == "人工智能"),
+            "AI meets 人工智能 through synonyms: {t:?}"
+        );
+        assert!(t.iter().any(|x| x.contains("海洋")));
+    }
+
+    #[test]
+    fn offsets_fall_on_character_boundaries_of_real_text() {
+        let samples = [
+            "采用溶胶-凝胶法制备了Fe3O4纳米颗粒，密度为3.60g/cm3，δ18O值偏正；S11≤-13dB，带宽达到２．４ＧＨｚ。",
+            "基于ＢＧ１３６芯片的太赫兹成像系统，（见GB/T 22900—2022）",
+            "🙂 emoji 与 ｆｕｌｌ－ｗｉｄｔｈ 混排",
+        ];
+        for text in samples {
+            for term in analyzer()
+                .words(text)
+                .iter()
+                .chain(analyzer().bigrams(text).iter())
+            {
+                assert!(
+                    text.is_char_boundary(term.from) && text.is_char_boundary(term.to),
+                    "{term:?} in {text}"
+                );
+                assert!(term.from < term.to);
+                let _slice = &text[term.from..term.to];
+            }
+        }
+    }
+
+    #[test]
+    fn punctuation_is_dropped_and_bigrams_cover_unknown_words() {
+        let t = texts(&analyzer().words("，。！？、；：（）"));
+        assert!(t.is_empty(), "{t:?}");
+        let b = texts(&analyzer().bigrams("糖蛋白合成"));
+        assert_eq!(b, ["糖蛋", "蛋白", "白合", "合成"]);
+        assert_eq!(texts(&analyzer().bigrams("Li6PS5Cl")), ["li6ps5cl"]);
+    }
+}

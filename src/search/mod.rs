@@ -1,0 +1,4 @@
+//! Full-text search over listings: the analysis chain, the index built from the versioned
+//! configuration in `index/`, the indexer that applies the listing outbox, and queries.
+
+pub mod analysis;
