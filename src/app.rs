@@ -21,6 +21,7 @@ pub struct Application {
     services: Services,
     rate_limits: Arc<http::rate_limit::RateLimits>,
     sweep_every: Duration,
+    index_poll: Duration,
 }
 
 impl Application {
@@ -29,7 +30,12 @@ impl Application {
         let db =
             Database::connect(&settings.database_url(), settings.database.max_connections).await?;
         db.migrate().await?;
-        let services = Services::new(db, clock, settings.service_settings()?);
+        let services = Services::new(
+            db,
+            clock,
+            settings.service_settings()?,
+            settings.open_search_index()?,
+        );
         let seed_dir = &settings.seed.dir;
         if settings.seed.demo_data && !seed_dir.is_dir() {
             tracing::warn!(dir = %seed_dir.display(), "seed folder not found; starting without demo data");
@@ -62,6 +68,7 @@ impl Application {
             services,
             rate_limits,
             sweep_every: Duration::from_secs(settings.listings.expiry_sweep_secs.max(1)),
+            index_poll: Duration::from_millis(settings.search.poll_ms.max(10)),
         })
     }
 
@@ -85,6 +92,11 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let indexer = tokio::spawn(run_indexer(
+            self.services.clone(),
+            self.index_poll,
+            stop_rx.clone(),
+        ));
         let sweeper = tokio::spawn(sweep_expired(
             self.services.clone(),
             self.rate_limits.clone(),
@@ -100,6 +112,7 @@ impl Application {
             .await?;
         let _ = stop_tx.send(true);
         let _ = sweeper.await;
+        let _ = indexer.await;
         tracing::info!("qianxian stopped");
         Ok(())
     }
@@ -118,6 +131,27 @@ async fn sweep_expired(
                 rate_limits.forget_idle();
                 if let Err(err) = services.expiry.expire_due().await {
                     tracing::warn!(error = ?err, "expiry sweep failed");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// The one task that writes the search index: catches up with the outbox on start (rebuilding
+/// when the index configuration changed), then applies new changes in batches as they arrive.
+async fn run_indexer(
+    services: Services,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if let Err(err) = services.search.catch_up().await {
+                    tracing::warn!(error = ?err, "search indexing failed; retrying");
                 }
             }
             _ = stop.changed() => break,

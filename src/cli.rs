@@ -37,6 +37,8 @@ pub enum Command {
     },
     /// Mark listings whose time ran out as expired, once.
     Expire,
+    /// Rebuild the search index from the database (stop the service first).
+    Reindex,
     /// Print the GraphQL SDL.
     ExportSchema {
         /// Write to this file instead of standard output.
@@ -84,6 +86,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{n} listings expired");
                 Ok(())
             }
+            Command::Reindex => {
+                let services = services(&settings).await?;
+                let started = std::time::Instant::now();
+                let n = services
+                    .search
+                    .rebuild(|done| eprint!("\rreading listings: {done}"))
+                    .await?;
+                eprintln!();
+                println!(
+                    "indexed {n} listings in {:.1} s",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            }
             Command::ExportSchema { .. } => Ok(()),
         }
     })
@@ -101,5 +117,6 @@ async fn services(settings: &Settings) -> anyhow::Result<Services> {
         db,
         Arc::new(SystemClock),
         settings.service_settings()?,
+        settings.open_search_index()?,
     ))
 }

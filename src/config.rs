@@ -30,6 +30,27 @@ pub struct Settings {
     pub auth: AuthConfig,
     /// Request rate limits.
     pub rate_limit: RateLimitSettings,
+    /// Search index.
+    pub search: SearchSettings,
+}
+
+/// Search index settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchSettings {
+    /// Folder with `config.toml`, the dictionary and synonyms.
+    pub config_dir: PathBuf,
+    /// Milliseconds between outbox polls when idle.
+    pub poll_ms: u64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            config_dir: PathBuf::from("index"),
+            poll_ms: 250,
+        }
+    }
 }
 
 /// Accounts and tokens.
@@ -166,6 +187,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             auth: AuthConfig::default(),
             rate_limit: RateLimitSettings::default(),
+            search: SearchSettings::default(),
         }
     }
 }
@@ -279,6 +301,16 @@ impl Settings {
             },
             signing_secret: secret.into_bytes(),
         })
+    }
+
+    /// Opens the search index in `<data_dir>/search` with the configuration in `search.config_dir`.
+    pub fn open_search_index(
+        &self,
+    ) -> anyhow::Result<std::sync::Arc<crate::search::index::SearchIndex>> {
+        let config = crate::search::config::IndexConfig::load(&self.search.config_dir)?;
+        let index =
+            crate::search::index::SearchIndex::open(&self.data_dir.join("search"), &config)?;
+        Ok(std::sync::Arc::new(index))
     }
 
     /// The database URL, defaulting to a SQLite file in the data folder.

@@ -59,6 +59,8 @@ pub enum ErrorCode {
     InvalidDate,
     /// An email, phone or other contact field is malformed.
     InvalidContact,
+    /// A search query the parser cannot read.
+    InvalidQuery,
     /// Something failed inside the service; details are in the logs only.
     Internal,
 }
@@ -93,6 +95,7 @@ impl ErrorCode {
             InvalidRegistrationNumber => "INVALID_REGISTRATION_NUMBER",
             InvalidDate => "INVALID_DATE",
             InvalidContact => "INVALID_CONTACT",
+            InvalidQuery => "INVALID_QUERY",
             Internal => "INTERNAL",
         }
     }

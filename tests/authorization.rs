@@ -594,6 +594,20 @@ async fn confidential_markers_never_leak_to_unentitled_callers() {
         ("{ organizations { nodes { name contactPhone contactEmail achievements(limit: 50) { title confidentialDetail } needs(limit: 50) { title confidentialDetail } } } }".into(), json!({})),
         ("{ me { displayName organization { name } } }".into(), json!({})),
     ];
+    for q in [
+        "MARKER",
+        "MARKER-CONF-TITLE",
+        "MARKER-ACH-SECRET",
+        "MARKER-NEED-SECRET",
+        "保密需求",
+        "动力电池",
+        "固态电池",
+    ] {
+        queries.push((
+            "query($q: String!) { search(query: $q) { totalCount edges { highlights { snippet } node { ... on Achievement { title confidentialDetail } ... on Need { title problem confidentialDetail owner { name } } } } } }".into(),
+            json!({ "q": q }),
+        ));
+    }
     for id in all_ids {
         queries.push((
             "query($id: ID!) { node(id: $id) { id ... on Achievement { title confidentialDetail } ... on Need { title problem confidentialDetail owner { name } } } }".into(),

@@ -162,3 +162,19 @@ pub async fn overdue<C: ConnectionTrait>(
         .await?;
     Ok(rows.into_iter().map(from_model).collect())
 }
+
+/// Records with id above `after_id`, by id, at most `limit` (for rebuilding the index).
+pub async fn batch_after<C: ConnectionTrait>(
+    db: &C,
+    after_id: i32,
+    limit: u64,
+) -> Result<Vec<Need>, DbErr> {
+    use sea_orm::QuerySelect;
+    let rows = Entity::find()
+        .filter(Column::Id.gt(after_id))
+        .order_by_asc(Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(from_model).collect())
+}

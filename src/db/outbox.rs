@@ -52,3 +52,28 @@ pub async fn enqueue<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// Outbox rows after `cursor`, oldest first, at most `limit`.
+pub async fn after<C: ConnectionTrait>(
+    db: &C,
+    cursor: i64,
+    limit: u64,
+) -> Result<Vec<listing_outbox::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    listing_outbox::Entity::find()
+        .filter(listing_outbox::Column::Id.gt(cursor))
+        .order_by_asc(listing_outbox::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The newest outbox id, 0 when empty.
+pub async fn max_id<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    Ok(listing_outbox::Entity::find()
+        .order_by_desc(listing_outbox::Column::Id)
+        .one(db)
+        .await?
+        .map_or(0, |m| m.id))
+}

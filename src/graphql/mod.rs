@@ -9,6 +9,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod search;
 pub mod types;
 
 use crate::config::GraphqlSettings;

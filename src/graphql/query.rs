@@ -313,4 +313,8 @@ fn children(table: &codes::CodeTable, parent: Option<&str>) -> Vec<CodeRef> {
 
 /// Read access to the market.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(ListingQuery, crate::graphql::account::AccountQuery);
+pub struct QueryRoot(
+    ListingQuery,
+    crate::graphql::account::AccountQuery,
+    crate::graphql::search::SearchQuery,
+);

@@ -2,3 +2,5 @@
 //! configuration in `index/`, the indexer that applies the listing outbox, and queries.
 
 pub mod analysis;
+pub mod config;
+pub mod index;

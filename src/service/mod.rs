@@ -17,6 +17,7 @@ pub mod needs;
 pub mod organizations;
 pub mod page;
 pub mod policy;
+pub mod search;
 pub mod tokens;
 pub mod tracks;
 
@@ -129,12 +130,19 @@ pub struct Services {
     pub audit: audit::AuditService,
     /// Disclosure grants.
     pub disclosure: disclosure::DisclosureService,
+    /// Full-text search and the indexer.
+    pub search: search::SearchService,
     ctx: Arc<Context>,
 }
 
 impl Services {
     /// Builds every service over one context.
-    pub fn new(db: Database, clock: SharedClock, settings: ServiceSettings) -> Self {
+    pub fn new(
+        db: Database,
+        clock: SharedClock,
+        settings: ServiceSettings,
+        index: Arc<crate::search::index::SearchIndex>,
+    ) -> Self {
         let signer = tokens::TokenSigner::new(&settings.signing_secret);
         let auth = settings.auth.clone();
         let ctx = Arc::new(Context {
@@ -142,10 +150,18 @@ impl Services {
             clock,
             settings,
         });
+        let achievements = achievements::AchievementService::new(ctx.clone());
+        let needs = needs::NeedService::new(ctx.clone());
         Self {
             organizations: organizations::OrganizationService::new(ctx.clone()),
-            achievements: achievements::AchievementService::new(ctx.clone()),
-            needs: needs::NeedService::new(ctx.clone()),
+            search: search::SearchService::new(
+                ctx.clone(),
+                index,
+                achievements.clone(),
+                needs.clone(),
+            ),
+            achievements,
+            needs,
             tracks: tracks::TrackService::new(ctx.clone()),
             expiry: expiry::ExpiryService::new(ctx.clone()),
             accounts: accounts::AccountService::new(ctx.clone(), signer, auth),

@@ -66,6 +66,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.database.max_connections = 4;
     settings.seed.demo_data = options.demo_data;
     settings.seed.dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    settings.search.config_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+    // Tests run the indexer directly (`services.search.catch_up()`), never by waiting for it.
+    settings.search.poll_ms = 3_600_000;
     if let Some(limit) = options.body_limit {
         settings.server.body_limit_bytes = limit;
     }

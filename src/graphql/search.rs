@@ -1,0 +1,128 @@
+//! The `search` query: full-text search over listings with highlights.
+
+use crate::db::outbox::ListingKind;
+use crate::graphql::errors::ResultExt;
+use crate::graphql::ids;
+use crate::graphql::types::connection::PageInfo;
+use crate::graphql::types::{Achievement, Need};
+use crate::service::search::Found;
+use crate::service::{Actor, Services, Window};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject, Union};
+
+/// Which listings to search.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchKind {
+    /// Research results only.
+    Achievements,
+    /// Technology needs only.
+    Needs,
+}
+
+/// A listing found by search.
+#[derive(Union)]
+pub enum SearchNode {
+    /// A research result.
+    Achievement(Achievement),
+    /// A technology need.
+    Need(Need),
+}
+
+/// A highlighted fragment of a listing's public text.
+#[derive(SimpleObject)]
+pub struct Highlight {
+    /// `title` or `body`.
+    pub field: String,
+    /// HTML with matches in `<em>…</em>`; other text escaped.
+    pub snippet: String,
+}
+
+/// One search hit.
+#[derive(SimpleObject)]
+pub struct SearchEdge {
+    /// Opaque cursor.
+    pub cursor: String,
+    /// Relevance (BM25).
+    pub score: f64,
+    /// Matching fragments.
+    pub highlights: Vec<Highlight>,
+    /// The listing.
+    pub node: SearchNode,
+}
+
+/// A page of search hits.
+#[derive(SimpleObject)]
+pub struct SearchConnection {
+    /// Hits, best first.
+    pub edges: Vec<SearchEdge>,
+    /// Paging state.
+    pub page_info: PageInfo,
+    /// Matching listings the caller may see.
+    pub total_count: i64,
+}
+
+/// Search queries.
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Full-text search over listings the caller may see, in Chinese or mixed with English
+    /// (`钙钛矿电池`, `THz 成像`, `5G基站`, `GB/T 22900`). Relevance order.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        kind: Option<SearchKind>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SearchConnection> {
+        let services = ctx.data::<Services>()?;
+        let actor = ctx.data::<Actor>()?;
+        let kind = kind.map(|k| match k {
+            SearchKind::Achievements => ListingKind::Achievement,
+            SearchKind::Needs => ListingKind::Need,
+        });
+        let window = Window {
+            after: after.as_deref().map(ids::decode_cursor).transpose().gql()?,
+            first,
+            ..Default::default()
+        };
+        let page = services
+            .search
+            .search(actor, &query, kind, window)
+            .await
+            .gql()?;
+        let start = page.start;
+        let edges: Vec<SearchEdge> = page
+            .items
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| SearchEdge {
+                cursor: ids::cursor(start + i as u64),
+                score: f64::from(r.score),
+                highlights: r
+                    .highlights
+                    .into_iter()
+                    .map(|(field, snippet)| Highlight {
+                        field: field.to_owned(),
+                        snippet,
+                    })
+                    .collect(),
+                node: match r.found {
+                    Found::Achievement(a) => SearchNode::Achievement(Achievement(a)),
+                    Found::Need(n) => SearchNode::Need(Need(n)),
+                },
+            })
+            .collect();
+        Ok(SearchConnection {
+            page_info: PageInfo {
+                has_next_page: page.has_next,
+                has_previous_page: page.has_previous,
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+            total_count: i64::try_from(page.total).unwrap_or(i64::MAX),
+        })
+    }
+}

@@ -1,0 +1,682 @@
+//! The tantivy index of listings: schema, writing documents, and searching with visibility
+//! filters inside the index query. Only public text is indexed; confidential detail never is,
+//! so it can appear in no hit, snippet or count.
+
+use crate::search::analysis::{Analyzer, TantivyAnalyzer};
+use crate::search::config::IndexConfig;
+use anyhow::Context;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+const WORDS: &str = "qx_words";
+const BIGRAMS: &str = "qx_bigrams";
+/// Memory the single writer may buffer before it flushes a segment.
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+/// Which table a document comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocKind {
+    /// A research result.
+    Achievement,
+    /// A technology need.
+    Need,
+}
+
+impl DocKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Achievement => "achievement",
+            Self::Need => "need",
+        }
+    }
+
+    fn key(self, id: i32) -> String {
+        format!("{}:{id}", self.as_str())
+    }
+}
+
+/// What the index holds of one listing: public text and filterable facets only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingDoc {
+    /// Table.
+    pub kind: DocKind,
+    /// Row id.
+    pub id: i32,
+    /// Owning organisation.
+    pub owner_id: i32,
+    /// Title.
+    pub title: String,
+    /// Public text: summary or problem, requirements, advantages, fields of application.
+    pub body: String,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// `PUBLIC`, `ANONYMOUS` or `CONFIDENTIAL` (results are `PUBLIC`).
+    pub visibility: &'static str,
+    /// Listed by default (published or open, not expired) when indexed.
+    pub live: bool,
+    /// Expiry as Unix seconds, so a search can drop listings that expired since indexing.
+    pub expires_at: Option<i64>,
+}
+
+/// One change to apply.
+#[derive(Debug, Clone)]
+pub enum IndexOp {
+    /// Add or replace.
+    Upsert(ListingDoc),
+    /// Remove.
+    Delete(DocKind, i32),
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    owner: Field,
+    title: Field,
+    title_bigram: Field,
+    body: Field,
+    body_bigram: Field,
+    keywords: Field,
+    visibility: Field,
+    live: Field,
+    expires: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(WORDS)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { o.set_stored() } else { o }
+    };
+    let bigrams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(BIGRAMS)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        key: b.add_text_field("key", STRING | STORED),
+        kind: b.add_text_field("kind", STRING),
+        id: b.add_u64_field("id", NumericOptions::default().set_stored().set_fast()),
+        owner: b.add_u64_field("owner", NumericOptions::default().set_indexed().set_fast()),
+        title: b.add_text_field("title", words(true)),
+        title_bigram: b.add_text_field("title_bigram", bigrams.clone()),
+        body: b.add_text_field("body", words(true)),
+        body_bigram: b.add_text_field("body_bigram", bigrams),
+        keywords: b.add_text_field("keywords", words(false)),
+        visibility: b.add_text_field("visibility", STRING),
+        live: b.add_text_field("live", STRING),
+        expires: b.add_i64_field(
+            "expires",
+            NumericOptions::default().set_indexed().set_fast(),
+        ),
+    };
+    (b.build(), fields)
+}
+
+/// A hit: which listing, how relevant, and highlighted snippets of its public text.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Table.
+    pub kind: DocKind,
+    /// Row id.
+    pub id: i32,
+    /// BM25 score.
+    pub score: f32,
+    /// `(field, snippet with <em>…</em>)` for title and body where they match.
+    pub highlights: Vec<(&'static str, String)>,
+}
+
+/// Who may see what, applied inside the index query.
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    /// Need visibilities the viewer may find (empty: all).
+    pub need_visibilities: Vec<&'static str>,
+    /// The viewer's organisation, whose listings it may always find.
+    pub own_org: Option<i32>,
+}
+
+/// A search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// The user's words.
+    pub text: String,
+    /// Only this kind, or both.
+    pub kind: Option<DocKind>,
+    /// What the viewer may see.
+    pub visibility: Visibility,
+    /// Unix seconds now, for expiry.
+    pub now: i64,
+    /// Skip this many hits.
+    pub offset: usize,
+    /// Return at most this many.
+    pub limit: usize,
+}
+
+/// Why a search failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query text cannot be parsed.
+    #[error("cannot parse query: {0}")]
+    BadQuery(String),
+    /// The index failed.
+    #[error(transparent)]
+    Index(#[from] anyhow::Error),
+}
+
+/// The index, its reader and its single writer.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    /// Taken on first write, so read-only tools can open the index beside a running service.
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+    fingerprint: String,
+    analyzer: Arc<Analyzer>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("fingerprint", &self.fingerprint)
+            .finish()
+    }
+}
+
+/// What the last commit recorded.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Default, Clone, PartialEq)]
+pub struct CommitState {
+    /// Configuration fingerprint the index was built with.
+    pub fingerprint: String,
+    /// Last outbox id applied.
+    pub outbox_cursor: i64,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir` (creating it when missing) with `config`'s analysis.
+    pub fn open(dir: &Path, config: &IndexConfig) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating index folder {}", dir.display()))?;
+        let (schema, fields) = schema();
+        let mmap = tantivy::directory::MmapDirectory::open(dir)
+            .with_context(|| format!("opening {}", dir.display()))?;
+        let index = Index::open_or_create(mmap, schema).context("opening search index")?;
+        let analyzer = Arc::new(Analyzer::new(&config.dictionary, &config.synonyms));
+        index
+            .tokenizers()
+            .register(WORDS, TantivyAnalyzer::words(analyzer.clone()));
+        index
+            .tokenizers()
+            .register(BIGRAMS, TantivyAnalyzer::bigrams(analyzer.clone()));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("opening the index reader")?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            fingerprint: config.fingerprint(),
+            analyzer,
+        })
+    }
+
+    /// The state recorded by the last commit; default when never committed.
+    pub fn committed_state(&self) -> CommitState {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or_default()
+    }
+
+    /// Whether the index was built with another configuration (or never) and must be rebuilt.
+    pub fn needs_rebuild(&self) -> bool {
+        self.committed_state().fingerprint != self.fingerprint
+    }
+
+    fn doc(&self, d: &ListingDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = doc!(
+            f.key => d.kind.key(d.id),
+            f.kind => d.kind.as_str(),
+            f.id => d.id as u64,
+            f.owner => d.owner_id as u64,
+            f.title => d.title.clone(),
+            f.title_bigram => d.title.clone(),
+            f.body => d.body.clone(),
+            f.body_bigram => d.body.clone(),
+            f.visibility => d.visibility,
+            f.live => if d.live { "1" } else { "0" },
+            f.expires => d.expires_at.unwrap_or(i64::MAX),
+        );
+        for k in &d.keywords {
+            doc.add_text(f.keywords, k);
+        }
+        doc
+    }
+
+    /// Applies a batch and commits once, recording `outbox_cursor`; `reset` empties the index
+    /// first (a rebuild). Readers see the whole batch or none of it.
+    pub fn apply(&self, ops: &[IndexOp], outbox_cursor: i64, reset: bool) -> anyhow::Result<()> {
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            *guard =
+                Some(self.index.writer(WRITER_MEMORY).context(
+                    "taking the index writer (is another qianxian indexing this folder?)",
+                )?);
+        }
+        let Some(writer) = guard.as_mut() else {
+            unreachable!("writer set above")
+        };
+        if reset {
+            writer.delete_all_documents()?;
+        }
+        for op in ops {
+            match op {
+                IndexOp::Upsert(d) => {
+                    writer.delete_term(Term::from_field_text(self.fields.key, &d.kind.key(d.id)));
+                    writer.add_document(self.doc(d))?;
+                }
+                IndexOp::Delete(kind, id) => {
+                    writer.delete_term(Term::from_field_text(self.fields.key, &kind.key(*id)));
+                }
+            }
+        }
+        let state = CommitState {
+            fingerprint: self.fingerprint.clone(),
+            outbox_cursor,
+        };
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&serde_json::to_string(&state)?);
+        commit.commit()?;
+        drop(guard);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Documents visible to readers.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Turns the user's words into a query. Words are OR-ed and ranked by BM25 over title
+    /// (boosted), keywords, body and the bigram fields; `"a phrase"` must match, `-word` must
+    /// not. Unbalanced quotes or an empty query are errors.
+    fn user_query(&self, text: &str) -> Result<Box<dyn Query>, SearchError> {
+        let f = &self.fields;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(SearchError::BadQuery("empty query".into()));
+        }
+        if text.matches('"').count() % 2 == 1
+            || text.matches('“').count() != text.matches('”').count()
+        {
+            return Err(SearchError::BadQuery("unbalanced quotes".into()));
+        }
+        let text = text.replace(['“', '”'], "\"");
+        let (mut free, mut required, mut excluded) = (String::new(), Vec::new(), Vec::new());
+        for (i, part) in text.split('"').enumerate() {
+            if i % 2 == 1 {
+                required.push(part.to_owned());
+                continue;
+            }
+            for word in part.split_whitespace() {
+                match word.strip_prefix('-').filter(|w| !w.is_empty()) {
+                    Some(w) => excluded.push(w.to_owned()),
+                    None => {
+                        free.push_str(word);
+                        free.push(' ');
+                    }
+                }
+            }
+        }
+        let weighted = |text: &str| -> Vec<(Occur, Box<dyn Query>)> {
+            let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for t in self.analyzer.words(text) {
+                if !seen.insert(t.text.clone()) {
+                    continue;
+                }
+                for (field, boost) in [(f.title, 3.0), (f.keywords, 2.0), (f.body, 1.0)] {
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, &t.text),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    out.push((
+                        Occur::Should,
+                        Box::new(tantivy::query::BoostQuery::new(Box::new(q), boost)),
+                    ));
+                }
+            }
+            for t in self.analyzer.bigrams(text) {
+                if !seen.insert(format!("bigram:{}", t.text)) {
+                    continue;
+                }
+                for (field, boost) in [(f.title_bigram, 0.6), (f.body_bigram, 0.3)] {
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, &t.text),
+                        IndexRecordOption::WithFreqs,
+                    );
+                    out.push((
+                        Occur::Should,
+                        Box::new(tantivy::query::BoostQuery::new(Box::new(q), boost)),
+                    ));
+                }
+            }
+            out
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let free_clauses = weighted(&free);
+        if !free_clauses.is_empty() {
+            clauses.push((Occur::Should, Box::new(BooleanQuery::new(free_clauses))));
+        }
+        for phrase in &required {
+            let words: Vec<Term> = self
+                .analyzer
+                .words(phrase)
+                .into_iter()
+                .map(|t| Term::from_field_text(f.body, &t.text))
+                .collect();
+            if words.is_empty() {
+                continue;
+            }
+            // A required phrase must occur in the title or the body; it also adds to the score.
+            let in_field = |field: Field| -> Box<dyn Query> {
+                let terms: Vec<(Occur, Box<dyn Query>)> = self
+                    .analyzer
+                    .words(phrase)
+                    .into_iter()
+                    .map(|t| {
+                        (
+                            Occur::Must,
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(field, &t.text),
+                                IndexRecordOption::WithFreqs,
+                            )) as Box<dyn Query>,
+                        )
+                    })
+                    .collect();
+                Box::new(BooleanQuery::new(terms))
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, in_field(f.title)),
+                    (Occur::Should, in_field(f.body)),
+                ])),
+            ));
+        }
+        if clauses.is_empty() {
+            return Err(SearchError::BadQuery("no searchable words".into()));
+        }
+        for word in &excluded {
+            for t in self.analyzer.words(word) {
+                for field in [f.title, f.body] {
+                    clauses.push((
+                        Occur::MustNot,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &t.text),
+                            IndexRecordOption::Basic,
+                        )),
+                    ));
+                }
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Runs a search with visibility applied inside the query.
+    pub fn search(&self, req: &SearchRequest) -> Result<(usize, Vec<Hit>), SearchError> {
+        let f = &self.fields;
+        let user = self.user_query(&req.text)?;
+        let term = |field: Field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, user.box_clone()),
+            (Occur::Must, term(f.live, "1")),
+        ];
+        clauses.push((
+            Occur::Must,
+            Box::new(tantivy::query::RangeQuery::new(
+                std::ops::Bound::Excluded(Term::from_field_i64(f.expires, req.now)),
+                std::ops::Bound::Unbounded,
+            )),
+        ));
+        if let Some(kind) = req.kind {
+            clauses.push((Occur::Must, term(f.kind, kind.as_str())));
+        }
+        if !req.visibility.need_visibilities.is_empty() {
+            let mut allowed: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, term(f.kind, DocKind::Achievement.as_str()))];
+            for v in &req.visibility.need_visibilities {
+                allowed.push((Occur::Should, term(f.visibility, v)));
+            }
+            if let Some(org) = req.visibility.own_org {
+                allowed.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(f.owner, org as u64),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(allowed))));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let limit = req.limit.max(1);
+        let (total, top) = searcher
+            .search(
+                &query,
+                &(
+                    Count,
+                    TopDocs::with_limit(limit)
+                        .and_offset(req.offset)
+                        .order_by_score(),
+                ),
+            )
+            .map_err(|e| SearchError::Index(e.into()))?;
+        let top: Vec<_> = if req.limit == 0 { Vec::new() } else { top };
+        let title_snippets = SnippetGenerator::create(&searcher, &*user, f.title)
+            .map_err(|e| SearchError::Index(e.into()))?;
+        let mut body_snippets = SnippetGenerator::create(&searcher, &*user, f.body)
+            .map_err(|e| SearchError::Index(e.into()))?;
+        body_snippets.set_max_num_chars(160);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher
+                .doc(addr)
+                .map_err(|e| SearchError::Index(e.into()))?;
+            let key = doc
+                .get_first(f.key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let Some((kind, id)) = parse_key(&key) else {
+                continue;
+            };
+            let mut highlights = Vec::new();
+            for (name, generator) in [("title", &title_snippets), ("body", &body_snippets)] {
+                let snippet = generator.snippet_from_doc(&doc);
+                if !snippet.highlighted().is_empty() {
+                    let mut s = snippet;
+                    s.set_snippet_prefix_postfix("<em>", "</em>");
+                    highlights.push((name, s.to_html()));
+                }
+            }
+            hits.push(Hit {
+                kind,
+                id,
+                score,
+                highlights,
+            });
+        }
+        Ok((total, hits))
+    }
+}
+
+fn parse_key(key: &str) -> Option<(DocKind, i32)> {
+    let (kind, id) = key.split_once(':')?;
+    let kind = match kind {
+        "achievement" => DocKind::Achievement,
+        "need" => DocKind::Need,
+        _ => return None,
+    };
+    Some((kind, id.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(version: u32) -> IndexConfig {
+        IndexConfig {
+            version,
+            dictionary: "钙钛矿电池 20000 n".into(),
+            synonyms: "钙钛矿电池, psc".into(),
+        }
+    }
+
+    fn doc(id: i32, title: &str, visibility: &'static str) -> ListingDoc {
+        ListingDoc {
+            kind: if visibility == "PUBLIC" && id < 100 {
+                DocKind::Achievement
+            } else {
+                DocKind::Need
+            },
+            id,
+            owner_id: id,
+            title: title.into(),
+            body: format!("{title}的详细说明"),
+            keywords: vec![],
+            visibility,
+            live: true,
+            expires_at: None,
+        }
+    }
+
+    fn request(text: &str, visibility: Visibility) -> SearchRequest {
+        SearchRequest {
+            text: text.into(),
+            kind: None,
+            visibility,
+            now: 0,
+            offset: 0,
+            limit: 10,
+        }
+    }
+
+    #[test]
+    fn a_configuration_change_asks_for_a_rebuild_and_commits_record_the_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        assert!(index.needs_rebuild(), "a new index has never been built");
+        index
+            .apply(
+                &[IndexOp::Upsert(doc(1, "钙钛矿电池封装", "PUBLIC"))],
+                42,
+                true,
+            )
+            .unwrap();
+        assert!(!index.needs_rebuild());
+        assert_eq!(index.committed_state().outbox_cursor, 42);
+        drop(index);
+        let same = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        assert!(!same.needs_rebuild());
+        assert_eq!(same.num_docs(), 1);
+        drop(same);
+        let bumped = SearchIndex::open(dir.path(), &config(2)).unwrap();
+        assert!(bumped.needs_rebuild(), "version change");
+    }
+
+    #[test]
+    fn visibility_is_applied_inside_the_query_and_synonyms_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        index
+            .apply(
+                &[
+                    IndexOp::Upsert(doc(1, "钙钛矿电池封装工艺", "PUBLIC")),
+                    IndexOp::Upsert(doc(101, "钙钛矿电池量产需求", "CONFIDENTIAL")),
+                    IndexOp::Upsert(doc(102, "钙钛矿电池检测需求", "ANONYMOUS")),
+                ],
+                3,
+                true,
+            )
+            .unwrap();
+        let public = Visibility {
+            need_visibilities: vec!["PUBLIC", "ANONYMOUS"],
+            own_org: None,
+        };
+        let (total, hits) = index.search(&request("PSC", public.clone())).unwrap();
+        assert_eq!(
+            total, 2,
+            "the confidential need is neither returned nor counted"
+        );
+        assert!(hits.iter().all(|h| h.id != 101));
+        assert!(hits[0].highlights.iter().any(|(_, s)| s.contains("<em>")));
+        let owner = Visibility {
+            own_org: Some(101),
+            ..public
+        };
+        assert_eq!(
+            index.search(&request("钙钛矿电池", owner)).unwrap().0,
+            3,
+            "its owner finds it"
+        );
+        assert_eq!(
+            index
+                .search(&request("钙钛矿电池", Visibility::default()))
+                .unwrap()
+                .0,
+            3,
+            "brokers find everything"
+        );
+        index
+            .apply(&[IndexOp::Delete(DocKind::Need, 102)], 4, false)
+            .unwrap();
+        assert_eq!(
+            index
+                .search(&request("钙钛矿电池", Visibility::default()))
+                .unwrap()
+                .0,
+            2
+        );
+        assert!(matches!(
+            index.search(&request("\"钙钛矿", Visibility::default())),
+            Err(SearchError::BadQuery(_))
+        ));
+        assert!(matches!(
+            index.search(&request("，。", Visibility::default())),
+            Err(SearchError::BadQuery(_))
+        ));
+        assert_eq!(
+            index
+                .search(&request("钙钛矿电池 -量产", Visibility::default()))
+                .unwrap()
+                .0,
+            1,
+            "exclusion"
+        );
+    }
+}

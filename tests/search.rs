@@ -1,0 +1,184 @@
+//! Search over HTTP: the index follows the outbox, finds Chinese, mixed and synonym queries,
+//! applies visibility, and rejects unreadable queries with a typed error.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const SEARCH: &str = "query($q: String!, $k: SearchKind) { search(query: $q, kind: $k, first: 20) { totalCount edges { score highlights { field snippet } node { __typename ... on Achievement { id title confidentialDetail } ... on Need { id title confidentialDetail } } } } }";
+
+async fn titles(app: &TestApp, token: Option<&str>, q: &str) -> Vec<String> {
+    let vars = json!({ "q": q });
+    let body = match token {
+        Some(t) => app.gql_ok_as(t, SEARCH, vars).await,
+        None => app.gql_ok(SEARCH, vars).await,
+    };
+    body["search"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn published_listings_are_found_after_the_indexer_catches_up() {
+    let app = spawn_app().await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛检索大学", "370212", true)
+        .await;
+    app.published_achievement(&uni, with(achievement_fields(), json!({ "title": "高效钙钛矿太阳能电池界面钝化技术", "summary": "通过界面钝化把钙钛矿太阳能电池效率提升到百分之二十五以上。" }))).await;
+    app.published_achievement(&uni, with(achievement_fields(), json!({ "title": "太赫兹无损检测成像系统", "summary": "基于 BG136 芯片的太赫兹成像，可检测复合材料内部缺陷。" }))).await;
+    app.published_achievement(&uni, with(achievement_fields(), json!({ "title": "面向5G基站的氮化镓功放模块", "summary": "适用于５Ｇ基站的高效率功率放大器。" }))).await;
+    app.create_achievement(
+        &uni,
+        with(
+            achievement_fields(),
+            json!({ "title": "未发布的钙钛矿草稿" }),
+        ),
+    )
+    .await;
+
+    assert_eq!(
+        titles(&app, None, "钙钛矿").await,
+        Vec::<String>::new(),
+        "nothing is indexed before the indexer runs"
+    );
+    let applied = app.services.search.catch_up().await.expect("catch up");
+    assert!(applied >= 4);
+    assert_eq!(
+        app.services.search.catch_up().await.expect("idempotent"),
+        0,
+        "nothing pending the second time"
+    );
+
+    // Words are OR-ed and ranked: the fixtures share 电池 in their fields of application.
+    let found = titles(&app, None, "钙钛矿太阳能电池").await;
+    assert_eq!(found[0], "高效钙钛矿太阳能电池界面钝化技术");
+    assert!(
+        !found.iter().any(|t| t.contains("草稿")),
+        "drafts are not found: {found:?}"
+    );
+    assert_eq!(
+        titles(&app, None, "PSC").await,
+        ["高效钙钛矿太阳能电池界面钝化技术"],
+        "synonyms bridge the words"
+    );
+    assert_eq!(
+        titles(&app, None, "THz 成像").await[0],
+        "太赫兹无损检测成像系统"
+    );
+    assert_eq!(
+        titles(&app, None, "bg136").await,
+        ["太赫兹无损检测成像系统"],
+        "model numbers are whole tokens"
+    );
+    assert_eq!(
+        titles(&app, None, "５Ｇ基站").await,
+        ["面向5G基站的氮化镓功放模块"],
+        "full-width equals half-width"
+    );
+
+    let body = app.gql_ok(SEARCH, json!({ "q": "钙钛矿" })).await;
+    let edge = &body["search"]["edges"][0];
+    assert!(
+        edge["highlights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["snippet"].as_str().unwrap().contains("<em>")),
+        "{edge}"
+    );
+    assert!(edge["score"].as_f64().unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn changes_and_withdrawals_reach_the_index_through_the_outbox() {
+    let app = spawn_app().await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛同步大学", "370212", true)
+        .await;
+    let id = app
+        .published_achievement(
+            &uni,
+            with(
+                achievement_fields(),
+                json!({ "title": "海水淡化膜抗污染改性" }),
+            ),
+        )
+        .await;
+    app.services.search.catch_up().await.unwrap();
+    assert_eq!(titles(&app, None, "海水淡化").await.len(), 1);
+
+    app.gql_ok_as(&uni.token, "mutation($id: ID!) { updateAchievement(input: { id: $id, patch: { title: \"反渗透膜抗污染改性\" } }) { userErrors { code } } }", json!({ "id": id }))
+        .await;
+    app.services.search.catch_up().await.unwrap();
+    assert_eq!(titles(&app, None, "反渗透").await, ["反渗透膜抗污染改性"]);
+    assert!(
+        titles(&app, None, "海水淡化").await.is_empty(),
+        "the old title is gone"
+    );
+
+    app.lifecycle("withdrawAchievement", &id).await;
+    app.services.search.catch_up().await.unwrap();
+    assert!(
+        titles(&app, None, "反渗透").await.is_empty(),
+        "withdrawn listings leave search"
+    );
+}
+
+#[tokio::test]
+async fn search_applies_visibility_and_never_exposes_confidential_text() {
+    let app = spawn_app().await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛保密检索有限公司", "370211", true)
+        .await;
+    app.published_need(&firm, with(need_fields(), json!({ "title": "固态电池电解质量产需求", "visibility": "CONFIDENTIAL", "confidentialDetail": "MARKER-SEARCH-SECRET 客户为某车企" }))).await;
+    app.published_need(&firm, with(need_fields(), json!({ "title": "固态电池检测设备需求", "visibility": "PUBLIC", "confidentialDetail": "MARKER-SEARCH-SECRET 预算来源" }))).await;
+    app.services.search.catch_up().await.unwrap();
+    let visitor = app.user_token("检索访客").await;
+
+    assert_eq!(
+        titles(&app, None, "固态电池").await,
+        ["固态电池检测设备需求"]
+    );
+    assert_eq!(
+        titles(&app, Some(&visitor), "固态电池").await,
+        ["固态电池检测设备需求"]
+    );
+    assert_eq!(
+        titles(&app, Some(&firm.token), "固态电池").await.len(),
+        2,
+        "the owner finds its confidential need"
+    );
+    for token in [None, Some(visitor.as_str()), Some(firm.token.as_str())] {
+        let vars = json!({ "q": "MARKER-SEARCH-SECRET" });
+        let body: Value = match token {
+            Some(t) => app.gql_as(t, SEARCH, vars).await,
+            None => app.gql(SEARCH, vars).await,
+        };
+        assert_eq!(
+            body["data"]["search"]["totalCount"], 0,
+            "confidential detail is not indexed"
+        );
+    }
+    let anonymous = app
+        .gql(SEARCH, json!({ "q": "固态电池" }))
+        .await
+        .to_string();
+    assert!(!anonymous.contains("MARKER-SEARCH-SECRET"));
+    assert!(!anonymous.contains("电解质量产"), "{anonymous}");
+}
+
+#[tokio::test]
+async fn unreadable_queries_get_a_typed_error() {
+    let app = spawn_app().await;
+    for q in ["\"钙钛矿", "", "   ", "，。！"] {
+        let body = app.gql(SEARCH, json!({ "q": q })).await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "INVALID_QUERY",
+            "{q:?}: {body}"
+        );
+    }
+}
