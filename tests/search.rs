@@ -182,3 +182,94 @@ async fn unreadable_queries_get_a_typed_error() {
         );
     }
 }
+
+#[tokio::test]
+async fn filters_narrow_results_and_facets_sum_to_the_total() {
+    let app = spawn_app().await;
+    let qd = app
+        .create_org("UNIVERSITY", "青岛分面大学", "370212", true)
+        .await;
+    let jn = app
+        .create_org("UNIVERSITY", "济南分面大学", "370102", true)
+        .await;
+    let a = |title: &str, patch: Value| {
+        with(
+            with(
+                achievement_fields(),
+                json!({ "title": title, "keywords": ["海洋装备"] }),
+            ),
+            patch,
+        )
+    };
+    app.published_achievement(
+        &qd,
+        a(
+            "海洋装备甲 电池管理",
+            json!({ "industries": ["C3841"], "trl": 4, "transferModes": ["ASSIGNMENT"] }),
+        ),
+    )
+    .await;
+    app.published_achievement(
+        &qd,
+        a(
+            "海洋装备乙 船舶电机",
+            json!({ "industries": ["C3731"], "trl": 7, "transferModes": ["JOINT_DEVELOPMENT"] }),
+        ),
+    )
+    .await;
+    app.published_achievement(&jn, a("海洋装备丙 软件平台", json!({ "industries": ["I6513"], "discipline": "520", "trl": 7, "transferModes": ["ASSIGNMENT"] }))).await;
+    app.services.search.catch_up().await.unwrap();
+
+    let q = "query($f: SearchFilterInput) { search(query: \"海洋装备\", filter: $f) { totalCount facets { dimension code name count } } }";
+    let all = app.gql_ok(q, json!({})).await;
+    assert_eq!(all["search"]["totalCount"], 3);
+    let facets = all["search"]["facets"].as_array().unwrap();
+    let sum = |dim: &str| {
+        facets
+            .iter()
+            .filter(|f| f["dimension"] == dim)
+            .map(|f| f["count"].as_u64().unwrap())
+            .sum::<u64>()
+    };
+    assert_eq!(
+        sum("trl"),
+        3,
+        "single-valued facets sum to the total: {facets:?}"
+    );
+    assert_eq!(sum("province"), 3);
+    assert_eq!(sum("city"), 3);
+    let count = |dim: &str, code: &str| {
+        facets
+            .iter()
+            .find(|f| f["dimension"] == dim && f["code"] == code)
+            .map(|f| f["count"].as_u64().unwrap())
+    };
+    assert_eq!(count("industrySection", "C"), Some(2));
+    assert_eq!(count("industryDivision", "C38"), Some(1));
+    assert_eq!(count("city", "370200"), Some(2));
+    assert_eq!(count("trl", "7"), Some(2));
+    assert!(
+        facets
+            .iter()
+            .any(|f| f["code"] == "C" && f["name"] == "制造业")
+    );
+
+    for (filter, expected) in [
+        (json!({ "industry": "C" }), 2),
+        (json!({ "industry": "C38" }), 1),
+        (json!({ "region": "3702" }), 2),
+        (json!({ "region": "370102" }), 1),
+        (json!({ "trlMin": 6 }), 2),
+        (json!({ "trlMin": 5, "industry": "C" }), 1),
+        (json!({ "modes": ["ASSIGNMENT"] }), 2),
+        (json!({ "discipline": "520" }), 1),
+    ] {
+        let body = app.gql_ok(q, json!({ "f": filter })).await;
+        assert_eq!(body["search"]["totalCount"], expected, "{filter}");
+    }
+    let bad = app.gql(q, json!({ "f": { "industry": "Z9" } })).await;
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"],
+        "INVALID_INDUSTRY_CODE"
+    );
+}

@@ -1,13 +1,14 @@
 //! The `search` query: full-text search over listings with highlights.
 
 use crate::db::outbox::ListingKind;
+use crate::domain::TransferMode;
 use crate::graphql::errors::ResultExt;
 use crate::graphql::ids;
 use crate::graphql::types::connection::PageInfo;
 use crate::graphql::types::{Achievement, Need};
-use crate::service::search::Found;
+use crate::service::search::{Found, SearchFilter};
 use crate::service::{Actor, Services, Window};
-use async_graphql::{Context, Enum, Object, Result, SimpleObject, Union};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, Union};
 
 /// Which listings to search.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +50,46 @@ pub struct SearchEdge {
     pub node: SearchNode,
 }
 
+/// How many matches carry one facet value (over all matches, not just this page).
+#[derive(SimpleObject)]
+pub struct SearchFacet {
+    /// `industrySection` (门类), `industryDivision` (大类), `discipline`, `province`, `city`
+    /// (of the owner), `trl`, `track` or `mode`.
+    pub dimension: String,
+    /// The code.
+    pub code: String,
+    /// Its Chinese name.
+    pub name: String,
+    /// Matches.
+    pub count: i64,
+}
+
+/// Filters for `search`; every given filter must match.
+#[derive(InputObject, Default)]
+pub struct SearchFilterInput {
+    /// GB/T 4754 code at any level: `C`, `C38`, `C384`.
+    pub industry: Option<String>,
+    /// GB/T 13745 code.
+    pub discipline: Option<String>,
+    /// Owner's region: GB/T 2260 code or its 2/4-digit prefix (`3702` 青岛市).
+    pub region: Option<String>,
+    /// TRL at least (for needs: the wanted minimum).
+    pub trl_min: Option<i32>,
+    /// TRL at most.
+    pub trl_max: Option<i32>,
+    /// Any of these priority tracks.
+    pub tracks: Option<Vec<String>>,
+    /// Any of these transfer / cooperation modes.
+    pub modes: Option<Vec<TransferMode>>,
+}
+
 /// A page of search hits.
 #[derive(SimpleObject)]
 pub struct SearchConnection {
     /// Hits, best first.
     pub edges: Vec<SearchEdge>,
+    /// Facet counts over all matches.
+    pub facets: Vec<SearchFacet>,
     /// Paging state.
     pub page_info: PageInfo,
     /// Matching listings the caller may see.
@@ -73,6 +109,7 @@ impl SearchQuery {
         ctx: &Context<'_>,
         query: String,
         kind: Option<SearchKind>,
+        filter: Option<SearchFilterInput>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<SearchConnection> {
@@ -87,11 +124,33 @@ impl SearchQuery {
             first,
             ..Default::default()
         };
-        let page = services
+        let f = filter.unwrap_or_default();
+        let filter = SearchFilter {
+            kind,
+            industry: f.industry,
+            discipline: f.discipline,
+            region: f.region,
+            trl_min: f.trl_min,
+            trl_max: f.trl_max,
+            tracks: f.tracks.unwrap_or_default(),
+            modes: f.modes.unwrap_or_default(),
+        };
+        let result = services
             .search
-            .search(actor, &query, kind, window)
+            .search(actor, &query, &filter, window)
             .await
             .gql()?;
+        let facets = result
+            .facets
+            .into_iter()
+            .map(|c| SearchFacet {
+                dimension: c.dimension.to_owned(),
+                code: c.code,
+                name: c.name,
+                count: i64::try_from(c.count).unwrap_or(i64::MAX),
+            })
+            .collect();
+        let page = result.page;
         let start = page.start;
         let edges: Vec<SearchEdge> = page
             .items
@@ -122,6 +181,7 @@ impl SearchQuery {
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
             },
             edges,
+            facets,
             total_count: i64::try_from(page.total).unwrap_or(i64::MAX),
         })
     }

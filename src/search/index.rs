@@ -64,6 +64,10 @@ pub struct ListingDoc {
     pub live: bool,
     /// Expiry as Unix seconds, so a search can drop listings that expired since indexing.
     pub expires_at: Option<i64>,
+    /// Facet paths such as `/industry/C/C38/C384`, `/region/370000/370200/370212`, `/trl/6`.
+    pub facets: Vec<String>,
+    /// TRL (for needs: the wanted minimum).
+    pub trl: Option<u8>,
 }
 
 /// One change to apply.
@@ -89,6 +93,8 @@ struct Fields {
     visibility: Field,
     live: Field,
     expires: Field,
+    facets: Field,
+    trl: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -122,6 +128,8 @@ fn schema() -> (Schema, Fields) {
             "expires",
             NumericOptions::default().set_indexed().set_fast(),
         ),
+        facets: b.add_facet_field("facets", tantivy::schema::FacetOptions::default()),
+        trl: b.add_u64_field("trl", NumericOptions::default().set_indexed().set_fast()),
     };
     (b.build(), fields)
 }
@@ -137,6 +145,29 @@ pub struct Hit {
     pub score: f32,
     /// `(field, snippet with <em>…</em>)` for title and body where they match.
     pub highlights: Vec<(&'static str, String)>,
+}
+
+/// Facet roots counted for every search.
+const FACET_ROOTS: &[&str] = &[
+    "/industry",
+    "/discipline",
+    "/region",
+    "/trl",
+    "/track",
+    "/mode",
+];
+/// GB/T 4754 门类 letters, whose 大类 are counted too.
+const INDUSTRY_SECTIONS: &str = "ABCDEFGHIJKLMNOPQRST";
+
+/// A search's result: total, one page of hits, and facet counts over all matches.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Matching documents.
+    pub total: usize,
+    /// The requested page.
+    pub hits: Vec<Hit>,
+    /// `(facet path, count)` for the children of each counted root, e.g. `("/industry/C", 12)`.
+    pub facets: Vec<(String, u64)>,
 }
 
 /// Who may see what, applied inside the index query.
@@ -159,6 +190,13 @@ pub struct SearchRequest {
     pub visibility: Visibility,
     /// Unix seconds now, for expiry.
     pub now: i64,
+    /// Every one of these facet paths must match (each a `/dimension/...` prefix); within one
+    /// inner list any path may match.
+    pub facet_filters: Vec<Vec<String>>,
+    /// TRL at least.
+    pub trl_min: Option<u8>,
+    /// TRL at most.
+    pub trl_max: Option<u8>,
     /// Skip this many hits.
     pub offset: usize,
     /// Return at most this many.
@@ -267,6 +305,14 @@ impl SearchIndex {
         );
         for k in &d.keywords {
             doc.add_text(f.keywords, k);
+        }
+        for path in &d.facets {
+            if let Ok(facet) = tantivy::schema::Facet::from_text(path) {
+                doc.add_facet(f.facets, facet);
+            }
+        }
+        if let Some(trl) = d.trl {
+            doc.add_u64(f.trl, u64::from(trl));
         }
         doc
     }
@@ -442,7 +488,7 @@ impl SearchIndex {
     }
 
     /// Runs a search with visibility applied inside the query.
-    pub fn search(&self, req: &SearchRequest) -> Result<(usize, Vec<Hit>), SearchError> {
+    pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
         let f = &self.fields;
         let user = self.user_query(&req.text)?;
         let term = |field: Field, value: &str| -> Box<dyn Query> {
@@ -465,6 +511,34 @@ impl SearchIndex {
         if let Some(kind) = req.kind {
             clauses.push((Occur::Must, term(f.kind, kind.as_str())));
         }
+        for any_of in &req.facet_filters {
+            let options: Vec<(Occur, Box<dyn Query>)> = any_of
+                .iter()
+                .filter_map(|p| tantivy::schema::Facet::from_text(p).ok())
+                .map(|facet| {
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_facet(f.facets, &facet),
+                            IndexRecordOption::Basic,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
+        }
+        if req.trl_min.is_some() || req.trl_max.is_some() {
+            let lo = req.trl_min.map_or(std::ops::Bound::Unbounded, |t| {
+                std::ops::Bound::Included(Term::from_field_u64(f.trl, u64::from(t)))
+            });
+            let hi = req.trl_max.map_or(std::ops::Bound::Unbounded, |t| {
+                std::ops::Bound::Included(Term::from_field_u64(f.trl, u64::from(t)))
+            });
+            clauses.push((
+                Occur::Must,
+                Box::new(tantivy::query::RangeQuery::new(lo, hi)),
+            ));
+        }
         if !req.visibility.need_visibilities.is_empty() {
             let mut allowed: Vec<(Occur, Box<dyn Query>)> =
                 vec![(Occur::Should, term(f.kind, DocKind::Achievement.as_str()))];
@@ -485,17 +559,48 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let limit = req.limit.max(1);
-        let (total, top) = searcher
-            .search(
-                &query,
-                &(
-                    Count,
-                    TopDocs::with_limit(limit)
-                        .and_offset(req.offset)
-                        .order_by_score(),
-                ),
+        // A facet collector counts the children of facets none of which descends from another,
+        // so the first level and the second level are counted by two collectors.
+        let mut first_level = tantivy::collector::FacetCollector::for_field("facets");
+        for root in FACET_ROOTS {
+            first_level.add_facet(*root);
+        }
+        let second_roots: Vec<String> = INDUSTRY_SECTIONS
+            .chars()
+            .map(|c| format!("/industry/{c}"))
+            .chain(
+                crate::codes::regions()
+                    .entries()
+                    .iter()
+                    .filter(|e| e.parent.is_none())
+                    .map(|e| format!("/region/{}", e.code)),
             )
+            .collect();
+        let mut second_level = tantivy::collector::FacetCollector::for_field("facets");
+        for root in &second_roots {
+            second_level.add_facet(root.as_str());
+        }
+        let page = TopDocs::with_limit(limit)
+            .and_offset(req.offset)
+            .order_by_score();
+        let (total, top, first_counts, second_counts) = searcher
+            .search(&query, &(Count, page, first_level, second_level))
             .map_err(|e| SearchError::Index(e.into()))?;
+        let mut facets = Vec::new();
+        for root in FACET_ROOTS {
+            facets.extend(
+                first_counts
+                    .get(*root)
+                    .map(|(f, c)| (f.to_path_string(), c)),
+            );
+        }
+        for root in &second_roots {
+            facets.extend(
+                second_counts
+                    .get(root.as_str())
+                    .map(|(f, c)| (f.to_path_string(), c)),
+            );
+        }
         let top: Vec<_> = if req.limit == 0 { Vec::new() } else { top };
         let title_snippets = SnippetGenerator::create(&searcher, &*user, f.title)
             .map_err(|e| SearchError::Index(e.into()))?;
@@ -531,7 +636,11 @@ impl SearchIndex {
                 highlights,
             });
         }
-        Ok((total, hits))
+        Ok(Found {
+            total,
+            hits,
+            facets,
+        })
     }
 }
 
@@ -572,6 +681,11 @@ mod tests {
             visibility,
             live: true,
             expires_at: None,
+            facets: vec![
+                format!("/industry/C/C38/C384"),
+                format!("/trl/{}", id % 9 + 1),
+            ],
+            trl: Some((id % 9 + 1) as u8),
         }
     }
 
@@ -581,6 +695,9 @@ mod tests {
             kind: None,
             visibility,
             now: 0,
+            facet_filters: vec![],
+            trl_min: None,
+            trl_max: None,
             offset: 0,
             limit: 10,
         }
@@ -628,11 +745,18 @@ mod tests {
             need_visibilities: vec!["PUBLIC", "ANONYMOUS"],
             own_org: None,
         };
-        let (total, hits) = index.search(&request("PSC", public.clone())).unwrap();
+        let found = index.search(&request("PSC", public.clone())).unwrap();
+        let (total, hits) = (found.total, found.hits);
         assert_eq!(
             total, 2,
             "the confidential need is neither returned nor counted"
         );
+        let industry_c = found
+            .facets
+            .iter()
+            .find(|(p, _)| p == "/industry/C")
+            .map(|(_, c)| *c);
+        assert_eq!(industry_c, Some(2), "facets count visible matches only");
         assert!(hits.iter().all(|h| h.id != 101));
         assert!(hits[0].highlights.iter().any(|(_, s)| s.contains("<em>")));
         let owner = Visibility {
@@ -640,7 +764,7 @@ mod tests {
             ..public
         };
         assert_eq!(
-            index.search(&request("钙钛矿电池", owner)).unwrap().0,
+            index.search(&request("钙钛矿电池", owner)).unwrap().total,
             3,
             "its owner finds it"
         );
@@ -648,7 +772,7 @@ mod tests {
             index
                 .search(&request("钙钛矿电池", Visibility::default()))
                 .unwrap()
-                .0,
+                .total,
             3,
             "brokers find everything"
         );
@@ -659,7 +783,7 @@ mod tests {
             index
                 .search(&request("钙钛矿电池", Visibility::default()))
                 .unwrap()
-                .0,
+                .total,
             2
         );
         assert!(matches!(
@@ -674,7 +798,7 @@ mod tests {
             index
                 .search(&request("钙钛矿电池 -量产", Visibility::default()))
                 .unwrap()
-                .0,
+                .total,
             1,
             "exclusion"
         );

@@ -1,9 +1,10 @@
 //! Search: keeping the index in step with the database through the listing outbox, and
 //! answering searches with the caller's visibility applied inside the index query.
 
+use crate::codes;
 use crate::db::outbox::{self, ListingKind};
-use crate::db::{achievements, needs};
-use crate::domain::{Achievement, AchievementStatus, Need, NeedVisibility};
+use crate::db::{achievements, needs, organizations};
+use crate::domain::{Achievement, AchievementStatus, Need, NeedVisibility, TransferMode};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::search::index::{
     DocKind, Hit, IndexOp, ListingDoc, SearchError, SearchIndex, SearchRequest, Visibility,
@@ -49,7 +50,60 @@ pub struct SearchService {
     writing: Arc<tokio::sync::Mutex<()>>,
 }
 
-fn achievement_doc(a: &Achievement) -> ListingDoc {
+/// Facet paths of a listing: industry lineage, discipline lineage, the owner's region
+/// lineage, TRL, tracks and modes.
+fn facet_paths(
+    industries: &[String],
+    discipline: Option<&str>,
+    region: Option<&str>,
+    trl: Option<u8>,
+    tracks: &[String],
+    modes: &[crate::domain::TransferMode],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let lineage_path = |root: &str, table: &codes::CodeTable, code: &str| -> Option<String> {
+        let mut chain: Vec<&str> = table
+            .lineage(code)
+            .iter()
+            .map(|e| e.code.as_str())
+            .collect();
+        if chain.is_empty() {
+            return None;
+        }
+        chain.reverse();
+        Some(format!("/{root}/{}", chain.join("/")))
+    };
+    out.extend(
+        industries
+            .iter()
+            .filter_map(|c| lineage_path("industry", codes::industries(), c)),
+    );
+    out.extend(discipline.and_then(|d| lineage_path("discipline", codes::disciplines(), d)));
+    out.extend(region.and_then(|r| lineage_path("region", codes::regions(), r)));
+    out.extend(trl.map(|t| format!("/trl/{t}")));
+    out.extend(tracks.iter().map(|t| format!("/track/{t}")));
+    out.extend(modes.iter().map(|m| format!("/mode/{}", m.as_str())));
+    out
+}
+
+/// The facet path a filter value stands for: a code's lineage under its dimension.
+pub(crate) fn filter_path(root: &str, code: &str) -> Option<String> {
+    let table = match root {
+        "industry" => codes::industries(),
+        "discipline" => codes::disciplines(),
+        "region" => codes::regions(),
+        _ => return Some(format!("/{root}/{code}")),
+    };
+    let mut chain: Vec<&str> = table
+        .lineage(code)
+        .iter()
+        .map(|e| e.code.as_str())
+        .collect();
+    chain.reverse();
+    (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
+}
+
+fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
     let body = [
         a.summary.as_str(),
         &a.advantages,
@@ -67,10 +121,19 @@ fn achievement_doc(a: &Achievement) -> ListingDoc {
         visibility: NeedVisibility::Public.as_str(),
         live: a.status == AchievementStatus::Published,
         expires_at: a.expires_at.map(|t| t.timestamp()),
+        facets: facet_paths(
+            &a.industry_codes,
+            Some(&a.discipline_code),
+            region,
+            Some(a.trl),
+            &a.priority_tracks,
+            &a.transfer_modes,
+        ),
+        trl: Some(a.trl),
     }
 }
 
-fn need_doc(n: &Need) -> ListingDoc {
+fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
     ListingDoc {
         kind: DocKind::Need,
         id: n.id,
@@ -81,6 +144,15 @@ fn need_doc(n: &Need) -> ListingDoc {
         visibility: n.visibility.as_str(),
         live: n.status.is_live(),
         expires_at: n.expires_at.map(|t| t.timestamp()),
+        facets: facet_paths(
+            &n.industry_codes,
+            n.discipline_code.as_deref(),
+            region,
+            n.min_trl,
+            &n.priority_tracks,
+            &n.cooperation_modes,
+        ),
+        trl: n.min_trl,
     }
 }
 
@@ -145,14 +217,32 @@ impl SearchService {
         let db = &self.ctx.db.conn;
         Ok(match kind {
             DocKind::Achievement => match achievements::find(db, id).await? {
-                Some(a) => IndexOp::Upsert(achievement_doc(&a)),
+                Some(a) => {
+                    let region = self.regions(&[a.owner_id]).await?.remove(&a.owner_id);
+                    IndexOp::Upsert(achievement_doc(&a, region.as_deref()))
+                }
                 None => IndexOp::Delete(kind, id),
             },
             DocKind::Need => match needs::find(db, id).await? {
-                Some(n) => IndexOp::Upsert(need_doc(&n)),
+                Some(n) => {
+                    let region = self.regions(&[n.owner_id]).await?.remove(&n.owner_id);
+                    IndexOp::Upsert(need_doc(&n, region.as_deref()))
+                }
                 None => IndexOp::Delete(kind, id),
             },
         })
+    }
+
+    /// Owners' region codes, in one statement.
+    async fn regions(
+        &self,
+        owner_ids: &[i32],
+    ) -> anyhow::Result<std::collections::HashMap<i32, String>> {
+        let mut ids = owner_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let orgs = organizations::find_many(&self.ctx.db.conn, &ids).await?;
+        Ok(orgs.into_iter().map(|o| (o.id, o.region_code)).collect())
     }
 
     /// Rebuilds the whole index from the database in one commit; `progress(done)` is called
@@ -173,7 +263,14 @@ impl SearchService {
             let Some(last) = batch.last().map(|a| a.id) else {
                 break;
             };
-            ops.extend(batch.iter().map(|a| IndexOp::Upsert(achievement_doc(a))));
+            let owners: Vec<i32> = batch.iter().map(|a| a.owner_id).collect();
+            let regions = self.regions(&owners).await?;
+            ops.extend(batch.iter().map(|a| {
+                IndexOp::Upsert(achievement_doc(
+                    a,
+                    regions.get(&a.owner_id).map(String::as_str),
+                ))
+            }));
             after = last;
             progress(ops.len() as u64);
         }
@@ -183,7 +280,11 @@ impl SearchService {
             let Some(last) = batch.last().map(|n| n.id) else {
                 break;
             };
-            ops.extend(batch.iter().map(|n| IndexOp::Upsert(need_doc(n))));
+            let owners: Vec<i32> = batch.iter().map(|n| n.owner_id).collect();
+            let regions = self.regions(&owners).await?;
+            ops.extend(batch.iter().map(|n| {
+                IndexOp::Upsert(need_doc(n, regions.get(&n.owner_id).map(String::as_str)))
+            }));
             after = last;
             progress(ops.len() as u64);
         }
@@ -194,14 +295,14 @@ impl SearchService {
         Ok(count)
     }
 
-    /// Searches listings the caller may see; `kind` narrows to one table.
+    /// Searches listings the caller may see, with filters; facet counts cover every match.
     pub async fn search(
         &self,
         actor: &Actor,
         text: &str,
-        kind: Option<ListingKind>,
+        filter: &SearchFilter,
         window: Window,
-    ) -> ServiceResult<Page<SearchResult>> {
+    ) -> ServiceResult<SearchPage> {
         let s = &self.ctx.settings;
         let first = window.first.unwrap_or(s.default_page_size as i32);
         let (offset, limit) = Window {
@@ -209,9 +310,10 @@ impl SearchService {
             ..window
         }
         .resolve(u64::MAX / 2, s.default_page_size, s.max_page_size)?;
+        let (facet_filters, trl_min, trl_max) = filter.validate().map_err(ServiceError::Invalid)?;
         let req = SearchRequest {
             text: text.to_owned(),
-            kind: kind.map(|k| match k {
+            kind: filter.kind.map(|k| match k {
                 ListingKind::Achievement => DocKind::Achievement,
                 ListingKind::Need => DocKind::Need,
             }),
@@ -220,30 +322,33 @@ impl SearchService {
                 own_org: actor.organization_id(),
             },
             now: self.ctx.clock.now().timestamp(),
+            facet_filters,
+            trl_min,
+            trl_max,
             offset: offset as usize,
             limit: limit as usize,
         };
         let index = self.index.clone();
-        let (total, hits) = tokio::task::spawn_blocking(move || index.search(&req))
+        let found = tokio::task::spawn_blocking(move || index.search(&req))
             .await
             .map_err(|e| ServiceError::Internal(e.into()))?
             .map_err(|e| match e {
                 SearchError::BadQuery(why) => ServiceError::coded(
                     ErrorCode::InvalidQuery,
-                    format!("无法解析搜索语句，请检查引号和括号是否成对：{why}"),
+                    format!("无法解析搜索语句（引号需成对，且至少包含一个可检索的词）：{why}"),
                 ),
                 SearchError::Index(cause) => ServiceError::Internal(cause),
             })?;
-        let mut results = Vec::with_capacity(hits.len());
+        let mut results = Vec::with_capacity(found.hits.len());
         for Hit {
             kind,
             id,
             score,
             highlights,
-        } in hits
+        } in found.hits
         {
             // Read through the services so the caller's redaction rules apply to every field.
-            let found = match kind {
+            let listing = match kind {
                 DocKind::Achievement => self
                     .achievements
                     .get(actor, id)
@@ -251,7 +356,7 @@ impl SearchService {
                     .map(Found::Achievement),
                 DocKind::Need => self.needs.get(actor, id).await?.map(Found::Need),
             };
-            if let Some(found) = found {
+            if let Some(found) = listing {
                 results.push(SearchResult {
                     found,
                     score,
@@ -259,7 +364,153 @@ impl SearchService {
                 });
             }
         }
-        Ok(Window::page(results, offset, total as u64))
+        Ok(SearchPage {
+            page: Window::page(results, offset, found.total as u64),
+            facets: found
+                .facets
+                .into_iter()
+                .filter_map(|(path, count)| FacetCount::from_path(&path, count))
+                .collect(),
+        })
+    }
+}
+
+/// Filters for search; every given filter must match.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// One table only.
+    pub kind: Option<ListingKind>,
+    /// GB/T 4754 code (any level).
+    pub industry: Option<String>,
+    /// GB/T 13745 code.
+    pub discipline: Option<String>,
+    /// GB/T 2260 code of the owner's region, or its 2/4-digit prefix.
+    pub region: Option<String>,
+    /// TRL at least (for needs: wanted minimum).
+    pub trl_min: Option<i32>,
+    /// TRL at most.
+    pub trl_max: Option<i32>,
+    /// Any of these priority tracks.
+    pub tracks: Vec<String>,
+    /// Any of these transfer / cooperation modes.
+    pub modes: Vec<TransferMode>,
+}
+
+type ValidFilter = (Vec<Vec<String>>, Option<u8>, Option<u8>);
+
+impl SearchFilter {
+    fn validate(&self) -> Result<ValidFilter, Vec<crate::error::FieldError>> {
+        use crate::domain::{DisciplineCode, IndustryCode, RegionCode, Trl};
+        let mut e = crate::service::inputs::Errors::default();
+        let mut paths: Vec<Vec<String>> = Vec::new();
+        if let Some(code) = self
+            .industry
+            .as_deref()
+            .and_then(|c| e.take(IndustryCode::parse(c, "filter.industry")))
+        {
+            paths.extend(filter_path("industry", code.as_str()).map(|p| vec![p]));
+        }
+        if let Some(code) = self
+            .discipline
+            .as_deref()
+            .and_then(|c| e.take(DisciplineCode::parse(c, "filter.discipline")))
+        {
+            paths.extend(filter_path("discipline", code.as_str()).map(|p| vec![p]));
+        }
+        if let Some(region) = self.region.as_deref() {
+            let padded = format!("{:0<6}", region.trim());
+            if let Some(code) = e.take(RegionCode::parse(&padded, "filter.region")) {
+                paths.extend(filter_path("region", code.as_str()).map(|p| vec![p]));
+            }
+        }
+        if !self.tracks.is_empty() {
+            paths.push(
+                self.tracks
+                    .iter()
+                    .map(|t| format!("/track/{}", t.trim()))
+                    .collect(),
+            );
+        }
+        if !self.modes.is_empty() {
+            paths.push(
+                self.modes
+                    .iter()
+                    .map(|m| format!("/mode/{}", m.as_str()))
+                    .collect(),
+            );
+        }
+        let trl_min = self
+            .trl_min
+            .and_then(|t| e.take(Trl::new(t, "filter.trlMin")))
+            .map(Trl::level);
+        let trl_max = self
+            .trl_max
+            .and_then(|t| e.take(Trl::new(t, "filter.trlMax")))
+            .map(Trl::level);
+        if e.0.is_empty() {
+            Ok((paths, trl_min, trl_max))
+        } else {
+            Err(e.0)
+        }
+    }
+}
+
+/// A page of results and the facet counts over all matches.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    /// The results.
+    pub page: Page<SearchResult>,
+    /// Counts by dimension.
+    pub facets: Vec<FacetCount>,
+}
+
+/// How many matches carry one facet value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    /// `industrySection` (门类), `industryDivision` (大类), `discipline`, `province`, `city`,
+    /// `trl`, `track` or `mode`.
+    pub dimension: &'static str,
+    /// The code.
+    pub code: String,
+    /// Its Chinese name, where a table has one.
+    pub name: String,
+    /// Matches.
+    pub count: u64,
+}
+
+impl FacetCount {
+    fn from_path(path: &str, count: u64) -> Option<Self> {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let (dimension, code, table) = match parts.as_slice() {
+            ["industry", section] => ("industrySection", *section, Some(codes::industries())),
+            ["industry", _, division] => ("industryDivision", *division, Some(codes::industries())),
+            ["discipline", d] => ("discipline", *d, Some(codes::disciplines())),
+            ["region", p] => ("province", *p, Some(codes::regions())),
+            ["region", _, c] => ("city", *c, Some(codes::regions())),
+            ["trl", t] => ("trl", *t, None),
+            ["track", t] => ("track", *t, None),
+            ["mode", m] => ("mode", *m, None),
+            _ => return None,
+        };
+        let name = match (table, dimension) {
+            (Some(t), _) => t.get(code).map(|e| e.name.clone()).unwrap_or_default(),
+            (None, "mode") => TransferMode::parse(code)
+                .map(|m| m.label_zh().to_owned())
+                .unwrap_or_default(),
+            (None, "trl") => code
+                .parse()
+                .ok()
+                .and_then(|l: i32| crate::domain::Trl::new(l, "trl").ok())
+                .map(|t| t.name().to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        Some(Self {
+            dimension,
+            code: code.to_owned(),
+            name,
+            count,
+        })
     }
 }
 
