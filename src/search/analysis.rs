@@ -28,6 +28,7 @@ pub struct Term {
 pub struct Analyzer {
     jieba: Jieba,
     synonyms: HashMap<String, String>,
+    mode: TokenizeMode,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -87,6 +88,19 @@ impl Analyzer {
     /// An analyzer with jieba's dictionary plus `dictionary` (`word [freq] [tag]` lines) and
     /// `synonyms` (comma-separated groups, canonical term first). `#` starts a comment line.
     pub fn new(dictionary: &str, synonyms: &str) -> Self {
+        Self::with_mode(
+            dictionary,
+            synonyms,
+            crate::search::config::Segmentation::Search,
+        )
+    }
+
+    /// Like [`Analyzer::new`] with a choice of segmentation.
+    pub fn with_mode(
+        dictionary: &str,
+        synonyms: &str,
+        segmentation: crate::search::config::Segmentation,
+    ) -> Self {
         let mut jieba = Jieba::new();
         let mut add = |word: &str, freq: Option<usize>| {
             let word: String = normalise(word).iter().map(|n| n.c).collect();
@@ -122,14 +136,36 @@ impl Analyzer {
                 map.insert(term.clone(), canonical.clone());
             }
         }
+        let mode = match segmentation {
+            crate::search::config::Segmentation::Search => TokenizeMode::Search,
+            crate::search::config::Segmentation::Precise => TokenizeMode::Default,
+        };
         Self {
             jieba,
             synonyms: map,
+            mode,
         }
     }
 
-    /// The word tokens of `text`: jieba words (search mode), code tokens and synonym forms.
+    /// The word tokens of `text`: jieba words (in the configured mode), code tokens and
+    /// synonym forms.
     pub fn words(&self, text: &str) -> Vec<Term> {
+        self.words_in(text, self.mode)
+    }
+
+    /// Like [`Analyzer::words`] with precise segmentation (whole words only), for queries.
+    pub fn query_words(&self, text: &str, precise: bool) -> Vec<Term> {
+        self.words_in(
+            text,
+            if precise {
+                TokenizeMode::Default
+            } else {
+                self.mode
+            },
+        )
+    }
+
+    fn words_in(&self, text: &str, mode: TokenizeMode) -> Vec<Term> {
         let chars = normalise(text);
         let mut out = Vec::new();
         let mut position = 0;
@@ -157,7 +193,7 @@ impl Analyzer {
                 Class::Han => {
                     let s: String = slice.iter().map(|n| n.c).collect();
                     // jieba reports character offsets into `s`, one char per NormChar.
-                    for t in self.jieba.tokenize(&s, TokenizeMode::Search, true) {
+                    for t in self.jieba.tokenize(&s, mode, true) {
                         let (a, b) = (t.start, t.end.min(slice.len()));
                         if a < b {
                             push(&mut out, t.word.to_owned(), slice[a].from, slice[b - 1].to);

@@ -17,6 +17,51 @@ pub struct IndexConfig {
     pub dictionary: String,
     /// Synonym groups.
     pub synonyms: String,
+    /// `search` (jieba search mode: words and their sub-words) or `precise`.
+    pub segmentation: Segmentation,
+    /// Query-time field weights (no rebuild needed to change them).
+    pub weights: Weights,
+    /// Segment queries into whole words only, even when documents carry sub-words too.
+    pub precise_queries: bool,
+}
+
+/// How jieba segments text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Segmentation {
+    /// Words plus their dictionary sub-words (`中国科学院` → `中国`, `科学`, `科学院`, …).
+    Search,
+    /// Words only.
+    #[default]
+    Precise,
+}
+
+/// BM25 weight of each field in a query.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(default)]
+pub struct Weights {
+    /// Title words.
+    pub title: f32,
+    /// Keywords.
+    pub keywords: f32,
+    /// Body words.
+    pub body: f32,
+    /// Title bigrams.
+    pub title_bigram: f32,
+    /// Body bigrams.
+    pub body_bigram: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Self {
+            title: 2.0,
+            keywords: 2.0,
+            body: 1.0,
+            title_bigram: 0.3,
+            body_bigram: 0.15,
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -24,6 +69,12 @@ struct ConfigFile {
     version: u32,
     dictionary: String,
     synonyms: String,
+    #[serde(default)]
+    segmentation: Segmentation,
+    #[serde(default)]
+    weights: Weights,
+    #[serde(default)]
+    precise_queries: bool,
 }
 
 impl IndexConfig {
@@ -42,13 +93,19 @@ impl IndexConfig {
             version: file.version,
             dictionary: read(&file.dictionary)?,
             synonyms: read(&file.synonyms)?,
+            segmentation: file.segmentation,
+            weights: file.weights,
+            precise_queries: file.precise_queries,
         })
     }
 
     /// Identifies everything that shapes the index; any change means rebuild.
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
-        h.update(format!("schema={SCHEMA_VERSION};version={};", self.version));
+        h.update(format!(
+            "schema={SCHEMA_VERSION};version={};segmentation={:?};",
+            self.version, self.segmentation
+        ));
         h.update(self.dictionary.as_bytes());
         h.update([0]);
         h.update(self.synonyms.as_bytes());
@@ -61,37 +118,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fingerprint_changes_with_version_dictionary_and_synonyms() {
+    fn fingerprint_changes_with_what_shapes_the_index_only() {
         let base = IndexConfig {
             version: 1,
             dictionary: "钙钛矿".into(),
             synonyms: "thz, 太赫兹".into(),
+            segmentation: Segmentation::Search,
+            weights: Weights::default(),
+            precise_queries: false,
         };
         let fp = base.fingerprint();
+        let changed = |f: &dyn Fn(&mut IndexConfig)| {
+            let mut c = base.clone();
+            f(&mut c);
+            c.fingerprint()
+        };
         assert_eq!(fp, base.clone().fingerprint());
-        assert_ne!(
+        assert_ne!(fp, changed(&|c| c.version = 2));
+        assert_ne!(fp, changed(&|c| c.dictionary.push_str("\n固态电池")));
+        assert_ne!(fp, changed(&|c| c.synonyms.clear()));
+        assert_ne!(fp, changed(&|c| c.segmentation = Segmentation::Precise));
+        assert_eq!(
             fp,
-            IndexConfig {
-                version: 2,
-                ..base.clone()
-            }
-            .fingerprint()
+            changed(&|c| c.weights.title = 9.0),
+            "weights apply at query time"
         );
-        assert_ne!(
+        assert_eq!(
             fp,
-            IndexConfig {
-                dictionary: "钙钛矿\n固态电池".into(),
-                ..base.clone()
-            }
-            .fingerprint()
-        );
-        assert_ne!(
-            fp,
-            IndexConfig {
-                synonyms: String::new(),
-                ..base
-            }
-            .fingerprint()
+            changed(&|c| c.precise_queries = true),
+            "so does query segmentation"
         );
     }
 

@@ -223,6 +223,8 @@ pub struct SearchIndex {
     fields: Fields,
     fingerprint: String,
     analyzer: Arc<Analyzer>,
+    weights: crate::search::config::Weights,
+    precise_queries: bool,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -251,7 +253,11 @@ impl SearchIndex {
         let mmap = tantivy::directory::MmapDirectory::open(dir)
             .with_context(|| format!("opening {}", dir.display()))?;
         let index = Index::open_or_create(mmap, schema).context("opening search index")?;
-        let analyzer = Arc::new(Analyzer::new(&config.dictionary, &config.synonyms));
+        let analyzer = Arc::new(Analyzer::with_mode(
+            &config.dictionary,
+            &config.synonyms,
+            config.segmentation,
+        ));
         index
             .tokenizers()
             .register(WORDS, TantivyAnalyzer::words(analyzer.clone()));
@@ -270,6 +276,8 @@ impl SearchIndex {
             fields,
             fingerprint: config.fingerprint(),
             analyzer,
+            weights: config.weights,
+            precise_queries: config.precise_queries,
         })
     }
 
@@ -395,11 +403,19 @@ impl SearchIndex {
         let weighted = |text: &str| -> Vec<(Occur, Box<dyn Query>)> {
             let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             let mut seen = std::collections::HashSet::new();
-            for t in self.analyzer.words(text) {
+            for t in self.analyzer.query_words(text, self.precise_queries) {
                 if !seen.insert(t.text.clone()) {
                     continue;
                 }
-                for (field, boost) in [(f.title, 3.0), (f.keywords, 2.0), (f.body, 1.0)] {
+                let w = &self.weights;
+                for (field, boost) in [
+                    (f.title, w.title),
+                    (f.keywords, w.keywords),
+                    (f.body, w.body),
+                ] {
+                    if boost <= 0.0 {
+                        continue;
+                    }
                     let q = TermQuery::new(
                         Term::from_field_text(field, &t.text),
                         IndexRecordOption::WithFreqs,
@@ -414,7 +430,14 @@ impl SearchIndex {
                 if !seen.insert(format!("bigram:{}", t.text)) {
                     continue;
                 }
-                for (field, boost) in [(f.title_bigram, 0.6), (f.body_bigram, 0.3)] {
+                let w = &self.weights;
+                for (field, boost) in [
+                    (f.title_bigram, w.title_bigram),
+                    (f.body_bigram, w.body_bigram),
+                ] {
+                    if boost <= 0.0 {
+                        continue;
+                    }
                     let q = TermQuery::new(
                         Term::from_field_text(field, &t.text),
                         IndexRecordOption::WithFreqs,
@@ -624,9 +647,10 @@ impl SearchIndex {
             for (name, generator) in [("title", &title_snippets), ("body", &body_snippets)] {
                 let snippet = generator.snippet_from_doc(&doc);
                 if !snippet.highlighted().is_empty() {
-                    let mut s = snippet;
-                    s.set_snippet_prefix_postfix("<em>", "</em>");
-                    highlights.push((name, s.to_html()));
+                    highlights.push((
+                        name,
+                        render_snippet(snippet.fragment(), snippet.highlighted()),
+                    ));
                 }
             }
             hits.push(Hit {
@@ -642,6 +666,47 @@ impl SearchIndex {
             facets,
         })
     }
+}
+
+/// HTML for a fragment with `<em>` around the highlighted ranges. Search-mode segmentation
+/// yields overlapping words (`钙钛矿`, `钙钛矿电池`), so ranges are merged first, and any range
+/// that is out of bounds or off a character boundary is dropped rather than sliced.
+pub fn render_snippet(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut sorted: Vec<std::ops::Range<usize>> = ranges
+        .iter()
+        .filter(|r| {
+            r.start < r.end
+                && r.end <= fragment.len()
+                && fragment.is_char_boundary(r.start)
+                && fragment.is_char_boundary(r.end)
+        })
+        .cloned()
+        .collect();
+    sorted.sort_by_key(|r| r.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in sorted {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let escape = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut out = String::with_capacity(fragment.len() + merged.len() * 9);
+    let mut at = 0;
+    for r in merged {
+        out.push_str(&escape(&fragment[at..r.start]));
+        out.push_str("<em>");
+        out.push_str(&escape(&fragment[r.start..r.end]));
+        out.push_str("</em>");
+        at = r.end;
+    }
+    out.push_str(&escape(&fragment[at..]));
+    out
 }
 
 fn parse_key(key: &str) -> Option<(DocKind, i32)> {
@@ -663,6 +728,9 @@ mod tests {
             version,
             dictionary: "钙钛矿电池 20000 n".into(),
             synonyms: "钙钛矿电池, psc".into(),
+            segmentation: crate::search::config::Segmentation::Search,
+            weights: crate::search::config::Weights::default(),
+            precise_queries: false,
         }
     }
 
@@ -701,6 +769,14 @@ mod tests {
             offset: 0,
             limit: 10,
         }
+    }
+
+    #[test]
+    fn snippets_merge_overlapping_words_and_never_slice_inside_a_character() {
+        let text = "高效钙钛矿电池<封装>";
+        // 钙钛矿 = bytes 6..15, 钙钛矿电池 = 6..21, a range ending mid-character, one out of bounds.
+        let html = render_snippet(text, &[6..15, 6..21, 7..9, 40..50]);
+        assert_eq!(html, "高效<em>钙钛矿电池</em>&lt;封装&gt;");
     }
 
     #[test]

@@ -104,8 +104,10 @@ pub(crate) fn filter_path(root: &str, code: &str) -> Option<String> {
 }
 
 fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
+    // The title is part of the body: measured better than a separately boosted title field.
     let body = [
-        a.summary.as_str(),
+        a.title.as_str(),
+        &a.summary,
         &a.advantages,
         &a.application_fields,
         &a.requirements,
@@ -139,7 +141,7 @@ fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
         id: n.id,
         owner_id: n.owner_id,
         title: n.title.clone(),
-        body: [n.problem.as_str(), &n.requirements].join("\n"),
+        body: [n.title.as_str(), &n.problem, &n.requirements].join("\n"),
         keywords: n.keywords.clone(),
         visibility: n.visibility.as_str(),
         live: n.status.is_live(),
