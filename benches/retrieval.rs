@@ -10,7 +10,7 @@
 use jieba_rs::Jieba;
 use qianxian::search::config::{IndexConfig, Segmentation};
 use qianxian::search::index::{
-    DocKind, IndexOp, ListingDoc, SearchIndex, SearchRequest, Visibility,
+    DocKind, IndexOp, ListingDoc, SearchIndex, SearchOrder, SearchRequest, Visibility,
 };
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -186,6 +186,7 @@ fn ours(
                 expires_at: None,
                 facets: Vec::new(),
                 trl: None,
+                updated_at: 0,
             })
         })
         .collect();
@@ -202,6 +203,7 @@ fn our_search(index: &SearchIndex, q: &str, k: usize) -> Vec<usize> {
         facet_filters: vec![],
         trl_min: None,
         trl_max: None,
+        order: SearchOrder::Relevance,
         offset: 0,
         limit: k,
     };

@@ -273,3 +273,30 @@ async fn filters_narrow_results_and_facets_sum_to_the_total() {
         "INVALID_INDUSTRY_CODE"
     );
 }
+
+#[tokio::test]
+async fn newest_order_lists_the_latest_change_first() {
+    let app = spawn_app().await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛排序大学", "370212", true)
+        .await;
+    for title in ["深海探测 第一项", "深海探测 第二项", "深海探测 第三项"] {
+        app.clock.advance(chrono::Duration::minutes(5));
+        app.published_achievement(&uni, with(achievement_fields(), json!({ "title": title })))
+            .await;
+    }
+    app.services.search.catch_up().await.unwrap();
+    let body = app
+        .gql_ok("{ search(query: \"深海探测\", order: NEWEST) { edges { node { ... on Achievement { title } } } } }", json!({}))
+        .await;
+    let titles: Vec<&str> = body["search"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["深海探测 第三项", "深海探测 第二项", "深海探测 第一项"]
+    );
+}

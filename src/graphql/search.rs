@@ -6,6 +6,7 @@ use crate::graphql::errors::ResultExt;
 use crate::graphql::ids;
 use crate::graphql::types::connection::PageInfo;
 use crate::graphql::types::{Achievement, Need};
+use crate::search::index::SearchOrder;
 use crate::service::search::{Found, SearchFilter};
 use crate::service::{Actor, Services, Window};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, Union};
@@ -104,12 +105,14 @@ pub struct SearchQuery;
 impl SearchQuery {
     /// Full-text search over listings the caller may see, in Chinese or mixed with English
     /// (`钙钛矿电池`, `THz 成像`, `5G基站`, `GB/T 22900`). Relevance order.
+    #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
         ctx: &Context<'_>,
         query: String,
         kind: Option<SearchKind>,
         filter: Option<SearchFilterInput>,
+        #[graphql(default)] order: SearchOrder,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<SearchConnection> {
@@ -134,6 +137,7 @@ impl SearchQuery {
             trl_max: f.trl_max,
             tracks: f.tracks.unwrap_or_default(),
             modes: f.modes.unwrap_or_default(),
+            order,
         };
         let result = services
             .search

@@ -68,6 +68,8 @@ pub struct ListingDoc {
     pub facets: Vec<String>,
     /// TRL (for needs: the wanted minimum).
     pub trl: Option<u8>,
+    /// Last change as Unix seconds, for newest-first order.
+    pub updated_at: i64,
 }
 
 /// One change to apply.
@@ -95,6 +97,7 @@ struct Fields {
     expires: Field,
     facets: Field,
     trl: Field,
+    updated: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -130,6 +133,7 @@ fn schema() -> (Schema, Fields) {
         ),
         facets: b.add_facet_field("facets", tantivy::schema::FacetOptions::default()),
         trl: b.add_u64_field("trl", NumericOptions::default().set_indexed().set_fast()),
+        updated: b.add_i64_field("updated", NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
 }
@@ -170,6 +174,16 @@ pub struct Found {
     pub facets: Vec<(String, u64)>,
 }
 
+/// Order of search hits.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchOrder {
+    /// Best match first (BM25).
+    #[default]
+    Relevance,
+    /// Most recently changed first.
+    Newest,
+}
+
 /// Who may see what, applied inside the index query.
 #[derive(Debug, Clone, Default)]
 pub struct Visibility {
@@ -197,6 +211,8 @@ pub struct SearchRequest {
     pub trl_min: Option<u8>,
     /// TRL at most.
     pub trl_max: Option<u8>,
+    /// Relevance or newest first.
+    pub order: SearchOrder,
     /// Skip this many hits.
     pub offset: usize,
     /// Return at most this many.
@@ -322,6 +338,7 @@ impl SearchIndex {
         if let Some(trl) = d.trl {
             doc.add_u64(f.trl, u64::from(trl));
         }
+        doc.add_i64(f.updated, d.updated_at);
         doc
     }
 
@@ -616,12 +633,24 @@ impl SearchIndex {
         for root in &second_roots {
             second_level.add_facet(root.as_str());
         }
-        let page = TopDocs::with_limit(limit)
-            .and_offset(req.offset)
-            .order_by_score();
-        let (total, top, first_counts, second_counts) = searcher
-            .search(&query, &(Count, page, first_level, second_level))
-            .map_err(|e| SearchError::Index(e.into()))?;
+        let page = TopDocs::with_limit(limit).and_offset(req.offset);
+        let (total, top, first_counts, second_counts) = match req.order {
+            SearchOrder::Relevance => searcher
+                .search(
+                    &query,
+                    &(Count, page.order_by_score(), first_level, second_level),
+                )
+                .map_err(|e| SearchError::Index(e.into()))?,
+            SearchOrder::Newest => {
+                let newest = page.order_by_fast_field::<i64>("updated", tantivy::Order::Desc);
+                let (total, top, a, b) = searcher
+                    .search(&query, &(Count, newest, first_level, second_level))
+                    .map_err(|e| SearchError::Index(e.into()))?;
+                // Newest order carries no relevance score.
+                let top = top.into_iter().map(|(_, addr)| (0.0_f32, addr)).collect();
+                (total, top, a, b)
+            }
+        };
         let mut facets = Vec::new();
         for root in FACET_ROOTS {
             facets.extend(
@@ -637,7 +666,7 @@ impl SearchIndex {
                     .map(|(f, c)| (f.to_path_string(), c)),
             );
         }
-        let top: Vec<_> = if req.limit == 0 { Vec::new() } else { top };
+        let top: Vec<(f32, tantivy::DocAddress)> = if req.limit == 0 { Vec::new() } else { top };
         let title_snippets = SnippetGenerator::create(&searcher, &*user, f.title)
             .map_err(|e| SearchError::Index(e.into()))?;
         let mut body_snippets = SnippetGenerator::create(&searcher, &*user, f.body)
@@ -767,6 +796,7 @@ mod tests {
                 format!("/trl/{}", id % 9 + 1),
             ],
             trl: Some((id % 9 + 1) as u8),
+            updated_at: i64::from(id),
         }
     }
 
@@ -779,9 +809,37 @@ mod tests {
             facet_filters: vec![],
             trl_min: None,
             trl_max: None,
+            order: SearchOrder::Relevance,
             offset: 0,
             limit: 10,
         }
+    }
+
+    #[test]
+    fn newest_order_sorts_by_last_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        let docs: Vec<IndexOp> = [
+            (1, "钙钛矿电池 旧"),
+            (3, "钙钛矿电池 新"),
+            (2, "钙钛矿电池 中"),
+        ]
+        .into_iter()
+        .map(|(id, t)| IndexOp::Upsert(doc(id, t, "PUBLIC")))
+        .collect();
+        index.apply(&docs, 1, true).unwrap();
+        let req = SearchRequest {
+            order: SearchOrder::Newest,
+            ..request("钙钛矿电池", Visibility::default())
+        };
+        let ids: Vec<i32> = index
+            .search(&req)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(ids, [3, 2, 1]);
     }
 
     #[test]

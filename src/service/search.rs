@@ -7,7 +7,8 @@ use crate::db::{achievements, needs, organizations};
 use crate::domain::{Achievement, AchievementStatus, Need, NeedVisibility, TransferMode};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::search::index::{
-    DocKind, Hit, IndexOp, ListingDoc, SearchError, SearchIndex, SearchRequest, Visibility,
+    DocKind, Hit, IndexOp, ListingDoc, SearchError, SearchIndex, SearchOrder, SearchRequest,
+    Visibility,
 };
 use crate::service::achievements::AchievementService;
 use crate::service::needs::NeedService;
@@ -132,6 +133,7 @@ fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
             &a.transfer_modes,
         ),
         trl: Some(a.trl),
+        updated_at: a.updated_at.timestamp(),
     }
 }
 
@@ -155,6 +157,7 @@ fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
             &n.cooperation_modes,
         ),
         trl: n.min_trl,
+        updated_at: n.updated_at.timestamp(),
     }
 }
 
@@ -327,6 +330,7 @@ impl SearchService {
             facet_filters,
             trl_min,
             trl_max,
+            order: filter.order,
             offset: offset as usize,
             limit: limit as usize,
         };
@@ -396,6 +400,8 @@ pub struct SearchFilter {
     pub tracks: Vec<String>,
     /// Any of these transfer / cooperation modes.
     pub modes: Vec<TransferMode>,
+    /// Relevance or newest first.
+    pub order: SearchOrder,
 }
 
 type ValidFilter = (Vec<Vec<String>>, Option<u8>, Option<u8>);
