@@ -156,59 +156,6 @@ async fn listing_mutations_answer_to_membership() {
             "createAchievement as {role:?}"
         );
 
-        // lifecycle mutations on a published result, and publishing a draft
-        for (mutation, from_draft) in [
-            ("publishAchievement", true),
-            ("renewAchievement", false),
-            ("withdrawAchievement", false),
-            ("closeAchievement", false),
-        ] {
-            let id = if from_draft {
-                app.create_achievement(&w.owner, achievement_fields()).await
-            } else {
-                app.published_achievement(&w.owner, achievement_fields())
-                    .await
-            };
-            let before = app
-                .services
-                .achievements
-                .get(&Actor::System, id_of(&id))
-                .await
-                .unwrap();
-            let got = w
-                .outcome(
-                    role,
-                    mutation,
-                    &LIFECYCLE.replace("MUT", mutation),
-                    json!({ "id": id }),
-                )
-                .await;
-            let others: &[(Role, &str)] = if from_draft {
-                &[
-                    (Visitor, "NOT_FOUND"),
-                    (OtherAdmin, "NOT_FOUND"),
-                    (Broker, "NOT_FOUND"),
-                ]
-            } else {
-                &[]
-            };
-            assert_eq!(
-                got,
-                expect(role, "OK", "UNAUTHENTICATED", others, "FORBIDDEN"),
-                "{mutation} as {role:?}"
-            );
-            if got != "OK" {
-                let after = app
-                    .services
-                    .achievements
-                    .get(&Actor::System, id_of(&id))
-                    .await
-                    .unwrap();
-                assert_eq!(before, after, "a refused {mutation} changes nothing");
-            }
-        }
-
-        // the same for needs
         let vars = json!({ "input": { "ownerId": w.owner, "need": need_fields() } });
         let got = w.outcome(role, "createNeed", CREATE_NEED, vars).await;
         assert_eq!(
@@ -216,57 +163,21 @@ async fn listing_mutations_answer_to_membership() {
             expect(role, "OK", "UNAUTHENTICATED", &[], "FORBIDDEN"),
             "createNeed as {role:?}"
         );
-        for (mutation, from_draft) in [
-            ("publishNeed", true),
-            ("renewNeed", false),
-            ("withdrawNeed", false),
-            ("closeNeed", false),
+
+        // lifecycle mutations on published listings, and publishing drafts
+        for mutation in [
+            "publishAchievement",
+            "renewAchievement",
+            "withdrawAchievement",
+            "closeAchievement",
+            "publishNeed",
+            "renewNeed",
+            "withdrawNeed",
+            "closeNeed",
         ] {
-            let id = if from_draft {
-                app.create_need(&w.owner, need_fields()).await
-            } else {
-                app.published_need(&w.owner, need_fields()).await
-            };
-            let before = app
-                .services
-                .needs
-                .get(&Actor::System, id_of(&id))
-                .await
-                .unwrap()
-                .map(|v| v.need);
-            let got = w
-                .outcome(
-                    role,
-                    mutation,
-                    &LIFECYCLE.replace("MUT", mutation),
-                    json!({ "id": id }),
-                )
-                .await;
-            let others: &[(Role, &str)] = if from_draft {
-                &[
-                    (Visitor, "NOT_FOUND"),
-                    (OtherAdmin, "NOT_FOUND"),
-                    (Broker, "NOT_FOUND"),
-                ]
-            } else {
-                &[]
-            };
-            assert_eq!(
-                got,
-                expect(role, "OK", "UNAUTHENTICATED", others, "FORBIDDEN"),
-                "{mutation} as {role:?}"
-            );
-            if got != "OK" {
-                let after = app
-                    .services
-                    .needs
-                    .get(&Actor::System, id_of(&id))
-                    .await
-                    .unwrap()
-                    .map(|v| v.need);
-                assert_eq!(before, after, "a refused {mutation} changes nothing");
-            }
+            lifecycle_row(&w, role, mutation).await;
         }
+
         let id = app.published_need(&w.owner, need_fields()).await;
         let moderate = "mutation($id: ID!) { moderateNeed(input: { id: $id, reason: \"需求描述含有联系方式\" }) { userErrors { code } } }";
         let got = w
@@ -394,6 +305,77 @@ async fn organisation_and_platform_mutations_answer_to_roles() {
             _ => "FORBIDDEN",
         };
         assert_eq!(got, want, "auditLog as {role:?}");
+    }
+}
+
+/// The stored state of a listing, as the system sees it.
+async fn snapshot(app: &TestApp, id: &str) -> String {
+    if id_kind(id) == "Achievement" {
+        format!(
+            "{:?}",
+            app.services
+                .achievements
+                .get(&Actor::System, id_of(id))
+                .await
+                .unwrap()
+        )
+    } else {
+        format!(
+            "{:?}",
+            app.services
+                .needs
+                .get(&Actor::System, id_of(id))
+                .await
+                .unwrap()
+                .map(|v| v.need)
+        )
+    }
+}
+
+/// One row of the matrix for a lifecycle mutation: a fresh listing in the state it needs,
+/// the expected outcome for `role`, and no change when refused.
+async fn lifecycle_row(w: &World, role: Role, mutation: &str) {
+    let app = &w.app;
+    let from_draft = mutation.starts_with("publish");
+    let id = match (mutation.ends_with("Need"), from_draft) {
+        (false, true) => app.create_achievement(&w.owner, achievement_fields()).await,
+        (false, false) => {
+            app.published_achievement(&w.owner, achievement_fields())
+                .await
+        }
+        (true, true) => app.create_need(&w.owner, need_fields()).await,
+        (true, false) => app.published_need(&w.owner, need_fields()).await,
+    };
+    let before = snapshot(app, &id).await;
+    let got = w
+        .outcome(
+            role,
+            mutation,
+            &LIFECYCLE.replace("MUT", mutation),
+            json!({ "id": id }),
+        )
+        .await;
+    // Drafts are hidden from those who may not see them, so they answer as missing.
+    let hidden: &[(Role, &str)] = if from_draft {
+        &[
+            (Visitor, "NOT_FOUND"),
+            (OtherAdmin, "NOT_FOUND"),
+            (Broker, "NOT_FOUND"),
+        ]
+    } else {
+        &[]
+    };
+    assert_eq!(
+        got,
+        expect(role, "OK", "UNAUTHENTICATED", hidden, "FORBIDDEN"),
+        "{mutation} as {role:?}"
+    );
+    if got != "OK" {
+        assert_eq!(
+            before,
+            snapshot(app, &id).await,
+            "a refused {mutation} changes nothing"
+        );
     }
 }
 
@@ -645,6 +627,19 @@ async fn confidential_markers_never_leak_to_unentitled_callers() {
             }
         }
     }
+}
+
+fn id_kind(global: &str) -> String {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .unwrap();
+    String::from_utf8(raw)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 fn id_of(global: &str) -> i32 {

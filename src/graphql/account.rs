@@ -228,6 +228,24 @@ pub struct AuditEventConnection {
     pub total_count: i64,
 }
 
+/// Approves or rejects a membership request.
+async fn decide_membership(
+    ctx: &Context<'_>,
+    request_id: &ID,
+    approve: bool,
+) -> Result<MembershipRequestPayload> {
+    let (s, actor) = services_actor(ctx)?;
+    let r = on(request_id, NodeType::MembershipRequest, |id| {
+        s.members.decide(actor, id, approve)
+    })
+    .await;
+    let (request, user_errors) = split(r)?;
+    Ok(MembershipRequestPayload {
+        request: request.map(MembershipRequest),
+        user_errors,
+    })
+}
+
 /// Account queries.
 #[derive(Default)]
 pub struct AccountQuery;
@@ -417,16 +435,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: DecideMembershipInput,
     ) -> Result<MembershipRequestPayload> {
-        let (s, actor) = services_actor(ctx)?;
-        let r = on(&input.request_id, NodeType::MembershipRequest, |id| {
-            s.members.decide(actor, id, true)
-        })
-        .await;
-        let (request, user_errors) = split(r)?;
-        Ok(MembershipRequestPayload {
-            request: request.map(MembershipRequest),
-            user_errors,
-        })
+        decide_membership(ctx, &input.request_id, true).await
     }
 
     /// Rejects a request to join your organisation.
@@ -435,16 +444,7 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: DecideMembershipInput,
     ) -> Result<MembershipRequestPayload> {
-        let (s, actor) = services_actor(ctx)?;
-        let r = on(&input.request_id, NodeType::MembershipRequest, |id| {
-            s.members.decide(actor, id, false)
-        })
-        .await;
-        let (request, user_errors) = split(r)?;
-        Ok(MembershipRequestPayload {
-            request: request.map(MembershipRequest),
-            user_errors,
-        })
+        decide_membership(ctx, &input.request_id, false).await
     }
 
     /// Sets a user's platform roles; operators only.
