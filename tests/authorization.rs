@@ -178,18 +178,6 @@ async fn listing_mutations_answer_to_membership() {
             lifecycle_row(&w, role, mutation).await;
         }
 
-        let id = app.published_need(&w.owner, need_fields()).await;
-        let moderate = "mutation($id: ID!) { moderateNeed(input: { id: $id, reason: \"需求描述含有联系方式\" }) { userErrors { code } } }";
-        let got = w
-            .outcome(role, "moderateNeed", moderate, json!({ "id": id }))
-            .await;
-        let want = match role {
-            Anonymous => "UNAUTHENTICATED",
-            Operator => "OK",
-            _ => "FORBIDDEN",
-        };
-        assert_eq!(got, want, "moderateNeed as {role:?}");
-
         // updating a confidential need: hidden from those who may not know it exists
         let need = app
             .published_need(
@@ -208,20 +196,25 @@ async fn listing_mutations_answer_to_membership() {
             "updateNeed(confidential) as {role:?}"
         );
 
-        // moderation
-        let id = app
-            .published_achievement(&w.owner, achievement_fields())
-            .await;
-        let moderate = "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"信息不实，请核对后重新发布\" }) { userErrors { code } } }";
-        let got = w
-            .outcome(role, "moderateAchievement", moderate, json!({ "id": id }))
-            .await;
-        let want = match role {
-            Anonymous => "UNAUTHENTICATED",
-            Operator => "OK",
-            _ => "FORBIDDEN",
-        };
-        assert_eq!(got, want, "moderateAchievement as {role:?}");
+        // moderation of a published result and a published need
+        for mutation in ["moderateAchievement", "moderateNeed"] {
+            let id = if mutation == "moderateNeed" {
+                app.published_need(&w.owner, need_fields()).await
+            } else {
+                app.published_achievement(&w.owner, achievement_fields())
+                    .await
+            };
+            let q = format!(
+                "mutation($id: ID!) {{ {mutation}(input: {{ id: $id, reason: \"信息不实，请核对后重新发布\" }}) {{ userErrors {{ code }} }} }}"
+            );
+            let got = w.outcome(role, mutation, &q, json!({ "id": id })).await;
+            let want = match role {
+                Anonymous => "UNAUTHENTICATED",
+                Operator => "OK",
+                _ => "FORBIDDEN",
+            };
+            assert_eq!(got, want, "{mutation} as {role:?}");
+        }
     }
 }
 

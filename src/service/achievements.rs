@@ -396,9 +396,7 @@ impl AchievementService {
     }
 
     async fn view_one(&self, actor: &Actor, a: Achievement) -> ServiceResult<Achievement> {
-        let mut v = self.views(actor, vec![a]).await?;
-        v.pop()
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+        crate::service::single(self.views(actor, vec![a]).await?)
     }
 
     /// Redacts what `actor` may not read and reports the effective status.

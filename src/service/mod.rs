@@ -177,3 +177,10 @@ impl Services {
         &self.ctx
     }
 }
+
+/// The one item a single-item view produced.
+pub(crate) fn single<T>(mut items: Vec<T>) -> crate::error::ServiceResult<T> {
+    items
+        .pop()
+        .ok_or_else(|| crate::error::ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+}

@@ -402,9 +402,7 @@ impl NeedService {
     }
 
     async fn view_one(&self, actor: &Actor, n: Need) -> ServiceResult<NeedView> {
-        let mut v = self.views(actor, vec![n]).await?;
-        v.pop()
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+        crate::service::single(self.views(actor, vec![n]).await?)
     }
 
     async fn views(&self, actor: &Actor, items: Vec<Need>) -> ServiceResult<Vec<NeedView>> {

@@ -263,9 +263,7 @@ impl OrganizationService {
     }
 
     async fn view_one(&self, actor: &Actor, org: Organization) -> ServiceResult<Organization> {
-        let mut v = self.views(actor, vec![org]).await?;
-        v.pop()
-            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("view lost its item")))
+        crate::service::single(self.views(actor, vec![org]).await?)
     }
 
     /// Hides contact details from viewers without a reason to see them.
