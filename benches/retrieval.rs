@@ -187,6 +187,7 @@ fn ours(
                 facets: Vec::new(),
                 trl: None,
                 updated_at: 0,
+                profile: Default::default(),
             })
         })
         .collect();

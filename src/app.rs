@@ -152,6 +152,8 @@ async fn run_indexer(
             _ = tick.tick() => {
                 if let Err(err) = services.search.catch_up().await {
                     tracing::warn!(error = ?err, "search indexing failed; retrying");
+                } else if let Err(err) = services.matching.refresh_stored().await {
+                    tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
                 }
             }
             _ = stop.changed() => break,

@@ -557,6 +557,9 @@ async fn a_disclosure_grant_opens_detail_and_contacts_to_one_counterpart() {
 async fn confidential_markers_never_leak_to_unentitled_callers() {
     let w = world().await;
     let s = secrets(&w).await;
+    // Index everything, so search and matching have the confidential need to (not) show.
+    w.app.services.search.catch_up().await.unwrap();
+    w.app.services.matching.refresh_stored().await.unwrap();
     let all_ids = [
         &s.achievement,
         &s.draft,
@@ -586,6 +589,14 @@ async fn confidential_markers_never_leak_to_unentitled_callers() {
     for id in all_ids {
         queries.push((
             "query($id: ID!) { node(id: $id) { id ... on Achievement { title confidentialDetail } ... on Need { title problem confidentialDetail owner { name } } } }".into(),
+            json!({ "id": id }),
+        ));
+        queries.push((
+            "query($id: ID!) { matchesForNeed(id: $id, first: 20) { reasons { explanation sharedTerms { term } } achievement { title confidentialDetail } } }".into(),
+            json!({ "id": id }),
+        ));
+        queries.push((
+            "query($id: ID!) { matchesForAchievement(id: $id, first: 20) { reasons { explanation sharedTerms { term } } need { title problem confidentialDetail owner { name } } } }".into(),
             json!({ "id": id }),
         ));
         queries.push((

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod entities;
 pub mod grants;
 pub mod listing_query;
+pub mod matches;
 pub mod needs;
 pub mod organizations;
 pub mod outbox;

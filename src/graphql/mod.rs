@@ -7,6 +7,7 @@ pub mod errors;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod matching;
 pub mod mutation;
 pub mod query;
 pub mod search;

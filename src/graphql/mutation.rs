@@ -336,4 +336,8 @@ impl ListingMutation {
 
 /// Write access to the market.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(ListingMutation, crate::graphql::account::AccountMutation);
+pub struct MutationRoot(
+    ListingMutation,
+    crate::graphql::account::AccountMutation,
+    crate::graphql::matching::MatchMutation,
+);

@@ -317,4 +317,5 @@ pub struct QueryRoot(
     ListingQuery,
     crate::graphql::account::AccountQuery,
     crate::graphql::search::SearchQuery,
+    crate::graphql::matching::MatchQuery,
 );

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Bumped when the document schema in code changes.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 /// The loaded configuration.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct IndexConfig {
     pub weights: Weights,
     /// Segment queries into whole words only, even when documents carry sub-words too.
     pub precise_queries: bool,
+    /// Industry ↔ discipline crosswalk for matching (ranking only: no rebuild).
+    pub crosswalk: crate::search::crosswalk::Crosswalk,
 }
 
 /// How jieba segments text.
@@ -75,6 +77,7 @@ struct ConfigFile {
     weights: Weights,
     #[serde(default)]
     precise_queries: bool,
+    crosswalk: Option<String>,
 }
 
 impl IndexConfig {
@@ -96,6 +99,11 @@ impl IndexConfig {
             segmentation: file.segmentation,
             weights: file.weights,
             precise_queries: file.precise_queries,
+            crosswalk: match &file.crosswalk {
+                Some(name) => crate::search::crosswalk::Crosswalk::parse(&read(name)?)
+                    .with_context(|| format!("checking {}", dir.join(name).display()))?,
+                None => Default::default(),
+            },
         })
     }
 
@@ -126,6 +134,7 @@ mod tests {
             segmentation: Segmentation::Search,
             weights: Weights::default(),
             precise_queries: false,
+            crosswalk: Default::default(),
         };
         let fp = base.fingerprint();
         let changed = |f: &dyn Fn(&mut IndexConfig)| {
@@ -156,5 +165,6 @@ mod tests {
         let cfg = IndexConfig::load(&dir).expect("index/ loads");
         assert!(cfg.dictionary.contains("钙钛矿"));
         assert!(cfg.synonyms.contains("太赫兹"));
+        assert!(!cfg.crosswalk.is_empty());
     }
 }

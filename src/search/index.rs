@@ -4,6 +4,7 @@
 
 use crate::search::analysis::{Analyzer, TantivyAnalyzer};
 use crate::search::config::IndexConfig;
+pub use crate::search::reasons::Profile;
 use anyhow::Context;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,13 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
 
 const WORDS: &str = "qx_words";
+/// Fast fields that matching reads for each candidate.
+pub(super) const DIVISIONS: &str = "divisions";
+pub(super) const DISCIPLINE: &str = "discipline";
+pub(super) const REGION: &str = "region";
+pub(super) const MODES: &str = "modes";
+pub(super) const TRL: &str = "trl";
+pub(super) const ID: &str = "id";
 const BIGRAMS: &str = "qx_bigrams";
 /// Memory the single writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 128 * 1024 * 1024;
@@ -35,6 +43,14 @@ impl DocKind {
         match self {
             Self::Achievement => "achievement",
             Self::Need => "need",
+        }
+    }
+
+    /// The other side of a match.
+    pub fn counterpart(self) -> Self {
+        match self {
+            Self::Achievement => Self::Need,
+            Self::Need => Self::Achievement,
         }
     }
 
@@ -70,10 +86,13 @@ pub struct ListingDoc {
     pub trl: Option<u8>,
     /// Last change as Unix seconds, for newest-first order.
     pub updated_at: i64,
+    /// What matching compares besides text: industries, discipline, region, TRL and modes.
+    pub profile: Profile,
 }
 
 /// One change to apply.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // nearly every op is an upsert: boxing would only add an allocation each
 pub enum IndexOp {
     /// Add or replace.
     Upsert(ListingDoc),
@@ -82,22 +101,26 @@ pub enum IndexOp {
 }
 
 #[derive(Clone, Copy)]
-struct Fields {
+pub(super) struct Fields {
     key: Field,
     kind: Field,
     id: Field,
     owner: Field,
     title: Field,
     title_bigram: Field,
-    body: Field,
+    pub(super) body: Field,
     body_bigram: Field,
-    keywords: Field,
+    pub(super) keywords: Field,
     visibility: Field,
     live: Field,
     expires: Field,
     facets: Field,
     trl: Field,
     updated: Field,
+    divisions: Field,
+    discipline: Field,
+    region: Field,
+    modes: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -134,6 +157,10 @@ fn schema() -> (Schema, Fields) {
         facets: b.add_facet_field("facets", tantivy::schema::FacetOptions::default()),
         trl: b.add_u64_field("trl", NumericOptions::default().set_indexed().set_fast()),
         updated: b.add_i64_field("updated", NumericOptions::default().set_fast()),
+        divisions: b.add_u64_field(DIVISIONS, NumericOptions::default().set_fast()),
+        discipline: b.add_u64_field(DISCIPLINE, NumericOptions::default().set_fast()),
+        region: b.add_u64_field(REGION, NumericOptions::default().set_fast()),
+        modes: b.add_u64_field(MODES, NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
 }
@@ -233,14 +260,15 @@ pub enum SearchError {
 /// The index, its reader and its single writer.
 pub struct SearchIndex {
     index: Index,
-    reader: IndexReader,
+    pub(super) reader: IndexReader,
     /// Taken on first write, so read-only tools can open the index beside a running service.
     writer: Mutex<Option<IndexWriter>>,
-    fields: Fields,
+    pub(super) fields: Fields,
     fingerprint: String,
-    analyzer: Arc<Analyzer>,
+    pub(super) analyzer: Arc<Analyzer>,
     weights: crate::search::config::Weights,
     precise_queries: bool,
+    pub(super) crosswalk: Arc<crate::search::crosswalk::Crosswalk>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -294,6 +322,7 @@ impl SearchIndex {
             analyzer,
             weights: config.weights,
             precise_queries: config.precise_queries,
+            crosswalk: Arc::new(config.crosswalk.clone()),
         })
     }
 
@@ -339,6 +368,17 @@ impl SearchIndex {
             doc.add_u64(f.trl, u64::from(trl));
         }
         doc.add_i64(f.updated, d.updated_at);
+        let p = &d.profile;
+        for division in p.division_numbers() {
+            doc.add_u64(f.divisions, division);
+        }
+        if let Some(code) = p.discipline.as_deref().and_then(|c| c.parse().ok()) {
+            doc.add_u64(f.discipline, code);
+        }
+        if let Some(code) = p.region.as_deref().and_then(|c| c.parse().ok()) {
+            doc.add_u64(f.region, code);
+        }
+        doc.add_u64(f.modes, p.mode_bits());
         doc
     }
 
@@ -540,10 +580,15 @@ impl SearchIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// Runs a search with visibility applied inside the query.
-    pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
+    /// Clauses every query carries: listed (live, not expired), of `kind` if given, and
+    /// visible to the viewer.
+    pub(super) fn listed_filters(
+        &self,
+        kind: Option<DocKind>,
+        visibility: &Visibility,
+        now: i64,
+    ) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
-        let user = self.user_query(&req.text)?;
         let term = |field: Field, value: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, value),
@@ -551,19 +596,44 @@ impl SearchIndex {
             ))
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, user.box_clone()),
             (Occur::Must, term(f.live, "1")),
+            (
+                Occur::Must,
+                Box::new(tantivy::query::RangeQuery::new(
+                    std::ops::Bound::Excluded(Term::from_field_i64(f.expires, now)),
+                    std::ops::Bound::Unbounded,
+                )),
+            ),
         ];
-        clauses.push((
-            Occur::Must,
-            Box::new(tantivy::query::RangeQuery::new(
-                std::ops::Bound::Excluded(Term::from_field_i64(f.expires, req.now)),
-                std::ops::Bound::Unbounded,
-            )),
-        ));
-        if let Some(kind) = req.kind {
+        if let Some(kind) = kind {
             clauses.push((Occur::Must, term(f.kind, kind.as_str())));
         }
+        if !visibility.need_visibilities.is_empty() {
+            let mut allowed: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, term(f.kind, DocKind::Achievement.as_str()))];
+            for v in &visibility.need_visibilities {
+                allowed.push((Occur::Should, term(f.visibility, v)));
+            }
+            if let Some(org) = visibility.own_org {
+                allowed.push((
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_u64(f.owner, org as u64),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(allowed))));
+        }
+        clauses
+    }
+
+    /// Runs a search with visibility applied inside the query.
+    pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
+        let f = &self.fields;
+        let user = self.user_query(&req.text)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user.box_clone())];
+        clauses.extend(self.listed_filters(req.kind, &req.visibility, req.now));
         for any_of in &req.facet_filters {
             let options: Vec<(Occur, Box<dyn Query>)> = any_of
                 .iter()
@@ -591,23 +661,6 @@ impl SearchIndex {
                 Occur::Must,
                 Box::new(tantivy::query::RangeQuery::new(lo, hi)),
             ));
-        }
-        if !req.visibility.need_visibilities.is_empty() {
-            let mut allowed: Vec<(Occur, Box<dyn Query>)> =
-                vec![(Occur::Should, term(f.kind, DocKind::Achievement.as_str()))];
-            for v in &req.visibility.need_visibilities {
-                allowed.push((Occur::Should, term(f.visibility, v)));
-            }
-            if let Some(org) = req.visibility.own_org {
-                allowed.push((
-                    Occur::Should,
-                    Box::new(TermQuery::new(
-                        Term::from_field_u64(f.owner, org as u64),
-                        IndexRecordOption::Basic,
-                    )),
-                ));
-            }
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(allowed))));
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
@@ -773,6 +826,7 @@ mod tests {
             segmentation: crate::search::config::Segmentation::Search,
             weights: crate::search::config::Weights::default(),
             precise_queries: false,
+            crosswalk: Default::default(),
         }
     }
 
@@ -797,6 +851,7 @@ mod tests {
             ],
             trl: Some((id % 9 + 1) as u8),
             updated_at: i64::from(id),
+            profile: Profile::default(),
         }
     }
 

@@ -3,4 +3,7 @@
 
 pub mod analysis;
 pub mod config;
+pub mod crosswalk;
 pub mod index;
+pub mod matching;
+pub mod reasons;

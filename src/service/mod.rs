@@ -12,6 +12,7 @@ pub mod disclosure;
 pub mod expiry;
 pub mod filters;
 pub mod inputs;
+pub mod matching;
 pub mod members;
 pub mod needs;
 pub mod organizations;
@@ -132,6 +133,8 @@ pub struct Services {
     pub disclosure: disclosure::DisclosureService,
     /// Full-text search and the indexer.
     pub search: search::SearchService,
+    /// Two-way matching and stored matches.
+    pub matching: matching::MatchService,
     ctx: Arc<Context>,
 }
 
@@ -152,14 +155,16 @@ impl Services {
         });
         let achievements = achievements::AchievementService::new(ctx.clone());
         let needs = needs::NeedService::new(ctx.clone());
+        let search = search::SearchService::new(
+            ctx.clone(),
+            index.clone(),
+            achievements.clone(),
+            needs.clone(),
+        );
         Self {
             organizations: organizations::OrganizationService::new(ctx.clone()),
-            search: search::SearchService::new(
-                ctx.clone(),
-                index,
-                achievements.clone(),
-                needs.clone(),
-            ),
+            matching: matching::MatchService::new(ctx.clone(), index, search.clone()),
+            search,
             achievements,
             needs,
             tracks: tracks::TrackService::new(ctx.clone()),

@@ -3,7 +3,7 @@
 //! | who | sees | changes |
 //! |---|---|---|
 //! | anonymous visitor | public listings, public and anonymous needs (without owner) | nothing |
-//! | organisation member | the above, plus everything of its own organisation | its organisation's listings |
+//! | organisation member | the above, plus everything of its own organisation | its organisation's listings; dismissing their matches |
 //! | organisation admin | as a member | also the profile and membership requests |
 //! | broker (技术经纪人) | every need, owners of anonymous needs, confidential detail | pairings (broker issue) |
 //! | platform operator | every listing and need, owners, drafts; not confidential detail | verification, moderation, tracks, audit log |
@@ -130,6 +130,11 @@ pub fn may_edit_listing(actor: &Actor, owner_id: i32) -> Result<(), ServiceError
             "只有该机构的成员可以修改其发布的信息",
         ))
     }
+}
+
+/// Members of a listing's owner dismiss its matches, for their side of the match only.
+pub fn may_dismiss_match(actor: &Actor, owner_id: i32) -> bool {
+    matches!(actor, Actor::System) || is_member(actor, owner_id)
 }
 
 /// Requires an administrator of `org_id` (or an operator) to change its profile or members.

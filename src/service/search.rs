@@ -10,6 +10,7 @@ use crate::search::index::{
     DocKind, Hit, IndexOp, ListingDoc, SearchError, SearchIndex, SearchOrder, SearchRequest,
     Visibility,
 };
+use crate::search::reasons::Profile;
 use crate::service::achievements::AchievementService;
 use crate::service::needs::NeedService;
 use crate::service::needs::NeedView;
@@ -27,6 +28,16 @@ pub enum Found {
     Achievement(Achievement),
     /// A need.
     Need(NeedView),
+}
+
+impl Found {
+    /// The owning organisation (for rules; not for display: an anonymous need hides it).
+    pub fn owner_id(&self) -> i32 {
+        match self {
+            Self::Achievement(a) => a.owner_id,
+            Self::Need(n) => n.need.owner_id,
+        }
+    }
 }
 
 /// One ranked result.
@@ -134,6 +145,13 @@ fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
         ),
         trl: Some(a.trl),
         updated_at: a.updated_at.timestamp(),
+        profile: Profile {
+            industries: a.industry_codes.clone(),
+            discipline: Some(a.discipline_code.clone()),
+            region: region.map(str::to_owned),
+            trl: Some(a.trl),
+            modes: a.transfer_modes.clone(),
+        },
     }
 }
 
@@ -158,6 +176,16 @@ fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
         ),
         trl: n.min_trl,
         updated_at: n.updated_at.timestamp(),
+        profile: Profile {
+            industries: n.industry_codes.clone(),
+            discipline: n.discipline_code.clone(),
+            // An anonymous need does not say where its owner is.
+            region: (n.visibility == NeedVisibility::Public)
+                .then(|| region.map(str::to_owned))
+                .flatten(),
+            trl: n.min_trl,
+            modes: n.cooperation_modes.clone(),
+        },
     }
 }
 
@@ -219,22 +247,51 @@ impl SearchService {
     }
 
     async fn op_for(&self, kind: DocKind, id: i32) -> anyhow::Result<IndexOp> {
+        Ok(match self.listing_doc(kind, id).await? {
+            Some(doc) => IndexOp::Upsert(doc),
+            None => IndexOp::Delete(kind, id),
+        })
+    }
+
+    /// What the index holds (or would hold) of a listing, read from the database.
+    pub(crate) async fn listing_doc(
+        &self,
+        kind: DocKind,
+        id: i32,
+    ) -> anyhow::Result<Option<ListingDoc>> {
         let db = &self.ctx.db.conn;
         Ok(match kind {
             DocKind::Achievement => match achievements::find(db, id).await? {
                 Some(a) => {
                     let region = self.regions(&[a.owner_id]).await?.remove(&a.owner_id);
-                    IndexOp::Upsert(achievement_doc(&a, region.as_deref()))
+                    Some(achievement_doc(&a, region.as_deref()))
                 }
-                None => IndexOp::Delete(kind, id),
+                None => None,
             },
             DocKind::Need => match needs::find(db, id).await? {
                 Some(n) => {
                     let region = self.regions(&[n.owner_id]).await?.remove(&n.owner_id);
-                    IndexOp::Upsert(need_doc(&n, region.as_deref()))
+                    Some(need_doc(&n, region.as_deref()))
                 }
-                None => IndexOp::Delete(kind, id),
+                None => None,
             },
+        })
+    }
+
+    /// A listing as `actor` may see it, or `None`.
+    pub(crate) async fn visible(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        id: i32,
+    ) -> ServiceResult<Option<Found>> {
+        Ok(match kind {
+            DocKind::Achievement => self
+                .achievements
+                .get(actor, id)
+                .await?
+                .map(Found::Achievement),
+            DocKind::Need => self.needs.get(actor, id).await?.map(Found::Need),
         })
     }
 
@@ -354,15 +411,7 @@ impl SearchService {
         } in found.hits
         {
             // Read through the services so the caller's redaction rules apply to every field.
-            let listing = match kind {
-                DocKind::Achievement => self
-                    .achievements
-                    .get(actor, id)
-                    .await?
-                    .map(Found::Achievement),
-                DocKind::Need => self.needs.get(actor, id).await?.map(Found::Need),
-            };
-            if let Some(found) = listing {
+            if let Some(found) = self.visible(actor, kind, id).await? {
                 results.push(SearchResult {
                     found,
                     score,

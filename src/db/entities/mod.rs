@@ -4,6 +4,8 @@ pub mod achievement;
 pub mod audit_event;
 pub mod auth_token;
 pub mod disclosure_grant;
+pub mod job_cursor;
+pub mod listing_match;
 pub mod listing_outbox;
 pub mod listing_tag;
 pub mod membership_request;

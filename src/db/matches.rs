@@ -1,0 +1,205 @@
+//! Stored matches and background-job cursors.
+
+use crate::db::entities::{job_cursor, listing_match};
+use crate::db::outbox::ListingKind;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use std::collections::HashSet;
+
+/// One computed match to store.
+#[derive(Debug, Clone)]
+pub struct NewMatch {
+    /// The need.
+    pub need_id: i32,
+    /// The result.
+    pub achievement_id: i32,
+    /// Score in 0..=1.
+    pub score: f64,
+    /// Reasons as JSON.
+    pub reasons: String,
+}
+
+fn side_column(kind: ListingKind) -> listing_match::Column {
+    match kind {
+        ListingKind::Need => listing_match::Column::NeedId,
+        ListingKind::Achievement => listing_match::Column::AchievementId,
+    }
+}
+
+fn dismissed_column(kind: ListingKind) -> listing_match::Column {
+    match kind {
+        ListingKind::Need => listing_match::Column::DismissedForNeedAt,
+        ListingKind::Achievement => listing_match::Column::DismissedForAchievementAt,
+    }
+}
+
+fn counterpart_id(kind: ListingKind, row: &listing_match::Model) -> i32 {
+    match kind {
+        ListingKind::Need => row.achievement_id,
+        ListingKind::Achievement => row.need_id,
+    }
+}
+
+/// Replaces the stored matches of one listing by `matches`: new pairs are inserted (keeping
+/// their first-matched time when they existed), and pairs no longer among them are deleted
+/// unless someone dismissed them. Call inside a transaction.
+pub async fn replace_for<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+    matches: &[NewMatch],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let keep: Vec<i32> = matches
+        .iter()
+        .map(|m| match kind {
+            ListingKind::Need => m.achievement_id,
+            ListingKind::Achievement => m.need_id,
+        })
+        .collect();
+    let counterpart = side_column(match kind {
+        ListingKind::Need => ListingKind::Achievement,
+        ListingKind::Achievement => ListingKind::Need,
+    });
+    listing_match::Entity::delete_many()
+        .filter(side_column(kind).eq(listing_id))
+        .filter(counterpart.is_not_in(keep))
+        .filter(listing_match::Column::DismissedForNeedAt.is_null())
+        .filter(listing_match::Column::DismissedForAchievementAt.is_null())
+        .exec(db)
+        .await?;
+    if matches.is_empty() {
+        return Ok(());
+    }
+    let rows = matches.iter().map(|m| listing_match::ActiveModel {
+        id: NotSet,
+        need_id: Set(m.need_id),
+        achievement_id: Set(m.achievement_id),
+        score: Set(m.score),
+        reasons: Set(m.reasons.clone()),
+        first_matched_at: Set(now),
+        computed_at: Set(now),
+        dismissed_for_need_at: Set(None),
+        dismissed_for_achievement_at: Set(None),
+    });
+    listing_match::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                listing_match::Column::NeedId,
+                listing_match::Column::AchievementId,
+            ])
+            .update_columns([
+                listing_match::Column::Score,
+                listing_match::Column::Reasons,
+                listing_match::Column::ComputedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Counterparts dismissed for this listing's side.
+pub async fn dismissed_for<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+) -> Result<HashSet<i32>, DbErr> {
+    Ok(listing_match::Entity::find()
+        .filter(side_column(kind).eq(listing_id))
+        .filter(dismissed_column(kind).is_not_null())
+        .all(db)
+        .await?
+        .iter()
+        .map(|row| counterpart_id(kind, row))
+        .collect())
+}
+
+/// Marks a pair dismissed for one side, creating the row when the pair was never stored.
+pub async fn dismiss<C: ConnectionTrait>(
+    db: &C,
+    side: ListingKind,
+    need_id: i32,
+    achievement_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    listing_match::Entity::insert(listing_match::ActiveModel {
+        id: NotSet,
+        need_id: Set(need_id),
+        achievement_id: Set(achievement_id),
+        score: Set(0.0),
+        reasons: Set("null".into()),
+        first_matched_at: Set(now),
+        computed_at: Set(now),
+        dismissed_for_need_at: Set(None),
+        dismissed_for_achievement_at: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            listing_match::Column::NeedId,
+            listing_match::Column::AchievementId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    listing_match::Entity::update_many()
+        .col_expr(dismissed_column(side), Expr::value(now))
+        .filter(listing_match::Column::NeedId.eq(need_id))
+        .filter(listing_match::Column::AchievementId.eq(achievement_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stored matches of one listing not dismissed on its side, best first.
+pub async fn stored_for<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+    limit: u64,
+) -> Result<Vec<listing_match::Model>, DbErr> {
+    listing_match::Entity::find()
+        .filter(side_column(kind).eq(listing_id))
+        .filter(dismissed_column(kind).is_null())
+        .filter(listing_match::Column::Score.gt(0.0))
+        .order_by_desc(listing_match::Column::Score)
+        .order_by_asc(listing_match::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Where a background job stands; 0 when it never ran.
+pub async fn job_cursor<C: ConnectionTrait>(db: &C, name: &str) -> Result<i64, DbErr> {
+    Ok(job_cursor::Entity::find_by_id(name.to_owned())
+        .one(db)
+        .await?
+        .map_or(0, |c| c.position))
+}
+
+/// Records where a background job stands.
+pub async fn set_job_cursor<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    position: i64,
+) -> Result<(), DbErr> {
+    job_cursor::Entity::insert(job_cursor::ActiveModel {
+        name: Set(name.to_owned()),
+        position: Set(position),
+    })
+    .on_conflict(
+        OnConflict::column(job_cursor::Column::Name)
+            .update_column(job_cursor::Column::Position)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}

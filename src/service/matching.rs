@@ -1,0 +1,278 @@
+//! Two-way matching: ranked results for a need and ranked needs for a result, each with the
+//! reasons it ranks there; matches stored in the background when listings change; dismissal.
+//!
+//! Candidates pass the same visibility filter as search, inside the index query, and are read
+//! back through the listing services, so a viewer sees only what it may see and a reason can
+//! only name words from public text.
+
+use crate::db::matches::{self, NewMatch};
+use crate::db::outbox::{self, ListingKind};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::search::index::{DocKind, SearchIndex, Visibility};
+use crate::search::matching::{MatchHit, MatchRequest};
+use crate::search::reasons::MatchReasons;
+use crate::service::audit::Target;
+use crate::service::search::{Found, SearchService};
+use crate::service::{Actor, Context, policy};
+use sea_orm::TransactionTrait;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Matches kept per listing by the background job.
+pub const STORED_PER_LISTING: usize = 20;
+/// Most matches one call returns.
+pub const MAX_MATCHES: usize = 50;
+/// The background job's cursor name.
+const JOB: &str = "matches";
+/// Outbox rows the background job handles per run.
+const JOB_BATCH: u64 = 200;
+
+/// One match as the caller may see it.
+#[derive(Debug, Clone)]
+pub struct MatchView {
+    /// The listing matched to (a result for a need, a need for a result).
+    pub counterpart: Found,
+    /// The need's id.
+    pub need_id: i32,
+    /// The result's id.
+    pub achievement_id: i32,
+    /// Score in 0..=1.
+    pub score: f32,
+    /// Why.
+    pub reasons: MatchReasons,
+}
+
+/// Matching use cases.
+#[derive(Debug, Clone)]
+pub struct MatchService {
+    ctx: Arc<Context>,
+    index: Arc<SearchIndex>,
+    search: SearchService,
+}
+
+fn doc_kind(kind: ListingKind) -> DocKind {
+    match kind {
+        ListingKind::Achievement => DocKind::Achievement,
+        ListingKind::Need => DocKind::Need,
+    }
+}
+
+fn listing_kind(kind: DocKind) -> ListingKind {
+    match kind {
+        DocKind::Achievement => ListingKind::Achievement,
+        DocKind::Need => ListingKind::Need,
+    }
+}
+
+impl MatchService {
+    pub(crate) fn new(ctx: Arc<Context>, index: Arc<SearchIndex>, search: SearchService) -> Self {
+        Self { ctx, index, search }
+    }
+
+    /// Ranked matches of a listing the caller may see, best first, without the ones its owner
+    /// dismissed. A listing the caller may not see is `NOT_FOUND`.
+    pub async fn matches_for(
+        &self,
+        actor: &Actor,
+        kind: ListingKind,
+        id: i32,
+        limit: usize,
+    ) -> ServiceResult<Vec<MatchView>> {
+        if !(1..=MAX_MATCHES).contains(&limit) {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidArgument,
+                format!("匹配条数应在 1 到 {MAX_MATCHES} 之间"),
+            ));
+        }
+        let what = match kind {
+            ListingKind::Achievement => "科技成果",
+            ListingKind::Need => "技术需求",
+        };
+        if self
+            .search
+            .visible(actor, doc_kind(kind), id)
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::not_found(what));
+        }
+        let Some(source) = self.search.listing_doc(doc_kind(kind), id).await? else {
+            return Err(ServiceError::not_found(what));
+        };
+        let exclude = matches::dismissed_for(&self.ctx.db.conn, kind, id).await?;
+        let req = MatchRequest {
+            source,
+            visibility: Visibility {
+                need_visibilities: policy::listable_need_visibilities(actor),
+                own_org: actor.organization_id(),
+            },
+            now: self.ctx.clock.now().timestamp(),
+            limit,
+            exclude,
+        };
+        let hits = self.run(req).await.map_err(ServiceError::Internal)?;
+        let mut out = Vec::with_capacity(hits.len());
+        for hit in hits {
+            // Read back through the listing services so the caller's redaction applies.
+            let Some(counterpart) = self.search.visible(actor, hit.kind, hit.id).await? else {
+                continue;
+            };
+            let (need_id, achievement_id) = match kind {
+                ListingKind::Need => (id, hit.id),
+                ListingKind::Achievement => (hit.id, id),
+            };
+            out.push(MatchView {
+                counterpart,
+                need_id,
+                achievement_id,
+                score: hit.score,
+                reasons: hit.reasons,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn run(&self, req: MatchRequest) -> anyhow::Result<Vec<MatchHit>> {
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.matches(&req)).await?
+    }
+
+    /// Dismisses a match for the side(s) of it the caller's organisation owns; it stays
+    /// dismissed when matches are recomputed.
+    pub async fn dismiss(
+        &self,
+        actor: &Actor,
+        need_id: i32,
+        achievement_id: i32,
+    ) -> ServiceResult<()> {
+        let action = "dismissMatch";
+        let r = async {
+            policy::require_signed_in(actor)?;
+            let need = self
+                .search
+                .visible(actor, DocKind::Need, need_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("技术需求"))?;
+            let achievement = self
+                .search
+                .visible(actor, DocKind::Achievement, achievement_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("科技成果"))?;
+            let sides: Vec<ListingKind> = [
+                (ListingKind::Need, need.owner_id()),
+                (ListingKind::Achievement, achievement.owner_id()),
+            ]
+            .into_iter()
+            .filter(|(_, owner)| policy::may_dismiss_match(actor, *owner))
+            .map(|(side, _)| side)
+            .collect();
+            if sides.is_empty() {
+                return Err(ServiceError::coded(
+                    ErrorCode::Forbidden,
+                    "只有需求或成果所属机构的成员可以忽略这条匹配",
+                ));
+            }
+            let now = self.ctx.clock.now();
+            let txn = self.ctx.db.conn.begin().await?;
+            for side in sides {
+                matches::dismiss(&txn, side, need_id, achievement_id, now).await?;
+            }
+            self.ctx
+                .audit_ok(&txn, actor, action, Target::of("Need", need_id))
+                .await?;
+            txn.commit().await?;
+            tracing::info!(need_id, achievement_id, "match dismissed");
+            Ok(())
+        }
+        .await;
+        self.ctx
+            .audit_failure(actor, action, Target::of("Need", need_id), r)
+            .await
+    }
+
+    /// Stored matches of a listing (computed by the background job), best first.
+    pub async fn stored_for(
+        &self,
+        kind: ListingKind,
+        id: i32,
+        limit: u64,
+    ) -> ServiceResult<Vec<crate::db::entities::listing_match::Model>> {
+        Ok(matches::stored_for(&self.ctx.db.conn, kind, id, limit).await?)
+    }
+
+    /// Recomputes and stores the matches of listings changed since the job's cursor, up to
+    /// what the index already holds. Returns the listings handled.
+    pub async fn refresh_stored(&self) -> anyhow::Result<u64> {
+        let db = &self.ctx.db.conn;
+        let mut handled = 0;
+        loop {
+            let cursor = matches::job_cursor(db, JOB).await?;
+            let indexed = self.index.committed_state().outbox_cursor;
+            if cursor >= indexed {
+                break;
+            }
+            let rows = outbox::after(db, cursor, JOB_BATCH).await?;
+            let rows: Vec<_> = rows.into_iter().filter(|r| r.id <= indexed).collect();
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            let mut seen = HashSet::new();
+            let mut computed: HashMap<(ListingKind, i32), Vec<NewMatch>> = HashMap::new();
+            for row in &rows {
+                let kind = if row.listing_kind == ListingKind::Need.as_str() {
+                    ListingKind::Need
+                } else {
+                    ListingKind::Achievement
+                };
+                if !seen.insert((kind, row.listing_id)) {
+                    continue;
+                }
+                let found = match self
+                    .search
+                    .listing_doc(doc_kind(kind), row.listing_id)
+                    .await?
+                {
+                    Some(doc) if doc.live => {
+                        self.run(MatchRequest {
+                            source: doc,
+                            visibility: Visibility::default(),
+                            now: self.ctx.clock.now().timestamp(),
+                            limit: STORED_PER_LISTING,
+                            exclude: HashSet::new(),
+                        })
+                        .await?
+                    }
+                    _ => Vec::new(),
+                };
+                let stored = found
+                    .into_iter()
+                    .map(|hit| {
+                        let (need_id, achievement_id) = match listing_kind(hit.kind) {
+                            ListingKind::Achievement => (row.listing_id, hit.id),
+                            ListingKind::Need => (hit.id, row.listing_id),
+                        };
+                        Ok(NewMatch {
+                            need_id,
+                            achievement_id,
+                            score: f64::from(hit.score),
+                            reasons: serde_json::to_string(&hit.reasons)?,
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                computed.insert((kind, row.listing_id), stored);
+            }
+            let now = self.ctx.clock.now();
+            let txn = db.begin().await?;
+            for ((kind, id), stored) in &computed {
+                matches::replace_for(&txn, *kind, *id, stored, now).await?;
+            }
+            matches::set_job_cursor(&txn, JOB, last).await?;
+            txn.commit().await?;
+            handled += computed.len() as u64;
+        }
+        if handled > 0 {
+            tracing::debug!(listings = handled, "stored matches refreshed");
+        }
+        Ok(handled)
+    }
+}

@@ -1,0 +1,343 @@
+//! Two-way matching over HTTP: ranked results for a need and needs for a result with reasons
+//! (shared terms, the industry ↔ discipline crosswalk, TRL fit), visibility of candidates,
+//! stored matches following changes, and dismissals that stick.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const FOR_NEED: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 10) { score achievementId achievement { id title } reasons { explanation sharedTerms { term weight } textScore field fieldCodes trl trlHave trlWant region mode modes } } }";
+const FOR_ACHIEVEMENT: &str = "query($id: ID!) { matchesForAchievement(id: $id, first: 10) { score needId need { id title visibility } reasons { explanation field trl } } }";
+const DISMISS: &str = "mutation($n: ID!, $a: ID!) { dismissMatch(input: { needId: $n, achievementId: $a }) { dismissed userErrors { code message } } }";
+
+struct Market {
+    app: TestApp,
+    university: Org,
+    firm: Org,
+    /// Solid-state electrolyte, 纳米材料, TRL 7.
+    mature: String,
+    /// The same field at TRL 3.
+    early: String,
+    /// Aquaculture: unrelated.
+    unrelated: String,
+    /// A firm's public need in C384 wanting TRL ≥ 6.
+    need: String,
+}
+
+async fn market() -> Market {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛匹配大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛匹配电池有限公司", "370211", true)
+        .await;
+    let mature = app
+        .published_achievement(
+            &university,
+            with(
+                achievement_fields(),
+                json!({
+                    "title": "硫化物固态电解质规模化制备技术",
+                    "summary": "液相法合成硫化物固态电解质，用于全固态锂电池，低温离子电导率高，支持快充。",
+                    "keywords": ["固态电池", "硫化物电解质", "快充"],
+                    "discipline": "43070",
+                    "industries": ["M73"],
+                    "trl": 7
+                }),
+            ),
+        )
+        .await;
+    let early = app
+        .published_achievement(
+            &university,
+            with(
+                achievement_fields(),
+                json!({
+                    "title": "固态锂电池界面改性方法",
+                    "summary": "原位聚合改善固态电解质与电极界面，提升锂电池低温循环性能，仍处于实验室阶段。",
+                    "keywords": ["固态电池", "界面"],
+                    "discipline": "43070",
+                    "industries": ["M73"],
+                    "trl": 3
+                }),
+            ),
+        )
+        .await;
+    let unrelated = app
+        .published_achievement(
+            &university,
+            with(
+                achievement_fields(),
+                json!({
+                    "title": "刺参工厂化育苗技术",
+                    "summary": "海参苗种繁育与病害防控，提高育苗成活率。",
+                    "keywords": ["海参", "育苗"],
+                    "applicationFields": "水产养殖",
+                    "advantages": "成活率提高",
+                    "requirements": "具备育苗车间",
+                    "discipline": "24020",
+                    "industries": ["A041"],
+                    "trl": 8
+                }),
+            ),
+        )
+        .await;
+    let need = app
+        .published_need(
+            &firm,
+            with(
+                need_fields(),
+                json!({
+                    "title": "固态电池电解质低温快充方案",
+                    "problem": "现有锂电池低温容量衰减明显，希望引入固态电解质实现快充与低温性能提升。",
+                    "keywords": ["固态电池", "快充"],
+                    "industries": ["C384"],
+                    "discipline": null,
+                    "minTrl": 6
+                }),
+            ),
+        )
+        .await;
+    app.services.search.catch_up().await.unwrap();
+    Market {
+        app,
+        university,
+        firm,
+        mature,
+        early,
+        unrelated,
+        need,
+    }
+}
+
+fn ids(matches: &Value, key: &str) -> Vec<String> {
+    matches
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_need_finds_results_ranked_with_reasons_through_the_crosswalk_and_trl_fit() {
+    let m = market().await;
+    let found = m.app.gql_ok(FOR_NEED, json!({ "id": m.need })).await["matchesForNeed"].clone();
+    let order = ids(&found, "achievementId");
+    assert_eq!(order[..2], [m.mature.clone(), m.early.clone()], "{found:#}");
+    if let Some(last) = order.iter().position(|id| *id == m.unrelated) {
+        assert_eq!(last, order.len() - 1, "the unrelated result ranks last");
+    }
+    let best = &found[0];
+    let reasons = &best["reasons"];
+    let terms: Vec<&str> = reasons["sharedTerms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert!(terms.contains(&"固态电池"), "{terms:?}");
+    assert!(terms.contains(&"快充"), "{terms:?}");
+    let weights: f64 = reasons["sharedTerms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["weight"].as_f64().unwrap())
+        .sum();
+    assert!(weights > 0.0 && weights <= 1.0001, "{weights}");
+    // The need names only industry C384; the result only discipline 43070 纳米材料.
+    assert_eq!(reasons["field"], "CROSSWALK");
+    assert_eq!(reasons["fieldCodes"], json!(["C38", "43070"]));
+    assert_eq!(reasons["trl"], "MEETS");
+    assert_eq!(reasons["region"], "SAME_CITY");
+    assert_eq!(reasons["mode"], "COMPATIBLE");
+    let explanation = reasons["explanation"].to_string();
+    assert!(explanation.contains("C38 电气机械和器材制造业 ↔ 43070 纳米材料"));
+    assert!(explanation.contains("双方同在青岛市"), "{explanation}");
+
+    let early = &found[1]["reasons"];
+    assert_eq!(early["trl"], "BELOW");
+    assert_eq!(
+        (early["trlHave"].as_i64(), early["trlWant"].as_i64()),
+        (Some(3), Some(6))
+    );
+    assert!(
+        early["explanation"]
+            .to_string()
+            .contains("成熟度 TRL 3 低于需求要求的 TRL 6"),
+        "the immature result says why it ranks lower"
+    );
+    assert!(best["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap());
+
+    // The other way round: the mature result finds the need.
+    let back = m
+        .app
+        .gql_ok(FOR_ACHIEVEMENT, json!({ "id": m.mature }))
+        .await["matchesForAchievement"]
+        .clone();
+    assert_eq!(ids(&back, "needId")[0], m.need, "{back:#}");
+    assert_eq!(back[0]["reasons"]["field"], "CROSSWALK");
+}
+
+#[tokio::test]
+async fn candidates_obey_visibility_and_bad_calls_get_typed_errors() {
+    let m = market().await;
+    let secret = m
+        .app
+        .published_need(
+            &m.firm,
+            with(
+                need_fields(),
+                json!({ "title": "保密固态电池快充需求", "visibility": "CONFIDENTIAL", "industries": ["C384"], "minTrl": 6 }),
+            ),
+        )
+        .await;
+    m.app.services.search.catch_up().await.unwrap();
+    let anonymous = m
+        .app
+        .gql_ok(FOR_ACHIEVEMENT, json!({ "id": m.mature }))
+        .await["matchesForAchievement"]
+        .clone();
+    assert!(!ids(&anonymous, "needId").contains(&secret));
+    assert!(!anonymous.to_string().contains("保密"));
+    let owner = m
+        .app
+        .gql_ok_as(&m.firm.token, FOR_ACHIEVEMENT, json!({ "id": m.mature }))
+        .await["matchesForAchievement"]
+        .clone();
+    assert!(
+        ids(&owner, "needId").contains(&secret),
+        "its owner sees its confidential need matched: {owner:#}"
+    );
+
+    let hidden = m.app.gql(FOR_NEED, json!({ "id": secret })).await;
+    assert_eq!(hidden["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert!(!hidden.to_string().contains("保密"));
+    let too_many = m
+        .app
+        .gql(
+            "query($id: ID!) { matchesForNeed(id: $id, first: 500) { score } }",
+            json!({ "id": m.need }),
+        )
+        .await;
+    assert_eq!(
+        too_many["errors"][0]["extensions"]["code"],
+        "INVALID_ARGUMENT"
+    );
+    let wrong_kind = m.app.gql(FOR_NEED, json!({ "id": m.mature })).await;
+    assert!(wrong_kind["errors"][0]["extensions"]["code"].is_string());
+}
+
+#[tokio::test]
+async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
+    use qianxian::db::outbox::ListingKind;
+    let m = market().await;
+    let services = &m.app.services;
+    services.matching.refresh_stored().await.unwrap();
+    let need_id = id_of(&m.need);
+    let stored = |rows: Vec<qianxian::db::entities::listing_match::Model>| -> Vec<i32> {
+        rows.iter().map(|r| r.achievement_id).collect()
+    };
+    let first = stored(
+        services
+            .matching
+            .stored_for(ListingKind::Need, need_id, 20)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(first[..2], [id_of(&m.mature), id_of(&m.early)], "{first:?}");
+
+    // Only members of either side may dismiss; the firm dismisses the early result.
+    let visitor = m.app.user_token("路人").await;
+    let refused = m
+        .app
+        .gql_as(&visitor, DISMISS, json!({ "n": m.need, "a": m.early }))
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let anonymous = m
+        .app
+        .gql(DISMISS, json!({ "n": m.need, "a": m.early }))
+        .await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    let done = m
+        .app
+        .gql_ok_as(&m.firm.token, DISMISS, json!({ "n": m.need, "a": m.early }))
+        .await;
+    assert_eq!(done["dismissMatch"]["dismissed"], true, "{done}");
+
+    let live = m
+        .app
+        .gql_ok_as(&m.firm.token, FOR_NEED, json!({ "id": m.need }))
+        .await;
+    assert!(!ids(&live["matchesForNeed"], "achievementId").contains(&m.early));
+    // The university's side is untouched: its result still finds the need.
+    let theirs = m
+        .app
+        .gql_ok(FOR_ACHIEVEMENT, json!({ "id": m.early }))
+        .await;
+    assert!(ids(&theirs["matchesForAchievement"], "needId").contains(&m.need));
+
+    // Changing the need recomputes its matches in the background; the dismissal stays.
+    let update = m
+        .app
+        .gql_ok_as(
+            &m.firm.token,
+            "mutation($id: ID!) { updateNeed(input: { id: $id, patch: { problem: \"希望引入固态电解质，实现锂电池快充与低温性能提升，用于储能。\" } }) { userErrors { code } } }",
+            json!({ "id": m.need }),
+        )
+        .await;
+    assert_eq!(update["updateNeed"]["userErrors"], json!([]));
+    services.search.catch_up().await.unwrap();
+    assert!(services.matching.refresh_stored().await.unwrap() >= 1);
+    let after = stored(
+        services
+            .matching
+            .stored_for(ListingKind::Need, need_id, 20)
+            .await
+            .unwrap(),
+    );
+    assert!(after.contains(&id_of(&m.mature)));
+    assert!(
+        !after.contains(&id_of(&m.early)),
+        "dismissed stays dismissed"
+    );
+    let live = m
+        .app
+        .gql_ok_as(&m.firm.token, FOR_NEED, json!({ "id": m.need }))
+        .await;
+    assert!(!ids(&live["matchesForNeed"], "achievementId").contains(&m.early));
+
+    // Withdrawing a result removes its stored matches.
+    let withdrawn = m.app.lifecycle("withdrawAchievement", &m.mature).await;
+    assert_eq!(withdrawn["userErrors"], json!([]));
+    services.search.catch_up().await.unwrap();
+    services.matching.refresh_stored().await.unwrap();
+    let after = stored(
+        services
+            .matching
+            .stored_for(ListingKind::Need, need_id, 20)
+            .await
+            .unwrap(),
+    );
+    assert!(!after.contains(&id_of(&m.mature)), "{after:?}");
+    let _ = &m.university;
+}
+
+fn id_of(global: &str) -> i32 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .unwrap();
+    String::from_utf8(raw)
+        .unwrap()
+        .split(':')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
