@@ -255,8 +255,6 @@ fn main() -> anyhow::Result<()> {
         variant("search-mode queries", &|c| c.precise_queries = false),
         variant("no bigram fields", &|c| c.weights.body_bigram = 0.0),
         variant("body bigrams 0.15", &|c| c.weights.body_bigram = 0.15),
-        variant("title boost 1.0", &|c| c.weights.title = 1.0),
-        variant("title boost 0.3", &|c| c.weights.title = 0.3),
         variant("no dictionary, no synonyms", &|c| {
             c.dictionary.clear();
             c.synonyms.clear();

@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::db::Database;
 use crate::service::Services;
 use crate::{seed, telemetry};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,20 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{n} listings expired");
                 Ok(())
             }
-            Command::Reindex => {
-                let services = services(&settings).await?;
-                let started = std::time::Instant::now();
-                let n = services
-                    .search
-                    .rebuild(|done| eprint!("\rreading listings: {done}"))
-                    .await?;
-                eprintln!();
-                println!(
-                    "indexed {n} listings in {:.1} s",
-                    started.elapsed().as_secs_f64()
-                );
-                Ok(())
-            }
+            Command::Reindex => reindex(&settings).await,
             Command::ExportSchema { .. } => Ok(()),
         }
     })
@@ -109,6 +97,55 @@ async fn connect(settings: &Settings) -> anyhow::Result<Database> {
     let db = Database::connect(&settings.database_url(), settings.database.max_connections).await?;
     db.migrate().await?;
     Ok(db)
+}
+
+/// Rebuilds the search index from the database into a fresh folder, then swaps it in. The
+/// live index stays as it was (its writer held, so nothing else writes it) until the new one
+/// is complete; a failure leaves it untouched.
+async fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let live_dir = settings.search_dir();
+    let live = settings.open_search_index_at(&live_dir)?;
+    live.lock_writer().context(
+        "the search index is in use: stop the running service first \
+         (the service rebuilds by itself on start when index/ changed)",
+    )?;
+    let fresh_dir = live_dir.with_file_name("search.rebuilding");
+    if fresh_dir.exists() {
+        std::fs::remove_dir_all(&fresh_dir)
+            .with_context(|| format!("removing {}", fresh_dir.display()))?;
+    }
+    let fresh = settings.open_search_index_at(&fresh_dir)?;
+    let started = std::time::Instant::now();
+    let services = Services::new(
+        connect(settings).await?,
+        Arc::new(SystemClock),
+        settings.service_settings()?,
+        fresh.clone(),
+    );
+    let progress =
+        crate::progress::Progress::new("reindex", services.search.listing_count().await?);
+    let n = services
+        .search
+        .rebuild(|done| progress.update(done))
+        .await?;
+    progress.finish(n);
+    fresh.finish_writes()?;
+    drop((services, fresh, live));
+    let old_dir = live_dir.with_file_name("search.old");
+    if old_dir.exists() {
+        std::fs::remove_dir_all(&old_dir)?;
+    }
+    if live_dir.exists() {
+        std::fs::rename(&live_dir, &old_dir)?;
+    }
+    std::fs::rename(&fresh_dir, &live_dir)?;
+    std::fs::remove_dir_all(&old_dir).ok();
+    println!(
+        "indexed {n} listings in {:.1} s into {}",
+        started.elapsed().as_secs_f64(),
+        live_dir.display()
+    );
+    Ok(())
 }
 
 async fn services(settings: &Settings) -> anyhow::Result<Services> {

@@ -307,10 +307,23 @@ impl Settings {
     pub fn open_search_index(
         &self,
     ) -> anyhow::Result<std::sync::Arc<crate::search::index::SearchIndex>> {
+        self.open_search_index_at(&self.search_dir())
+    }
+
+    /// The live search index folder.
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
+    }
+
+    /// Opens (or creates) an index with the `index/` configuration in another folder.
+    pub fn open_search_index_at(
+        &self,
+        dir: &std::path::Path,
+    ) -> anyhow::Result<std::sync::Arc<crate::search::index::SearchIndex>> {
         let config = crate::search::config::IndexConfig::load(&self.search.config_dir)?;
-        let index =
-            crate::search::index::SearchIndex::open(&self.data_dir.join("search"), &config)?;
-        Ok(std::sync::Arc::new(index))
+        Ok(std::sync::Arc::new(
+            crate::search::index::SearchIndex::open(dir, &config)?,
+        ))
     }
 
     /// The database URL, defaulting to a SQLite file in the data folder.

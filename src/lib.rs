@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod progress;
 pub mod search;
 pub mod seed;
 pub mod service;

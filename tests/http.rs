@@ -218,6 +218,28 @@ async fn probes_and_metrics_answer() {
         "qianxian_graphql_request_duration_seconds_count{operation=\"CountAchievements\"} 1"
     ));
     assert!(app.statements().await > 0);
+
+    // The search gauges follow the index.
+    let uni = app
+        .create_org("UNIVERSITY", "青岛指标大学", "370212", true)
+        .await;
+    app.published_achievement(&uni, achievement_fields()).await;
+    app.services.search.catch_up().await.unwrap();
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("qianxian_search_documents 1\n"), "{text}");
+    let cursor = text
+        .lines()
+        .find_map(|l| l.strip_prefix("qianxian_search_outbox_cursor "))
+        .and_then(|v| v.parse::<i64>().ok());
+    assert!(cursor.is_some_and(|c| c >= 2), "{text}");
 }
 
 #[tokio::test]

@@ -300,3 +300,109 @@ async fn newest_order_lists_the_latest_change_first() {
         ["深海探测 第三项", "深海探测 第二项", "深海探测 第一项"]
     );
 }
+
+#[tokio::test]
+async fn the_index_catches_up_from_the_outbox_after_its_writer_was_stopped_mid_batch() {
+    let app = spawn_app().await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛恢复大学", "370212", true)
+        .await;
+    app.published_achievement(
+        &uni,
+        with(
+            achievement_fields(),
+            json!({ "title": "海水淡化反渗透膜组件", "summary": "高通量抗污染反渗透膜组件与制备工艺。" }),
+        ),
+    )
+    .await;
+    app.services.search.catch_up().await.unwrap();
+    app.published_achievement(
+        &uni,
+        with(
+            achievement_fields(),
+            json!({ "title": "波浪能发电浮体装置", "summary": "漂浮式波浪能转换装置及其控制方法。" }),
+        ),
+    )
+    .await;
+    app.published_achievement(
+        &uni,
+        with(
+            achievement_fields(),
+            json!({ "title": "潮流能水轮机叶片", "summary": "潮流能发电机组叶片的设计与制造。" }),
+        ),
+    )
+    .await;
+    // The writer takes the next batch and dies before committing it.
+    let staged = app
+        .services
+        .search
+        .stage_pending_without_commit()
+        .await
+        .unwrap();
+    assert!(staged >= 2, "{staged}");
+    assert!(
+        titles(&app, None, "浮体").await.is_empty(),
+        "readers never see half a batch"
+    );
+
+    let app = app.restart().await;
+    app.services.search.catch_up().await.unwrap();
+    assert_eq!(titles(&app, None, "浮体").await, ["波浪能发电浮体装置"]);
+    assert_eq!(titles(&app, None, "水轮机").await, ["潮流能水轮机叶片"]);
+    assert_eq!(titles(&app, None, "反渗透").await, ["海水淡化反渗透膜组件"]);
+    assert_eq!(
+        app.services.search.indexed_documents(),
+        3,
+        "nothing lost, nothing twice"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_index_configuration_rebuilds_the_index_on_start() {
+    let config = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), config.path().join(entry.file_name())).unwrap();
+    }
+    let app = spawn_app_with(Options {
+        index_config: Some(config.path().to_path_buf()),
+        ..Default::default()
+    })
+    .await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛重建大学", "370212", true)
+        .await;
+    app.published_achievement(
+        &uni,
+        with(
+            achievement_fields(),
+            json!({ "title": "深远海养殖工船水质调控", "summary": "养殖工船舱内水质在线调控。" }),
+        ),
+    )
+    .await;
+    app.services.search.catch_up().await.unwrap();
+    assert!(!app.services.search.needs_rebuild());
+    assert!(!titles(&app, None, "养殖工船").await.is_empty());
+
+    // An operator adds a word to the dictionary and bumps the version.
+    let toml = config.path().join("config.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, text.replacen("version = 1", "version = 2", 1)).unwrap();
+    let dict = config.path().join("dict.txt");
+    let mut words = std::fs::read_to_string(&dict).unwrap();
+    words.push_str("\n养殖工船 20000 n\n");
+    std::fs::write(&dict, words).unwrap();
+
+    let app = app.restart().await;
+    app.services.search.catch_up().await.unwrap();
+    assert!(
+        !app.services.search.needs_rebuild(),
+        "rebuilt with the new configuration on start"
+    );
+    assert_eq!(app.services.search.indexed_documents(), 1);
+    assert_eq!(
+        titles(&app, None, "养殖工船").await,
+        ["深远海养殖工船水质调控"]
+    );
+}

@@ -1,4 +1,5 @@
-//! Prometheus metrics: GraphQL requests and latency per operation, SQL statements.
+//! Prometheus metrics: GraphQL requests and latency per operation, SQL statements, and the
+//! search index (documents, outbox cursor applied).
 
 use super::AppState;
 use axum::extract::State;
@@ -35,6 +36,8 @@ pub struct Metrics {
     requests: Family<OperationLabels, Counter>,
     latency: Family<LatencyLabels, Histogram>,
     db_statements: Gauge<u64, AtomicU64>,
+    search_documents: Gauge<u64, AtomicU64>,
+    search_outbox_cursor: Gauge<i64>,
 }
 
 impl Default for Metrics {
@@ -60,11 +63,25 @@ impl Default for Metrics {
             "SQL statements executed since start",
             db_statements.clone(),
         );
+        let search_documents = Gauge::<u64, AtomicU64>::default();
+        registry.register(
+            "search_documents",
+            "Listings in the search index (drafts and withdrawn included)",
+            search_documents.clone(),
+        );
+        let search_outbox_cursor = Gauge::<i64>::default();
+        registry.register(
+            "search_outbox_cursor",
+            "Last listing-outbox id the search index has applied",
+            search_outbox_cursor.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             db_statements,
+            search_documents,
+            search_outbox_cursor,
         }
     }
 }
@@ -104,6 +121,9 @@ pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
     metrics
         .db_statements
         .set(state.services.context().db.stats.statements());
+    let search = &state.services.search;
+    metrics.search_documents.set(search.indexed_documents());
+    metrics.search_outbox_cursor.set(search.outbox_cursor());
     let mut body = String::new();
     if let Err(err) = encode(&mut body, &metrics.registry) {
         tracing::error!(error = %err, "encoding metrics failed");

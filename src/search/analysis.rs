@@ -75,6 +75,19 @@ fn normalise(text: &str) -> Vec<NormChar> {
     let mut out = Vec::with_capacity(text.len());
     for (from, ch) in text.char_indices() {
         let to = from + ch.len_utf8();
+        // Fast paths: ASCII and unified ideographs are their own NFKC form.
+        if ch.is_ascii() {
+            out.push(NormChar {
+                c: ch.to_ascii_lowercase(),
+                from,
+                to,
+            });
+            continue;
+        }
+        if matches!(ch as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF) {
+            out.push(NormChar { c: ch, from, to });
+            continue;
+        }
         for n in std::iter::once(ch).nfkc() {
             for c in n.to_lowercase() {
                 out.push(NormChar { c, from, to });
@@ -166,7 +179,10 @@ impl Analyzer {
     }
 
     fn words_in(&self, text: &str, mode: TokenizeMode) -> Vec<Term> {
-        let chars = normalise(text);
+        self.words_of(&normalise(text), mode)
+    }
+
+    fn words_of(&self, chars: &[NormChar], mode: TokenizeMode) -> Vec<Term> {
         let mut out = Vec::new();
         let mut position = 0;
         let mut push = |out: &mut Vec<Term>, text: String, from: usize, to: usize| {
@@ -187,7 +203,7 @@ impl Analyzer {
             }
             position += 1;
         };
-        for run in runs(&chars) {
+        for run in runs(chars) {
             let slice = &chars[run.start..run.end];
             match run.class {
                 Class::Han => {
@@ -252,56 +268,103 @@ impl Analyzer {
                 _ => {}
             }
         }
-        join_codes(&chars, &mut out);
+        join_codes(chars, &mut out);
         out
     }
 
     /// Overlapping CJK bigrams (single Han characters alone) and whole alphanumeric runs.
     pub fn bigrams(&self, text: &str) -> Vec<Term> {
-        let chars = normalise(text);
+        let mut stream = BigramStream::new(text);
         let mut out = Vec::new();
-        let mut position = 0;
-        for run in runs(&chars) {
-            let slice = &chars[run.start..run.end];
-            match run.class {
-                Class::Han if slice.len() == 1 => {
-                    out.push(Term {
-                        text: slice[0].c.to_string(),
-                        from: slice[0].from,
-                        to: slice[0].to,
-                        position,
-                    });
-                    position += 1;
-                }
-                Class::Han => {
-                    for w in slice.windows(2) {
-                        out.push(Term {
-                            text: format!("{}{}", w[0].c, w[1].c),
-                            from: w[0].from,
-                            to: w[1].to,
-                            position,
-                        });
-                        position += 1;
-                    }
-                }
-                Class::Alnum => {
-                    let whole: String = slice
-                        .iter()
-                        .map(|n| n.c)
-                        .filter(|c| class_of(*c) != Class::Connector)
-                        .collect();
-                    out.push(Term {
-                        text: whole,
-                        from: slice[0].from,
-                        to: slice[slice.len() - 1].to,
-                        position,
-                    });
-                    position += 1;
-                }
-                _ => {}
-            }
+        while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+            let t = &stream.token;
+            out.push(Term {
+                text: t.text.clone(),
+                from: t.offset_from,
+                to: t.offset_to,
+                position: t.position,
+            });
         }
         out
+    }
+}
+
+/// Bigram tokens produced one at a time into one reused buffer: the bigram field carries
+/// more tokens than any other, so it allocates nothing per token.
+pub struct BigramStream {
+    chars: Vec<NormChar>,
+    runs: Vec<Run>,
+    run: usize,
+    at: usize,
+    token: tantivy::tokenizer::Token,
+}
+
+impl BigramStream {
+    fn new(text: &str) -> Self {
+        let chars = normalise(text);
+        let runs = runs(&chars);
+        Self {
+            chars,
+            runs,
+            run: 0,
+            at: 0,
+            token: tantivy::tokenizer::Token {
+                position: usize::MAX,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn emit(&mut self, from: usize, to: usize, skip_connectors: bool) {
+        let t = &mut self.token;
+        t.text.clear();
+        for n in &self.chars[from..to] {
+            if !(skip_connectors && class_of(n.c) == Class::Connector) {
+                t.text.push(n.c);
+            }
+        }
+        t.offset_from = self.chars[from].from;
+        t.offset_to = self.chars[to - 1].to;
+        t.position = t.position.wrapping_add(1);
+    }
+}
+
+impl tantivy::tokenizer::TokenStream for BigramStream {
+    fn advance(&mut self) -> bool {
+        while let Some(run) = self.runs.get(self.run) {
+            let (start, end, class) = (run.start, run.end, run.class);
+            match class {
+                Class::Han if end - start == 1 && self.at == 0 => {
+                    self.at = 1;
+                    self.emit(start, end, false);
+                    return true;
+                }
+                Class::Han if start + self.at + 1 < end => {
+                    let i = start + self.at;
+                    self.at += 1;
+                    self.emit(i, i + 2, false);
+                    return true;
+                }
+                Class::Alnum if self.at == 0 => {
+                    self.at = 1;
+                    self.emit(start, end, true);
+                    return true;
+                }
+                _ => {
+                    self.run += 1;
+                    self.at = 0;
+                }
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        &mut self.token
     }
 }
 
@@ -419,17 +482,47 @@ pub struct TermStream {
 }
 
 impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
-    type TokenStream<'a> = TermStream;
+    type TokenStream<'a> = AnalyzerStream;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream {
-        let terms = if self.bigrams {
-            self.analyzer.bigrams(text)
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzerStream {
+        if self.bigrams {
+            AnalyzerStream::Bigrams(BigramStream::new(text))
         } else {
-            self.analyzer.words(text)
-        };
-        TermStream {
-            terms: terms.into_iter(),
-            current: tantivy::tokenizer::Token::default(),
+            AnalyzerStream::Words(TermStream {
+                terms: self.analyzer.words(text).into_iter(),
+                current: tantivy::tokenizer::Token::default(),
+            })
+        }
+    }
+}
+
+/// The token stream of either mode.
+pub enum AnalyzerStream {
+    /// Word tokens.
+    Words(TermStream),
+    /// Bigram tokens.
+    Bigrams(BigramStream),
+}
+
+impl tantivy::tokenizer::TokenStream for AnalyzerStream {
+    fn advance(&mut self) -> bool {
+        match self {
+            Self::Words(s) => s.advance(),
+            Self::Bigrams(s) => s.advance(),
+        }
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        match self {
+            Self::Words(s) => s.token(),
+            Self::Bigrams(s) => s.token(),
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        match self {
+            Self::Words(s) => s.token_mut(),
+            Self::Bigrams(s) => s.token_mut(),
         }
     }
 }

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Bumped when the document schema in code changes.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 5;
 
 /// The loaded configuration.
 #[derive(Debug, Clone)]
@@ -42,14 +42,10 @@ pub enum Segmentation {
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[serde(default)]
 pub struct Weights {
-    /// Title words.
-    pub title: f32,
     /// Keywords.
     pub keywords: f32,
     /// Body words.
     pub body: f32,
-    /// Title bigrams.
-    pub title_bigram: f32,
     /// Body bigrams.
     pub body_bigram: f32,
 }
@@ -57,10 +53,8 @@ pub struct Weights {
 impl Default for Weights {
     fn default() -> Self {
         Self {
-            title: 2.0,
             keywords: 2.0,
             body: 1.0,
-            title_bigram: 0.3,
             body_bigram: 0.15,
         }
     }
@@ -149,7 +143,7 @@ mod tests {
         assert_ne!(fp, changed(&|c| c.segmentation = Segmentation::Precise));
         assert_eq!(
             fp,
-            changed(&|c| c.weights.title = 9.0),
+            changed(&|c| c.weights.body = 9.0),
             "weights apply at query time"
         );
         assert_eq!(

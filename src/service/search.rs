@@ -246,6 +246,25 @@ impl SearchService {
         Ok(applied)
     }
 
+    /// Reads the pending outbox changes and hands them to the index writer without
+    /// committing: what a writer killed mid-batch leaves. For crash-recovery tests.
+    pub async fn stage_pending_without_commit(&self) -> anyhow::Result<usize> {
+        let _writing = self.writing.lock().await;
+        let cursor = self.index.committed_state().outbox_cursor;
+        let rows = outbox::after(&self.ctx.db.conn, cursor, BATCH).await?;
+        let mut ops = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let kind = if row.listing_kind == ListingKind::Need.as_str() {
+                DocKind::Need
+            } else {
+                DocKind::Achievement
+            };
+            ops.push(self.op_for(kind, row.listing_id).await?);
+        }
+        self.index.stage_batch(&ops, false)?;
+        Ok(ops.len())
+    }
+
     async fn op_for(&self, kind: DocKind, id: i32) -> anyhow::Result<IndexOp> {
         Ok(match self.listing_doc(kind, id).await? {
             Some(doc) => IndexOp::Upsert(doc),
@@ -318,43 +337,80 @@ impl SearchService {
         let db = &self.ctx.db.conn;
         // Changes after this cursor are applied again by the next catch-up: harmless.
         let cursor = outbox::max_id(db).await?;
-        let mut ops = Vec::new();
-        let mut after = 0;
-        loop {
-            let batch = achievements::batch_after(db, after, BATCH).await?;
-            let Some(last) = batch.last().map(|a| a.id) else {
-                break;
-            };
-            let owners: Vec<i32> = batch.iter().map(|a| a.owner_id).collect();
-            let regions = self.regions(&owners).await?;
-            ops.extend(batch.iter().map(|a| {
-                IndexOp::Upsert(achievement_doc(
-                    a,
-                    regions.get(&a.owner_id).map(String::as_str),
-                ))
-            }));
-            after = last;
-            progress(ops.len() as u64);
+        let mut count = 0;
+        let mut first = true;
+        // Stream in batches and commit once: memory stays flat and readers keep the old index
+        // until the new one is complete.
+        for kind in [DocKind::Achievement, DocKind::Need] {
+            let mut after = 0;
+            loop {
+                let ops = match kind {
+                    DocKind::Achievement => {
+                        let batch = achievements::batch_after(db, after, BATCH).await?;
+                        let Some(last) = batch.last().map(|a| a.id) else {
+                            break;
+                        };
+                        after = last;
+                        let owners: Vec<i32> = batch.iter().map(|a| a.owner_id).collect();
+                        let regions = self.regions(&owners).await?;
+                        batch
+                            .iter()
+                            .map(|a| {
+                                IndexOp::Upsert(achievement_doc(
+                                    a,
+                                    regions.get(&a.owner_id).map(String::as_str),
+                                ))
+                            })
+                            .collect::<Vec<_>>()
+                    }
+                    DocKind::Need => {
+                        let batch = needs::batch_after(db, after, BATCH).await?;
+                        let Some(last) = batch.last().map(|n| n.id) else {
+                            break;
+                        };
+                        after = last;
+                        let owners: Vec<i32> = batch.iter().map(|n| n.owner_id).collect();
+                        let regions = self.regions(&owners).await?;
+                        batch
+                            .iter()
+                            .map(|n| {
+                                IndexOp::Upsert(need_doc(
+                                    n,
+                                    regions.get(&n.owner_id).map(String::as_str),
+                                ))
+                            })
+                            .collect::<Vec<_>>()
+                    }
+                };
+                count += ops.len() as u64;
+                let index = self.index.clone();
+                let reset = std::mem::take(&mut first);
+                tokio::task::spawn_blocking(move || index.stage_batch(&ops, reset)).await??;
+                progress(count);
+            }
         }
-        after = 0;
-        loop {
-            let batch = needs::batch_after(db, after, BATCH).await?;
-            let Some(last) = batch.last().map(|n| n.id) else {
-                break;
-            };
-            let owners: Vec<i32> = batch.iter().map(|n| n.owner_id).collect();
-            let regions = self.regions(&owners).await?;
-            ops.extend(batch.iter().map(|n| {
-                IndexOp::Upsert(need_doc(n, regions.get(&n.owner_id).map(String::as_str)))
-            }));
-            after = last;
-            progress(ops.len() as u64);
-        }
-        let count = ops.len() as u64;
         let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.apply(&ops, cursor, true)).await??;
+        let reset = first;
+        tokio::task::spawn_blocking(move || {
+            if reset {
+                // Nothing was read: the rebuilt index is empty.
+                index.stage_batch(&[], true)?;
+            }
+            index.commit(cursor)
+        })
+        .await??;
         tracing::info!(docs = count, "search index rebuilt");
         Ok(count)
+    }
+
+    /// Listings in the database (what a rebuild reads), for progress bars.
+    pub async fn listing_count(&self) -> anyhow::Result<u64> {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let db = &self.ctx.db.conn;
+        Ok(crate::db::entities::achievement::Entity::find()
+            .count(db)
+            .await?
+            + crate::db::entities::need::Entity::find().count(db).await?)
     }
 
     /// Searches listings the caller may see, with filters; facet counts cover every match.
@@ -575,6 +631,11 @@ impl SearchService {
     /// Documents in the index (for tools and tests).
     pub fn indexed_documents(&self) -> u64 {
         self.index.num_docs()
+    }
+
+    /// The last outbox id the index applied.
+    pub fn outbox_cursor(&self) -> i64 {
+        self.index.committed_state().outbox_cursor
     }
 
     /// Whether the index must be rebuilt before it can be trusted.

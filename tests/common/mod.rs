@@ -23,6 +23,9 @@ pub struct TestApp {
     pub clock: ManualClock,
     /// The token of each listing's owner, so lifecycle helpers can act for it.
     owners: Mutex<HashMap<String, String>>,
+    settings: Settings,
+    stop: tokio::sync::oneshot::Sender<()>,
+    running: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -49,6 +52,8 @@ pub struct Options {
     pub max_aliases: Option<usize>,
     pub per_address_per_minute: Option<u32>,
     pub per_token_per_minute: Option<u32>,
+    /// Another `index/` configuration folder.
+    pub index_config: Option<std::path::PathBuf>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -66,7 +71,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.database.max_connections = 4;
     settings.seed.demo_data = options.demo_data;
     settings.seed.dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    settings.search.config_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+    settings.search.config_dir = options
+        .index_config
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index"));
     // Tests run the indexer directly (`services.search.catch_up()`), never by waiting for it.
     settings.search.poll_ms = 3_600_000;
     if let Some(limit) = options.body_limit {
@@ -86,19 +93,55 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.rate_limit.per_address_per_minute = options.per_address_per_minute.unwrap_or(100_000);
     settings.rate_limit.per_token_per_minute = options.per_token_per_minute.unwrap_or(100_000);
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
+    start(settings, clock, data_dir, HashMap::new()).await
+}
+
+async fn start(
+    settings: Settings,
+    clock: ManualClock,
+    data_dir: tempfile::TempDir,
+    owners: HashMap<String, String>,
+) -> TestApp {
     let app = Application::build(&settings, Arc::new(clock.clone()))
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let services = app.services().clone();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
     TestApp {
         address,
         client: reqwest::Client::new(),
         services,
         clock,
-        owners: Mutex::new(HashMap::new()),
+        owners: Mutex::new(owners),
+        settings,
+        stop,
+        running,
         _data_dir: data_dir,
+    }
+}
+
+impl TestApp {
+    /// Stops the service (its index writer is dropped without committing anything staged)
+    /// and starts it again on the same data folder, database and clock.
+    pub async fn restart(self) -> TestApp {
+        let TestApp {
+            services,
+            clock,
+            owners,
+            settings,
+            stop,
+            running,
+            _data_dir,
+            ..
+        } = self;
+        let _ = stop.send(());
+        running.await.expect("joins").expect("stops cleanly");
+        drop(services);
+        start(settings, clock, _data_dir, owners.into_inner().unwrap()).await
     }
 }
 
