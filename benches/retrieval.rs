@@ -205,6 +205,7 @@ fn our_search(index: &SearchIndex, q: &str, k: usize) -> Vec<usize> {
         trl_min: None,
         trl_max: None,
         order: SearchOrder::Relevance,
+        facets: false,
         offset: 0,
         limit: k,
     };
@@ -254,6 +255,14 @@ fn main() -> anyhow::Result<()> {
         }),
         variant("search-mode queries", &|c| c.precise_queries = false),
         variant("no bigram fields", &|c| c.weights.body_bigram = 0.0),
+        variant("common terms kept", &|c| c.max_term_share = 0.0),
+        variant("terms in > 5% left out", &|c| c.max_term_share = 0.05),
+        variant("terms in > 10% left out", &|c| c.max_term_share = 0.10),
+        variant("terms in > 20% left out", &|c| c.max_term_share = 0.20),
+        variant("all query bigrams", &|c| c.max_query_bigrams = 0),
+        variant("rarest 4 query bigrams", &|c| c.max_query_bigrams = 4),
+        variant("rarest 8 query bigrams", &|c| c.max_query_bigrams = 8),
+        variant("rarest 16 query bigrams", &|c| c.max_query_bigrams = 16),
         variant("body bigrams 0.15", &|c| c.weights.body_bigram = 0.15),
         variant("no dictionary, no synonyms", &|c| {
             c.dictionary.clear();

@@ -52,6 +52,14 @@ fn cpu_secs() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+fn rss_breakdown() -> String {
+    format!(
+        "anonymous {:.0} MiB, mapped index files {:.0} MiB",
+        rss_kib("RssAnon:") as f64 / 1024.0,
+        rss_kib("RssFile:") as f64 / 1024.0
+    )
+}
+
 fn rss_kib(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -94,8 +102,20 @@ fn main() -> anyhow::Result<()> {
     let n = env_u64("QX_LISTINGS", 100_000);
     let with_fts5 = env_u64("QX_FTS5", 1) == 1;
     let corpus = Corpus::load()?;
-    let config =
+    let mut config =
         IndexConfig::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index"))?;
+    // To explore: QX_QUERY_BIGRAMS=8 (0: all).
+    if let Ok(v) = std::env::var("QX_QUERY_BIGRAMS") {
+        config.max_query_bigrams = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("QX_TERM_SHARE") {
+        config.max_term_share = v.parse()?;
+    }
+    println!(
+        "queries use their {} rarest bigrams and leave out terms in more than {:.0}% of the listings",
+        config.max_query_bigrams,
+        config.max_term_share * 100.0
+    );
     let dir = tempfile::tempdir()?;
     println!(
         "scale: {n} synthetic listings from {} CSL papers; index in {}",
@@ -162,6 +182,7 @@ fn main() -> anyhow::Result<()> {
         need_visibilities: vec!["PUBLIC", "ANONYMOUS"],
         own_org: None,
     };
+    let with_facets = env_u64("QX_FACETS", 1) == 1;
     let request = |q: &str| SearchRequest {
         text: q.to_owned(),
         kind: None,
@@ -171,6 +192,7 @@ fn main() -> anyhow::Result<()> {
         trl_min: None,
         trl_max: None,
         order: SearchOrder::Relevance,
+        facets: with_facets,
         offset: 0,
         limit: 10,
     };
@@ -221,9 +243,10 @@ fn main() -> anyhow::Result<()> {
         matching.line("matching (top 10 with reasons)")
     );
     println!(
-        "memory: peak RSS {:.0} MiB while indexing; RSS {:.0} MiB serving after queries",
+        "memory: peak RSS {:.0} MiB while indexing; RSS {:.0} MiB serving after queries ({})",
         peak_after_indexing as f64 / 1024.0,
-        rss_kib("VmRSS:") as f64 / 1024.0
+        rss_kib("VmRSS:") as f64 / 1024.0,
+        rss_breakdown()
     );
 
     if with_fts5 {
@@ -300,15 +323,21 @@ fn fts5(corpus: &Corpus, n: u64, queries: &[String], ours: &Latency) -> anyhow::
         for q in queries.iter().take(200) {
             run_fts(&db, &fts_query(q)).await?;
         }
-        let mut times = Vec::with_capacity(queries.len());
-        for q in queries {
+        // FTS5 is slow at a million rows: QX_FTS5_QUERIES bounds the run (same queries, first N).
+        let limit = env_u64("QX_FTS5_QUERIES", queries.len() as u64) as usize;
+        let mut times = Vec::with_capacity(limit);
+        for q in queries.iter().take(limit) {
             let fq = fts_query(q);
             let t = Instant::now();
             run_fts(&db, &fq).await?;
             times.push(t.elapsed());
         }
         let fts = Latency(times);
-        println!("{}", fts.line("fts5 (bm25 top 10, no facets)"));
+        println!(
+            "{}  ({} queries)",
+            fts.line("fts5 (bm25 top 10, no facets)"),
+            fts.0.len()
+        );
         println!(
             "ratio fts5 / ours: p50 {:.2}x  p99 {:.2}x",
             fts.pct(0.5) / ours.pct(0.5),

@@ -138,6 +138,7 @@ impl SearchQuery {
             tracks: f.tracks.unwrap_or_default(),
             modes: f.modes.unwrap_or_default(),
             order,
+            facets: ctx.look_ahead().field("facets").exists(),
         };
         let result = services
             .search

@@ -23,6 +23,10 @@ pub struct IndexConfig {
     pub weights: Weights,
     /// Segment queries into whole words only, even when documents carry sub-words too.
     pub precise_queries: bool,
+    /// A query uses at most this many of its bigrams, the rarest (0: all; query time).
+    pub max_query_bigrams: usize,
+    /// A query leaves out terms found in more than this share of the listings (0: none).
+    pub max_term_share: f32,
     /// Industry ↔ discipline crosswalk for matching (ranking only: no rebuild).
     pub crosswalk: crate::search::crosswalk::Crosswalk,
 }
@@ -72,6 +76,10 @@ struct ConfigFile {
     #[serde(default)]
     precise_queries: bool,
     crosswalk: Option<String>,
+    #[serde(default)]
+    max_query_bigrams: usize,
+    #[serde(default)]
+    max_term_share: f32,
 }
 
 impl IndexConfig {
@@ -93,6 +101,8 @@ impl IndexConfig {
             segmentation: file.segmentation,
             weights: file.weights,
             precise_queries: file.precise_queries,
+            max_query_bigrams: file.max_query_bigrams,
+            max_term_share: file.max_term_share,
             crosswalk: match &file.crosswalk {
                 Some(name) => crate::search::crosswalk::Crosswalk::parse(&read(name)?)
                     .with_context(|| format!("checking {}", dir.join(name).display()))?,
@@ -128,6 +138,8 @@ mod tests {
             segmentation: Segmentation::Search,
             weights: Weights::default(),
             precise_queries: false,
+            max_query_bigrams: 0,
+            max_term_share: 0.0,
             crosswalk: Default::default(),
         };
         let fp = base.fingerprint();

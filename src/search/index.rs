@@ -31,6 +31,9 @@ const BIGRAMS: &str = "qx_bigrams";
 /// gave 2,979 listings/s, 512 MiB 6,603/s, because small segments spend the time merging.
 const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 
+/// Scored query clauses.
+type Clauses = Vec<Box<dyn Query>>;
+
 /// Which table a document comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DocKind {
@@ -242,6 +245,8 @@ pub struct SearchRequest {
     pub trl_max: Option<u8>,
     /// Relevance or newest first.
     pub order: SearchOrder,
+    /// Count facets over all matches (costs a pass over every match).
+    pub facets: bool,
     /// Skip this many hits.
     pub offset: usize,
     /// Return at most this many.
@@ -270,6 +275,8 @@ pub struct SearchIndex {
     pub(super) analyzer: Arc<Analyzer>,
     weights: crate::search::config::Weights,
     precise_queries: bool,
+    max_query_bigrams: usize,
+    max_term_share: f32,
     pub(super) crosswalk: Arc<crate::search::crosswalk::Crosswalk>,
 }
 
@@ -324,6 +331,8 @@ impl SearchIndex {
             analyzer,
             weights: config.weights,
             precise_queries: config.precise_queries,
+            max_query_bigrams: config.max_query_bigrams,
+            max_term_share: config.max_term_share,
             crosswalk: Arc::new(config.crosswalk.clone()),
         })
     }
@@ -506,66 +515,97 @@ impl SearchIndex {
                 }
             }
         }
-        let weighted = |text: &str| -> Vec<(Occur, Box<dyn Query>)> {
-            let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // One scored group per query word (keywords, body, and a fuzzy variant of long Latin
+        // words), and one scored clause per bigram.
+        let weighted = |text: &str| -> (Clauses, Clauses) {
+            let w = &self.weights;
+            let term = |field: Field, text: &str, boost: f32| -> Box<dyn Query> {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, text),
+                    IndexRecordOption::WithFreqs,
+                );
+                Box::new(tantivy::query::BoostQuery::new(Box::new(q), boost))
+            };
+            let searcher = self.reader.searcher();
+            let common = (searcher.num_docs() as f64 * f64::from(self.max_term_share)) as u64;
+            let df = |field: Field, text: &str| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, text))
+                    .unwrap_or(0)
+            };
             let mut seen = std::collections::HashSet::new();
-            for t in self.analyzer.query_words(text, self.precise_queries) {
-                if !seen.insert(t.text.clone()) {
-                    continue;
-                }
+            let mut words: Vec<(u64, crate::search::analysis::Term)> = self
+                .analyzer
+                .query_words(text, self.precise_queries)
+                .into_iter()
+                .filter(|t| seen.insert(t.text.clone()))
+                .map(|t| (df(f.body, &t.text), t))
+                .collect();
+            // Words in a large share of the listings (的, 研究, 方法) barely move BM25 but
+            // match and cost the most: leave them out unless nothing else is left.
+            let latin_typo = |t: &str| t.len() >= 5 && t.bytes().all(|b| b.is_ascii_lowercase());
+            let useful = |n: u64| n > 0 && n <= common;
+            if self.max_term_share > 0.0 && words.iter().any(|(n, _)| useful(*n)) {
+                words.retain(|(n, t)| useful(*n) || (*n == 0 && latin_typo(&t.text)));
+            }
+            let mut groups: Vec<Box<dyn Query>> = Vec::new();
+            for (_, t) in words {
+                let mut group: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 // Typos in Latin words (`perovskit`, `terahetz`) still find their word: one
                 // edit for words of 5+ letters, scored below an exact match.
-                if t.text.len() >= 5 && t.text.bytes().all(|b| b.is_ascii_lowercase()) {
+                if latin_typo(&t.text) {
                     let fuzzy = tantivy::query::FuzzyTermQuery::new(
                         Term::from_field_text(f.body, &t.text),
                         1,
                         true,
                     );
-                    out.push((
+                    group.push((
                         Occur::Should,
                         Box::new(tantivy::query::BoostQuery::new(Box::new(fuzzy), 0.5)),
                     ));
                 }
-                let w = &self.weights;
                 for (field, boost) in [(f.keywords, w.keywords), (f.body, w.body)] {
-                    if boost <= 0.0 {
-                        continue;
+                    if boost > 0.0 {
+                        group.push((Occur::Should, term(field, &t.text, boost)));
                     }
-                    let q = TermQuery::new(
-                        Term::from_field_text(field, &t.text),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    out.push((
-                        Occur::Should,
-                        Box::new(tantivy::query::BoostQuery::new(Box::new(q), boost)),
-                    ));
+                }
+                if !group.is_empty() {
+                    groups.push(Box::new(BooleanQuery::new(group)));
                 }
             }
-            for t in self.analyzer.bigrams(text) {
-                if !seen.insert(format!("bigram:{}", t.text)) {
-                    continue;
-                }
-                let w = &self.weights;
-                for (field, boost) in [(f.body_bigram, w.body_bigram)] {
-                    if boost <= 0.0 {
-                        continue;
+            let mut bigrams: Vec<(u64, String)> = Vec::new();
+            if w.body_bigram > 0.0 {
+                for t in self.analyzer.bigrams(text) {
+                    if seen.insert(format!("bigram:{}", t.text)) {
+                        bigrams.push((df(f.body_bigram, &t.text), t.text));
                     }
-                    let q = TermQuery::new(
-                        Term::from_field_text(field, &t.text),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    out.push((
-                        Occur::Should,
-                        Box::new(tantivy::query::BoostQuery::new(Box::new(q), boost)),
-                    ));
                 }
             }
-            out
+            if self.max_term_share > 0.0 && bigrams.iter().any(|(n, _)| useful(*n)) {
+                bigrams.retain(|(n, _)| useful(*n));
+            }
+            // The rarest bigrams carry the signal; common ones (研究, 方法) add little to the
+            // score and cost the most to read.
+            bigrams.sort();
+            if self.max_query_bigrams > 0 {
+                bigrams.truncate(self.max_query_bigrams);
+            }
+            let bigrams = bigrams
+                .into_iter()
+                .filter(|(df, _)| *df > 0)
+                .map(|(_, b)| term(f.body_bigram, &b, w.body_bigram))
+                .collect();
+            (groups, bigrams)
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let free_clauses = weighted(&free);
-        if !free_clauses.is_empty() {
-            clauses.push((Occur::Should, Box::new(BooleanQuery::new(free_clauses))));
+        let (groups, bigrams) = weighted(&free);
+        if !groups.is_empty() || !bigrams.is_empty() {
+            let scored: Vec<(Occur, Box<dyn Query>)> = groups
+                .into_iter()
+                .chain(bigrams)
+                .map(|q| (Occur::Should, q))
+                .collect();
+            clauses.push((Occur::Should, Box::new(BooleanQuery::new(scored))));
         }
         for phrase in &required {
             let words: Vec<Term> = self
@@ -720,39 +760,55 @@ impl SearchIndex {
         for root in &second_roots {
             second_level.add_facet(root.as_str());
         }
-        let page = TopDocs::with_limit(limit).and_offset(req.offset);
-        let (total, top, first_counts, second_counts) = match req.order {
-            SearchOrder::Relevance => searcher
-                .search(
-                    &query,
-                    &(Count, page.order_by_score(), first_level, second_level),
-                )
-                .map_err(|e| SearchError::Index(e.into()))?,
-            SearchOrder::Newest => {
-                let newest = page.order_by_fast_field::<i64>("updated", tantivy::Order::Desc);
-                let (total, top, a, b) = searcher
-                    .search(&query, &(Count, newest, first_level, second_level))
-                    .map_err(|e| SearchError::Index(e.into()))?;
-                // Newest order carries no relevance score.
-                let top = top.into_iter().map(|(_, addr)| (0.0_f32, addr)).collect();
-                (total, top, a, b)
+        let page = || TopDocs::with_limit(limit).and_offset(req.offset);
+        let by_score = || page().order_by_score();
+        let newest = || page().order_by_fast_field::<i64>("updated", tantivy::Order::Desc);
+        let drop_score = |top: Vec<(Option<i64>, tantivy::DocAddress)>| {
+            // Newest order carries no relevance score.
+            top.into_iter().map(|(_, addr)| (0.0_f32, addr)).collect()
+        };
+        let index_error = |e: tantivy::TantivyError| SearchError::Index(e.into());
+        let mut facets = Vec::new();
+        let (total, top): (usize, Vec<(f32, tantivy::DocAddress)>) = if req.facets {
+            let (total, top, first_counts, second_counts) = match req.order {
+                SearchOrder::Relevance => searcher
+                    .search(&query, &(Count, by_score(), first_level, second_level))
+                    .map_err(index_error)?,
+                SearchOrder::Newest => {
+                    let (total, top, a, b) = searcher
+                        .search(&query, &(Count, newest(), first_level, second_level))
+                        .map_err(index_error)?;
+                    (total, drop_score(top), a, b)
+                }
+            };
+            for root in FACET_ROOTS {
+                facets.extend(
+                    first_counts
+                        .get(*root)
+                        .map(|(f, c)| (f.to_path_string(), c)),
+                );
+            }
+            for root in &second_roots {
+                facets.extend(
+                    second_counts
+                        .get(root.as_str())
+                        .map(|(f, c)| (f.to_path_string(), c)),
+                );
+            }
+            (total, top)
+        } else {
+            match req.order {
+                SearchOrder::Relevance => searcher
+                    .search(&query, &(Count, by_score()))
+                    .map_err(index_error)?,
+                SearchOrder::Newest => {
+                    let (total, top) = searcher
+                        .search(&query, &(Count, newest()))
+                        .map_err(index_error)?;
+                    (total, drop_score(top))
+                }
             }
         };
-        let mut facets = Vec::new();
-        for root in FACET_ROOTS {
-            facets.extend(
-                first_counts
-                    .get(*root)
-                    .map(|(f, c)| (f.to_path_string(), c)),
-            );
-        }
-        for root in &second_roots {
-            facets.extend(
-                second_counts
-                    .get(root.as_str())
-                    .map(|(f, c)| (f.to_path_string(), c)),
-            );
-        }
         let top: Vec<(f32, tantivy::DocAddress)> = if req.limit == 0 { Vec::new() } else { top };
         // The title is part of the body, so the body's terms highlight both.
         let title_snippets = SnippetGenerator::create(&searcher, &*user, f.body)
@@ -870,6 +926,8 @@ mod tests {
             segmentation: crate::search::config::Segmentation::Search,
             weights: crate::search::config::Weights::default(),
             precise_queries: false,
+            max_query_bigrams: 0,
+            max_term_share: 0.0,
             crosswalk: Default::default(),
         }
     }
@@ -909,6 +967,7 @@ mod tests {
             trl_min: None,
             trl_max: None,
             order: SearchOrder::Relevance,
+            facets: true,
             offset: 0,
             limit: 10,
         }
@@ -939,6 +998,36 @@ mod tests {
             .map(|h| h.id)
             .collect();
         assert_eq!(ids, [3, 2, 1]);
+    }
+
+    #[test]
+    fn words_in_a_large_share_of_listings_are_left_out_unless_nothing_else_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(1);
+        cfg.max_term_share = 0.10;
+        let index = SearchIndex::open(dir.path(), &cfg).unwrap();
+        let mut ops: Vec<IndexOp> = (1..=30)
+            .map(|i| IndexOp::Upsert(doc(i, &format!("海洋技术方案{i}"), "PUBLIC")))
+            .collect();
+        ops.push(IndexOp::Upsert(doc(31, "钙钛矿技术", "PUBLIC")));
+        index.apply(&ops, 1, true).unwrap();
+        let total = |q: &str| {
+            index
+                .search(&request(q, Visibility::default()))
+                .unwrap()
+                .total
+        };
+        assert_eq!(
+            total("钙钛矿 技术"),
+            1,
+            "技术 is in every listing: left out"
+        );
+        assert_eq!(total("技术"), 31, "kept when it is all there is");
+        assert_eq!(
+            total("钙钛矿 perovskitte"),
+            1,
+            "an unknown word does not empty the query"
+        );
     }
 
     #[test]

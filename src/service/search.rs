@@ -444,6 +444,7 @@ impl SearchService {
             trl_min,
             trl_max,
             order: filter.order,
+            facets: filter.facets,
             offset: offset as usize,
             limit: limit as usize,
         };
@@ -507,6 +508,8 @@ pub struct SearchFilter {
     pub modes: Vec<TransferMode>,
     /// Relevance or newest first.
     pub order: SearchOrder,
+    /// Count facets over all matches (only when the caller asks: it reads every match).
+    pub facets: bool,
 }
 
 type ValidFilter = (Vec<Vec<String>>, Option<u8>, Option<u8>);
