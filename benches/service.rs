@@ -252,7 +252,19 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut failed = 0;
     for w in writers {
-        failed += usize::from(!matches!(w.await, Ok(Ok(()))));
+        match w.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                if failed == 0 {
+                    eprintln!("first failed write: {e}");
+                }
+                failed += 1;
+            }
+            Err(e) => {
+                eprintln!("writer task failed: {e}");
+                failed += 1;
+            }
+        }
     }
     let write_elapsed = write_started.elapsed();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -300,3 +300,37 @@ fn base64_id(raw: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
+
+#[tokio::test]
+async fn concurrent_writes_all_succeed() {
+    // Each create reads (the owner, its verification) before it writes; on SQLite a deferred
+    // transaction that must upgrade to a write fails at once when another writer went first.
+    let app = std::sync::Arc::new(spawn_app().await);
+    let org = app
+        .create_org("UNIVERSITY", "青岛并发大学", "370212", true)
+        .await;
+    let writes = (0..40).map(|i| {
+        let (app, org) = (app.clone(), org.clone());
+        tokio::spawn(async move {
+            let vars = serde_json::json!({ "input": { "ownerId": org.id, "achievement": with(achievement_fields(), serde_json::json!({ "title": format!("并发写入成果第{i}号") })) } });
+            app.gql_as(&org.token, CREATE_ACHIEVEMENT, vars).await
+        })
+    });
+    let results = futures::future::join_all(writes).await;
+    for r in results {
+        let body = r.unwrap();
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(
+            body["data"]["createAchievement"]["userErrors"],
+            serde_json::json!([])
+        );
+    }
+    let count = app
+        .gql_ok_as(
+            &org.token,
+            "{ achievements(filter: { statuses: [DRAFT] }) { totalCount } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(count["achievements"]["totalCount"], 40);
+}

@@ -46,6 +46,20 @@ pub struct Database {
 }
 
 impl Database {
+    /// Begins a write transaction. On SQLite it takes the write lock at `BEGIN` (`BEGIN
+    /// IMMEDIATE`), so concurrent writers queue on `busy_timeout`; a deferred transaction that
+    /// reads first fails at once with "database is locked" when another writer got there
+    /// first (measured: 15–20% of API writes at 100 writes/s). PostgreSQL ignores the mode.
+    pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+        use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+        self.conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+
     /// Connects to `url`; for a SQLite file URL the parent folder is created first.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         if let Some(path) = sqlite_file(url)

@@ -11,7 +11,6 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -230,7 +229,7 @@ impl AccountService {
     ) -> ServiceResult<User> {
         let (email, phone) = validate_registration(input)?;
         let hash = self.hash_password(&input.password).await?;
-        let txn = self.ctx.db.conn.begin().await?;
+        let txn = self.ctx.db.begin_write().await?;
         for login in email.iter().chain(phone.iter()) {
             if repo::find_by_login(&txn, login).await?.is_some() {
                 return Err(ServiceError::coded(
@@ -293,7 +292,7 @@ impl AccountService {
         let access = self.signer.issue(TokenKind::Access);
         let refresh = self.signer.issue(TokenKind::Refresh);
         let access_expires_at = now + Duration::minutes(self.settings.access_token_minutes);
-        let txn = self.ctx.db.conn.begin().await?;
+        let txn = self.ctx.db.begin_write().await?;
         let row = repo::insert_token(
             &txn,
             NewToken {
@@ -358,7 +357,7 @@ impl AccountService {
     /// Revokes the session (or personal token) that authenticated `actor`.
     pub async fn logout(&self, actor: &Actor) -> ServiceResult<bool> {
         let user = actor.user().ok_or_else(|| unauthenticated("请先登录"))?;
-        let txn = self.ctx.db.conn.begin().await?;
+        let txn = self.ctx.db.begin_write().await?;
         let row = repo::find_token_by_id(&txn, user.token_id)
             .await?
             .ok_or_else(|| unauthenticated("令牌无效"))?;
@@ -448,7 +447,7 @@ impl AccountService {
         }
         let now = self.ctx.clock.now();
         let text = self.signer.issue(TokenKind::Personal);
-        let txn = self.ctx.db.conn.begin().await?;
+        let txn = self.ctx.db.begin_write().await?;
         let row = repo::insert_token(
             &txn,
             NewToken {
@@ -493,7 +492,7 @@ impl AccountService {
     ) -> ServiceResult<PersonalToken> {
         let r = async {
             policy::require_signed_in(actor)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let row = repo::find_token_by_id(&txn, id)
                 .await?
                 .filter(|t| {

@@ -12,7 +12,7 @@ use crate::service::filters::{ListingFilter, scoped_statuses};
 use crate::service::inputs::{AchievementContent, AchievementInput, AchievementPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use std::sync::Arc;
 
 use AchievementStatus::*;
@@ -55,7 +55,7 @@ impl AchievementService {
     ) -> ServiceResult<Achievement> {
         let r = async {
             policy::may_edit_listing(actor, owner_id)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             if org_repo::find(&txn, owner_id).await?.is_none() {
                 return Err(ServiceError::not_found("机构"));
             }
@@ -102,7 +102,7 @@ impl AchievementService {
         patch: AchievementPatch,
     ) -> ServiceResult<Achievement> {
         let r = async {
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let current = self.load_for_edit(&txn, actor, id).await?;
             if current.status == Transferred {
                 return Err(ServiceError::coded(
@@ -224,7 +224,7 @@ impl AchievementService {
         let r = async {
             policy::require_operator(actor)?;
             let reason = moderation_reason(reason)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let mut a = repo::find(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("科技成果"))?;
@@ -255,7 +255,7 @@ impl AchievementService {
         apply: impl FnOnce(&mut Achievement, DateTime<Utc>, Duration),
     ) -> ServiceResult<Achievement> {
         let r = async {
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let mut a = self.load_for_edit(&txn, actor, id).await?;
             let now = self.ctx.clock.now();
             check_from(a.effective_status(now), from, verb)?;

@@ -8,7 +8,6 @@ use crate::db::{achievements, needs};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::audit::Target;
 use crate::service::{Actor, Context, policy};
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
 /// Disclosure use cases.
@@ -37,7 +36,7 @@ impl DisclosureService {
         };
         let r = async {
             policy::require_broker_or_operator(actor)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let owner = match kind {
                 ListingKind::Achievement => achievements::find(&txn, listing_id)
                     .await?

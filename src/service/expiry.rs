@@ -5,7 +5,6 @@ use crate::db::outbox::{self, ListingChange, ListingKind};
 use crate::db::{achievements, needs};
 use crate::domain::{AchievementStatus, NeedStatus};
 use crate::service::Context;
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
 /// Rows handled per transaction.
@@ -27,7 +26,7 @@ impl ExpiryService {
         let mut changed = 0;
         loop {
             let now = self.ctx.clock.now();
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let due_a = achievements::overdue(&txn, now, BATCH).await?;
             let due_n = needs::overdue(&txn, now, BATCH).await?;
             let batch = (due_a.len() + due_n.len()) as u64;

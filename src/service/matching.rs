@@ -14,7 +14,6 @@ use crate::search::reasons::MatchReasons;
 use crate::service::audit::Target;
 use crate::service::search::{Found, SearchService};
 use crate::service::{Actor, Context, policy};
-use sea_orm::TransactionTrait;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -173,7 +172,7 @@ impl MatchService {
                 ));
             }
             let now = self.ctx.clock.now();
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             for side in sides {
                 matches::dismiss(&txn, side, need_id, achievement_id, now).await?;
             }
@@ -262,7 +261,7 @@ impl MatchService {
                 computed.insert((kind, row.listing_id), stored);
             }
             let now = self.ctx.clock.now();
-            let txn = db.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             for ((kind, id), stored) in &computed {
                 matches::replace_for(&txn, *kind, *id, stored, now).await?;
             }

@@ -9,7 +9,6 @@ use crate::service::actor::OrgRole;
 use crate::service::audit::Target;
 use crate::service::{Actor, Context, policy};
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
 /// A request to join an organisation.
@@ -71,7 +70,7 @@ impl MemberService {
                     "你已属于一个机构，每位用户只能属于一个机构",
                 ));
             }
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             org_repo::find(&txn, org_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
@@ -128,7 +127,7 @@ impl MemberService {
         };
         let r = async {
             policy::require_signed_in(actor)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let req = repo::find_request(&txn, request_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("加入申请"))?;
@@ -203,7 +202,7 @@ impl MemberService {
     ) -> ServiceResult<User> {
         let r = async {
             policy::require_operator(actor)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             repo::find(&txn, user_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("用户"))?;
@@ -232,7 +231,7 @@ impl MemberService {
         role: OrgRole,
     ) -> ServiceResult<()> {
         policy::require_operator(actor)?;
-        let txn = self.ctx.db.conn.begin().await?;
+        let txn = self.ctx.db.begin_write().await?;
         org_repo::find(&txn, org_id)
             .await?
             .ok_or_else(|| ServiceError::not_found("机构"))?;

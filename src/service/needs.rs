@@ -13,7 +13,7 @@ use crate::service::filters::{ListingFilter, scoped_statuses};
 use crate::service::inputs::{NeedContent, NeedInput, NeedPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use std::sync::Arc;
 
 use NeedStatus::*;
@@ -65,7 +65,7 @@ impl NeedService {
     ) -> ServiceResult<NeedView> {
         let r = async {
             policy::may_edit_listing(actor, owner_id)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             if org_repo::find(&txn, owner_id).await?.is_none() {
                 return Err(ServiceError::not_found("机构"));
             }
@@ -102,7 +102,7 @@ impl NeedService {
         patch: NeedPatch,
     ) -> ServiceResult<NeedView> {
         let r = async {
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let current = self.load_for_edit(&txn, actor, id).await?;
             if matches!(current.status, Signed | Closed) {
                 return Err(ServiceError::coded(
@@ -220,7 +220,7 @@ impl NeedService {
         let r = async {
             policy::require_operator(actor)?;
             let reason = moderation_reason(reason)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let mut n = repo::find(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("技术需求"))?;
@@ -255,7 +255,7 @@ impl NeedService {
         apply: impl FnOnce(&mut Need, DateTime<Utc>, Duration),
     ) -> ServiceResult<NeedView> {
         let r = async {
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let mut n = self.load_for_edit(&txn, actor, id).await?;
             let now = self.ctx.clock.now();
             check_from(n.effective_status(now), from, verb)?;

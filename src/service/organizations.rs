@@ -9,7 +9,6 @@ use crate::service::actor::OrgRole;
 use crate::service::audit::Target;
 use crate::service::inputs::{OrganizationInput, OrganizationPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
-use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
 /// Filter for the organisation list.
@@ -52,7 +51,7 @@ impl OrganizationService {
                 ));
             }
             let content = input.validate().map_err(ServiceError::Invalid)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             if repo::find_by_credit_code(&txn, &content.credit_code)
                 .await?
                 .is_some()
@@ -115,7 +114,7 @@ impl OrganizationService {
     ) -> ServiceResult<Organization> {
         let r = async {
             policy::require_org_admin(actor, id)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let current = repo::find(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
@@ -165,7 +164,7 @@ impl OrganizationService {
     ) -> ServiceResult<Organization> {
         let r = async {
             policy::require_operator(actor)?;
-            let txn = self.ctx.db.conn.begin().await?;
+            let txn = self.ctx.db.begin_write().await?;
             let current = repo::find(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
