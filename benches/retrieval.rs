@@ -20,14 +20,10 @@ use tantivy::schema::{IndexRecordOption, STORED, Schema, TextFieldIndexing, Text
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{Index, TantivyDocument, Term, doc};
 
-#[derive(serde::Deserialize)]
-struct Paper {
-    title: String,
-    #[serde(rename = "abstract")]
-    text: String,
-    keywords: Vec<String>,
-    discipline: String,
-}
+#[path = "support/synthetic.rs"]
+mod synthetic;
+
+use synthetic::Paper;
 
 /// Plain jieba segmentation (default dictionary, precise mode, lower-cased), nothing else.
 #[derive(Clone)]
@@ -216,16 +212,7 @@ fn our_search(index: &SearchIndex, q: &str, k: usize) -> Vec<usize> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let root = std::env::var("QIANXIAN_SHARED_DATA")
-        .unwrap_or_else(|_| format!("{}/../shared/data", env!("CARGO_MANIFEST_DIR")));
-    let path = format!("{root}/csl-benchmark/csl_joined_2k.jsonl");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("reading {path}: {e}"))?;
-    let papers: Vec<Paper> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(serde_json::from_str)
-        .collect::<Result<_, _>>()?;
+    let papers = synthetic::Corpus::load()?.papers;
     println!(
         "corpus: {} CSL papers, {} disciplines",
         papers.len(),

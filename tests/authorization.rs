@@ -645,17 +645,3 @@ fn id_kind(global: &str) -> String {
         .unwrap()
         .to_owned()
 }
-
-fn id_of(global: &str) -> i32 {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global)
-        .unwrap();
-    String::from_utf8(raw)
-        .unwrap()
-        .split(':')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap()
-}

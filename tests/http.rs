@@ -181,6 +181,17 @@ async fn depth_alias_and_body_limits_are_enforced() {
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+async fn metrics(app: &TestApp) -> String {
+    app.client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn probes_and_metrics_answer() {
     let app = spawn_app().await;
@@ -199,15 +210,7 @@ async fn probes_and_metrics_answer() {
         .send()
         .await
         .unwrap();
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&app).await;
     assert!(
         text.contains(
             "qianxian_graphql_requests_total{operation=\"CountAchievements\",outcome=\"ok\"} 1"
@@ -225,15 +228,7 @@ async fn probes_and_metrics_answer() {
         .await;
     app.published_achievement(&uni, achievement_fields()).await;
     app.services.search.catch_up().await.unwrap();
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics(&app).await;
     assert!(text.contains("qianxian_search_documents 1\n"), "{text}");
     let cursor = text
         .lines()

@@ -327,17 +327,3 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
     assert!(!after.contains(&id_of(&m.mature)), "{after:?}");
     let _ = &m.university;
 }
-
-fn id_of(global: &str) -> i32 {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global)
-        .unwrap();
-    String::from_utf8(raw)
-        .unwrap()
-        .split(':')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap()
-}

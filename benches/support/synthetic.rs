@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each benchmark uses part of the generator
 //! A deterministic generator of synthetic listings composed from real CSL sentences (read from
 //! `../shared/data`, never copied here): listing `i` is always the same listing, so a benchmark
 //! can stream 1M listings without holding them and regenerate any of them as a query source.

@@ -204,6 +204,22 @@ fn view(m: MatchView) -> Match {
     }
 }
 
+async fn matches(ctx: &Context<'_>, id: &ID, kind: ListingKind, first: i32) -> Result<Vec<Match>> {
+    let services = ctx.data::<Services>()?;
+    let actor = ctx.data::<Actor>()?;
+    let node_type = match kind {
+        ListingKind::Need => NodeType::Need,
+        ListingKind::Achievement => NodeType::Achievement,
+    };
+    let id = ids::decode(id, node_type).gql()?;
+    let found = services
+        .matching
+        .matches_for(actor, kind, id, first.max(0) as usize)
+        .await
+        .gql()?;
+    Ok(found.into_iter().map(view).collect())
+}
+
 /// Matching queries.
 #[derive(Default)]
 pub struct MatchQuery;
@@ -218,15 +234,7 @@ impl MatchQuery {
         id: ID,
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<Match>> {
-        let services = ctx.data::<Services>()?;
-        let actor = ctx.data::<Actor>()?;
-        let id = ids::decode(&id, NodeType::Need).gql()?;
-        let found = services
-            .matching
-            .matches_for(actor, ListingKind::Need, id, first.max(0) as usize)
-            .await
-            .gql()?;
-        Ok(found.into_iter().map(view).collect())
+        matches(ctx, &id, ListingKind::Need, first).await
     }
 
     /// Needs a research result could serve, best first, with reasons. Needs the result's
@@ -237,15 +245,7 @@ impl MatchQuery {
         id: ID,
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<Match>> {
-        let services = ctx.data::<Services>()?;
-        let actor = ctx.data::<Actor>()?;
-        let id = ids::decode(&id, NodeType::Achievement).gql()?;
-        let found = services
-            .matching
-            .matches_for(actor, ListingKind::Achievement, id, first.max(0) as usize)
-            .await
-            .gql()?;
-        Ok(found.into_iter().map(view).collect())
+        matches(ctx, &id, ListingKind::Achievement, first).await
     }
 }
 

@@ -480,3 +480,18 @@ impl TestApp {
         self.clock.now().to_rfc3339()
     }
 }
+
+/// The row id inside a global id (`base64("Type:id")`).
+#[allow(dead_code)]
+pub fn id_of(global: &str) -> i32 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .expect("a global id");
+    String::from_utf8(raw)
+        .expect("utf-8")
+        .split(':')
+        .nth(1)
+        .and_then(|id| id.parse().ok())
+        .expect("Type:id")
+}
