@@ -89,7 +89,7 @@ pub struct ListingDoc {
     pub facets: Vec<String>,
     /// TRL (for needs: the wanted minimum).
     pub trl: Option<u8>,
-    /// Last change as Unix seconds, for newest-first order.
+    /// Last change as Unix milliseconds, for newest-first order (seconds tie too often).
     pub updated_at: i64,
     /// What matching compares besides text: industries, discipline, region, TRL and modes.
     pub profile: Profile,

@@ -144,7 +144,7 @@ fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
             &a.transfer_modes,
         ),
         trl: Some(a.trl),
-        updated_at: a.updated_at.timestamp(),
+        updated_at: a.updated_at.timestamp_millis(),
         profile: Profile {
             industries: a.industry_codes.clone(),
             discipline: Some(a.discipline_code.clone()),
@@ -175,7 +175,7 @@ fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
             &n.cooperation_modes,
         ),
         trl: n.min_trl,
-        updated_at: n.updated_at.timestamp(),
+        updated_at: n.updated_at.timestamp_millis(),
         profile: Profile {
             industries: n.industry_codes.clone(),
             discipline: n.discipline_code.clone(),
