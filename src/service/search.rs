@@ -210,7 +210,12 @@ impl SearchService {
     pub async fn catch_up(&self) -> anyhow::Result<u64> {
         let _writing = self.writing.lock().await;
         if self.index.needs_rebuild() {
-            return self.rebuild_locked(&|_| {}).await;
+            let count = self.rebuild_locked(&|_| {}).await?;
+            // A rebuild filled the writer's buffers and started merges: wait for them and let
+            // the writer go, so a serving process does not keep a bulk load's memory.
+            let index = self.index.clone();
+            tokio::task::spawn_blocking(move || index.finish_writes()).await??;
+            return Ok(count);
         }
         let db = &self.ctx.db.conn;
         let mut applied = 0;
