@@ -14,6 +14,15 @@ pub enum ListingKind {
 }
 
 impl ListingKind {
+    /// The table an outbox row's listing lives in.
+    pub fn of_row(row: &listing_outbox::Model) -> Self {
+        if row.listing_kind == Self::Need.as_str() {
+            Self::Need
+        } else {
+            Self::Achievement
+        }
+    }
+
     /// Stored name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -12,7 +12,7 @@ use crate::search::index::{DocKind, SearchIndex, Visibility};
 use crate::search::matching::{MatchHit, MatchRequest};
 use crate::search::reasons::MatchReasons;
 use crate::service::audit::Target;
-use crate::service::search::{Found, SearchService};
+use crate::service::search::{Found, SearchService, doc_kind};
 use crate::service::{Actor, Context, policy};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -47,13 +47,6 @@ pub struct MatchService {
     ctx: Arc<Context>,
     index: Arc<SearchIndex>,
     search: SearchService,
-}
-
-fn doc_kind(kind: ListingKind) -> DocKind {
-    match kind {
-        ListingKind::Achievement => DocKind::Achievement,
-        ListingKind::Need => DocKind::Need,
-    }
 }
 
 fn listing_kind(kind: DocKind) -> ListingKind {
@@ -218,11 +211,7 @@ impl MatchService {
             let mut seen = HashSet::new();
             let mut computed: HashMap<(ListingKind, i32), Vec<NewMatch>> = HashMap::new();
             for row in &rows {
-                let kind = if row.listing_kind == ListingKind::Need.as_str() {
-                    ListingKind::Need
-                } else {
-                    ListingKind::Achievement
-                };
+                let kind = ListingKind::of_row(row);
                 if !seen.insert((kind, row.listing_id)) {
                     continue;
                 }

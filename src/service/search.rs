@@ -115,6 +115,14 @@ pub(crate) fn filter_path(root: &str, code: &str) -> Option<String> {
     (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
 }
 
+/// The index's name for a listing table.
+pub(crate) fn doc_kind(kind: ListingKind) -> DocKind {
+    match kind {
+        ListingKind::Achievement => DocKind::Achievement,
+        ListingKind::Need => DocKind::Need,
+    }
+}
+
 fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
     // The title is part of the body: measured better than a separately boosted title field.
     let body = [
@@ -228,11 +236,7 @@ impl SearchService {
             let mut seen = HashSet::new();
             let mut ops = Vec::new();
             for row in &rows {
-                let kind = if row.listing_kind == ListingKind::Need.as_str() {
-                    DocKind::Need
-                } else {
-                    DocKind::Achievement
-                };
+                let kind = doc_kind(ListingKind::of_row(row));
                 if seen.insert((kind, row.listing_id)) {
                     ops.push(self.op_for(kind, row.listing_id).await?);
                 }
@@ -259,11 +263,7 @@ impl SearchService {
         let rows = outbox::after(&self.ctx.db.conn, cursor, BATCH).await?;
         let mut ops = Vec::with_capacity(rows.len());
         for row in &rows {
-            let kind = if row.listing_kind == ListingKind::Need.as_str() {
-                DocKind::Need
-            } else {
-                DocKind::Achievement
-            };
+            let kind = doc_kind(ListingKind::of_row(row));
             ops.push(self.op_for(kind, row.listing_id).await?);
         }
         self.index.stage_batch(&ops, false)?;
@@ -436,10 +436,7 @@ impl SearchService {
         let (facet_filters, trl_min, trl_max) = filter.validate().map_err(ServiceError::Invalid)?;
         let req = SearchRequest {
             text: text.to_owned(),
-            kind: filter.kind.map(|k| match k {
-                ListingKind::Achievement => DocKind::Achievement,
-                ListingKind::Need => DocKind::Need,
-            }),
+            kind: filter.kind.map(doc_kind),
             visibility: Visibility {
                 need_visibilities: policy::listable_need_visibilities(actor),
                 own_org: actor.organization_id(),
