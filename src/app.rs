@@ -132,6 +132,9 @@ async fn sweep_expired(
                 if let Err(err) = services.expiry.expire_due().await {
                     tracing::warn!(error = ?err, "expiry sweep failed");
                 }
+                if let Err(err) = services.pairings.expire_due().await {
+                    tracing::warn!(error = ?err, "pairing deadline sweep failed");
+                }
             }
             _ = stop.changed() => break,
         }

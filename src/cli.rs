@@ -36,7 +36,7 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Mark listings whose time ran out as expired, once.
+    /// Mark listings whose time ran out, and pairings nobody answered in time, as expired, once.
     Expire,
     /// Rebuild the search index from the database (stop the service first).
     Reindex,
@@ -85,6 +85,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let services = services(&settings).await?;
                 let n = services.expiry.expire_due().await?;
                 println!("{n} listings expired");
+                let n = services.pairings.expire_due().await?;
+                println!("{n} pairings expired");
                 Ok(())
             }
             Command::Reindex => reindex(&settings).await,

@@ -32,6 +32,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Search index.
     pub search: SearchSettings,
+    /// Broker workflow deadlines and notification thresholds.
+    pub pairing: crate::service::pairings::PairingRules,
 }
 
 /// Search index settings.
@@ -183,6 +185,7 @@ impl Default for Settings {
             server: ServerSettings::default(),
             graphql: GraphqlSettings::default(),
             listings: ListingSettings::default(),
+            pairing: Default::default(),
             seed: SeedSettings::default(),
             log: LogSettings::default(),
             auth: AuthConfig::default(),
@@ -290,6 +293,7 @@ impl Settings {
         };
         Ok(crate::service::ServiceSettings {
             listing_ttl_days: self.listings.ttl_days,
+            pairing: self.pairing.clone(),
             max_page_size: self.graphql.max_page_size,
             default_page_size: self.graphql.default_page_size,
             auth: crate::service::accounts::AuthSettings {

@@ -27,16 +27,49 @@ pub async fn grant<C: ConnectionTrait>(
     g: NewGrant<'_>,
     now: DateTime<Utc>,
 ) -> Result<GrantRow, DbErr> {
+    upsert(db, g.kind.as_str(), g, now).await
+}
+
+/// Discloses `owner_org_id`'s contacts (not any listing's detail) to `grantee_org_id` for a
+/// pairing that reached INTRODUCED without naming a listing of the owner.
+pub async fn grant_contacts<C: ConnectionTrait>(
+    db: &C,
+    pairing_id: i32,
+    owner_org_id: i32,
+    grantee_org_id: i32,
+    granted_by: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<GrantRow, DbErr> {
+    let g = NewGrant {
+        kind: ListingKind::Need,
+        listing_id: pairing_id,
+        owner_org_id,
+        grantee_org_id,
+        granted_by,
+        reason: "对接引荐",
+    };
+    upsert(db, CONTACTS_ONLY, g, now).await
+}
+
+/// The `listing_kind` of grants that disclose contacts only; no listing query reads it.
+const CONTACTS_ONLY: &str = "pairing";
+
+async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    kind: &str,
+    g: NewGrant<'_>,
+    now: DateTime<Utc>,
+) -> Result<GrantRow, DbErr> {
     let NewGrant {
-        kind,
         listing_id,
         owner_org_id,
         grantee_org_id,
         granted_by,
         reason,
+        ..
     } = g;
     let existing = Entity::find()
-        .filter(Column::ListingKind.eq(kind.as_str()))
+        .filter(Column::ListingKind.eq(kind))
         .filter(Column::ListingId.eq(listing_id))
         .filter(Column::GranteeOrgId.eq(grantee_org_id))
         .one(db)
@@ -58,7 +91,7 @@ pub async fn grant<C: ConnectionTrait>(
         None => {
             ActiveModel {
                 id: NotSet,
-                listing_kind: Set(kind.as_str().to_owned()),
+                listing_kind: Set(kind.to_owned()),
                 listing_id: Set(listing_id),
                 owner_org_id: Set(owner_org_id),
                 grantee_org_id: Set(grantee_org_id),

@@ -104,6 +104,24 @@ pub async fn replace_for<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Every stored `(need, result)` pair of one listing, dismissed or not.
+pub async fn pairs_of<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+) -> Result<HashSet<(i32, i32)>, DbErr> {
+    Ok(listing_match::Entity::find()
+        .select_only()
+        .column(listing_match::Column::NeedId)
+        .column(listing_match::Column::AchievementId)
+        .filter(side_column(kind).eq(listing_id))
+        .into_tuple::<(i32, i32)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 /// Counterparts dismissed for this listing's side.
 pub async fn dismissed_for<C: ConnectionTrait>(
     db: &C,

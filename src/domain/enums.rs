@@ -187,6 +187,22 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a notification is about.
+    NotificationKind {
+        /// 新匹配: a new match above the threshold for one of your listings.
+        NewMatch = ("NEW_MATCH", "新匹配"),
+        /// 对接动态: something happened in one of your pairings.
+        Pairing = ("PAIRING", "对接动态"),
+        /// 对接超时: a pairing expired because nobody answered.
+        PairingExpired = ("PAIRING_EXPIRED", "对接超时"),
+        /// 审核结果: an operator's moderation decision.
+        Moderation = ("MODERATION", "审核结果"),
+        /// 订阅提醒: a new listing matches one of your saved searches.
+        SavedSearch = ("SAVED_SEARCH", "订阅提醒"),
+    }
+}
+
 impl TransferMode {
     /// Whether a research result may offer this mode (委托开发 is asked for, not offered).
     pub fn offered_by_achievements(self) -> bool {

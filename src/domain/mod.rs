@@ -7,10 +7,12 @@
 
 pub mod credit_code;
 pub mod discipline;
+#[macro_use]
 pub mod enums;
 pub mod industry;
 pub mod ip;
 pub mod money;
+pub mod pairing;
 pub mod patent;
 pub mod records;
 pub mod region;
@@ -23,6 +25,10 @@ pub use enums::*;
 pub use industry::IndustryCode;
 pub use ip::IpRecord;
 pub use money::PriceRange;
+pub use pairing::{
+    Awaiting, Contract, ContractKind, Pairing, PairingEventKind, PairingOrigin, PairingRole,
+    PairingStatus,
+};
 pub use patent::PatentNumber;
 pub use records::{Achievement, Need, Organization, PriorityTrack};
 pub use region::RegionCode;

@@ -19,6 +19,12 @@ pub enum NodeType {
     MembershipRequest,
     /// A personal API token.
     Token,
+    /// A pairing (对接).
+    Pairing,
+    /// A notification.
+    Notification,
+    /// A saved search.
+    SavedSearch,
 }
 
 impl NodeType {
@@ -30,6 +36,9 @@ impl NodeType {
             Self::User => "User",
             Self::MembershipRequest => "MembershipRequest",
             Self::Token => "PersonalToken",
+            Self::Pairing => "Pairing",
+            Self::Notification => "Notification",
+            Self::SavedSearch => "SavedSearch",
         }
     }
 
@@ -41,6 +50,9 @@ impl NodeType {
             "User" => Some(Self::User),
             "MembershipRequest" => Some(Self::MembershipRequest),
             "PersonalToken" => Some(Self::Token),
+            "Pairing" => Some(Self::Pairing),
+            "Notification" => Some(Self::Notification),
+            "SavedSearch" => Some(Self::SavedSearch),
             _ => None,
         }
     }
@@ -85,6 +97,9 @@ fn type_label(kind: NodeType) -> &'static str {
         NodeType::User => "用户",
         NodeType::MembershipRequest => "加入申请",
         NodeType::Token => "令牌",
+        NodeType::Pairing => "对接",
+        NodeType::Notification => "消息",
+        NodeType::SavedSearch => "订阅",
     }
 }
 

@@ -9,24 +9,27 @@ pub mod limits;
 pub mod loaders;
 pub mod matching;
 pub mod mutation;
+pub mod notifications;
+pub mod pairing;
 pub mod query;
 pub mod search;
 pub mod types;
 
 use crate::config::GraphqlSettings;
 use crate::service::{Actor, Services};
+use async_graphql::Schema;
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, Schema};
 
 /// The schema type.
-pub type AppSchema = Schema<query::QueryRoot, mutation::MutationRoot, EmptySubscription>;
+pub type AppSchema =
+    Schema<query::QueryRoot, mutation::MutationRoot, notifications::SubscriptionRoot>;
 
 /// Builds the schema with its limits; `services` is shared by every request.
 pub fn build_schema(services: Services, settings: &GraphqlSettings) -> AppSchema {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        notifications::SubscriptionRoot,
     )
     .data(services)
     .limit_depth(settings.max_depth)
@@ -39,7 +42,7 @@ pub fn sdl() -> String {
     Schema::build(
         query::QueryRoot::default(),
         mutation::MutationRoot::default(),
-        EmptySubscription,
+        notifications::SubscriptionRoot,
     )
     .finish()
     .sdl()

@@ -340,4 +340,6 @@ pub struct MutationRoot(
     ListingMutation,
     crate::graphql::account::AccountMutation,
     crate::graphql::matching::MatchMutation,
+    crate::graphql::pairing::PairingMutation,
+    crate::graphql::notifications::NotificationMutation,
 );

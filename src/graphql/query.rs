@@ -95,7 +95,7 @@ pub struct OrganizationFilterInput {
     pub name_contains: Option<String>,
 }
 
-fn window(
+pub(crate) fn window(
     after: Option<String>,
     before: Option<String>,
     first: Option<i32>,
@@ -134,7 +134,12 @@ impl ListingQuery {
         let actor = ctx.data::<Actor>()?;
         let (kind, num) = ids::decode_any(&id).gql()?;
         Ok(match kind {
-            NodeType::User | NodeType::MembershipRequest | NodeType::Token => None,
+            NodeType::User
+            | NodeType::MembershipRequest
+            | NodeType::Token
+            | NodeType::Pairing
+            | NodeType::Notification
+            | NodeType::SavedSearch => None,
             NodeType::Organization => services
                 .organizations
                 .get(actor, num)
@@ -318,4 +323,6 @@ pub struct QueryRoot(
     crate::graphql::account::AccountQuery,
     crate::graphql::search::SearchQuery,
     crate::graphql::matching::MatchQuery,
+    crate::graphql::pairing::PairingQuery,
+    crate::graphql::notifications::NotificationQuery,
 );

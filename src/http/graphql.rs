@@ -30,6 +30,7 @@ pub async fn get_handler(
             return Html(
                 GraphiQLSource::build()
                     .endpoint("/graphql")
+                    .subscription_endpoint("/graphql/ws")
                     .title("牵线 Qianxian GraphiQL")
                     .finish(),
             )
@@ -224,7 +225,7 @@ fn selected_is_mutation(
 }
 
 /// The token of an `Authorization: Bearer …` header.
-fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme

@@ -1,10 +1,12 @@
-//! The HTTP surface: `/graphql` (GraphiQL on GET from a browser), `/healthz`, `/readyz`,
+//! The HTTP surface: `/graphql` (GraphiQL on GET from a browser), `/graphql/ws`
+//! (subscriptions), `/healthz`, `/readyz`,
 //! `/metrics`, with body-size and time limits and request tracing.
 
 pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod rate_limit;
+pub mod subscriptions;
 
 use crate::graphql::AppSchema;
 use crate::service::Services;
@@ -38,6 +40,7 @@ pub fn router(state: AppState, body_limit: usize, timeout: Duration) -> Router {
             "/graphql",
             get(graphql::get_handler).post(graphql::post_handler),
         )
+        .route("/graphql/ws", get(subscriptions::handler))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::handler))

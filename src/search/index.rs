@@ -702,6 +702,56 @@ impl SearchIndex {
         clauses
     }
 
+    /// Of the listings `keys`, those `text` finds for a viewer with `visibility` (saved
+    /// searches checking newly indexed listings).
+    pub fn matching_among(
+        &self,
+        text: &str,
+        kind: Option<DocKind>,
+        visibility: &Visibility,
+        now: i64,
+        keys: &[(DocKind, i32)],
+    ) -> Result<Vec<(DocKind, i32)>, SearchError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.user_query(text)?)];
+        clauses.extend(self.listed_filters(kind, visibility, now));
+        let among: Vec<(Occur, Box<dyn Query>)> = keys
+            .iter()
+            .map(|(k, id)| {
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.key, &k.key(*id)),
+                        IndexRecordOption::Basic,
+                    )) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        clauses.push((Occur::Must, Box::new(BooleanQuery::new(among))));
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(keys.len()).order_by_score(),
+            )
+            .map_err(|e| SearchError::Index(e.into()))?;
+        let mut found = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let doc: tantivy::TantivyDocument = searcher
+                .doc(addr)
+                .map_err(|e| SearchError::Index(e.into()))?;
+            if let Some(key) = doc.get_first(f.key).and_then(|v| v.as_str())
+                && let Some(parsed) = parse_key(key)
+            {
+                found.push(parsed);
+            }
+        }
+        Ok(found)
+    }
+
     /// Runs a search with visibility applied inside the query.
     pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
         let f = &self.fields;

@@ -394,6 +394,13 @@ impl AccountService {
             .map(User::from))
     }
 
+    /// A user's display name, shown where they act for the platform (a pairing's broker).
+    pub async fn display_name(&self, user_id: i32) -> ServiceResult<Option<String>> {
+        Ok(repo::find(&self.ctx.db.conn, user_id)
+            .await?
+            .map(|u| u.display_name))
+    }
+
     /// The signed-in user.
     pub async fn me(&self, actor: &Actor) -> ServiceResult<Option<User>> {
         match actor.user_id() {

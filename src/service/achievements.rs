@@ -231,10 +231,24 @@ impl AchievementService {
             let now = self.ctx.clock.now();
             check_from(a.effective_status(now), &[Published, Expired], "下架")?;
             a.status = Withdrawn;
-            a.moderation_note = Some(reason);
+            a.moderation_note = Some(reason.clone());
             a.updated_at = now;
             let saved = self.save_transition(&txn, actor, action, a, now).await?;
+            let sent = self
+                .ctx
+                .moderation_notice(
+                    &txn,
+                    saved.owner_id,
+                    format!("成果“{}”已被下架", saved.title),
+                    format!(
+                        "平台管理员下架了科技成果“{}”，理由：{reason}。修改后可重新发布。",
+                        saved.title
+                    ),
+                    Some((KIND, id)),
+                )
+                .await?;
             txn.commit().await?;
+            self.ctx.hub.publish(sent);
             self.view_one(actor, saved).await
         }
         .await;

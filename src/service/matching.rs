@@ -6,11 +6,13 @@
 //! only name words from public text.
 
 use crate::db::matches::{self, NewMatch};
+use crate::db::notifications;
 use crate::db::outbox::{self, ListingKind};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::search::index::{DocKind, SearchIndex, Visibility};
 use crate::search::matching::{MatchHit, MatchRequest};
 use crate::search::reasons::MatchReasons;
+use crate::service::alerts::{Indexed, announce_new_matches, run_saved_searches};
 use crate::service::audit::Target;
 use crate::service::search::{Found, SearchService, doc_kind};
 use crate::service::{Actor, Context, policy};
@@ -210,6 +212,7 @@ impl MatchService {
             };
             let mut seen = HashSet::new();
             let mut computed: HashMap<(ListingKind, i32), Vec<NewMatch>> = HashMap::new();
+            let mut indexed = Vec::new();
             for row in &rows {
                 let kind = ListingKind::of_row(row);
                 if !seen.insert((kind, row.listing_id)) {
@@ -221,6 +224,12 @@ impl MatchService {
                     .await?
                 {
                     Some(doc) if doc.live => {
+                        indexed.push(Indexed {
+                            kind: doc.kind,
+                            id: doc.id,
+                            owner_id: doc.owner_id,
+                            title: doc.title.clone(),
+                        });
                         self.run(MatchRequest {
                             source: doc,
                             visibility: Visibility::default(),
@@ -250,12 +259,19 @@ impl MatchService {
                 computed.insert((kind, row.listing_id), stored);
             }
             let now = self.ctx.clock.now();
+            let threshold = self.ctx.settings.pairing.match_notify_threshold;
+            let searches = notifications::all_saved_searches(db).await?;
             let txn = self.ctx.db.begin_write().await?;
+            let mut sent = Vec::new();
             for ((kind, id), stored) in &computed {
+                let before = matches::pairs_of(&txn, *kind, *id).await?;
                 matches::replace_for(&txn, *kind, *id, stored, now).await?;
+                sent.extend(announce_new_matches(&txn, stored, &before, threshold, now).await?);
             }
+            sent.extend(run_saved_searches(&txn, &self.index, &searches, &indexed, now).await?);
             matches::set_job_cursor(&txn, JOB, last).await?;
             txn.commit().await?;
+            self.ctx.hub.publish(sent);
             handled += computed.len() as u64;
         }
         if handled > 0 {

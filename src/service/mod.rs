@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod achievements;
 pub mod actor;
+pub mod alerts;
 pub mod audit;
 pub mod disclosure;
 pub mod expiry;
@@ -15,8 +16,11 @@ pub mod inputs;
 pub mod matching;
 pub mod members;
 pub mod needs;
+pub mod notifications;
 pub mod organizations;
 pub mod page;
+pub mod pairing_stats;
+pub mod pairings;
 pub mod policy;
 pub mod search;
 pub mod tokens;
@@ -34,6 +38,8 @@ use std::sync::Arc;
 pub struct ServiceSettings {
     /// Days a published listing stays live without renewal.
     pub listing_ttl_days: i64,
+    /// Broker workflow deadlines and notification thresholds.
+    pub pairing: pairings::PairingRules,
     /// Largest page a list query returns.
     pub max_page_size: u64,
     /// Page size when the caller gives none.
@@ -48,6 +54,7 @@ impl Default for ServiceSettings {
     fn default() -> Self {
         Self {
             listing_ttl_days: 180,
+            pairing: pairings::PairingRules::default(),
             max_page_size: 100,
             default_page_size: 20,
             auth: accounts::AuthSettings::default(),
@@ -65,6 +72,8 @@ pub struct Context {
     pub clock: SharedClock,
     /// Settings.
     pub settings: ServiceSettings,
+    /// Pushes committed notifications to live subscribers.
+    pub hub: notifications::NotificationHub,
 }
 
 impl Context {
@@ -87,6 +96,32 @@ impl Context {
             read(offset, limit).await?
         };
         Ok(Window::page(items, offset, total))
+    }
+
+    /// Stores a moderation notice for every member of `org_id` inside `txn`; publish the
+    /// result after the commit.
+    pub(crate) async fn moderation_notice(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        org_id: i32,
+        title: String,
+        body: String,
+        listing: Option<(crate::db::outbox::ListingKind, i32)>,
+    ) -> crate::error::ServiceResult<Vec<notifications::Notification>> {
+        let members = crate::db::notifications::members_of(txn, &[org_id]).await?;
+        notifications::stage(
+            txn,
+            &members,
+            notifications::Outgoing {
+                kind: crate::domain::NotificationKind::Moderation,
+                title,
+                body,
+                pairing_id: None,
+                listing,
+            },
+            self.clock.now(),
+        )
+        .await
     }
 
     /// Fails unless the owner of a listing is verified; `verb` names the refused action.
@@ -135,6 +170,12 @@ pub struct Services {
     pub search: search::SearchService,
     /// Two-way matching and stored matches.
     pub matching: matching::MatchService,
+    /// Pairings (对接) and their statistics.
+    pub pairings: pairings::PairingService,
+    /// Statistics of the broker workflow.
+    pub pairing_stats: pairing_stats::PairingStatsService,
+    /// Inboxes, live notifications and saved searches.
+    pub notifications: notifications::NotificationService,
     ctx: Arc<Context>,
 }
 
@@ -152,6 +193,7 @@ impl Services {
             db,
             clock,
             settings,
+            hub: notifications::NotificationHub::default(),
         });
         let achievements = achievements::AchievementService::new(ctx.clone());
         let needs = needs::NeedService::new(ctx.clone());
@@ -164,6 +206,9 @@ impl Services {
         Self {
             organizations: organizations::OrganizationService::new(ctx.clone()),
             matching: matching::MatchService::new(ctx.clone(), index, search.clone()),
+            pairings: pairings::PairingService::new(ctx.clone()),
+            pairing_stats: pairing_stats::PairingStatsService::new(ctx.clone()),
+            notifications: notifications::NotificationService::new(ctx.clone()),
             search,
             achievements,
             needs,

@@ -231,10 +231,24 @@ impl NeedService {
                 "下架",
             )?;
             n.status = Withdrawn;
-            n.moderation_note = Some(reason);
+            n.moderation_note = Some(reason.clone());
             n.updated_at = now;
             let saved = self.save_transition(&txn, actor, action, n, now).await?;
+            let sent = self
+                .ctx
+                .moderation_notice(
+                    &txn,
+                    saved.owner_id,
+                    format!("需求“{}”已被下架", saved.title),
+                    format!(
+                        "平台管理员下架了技术需求“{}”，理由：{reason}。修改后可重新发布。",
+                        saved.title
+                    ),
+                    Some((KIND, id)),
+                )
+                .await?;
             txn.commit().await?;
+            self.ctx.hub.publish(sent);
             self.view_one(actor, saved).await
         }
         .await;
@@ -315,14 +329,29 @@ impl NeedService {
     }
 
     /// One need, if `actor` may see it.
+    /// A confidential need is also visible to an organisation it was disclosed to (a pairing
+    /// that reached INTRODUCED).
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<NeedView>> {
-        match repo::find(&self.ctx.db.conn, id)
-            .await?
-            .filter(|n| self.may_see(actor, n))
-        {
-            Some(n) => Ok(Some(self.view_one(actor, n).await?)),
-            None => Ok(None),
+        let Some(n) = repo::find(&self.ctx.db.conn, id).await? else {
+            return Ok(None);
+        };
+        let visible = self.may_see(actor, &n)
+            || (is_public(n.effective_status(self.ctx.clock.now()))
+                && self.disclosed_to(actor, n.id).await?);
+        if visible {
+            Ok(Some(self.view_one(actor, n).await?))
+        } else {
+            Ok(None)
         }
+    }
+
+    async fn disclosed_to(&self, actor: &Actor, need_id: i32) -> ServiceResult<bool> {
+        Ok(match actor.organization_id() {
+            Some(org) => grants::granted_listings(&self.ctx.db.conn, KIND, org, &[need_id])
+                .await?
+                .contains(&need_id),
+            None => false,
+        })
     }
 
     /// The need with this external id at `source`.

@@ -168,6 +168,7 @@ impl OrganizationService {
             let current = repo::find(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
+            let current_verified = current.verified;
             let next = Organization {
                 verified,
                 updated_at: self.ctx.clock.now(),
@@ -182,7 +183,20 @@ impl OrganizationService {
                     Target::of("Organization", id),
                 )
                 .await?;
+            let sent = if verified != current_verified {
+                let (title, body) = if verified {
+                    ("机构已通过平台认证", format!("“{}”已通过平台认证，现在可以发布成果和需求。", saved.name))
+                } else {
+                    ("机构认证已撤销", format!("“{}”的平台认证已被撤销，暂不能发布新的成果和需求；如有疑问请联系平台管理员。", saved.name))
+                };
+                self.ctx
+                    .moderation_notice(&txn, id, title.to_owned(), body, None)
+                    .await?
+            } else {
+                Vec::new()
+            };
             txn.commit().await?;
+            self.ctx.hub.publish(sent);
             tracing::info!(
                 organization_id = id,
                 verified,

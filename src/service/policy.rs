@@ -5,11 +5,11 @@
 //! | anonymous visitor | public listings, public and anonymous needs (without owner) | nothing |
 //! | organisation member | the above, plus everything of its own organisation | its organisation's listings; dismissing their matches |
 //! | organisation admin | as a member | also the profile and membership requests |
-//! | broker (技术经纪人) | every need, owners of anonymous needs, confidential detail | pairings (broker issue) |
-//! | platform operator | every listing and need, owners, drafts; not confidential detail | verification, moderation, tracks, audit log |
+//! | broker (技术经纪人) | every need, owners of anonymous needs, confidential detail, every pairing | pairings they carry; taking requests from the queue |
+//! | platform operator | every listing and need, owners, drafts, pairings; not confidential detail | verification, moderation, tracks, audit log, assigning brokers |
 //! | a counterpart with a disclosure grant | that listing's confidential detail and its owner's contacts | nothing |
 
-use crate::domain::{Need, NeedVisibility};
+use crate::domain::{Need, NeedVisibility, PairingRole};
 use crate::error::{ErrorCode, ServiceError};
 use crate::service::actor::{Actor, OrgRole};
 
@@ -172,6 +172,56 @@ pub fn require_broker_or_operator(actor: &Actor) -> Result<(), ServiceError> {
         Err(ServiceError::coded(
             ErrorCode::Forbidden,
             "只有技术经纪人或平台管理员可以执行此操作",
+        ))
+    }
+}
+
+/// Requires a signed-in person (not the system) and returns their user id: inboxes and saved
+/// searches belong to people.
+pub fn require_user(actor: &Actor) -> Result<i32, ServiceError> {
+    require_signed_in(actor)?;
+    actor
+        .user_id()
+        .ok_or_else(|| ServiceError::coded(ErrorCode::Forbidden, "只有登录用户拥有消息和订阅"))
+}
+
+/// The roles `actor` holds on a pairing between `enterprise_org` and `university_org`:
+/// members of either side, every broker (the queue is shared) and operators. Empty means the
+/// pairing does not exist for the actor.
+pub fn pairing_roles(actor: &Actor, enterprise_org: i32, university_org: i32) -> Vec<PairingRole> {
+    let mut roles = Vec::new();
+    if matches!(actor, Actor::System) {
+        roles.push(PairingRole::System);
+    }
+    if is_member(actor, enterprise_org) {
+        roles.push(PairingRole::Enterprise);
+    }
+    if is_member(actor, university_org) {
+        roles.push(PairingRole::University);
+    }
+    if is_broker(actor) {
+        roles.push(PairingRole::Broker);
+    }
+    if actor.user().is_some_and(|u| u.operator) {
+        roles.push(PairingRole::Operator);
+    }
+    roles
+}
+
+/// Whether `actor` steers a pairing carried by `broker_id`: its broker, or an operator.
+pub fn steers_pairing(actor: &Actor, broker_id: Option<i32>) -> bool {
+    is_operator(actor) || (is_broker(actor) && broker_id.is_some() && actor.user_id() == broker_id)
+}
+
+/// Requires a broker (to take requests from the queue or propose pairings).
+pub fn require_broker(actor: &Actor) -> Result<(), ServiceError> {
+    require_signed_in(actor)?;
+    if is_broker(actor) {
+        Ok(())
+    } else {
+        Err(ServiceError::coded(
+            ErrorCode::Forbidden,
+            "只有技术经纪人可以执行此操作",
         ))
     }
 }

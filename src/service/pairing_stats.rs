@@ -1,0 +1,437 @@
+//! Statistics of the broker workflow for operators and brokers: requests, introductions,
+//! signed contracts and amounts by month, priority track, industry, region and organisation;
+//! the funnel from request to signature; each broker's median time to first response; and the
+//! same tables as CSV.
+//!
+//! Every figure covers the pairings *created* in the period (a cohort). By month, requests count
+//! in their creation month, introductions in the month they happened and contracts in their
+//! signing month. An organisation counts every pairing it is a side of.
+
+use crate::db::pairings::{self as repo, StatRow};
+use crate::db::{organizations, users};
+use crate::domain::PairingStatus;
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::service::{Actor, Context, policy};
+use chrono::{DateTime, Datelike, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// One row of a grouped table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatGroup {
+    /// The group's code (month `2026-11`, track code, GB/T code or organisation id).
+    pub key: String,
+    /// What people read.
+    pub label: String,
+    /// Pairings requested.
+    pub requests: u64,
+    /// Pairings introduced.
+    pub introductions: u64,
+    /// Contracts signed.
+    pub signed: u64,
+    /// Sum of contract amounts in yuan.
+    pub amount_yuan: i64,
+}
+
+/// How far pairings got.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Funnel {
+    /// Requested.
+    pub requested: u64,
+    /// Taken by a broker.
+    pub accepted: u64,
+    /// Introduced.
+    pub introduced: u64,
+    /// Reached negotiation.
+    pub negotiating: u64,
+    /// Signed.
+    pub signed: u64,
+    /// Declined.
+    pub declined: u64,
+    /// Withdrawn.
+    pub withdrawn: u64,
+    /// Expired.
+    pub expired: u64,
+}
+
+/// One broker's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerStat {
+    /// User id.
+    pub broker_id: i32,
+    /// Display name.
+    pub name: String,
+    /// Pairings carried.
+    pub pairings: u64,
+    /// Of those, signed.
+    pub signed: u64,
+    /// Median hours from request to the broker taking it (requests they took from the queue).
+    pub median_hours_to_first_response: Option<f64>,
+}
+
+/// Every table for one period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PairingStatistics {
+    /// Start (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// End (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    /// Totals.
+    pub total: StatGroup,
+    /// By month.
+    pub by_month: Vec<StatGroup>,
+    /// By priority track.
+    pub by_track: Vec<StatGroup>,
+    /// By GB/T 4754 division.
+    pub by_industry: Vec<StatGroup>,
+    /// By the firm's city (GB/T 2260, 4-digit prefix + `00`).
+    pub by_region: Vec<StatGroup>,
+    /// By organisation (either side).
+    pub by_organization: Vec<StatGroup>,
+    /// The funnel.
+    pub funnel: Funnel,
+    /// Per broker.
+    pub brokers: Vec<BrokerStat>,
+}
+
+/// Statistics use cases.
+#[derive(Debug, Clone)]
+pub struct PairingStatsService {
+    ctx: Arc<Context>,
+}
+
+impl PairingStatsService {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self { ctx }
+    }
+
+    /// The tables for pairings created in `[from, to)`; brokers and operators only.
+    pub async fn compute(
+        &self,
+        actor: &Actor,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ServiceResult<PairingStatistics> {
+        policy::require_broker_or_operator(actor)?;
+        if from >= to {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidArgument,
+                "统计区间的开始时间必须早于结束时间",
+            ));
+        }
+        let db = &self.ctx.db.conn;
+        let rows = repo::stat_rows(db, from, to).await?;
+        let mut stats = aggregate(&rows);
+        stats.from = Some(from);
+        stats.to = Some(to);
+        // Labels: organisation names, broker names, track names, code titles.
+        let tracks: HashMap<String, String> = crate::db::tracks::all(db)
+            .await?
+            .into_iter()
+            .map(|t| (t.code, t.name))
+            .collect();
+        for g in &mut stats.by_track {
+            g.label = tracks.get(&g.key).cloned().unwrap_or_else(|| g.key.clone());
+        }
+        for g in &mut stats.by_industry {
+            g.label = crate::codes::industries()
+                .get(&g.key)
+                .map_or_else(|| g.key.clone(), |e| format!("{} {}", e.code, e.name));
+        }
+        for g in &mut stats.by_region {
+            g.label = crate::codes::regions()
+                .get(&g.key)
+                .map_or_else(|| g.key.clone(), |e| e.name.clone());
+        }
+        for g in &mut stats.by_organization {
+            if let Ok(id) = g.key.parse()
+                && let Some(org) = organizations::find(db, id).await?
+            {
+                g.label = org.name;
+            }
+        }
+        for b in &mut stats.brokers {
+            if let Some(u) = users::find(db, b.broker_id).await? {
+                b.name = u.display_name;
+            }
+        }
+        Ok(stats)
+    }
+}
+
+const NO_TRACK: &str = "NONE";
+
+/// Aggregates the projection; pure, so the arithmetic is unit-tested.
+pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
+    let mut s = PairingStatistics::default();
+    let mut by_month: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_track: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_industry: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_region: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_org: BTreeMap<i32, StatGroup> = BTreeMap::new();
+    let mut brokers: BTreeMap<i32, (u64, u64, Vec<f64>)> = BTreeMap::new();
+    let month = |y: i32, m: u32| format!("{y:04}-{m:02}");
+    for r in rows {
+        let introduced = r.introduced_at.is_some();
+        let signed = r.status == PairingStatus::Signed;
+        let amount = if signed {
+            r.signed.map_or(0, |(_, a)| a)
+        } else {
+            0
+        };
+        let add = |g: &mut StatGroup| {
+            g.requests += 1;
+            g.introductions += u64::from(introduced);
+            g.signed += u64::from(signed);
+            g.amount_yuan += amount;
+        };
+        add(&mut s.total);
+        let track = r.track_code.clone().unwrap_or_else(|| NO_TRACK.to_owned());
+        add(by_track.entry(track).or_default());
+        let division: String = r
+            .industry_code
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), |c| c.chars().take(3).collect());
+        add(by_industry.entry(division).or_default());
+        let city = format!("{}00", r.region_code.chars().take(4).collect::<String>());
+        add(by_region.entry(city).or_default());
+        add(by_org.entry(r.enterprise_org_id).or_default());
+        add(by_org.entry(r.university_org_id).or_default());
+        by_month
+            .entry(month(r.created_at.year(), r.created_at.month()))
+            .or_default()
+            .requests += 1;
+        if let Some(at) = r.introduced_at {
+            by_month
+                .entry(month(at.year(), at.month()))
+                .or_default()
+                .introductions += 1;
+        }
+        if let (true, Some((on, amount))) = (signed, r.signed) {
+            let g = by_month.entry(month(on.year(), on.month())).or_default();
+            g.signed += 1;
+            g.amount_yuan += amount;
+        }
+        let f = &mut s.funnel;
+        f.requested += 1;
+        f.accepted += u64::from(r.accepted_at.is_some());
+        f.introduced += u64::from(introduced);
+        f.negotiating += u64::from(r.negotiating_at.is_some());
+        f.signed += u64::from(signed);
+        f.declined += u64::from(r.status == PairingStatus::Declined);
+        f.withdrawn += u64::from(r.status == PairingStatus::Withdrawn);
+        f.expired += u64::from(r.status == PairingStatus::Expired);
+        if let Some(b) = r.broker_id {
+            let e = brokers.entry(b).or_default();
+            e.0 += 1;
+            e.1 += u64::from(signed);
+            if let Some(at) = r.accepted_at {
+                e.2.push((at - r.created_at).num_seconds() as f64 / 3600.0);
+            }
+        }
+    }
+    let finish = |m: BTreeMap<String, StatGroup>| -> Vec<StatGroup> {
+        m.into_iter()
+            .map(|(key, mut g)| {
+                g.label = key.clone();
+                g.key = key;
+                g
+            })
+            .collect()
+    };
+    s.total.key = "TOTAL".into();
+    s.total.label = "合计".into();
+    s.by_month = finish(by_month);
+    s.by_track = finish(by_track);
+    s.by_industry = finish(by_industry);
+    s.by_region = finish(by_region);
+    s.by_organization = by_org
+        .into_iter()
+        .map(|(id, mut g)| {
+            g.key = id.to_string();
+            g.label = g.key.clone();
+            g
+        })
+        .collect();
+    s.brokers = brokers
+        .into_iter()
+        .map(|(broker_id, (pairings, signed, mut hours))| BrokerStat {
+            broker_id,
+            name: broker_id.to_string(),
+            pairings,
+            signed,
+            median_hours_to_first_response: median(&mut hours),
+        })
+        .collect();
+    s
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}
+
+/// Which table a CSV export holds.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatTable {
+    /// By month.
+    Month,
+    /// By priority track.
+    Track,
+    /// By industry division.
+    Industry,
+    /// By region.
+    Region,
+    /// By organisation.
+    Organization,
+    /// The funnel.
+    Funnel,
+    /// Per broker.
+    Broker,
+}
+
+/// One table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese
+/// headers correctly).
+pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
+    let mut out = String::from("\u{feff}");
+    let groups = |out: &mut String, first: &str, rows: &[StatGroup]| {
+        out.push_str(&format!(
+            "{first},名称,对接请求,成功引荐,签约数,合同金额（元）\n"
+        ));
+        for g in rows.iter().chain(std::iter::once(&s.total)) {
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                csv_field(&g.key),
+                csv_field(&g.label),
+                g.requests,
+                g.introductions,
+                g.signed,
+                g.amount_yuan
+            ));
+        }
+    };
+    match table {
+        StatTable::Month => groups(&mut out, "月份", &s.by_month),
+        StatTable::Track => groups(&mut out, "重点产业链", &s.by_track),
+        StatTable::Industry => groups(&mut out, "行业大类", &s.by_industry),
+        StatTable::Region => groups(&mut out, "地区", &s.by_region),
+        StatTable::Organization => groups(&mut out, "机构编号", &s.by_organization),
+        StatTable::Funnel => {
+            let f = &s.funnel;
+            out.push_str("阶段,数量\n");
+            for (stage, n) in [
+                ("提出对接", f.requested),
+                ("经纪人受理", f.accepted),
+                ("成功引荐", f.introduced),
+                ("进入洽谈", f.negotiating),
+                ("签订合同", f.signed),
+                ("已拒绝", f.declined),
+                ("已撤回", f.withdrawn),
+                ("已超时", f.expired),
+            ] {
+                out.push_str(&format!("{stage},{n}\n"));
+            }
+        }
+        StatTable::Broker => {
+            out.push_str("经纪人编号,姓名,负责对接,签约数,首次响应中位时长（小时）\n");
+            for b in &s.brokers {
+                out.push_str(&format!(
+                    "{},{},{},{},{}\n",
+                    b.broker_id,
+                    csv_field(&b.name),
+                    b.pairings,
+                    b.signed,
+                    b.median_hours_to_first_response
+                        .map_or_else(String::new, |h| format!("{h:.1}"))
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Quotes a field when it holds a comma, quote or line break; neutralises spreadsheet formulas.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+
+    fn row(status: PairingStatus, created: (u32, u32), signed: Option<(u32, i64)>) -> StatRow {
+        let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2026, m, d, 9, 0, 0).unwrap();
+        StatRow {
+            status,
+            track_code: Some("MARINE".into()),
+            industry_code: Some("C384".into()),
+            region_code: "370211".into(),
+            enterprise_org_id: 1,
+            university_org_id: 2,
+            broker_id: Some(9),
+            created_at: at(created.0, created.1),
+            accepted_at: Some(at(created.0, created.1) + chrono::Duration::hours(6)),
+            introduced_at: signed.map(|(m, _)| at(m, 1)),
+            negotiating_at: signed.map(|(m, _)| at(m, 2)),
+            signed: signed
+                .map(|(m, amount)| (NaiveDate::from_ymd_opt(2026, m, 20).unwrap(), amount)),
+        }
+    }
+
+    #[test]
+    fn months_count_each_event_when_it_happened() {
+        let rows = vec![
+            row(PairingStatus::Signed, (10, 3), Some((11, 500_000))),
+            row(PairingStatus::Declined, (10, 5), None),
+            row(PairingStatus::Signed, (11, 1), Some((11, 250_000))),
+        ];
+        let s = aggregate(&rows);
+        assert_eq!(s.total.requests, 3);
+        assert_eq!(s.total.signed, 2);
+        assert_eq!(s.total.amount_yuan, 750_000);
+        let oct = &s.by_month[0];
+        assert_eq!(
+            (oct.key.as_str(), oct.requests, oct.signed),
+            ("2026-10", 2, 0)
+        );
+        let nov = &s.by_month[1];
+        assert_eq!(
+            (nov.requests, nov.introductions, nov.signed, nov.amount_yuan),
+            (1, 2, 2, 750_000)
+        );
+        assert_eq!(s.by_industry[0].key, "C38");
+        assert_eq!(s.by_region[0].key, "370200");
+        assert_eq!(s.by_organization.len(), 2, "both sides count");
+        assert_eq!(s.funnel.declined, 1);
+        assert_eq!(s.brokers[0].median_hours_to_first_response, Some(6.0));
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_field("青岛,海洋"), "\"青岛,海洋\"");
+        assert_eq!(csv_field("=1+1"), "'=1+1");
+        let s = aggregate(&[row(PairingStatus::Signed, (11, 1), Some((11, 10)))]);
+        let csv = to_csv(&s, StatTable::Month);
+        assert!(csv.starts_with("\u{feff}月份,名称"));
+        assert!(csv.contains("2026-11,2026-11,1,1,1,10\n"));
+        assert!(csv.ends_with("TOTAL,合计,1,1,1,10\n"));
+    }
+}
