@@ -16,6 +16,7 @@ mod m20261125_000011_create_disclosure_grants;
 mod m20261125_000012_add_moderation_notes;
 mod m20261125_000013_create_listing_matches;
 mod m20261126_000014_create_pairings;
+mod m20261126_000015_add_match_sides;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000012_add_moderation_notes::Migration),
             Box::new(m20261125_000013_create_listing_matches::Migration),
             Box::new(m20261126_000014_create_pairings::Migration),
+            Box::new(m20261126_000015_add_match_sides::Migration),
         ]
     }
 }

@@ -44,16 +44,44 @@ fn counterpart_id(kind: ListingKind, row: &listing_match::Model) -> i32 {
     }
 }
 
-/// Replaces the stored matches of one listing by `matches`: new pairs are inserted (keeping
-/// their first-matched time when they existed), and pairs no longer among them are deleted
-/// unless someone dismissed them. Call inside a transaction.
+fn found_column(kind: ListingKind) -> listing_match::Column {
+    match kind {
+        ListingKind::Need => listing_match::Column::FoundFromNeed,
+        ListingKind::Achievement => listing_match::Column::FoundFromAchievement,
+    }
+}
+
+fn other(kind: ListingKind) -> ListingKind {
+    match kind {
+        ListingKind::Need => ListingKind::Achievement,
+        ListingKind::Achievement => ListingKind::Need,
+    }
+}
+
+/// Records what one listing's matching found now. `Some(matches)`: these pairs are found from
+/// this listing's side (inserted, keeping their first-matched time when they existed); pairs
+/// this side no longer finds are deleted once neither side finds them. `None`: the listing
+/// left the market, and all its pairs go. Dismissed pairs always stay. Call in a transaction.
 pub async fn replace_for<C: ConnectionTrait>(
     db: &C,
     kind: ListingKind,
     listing_id: i32,
-    matches: &[NewMatch],
+    matches: Option<&[NewMatch]>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let not_dismissed = || {
+        sea_orm::Condition::all()
+            .add(listing_match::Column::DismissedForNeedAt.is_null())
+            .add(listing_match::Column::DismissedForAchievementAt.is_null())
+    };
+    let Some(matches) = matches else {
+        listing_match::Entity::delete_many()
+            .filter(side_column(kind).eq(listing_id))
+            .filter(not_dismissed())
+            .exec(db)
+            .await?;
+        return Ok(());
+    };
     let keep: Vec<i32> = matches
         .iter()
         .map(|m| match kind {
@@ -61,15 +89,17 @@ pub async fn replace_for<C: ConnectionTrait>(
             ListingKind::Achievement => m.need_id,
         })
         .collect();
-    let counterpart = side_column(match kind {
-        ListingKind::Need => ListingKind::Achievement,
-        ListingKind::Achievement => ListingKind::Need,
-    });
+    listing_match::Entity::update_many()
+        .col_expr(found_column(kind), Expr::value(false))
+        .filter(side_column(kind).eq(listing_id))
+        .filter(side_column(other(kind)).is_not_in(keep))
+        .exec(db)
+        .await?;
     listing_match::Entity::delete_many()
         .filter(side_column(kind).eq(listing_id))
-        .filter(counterpart.is_not_in(keep))
-        .filter(listing_match::Column::DismissedForNeedAt.is_null())
-        .filter(listing_match::Column::DismissedForAchievementAt.is_null())
+        .filter(listing_match::Column::FoundFromNeed.eq(false))
+        .filter(listing_match::Column::FoundFromAchievement.eq(false))
+        .filter(not_dismissed())
         .exec(db)
         .await?;
     if matches.is_empty() {
@@ -85,6 +115,8 @@ pub async fn replace_for<C: ConnectionTrait>(
         computed_at: Set(now),
         dismissed_for_need_at: Set(None),
         dismissed_for_achievement_at: Set(None),
+        found_from_need: Set(kind == ListingKind::Need),
+        found_from_achievement: Set(kind == ListingKind::Achievement),
     });
     listing_match::Entity::insert_many(rows)
         .on_conflict(
@@ -96,6 +128,7 @@ pub async fn replace_for<C: ConnectionTrait>(
                 listing_match::Column::Score,
                 listing_match::Column::Reasons,
                 listing_match::Column::ComputedAt,
+                found_column(kind),
             ])
             .to_owned(),
         )
@@ -156,6 +189,8 @@ pub async fn dismiss<C: ConnectionTrait>(
         computed_at: Set(now),
         dismissed_for_need_at: Set(None),
         dismissed_for_achievement_at: Set(None),
+        found_from_need: Set(false),
+        found_from_achievement: Set(false),
     })
     .on_conflict(
         OnConflict::columns([

@@ -289,7 +289,8 @@ pub struct SubscriptionRoot;
 #[Subscription]
 impl SubscriptionRoot {
     /// Your notifications as they happen. Pass the id of the last one you saw to receive
-    /// what arrived while you were away first; nothing is lost across reconnects or restarts.
+    /// what arrived while you were away first, so nothing is lost across reconnects or
+    /// restarts; without it the stream starts now.
     async fn notification_added(
         &self,
         ctx: &Context<'_>,
@@ -299,8 +300,7 @@ impl SubscriptionRoot {
         let after = after
             .map(|id| ids::decode(&id, NodeType::Notification))
             .transpose()
-            .gql()?
-            .unwrap_or(0);
+            .gql()?;
         let stream = services.notifications.follow(actor, after).await.gql()?;
         Ok(stream.map(Notification::from))
     }

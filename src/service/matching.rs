@@ -211,7 +211,8 @@ impl MatchService {
                 break;
             };
             let mut seen = HashSet::new();
-            let mut computed: HashMap<(ListingKind, i32), Vec<NewMatch>> = HashMap::new();
+            // `None`: the listing left the market.
+            let mut computed: HashMap<(ListingKind, i32), Option<Vec<NewMatch>>> = HashMap::new();
             let mut indexed = Vec::new();
             for row in &rows {
                 let kind = ListingKind::of_row(row);
@@ -239,7 +240,10 @@ impl MatchService {
                         })
                         .await?
                     }
-                    _ => Vec::new(),
+                    _ => {
+                        computed.insert((kind, row.listing_id), None);
+                        continue;
+                    }
                 };
                 let stored = found
                     .into_iter()
@@ -256,7 +260,7 @@ impl MatchService {
                         })
                     })
                     .collect::<anyhow::Result<Vec<_>>>()?;
-                computed.insert((kind, row.listing_id), stored);
+                computed.insert((kind, row.listing_id), Some(stored));
             }
             let now = self.ctx.clock.now();
             let threshold = self.ctx.settings.pairing.match_notify_threshold;
@@ -265,8 +269,10 @@ impl MatchService {
             let mut sent = Vec::new();
             for ((kind, id), stored) in &computed {
                 let before = matches::pairs_of(&txn, *kind, *id).await?;
-                matches::replace_for(&txn, *kind, *id, stored, now).await?;
-                sent.extend(announce_new_matches(&txn, stored, &before, threshold, now).await?);
+                matches::replace_for(&txn, *kind, *id, stored.as_deref(), now).await?;
+                if let Some(stored) = stored {
+                    sent.extend(announce_new_matches(&txn, stored, &before, threshold, now).await?);
+                }
             }
             sent.extend(run_saved_searches(&txn, &self.index, &searches, &indexed, now).await?);
             matches::set_job_cursor(&txn, JOB, last).await?;

@@ -203,12 +203,12 @@ impl NotificationService {
         Ok(changed)
     }
 
-    /// The caller's notifications after `after` (stored ones first), then live ones as they
-    /// are committed. Ends when the service stops.
+    /// The caller's notifications as they are committed. With `after` (the id of the last one
+    /// the caller saw), the stored ones after it come first. Ends when the service stops.
     pub async fn follow(
         &self,
         actor: &Actor,
-        after: i32,
+        after: Option<i32>,
     ) -> ServiceResult<impl Stream<Item = Notification> + Send + use<>> {
         let user = policy::require_user(actor)?;
         // Join the live stream before reading the inbox, so nothing committed in between is lost.
@@ -217,10 +217,10 @@ impl NotificationService {
             rx,
             db: self.ctx.db.conn.clone(),
             user,
-            cursor: after,
+            cursor: after.unwrap_or(0),
             backlog: VecDeque::new(),
             replayed: HashSet::new(),
-            replaying: true,
+            replaying: after.is_some(),
         };
         Ok(futures::stream::unfold(follower, |mut f| async move {
             f.next().await.map(|n| (n, f))

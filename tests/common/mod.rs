@@ -54,6 +54,8 @@ pub struct Options {
     pub per_token_per_minute: Option<u32>,
     /// Another `index/` configuration folder.
     pub index_config: Option<std::path::PathBuf>,
+    /// Score from which new stored matches are announced.
+    pub match_notify_threshold: Option<f64>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -81,6 +83,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     if let Some(depth) = options.max_depth {
         settings.graphql.max_depth = depth;
+    }
+    if let Some(threshold) = options.match_notify_threshold {
+        settings.pairing.match_notify_threshold = threshold;
     }
     if let Some(aliases) = options.max_aliases {
         settings.graphql.max_aliases = aliases;
@@ -494,4 +499,140 @@ pub fn id_of(global: &str) -> i32 {
         .nth(1)
         .and_then(|id| id.parse().ok())
         .expect("Type:id")
+}
+
+impl TestApp {
+    /// Registers a user with platform roles (set by the system, as an operator would) and
+    /// returns their access token.
+    pub async fn staff_token(&self, name: &str, operator: bool, broker: bool) -> String {
+        let token = self.user_token(name).await;
+        let id = self.user_id(&token).await;
+        self.services
+            .members
+            .set_roles(&Actor::System, id, operator, broker)
+            .await
+            .expect("roles set");
+        token
+    }
+
+    /// The user id behind a token.
+    pub async fn user_id(&self, token: &str) -> i32 {
+        let me = self.gql_ok_as(token, "{ me { id } }", json!({})).await;
+        id_of(me["me"]["id"].as_str().expect("me.id"))
+    }
+
+    /// Registers a user who joins `org` as a plain member (approved by its admin).
+    pub async fn member_token(&self, org: &Org, name: &str) -> String {
+        let token = self.user_token(name).await;
+        let asked = self
+            .gql_ok_as(&token, "mutation($o: ID!) { requestMembership(input: { organizationId: $o }) { request { id } } }", json!({ "o": org }))
+            .await;
+        self.gql_ok_as(
+            &org.token,
+            "mutation($r: ID!) { approveMembership(input: { requestId: $r }) { request { status } } }",
+            json!({ "r": asked["requestMembership"]["request"]["id"] }),
+        )
+        .await;
+        // Membership is read from the user row at authentication, so the old token still works.
+        token
+    }
+
+    /// Runs the background jobs once: index the outbox, then store matches and alerts.
+    pub async fn run_jobs(&self) {
+        self.services.search.catch_up().await.expect("indexing");
+        self.services
+            .matching
+            .refresh_stored()
+            .await
+            .expect("stored matches");
+    }
+
+    /// Opens a graphql-transport-ws connection authenticated with `token`.
+    pub async fn websocket(&self, token: Option<&str>) -> Ws {
+        use futures::SinkExt;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = self.address.replace("http://", "ws://") + "/graphql/ws";
+        let mut req = url.into_client_request().expect("ws request");
+        req.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("websocket connects");
+        let payload = match token {
+            Some(t) => json!({ "authorization": format!("Bearer {t}") }),
+            None => json!({}),
+        };
+        socket
+            .send(ws_text(
+                json!({ "type": "connection_init", "payload": payload }),
+            ))
+            .await
+            .expect("init sent");
+        let ack = next_json(&mut socket).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        Ws { socket }
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A GraphQL WebSocket client (graphql-transport-ws).
+pub struct Ws {
+    socket: Socket,
+}
+
+fn ws_text(v: Value) -> tokio_tungstenite::tungstenite::Message {
+    tokio_tungstenite::tungstenite::Message::Text(v.to_string().into())
+}
+
+/// The next JSON message, skipping pings; fails the test after 10 s of silence.
+async fn next_json(socket: &mut Socket) -> Value {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .expect("valid frame");
+        match msg {
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(&t).expect("json message");
+                if v["type"] == "ping" {
+                    socket.send(ws_text(json!({ "type": "pong" }))).await.ok();
+                    continue;
+                }
+                return v;
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+}
+
+impl Ws {
+    /// Starts a subscription under `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        use futures::SinkExt;
+        self.socket
+            .send(ws_text(json!({
+                "id": id, "type": "subscribe",
+                "payload": { "query": query, "variables": variables }
+            })))
+            .await
+            .expect("subscribe sent");
+    }
+
+    /// The next message from the server.
+    pub async fn next(&mut self) -> Value {
+        next_json(&mut self.socket).await
+    }
+
+    /// Closes the connection.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
 }

@@ -17,6 +17,10 @@ pub struct Model {
     pub computed_at: DateTimeUtc,
     pub dismissed_for_need_at: Option<DateTimeUtc>,
     pub dismissed_for_achievement_at: Option<DateTimeUtc>,
+    /// The need's computation found this pair.
+    pub found_from_need: bool,
+    /// The result's computation found this pair.
+    pub found_from_achievement: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
