@@ -2,10 +2,11 @@
 //! the same validation. Idempotent: organisations are recognised by credit code and listings by
 //! their seed key, so a second run changes nothing.
 
-use crate::domain::{ListingSource, PriorityTrack};
+use crate::domain::{ContractKind, ListingSource, PairingStatus, PriorityTrack};
 use crate::service::accounts::RegisterInput;
 use crate::service::actor::OrgRole;
 use crate::service::inputs::{AchievementInput, NeedInput, OrganizationInput};
+use crate::service::pairings::{OpenPairing, PairingFilter, SignInput};
 use crate::service::{Actor, Services, Window};
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -77,6 +78,41 @@ struct ListingSeed<T> {
     input: T,
 }
 
+#[derive(Deserialize)]
+struct PairingFile {
+    #[serde(default)]
+    pairing: Vec<PairingSeed>,
+}
+
+#[derive(Deserialize)]
+struct PairingSeed {
+    key: String,
+    /// `request` or `offer`.
+    kind: String,
+    /// Login of the person who opens it.
+    by: String,
+    achievement: String,
+    need: Option<String>,
+    message: String,
+    #[serde(default)]
+    steps: Vec<StepSeed>,
+}
+
+#[derive(Deserialize)]
+struct StepSeed {
+    by: String,
+    action: String,
+    text: Option<String>,
+    contract: Option<ContractSeed>,
+}
+
+#[derive(Deserialize)]
+struct ContractSeed {
+    kind: ContractKind,
+    amount_yuan: i64,
+    registration_number: Option<String>,
+}
+
 /// What a seeding run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SeedReport {
@@ -90,20 +126,23 @@ pub struct SeedReport {
     pub needs: (usize, usize),
     /// Demo accounts created / already present.
     pub accounts: (usize, usize),
+    /// Demo pairings carried through the workflow.
+    pub pairings: usize,
 }
 
 impl fmt::Display for SeedReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "tracks {}; organizations {} created, {} present; achievements {} created, {} present; needs {} created, {} present",
+            "tracks {}; organizations {} created, {} present; achievements {} created, {} present; needs {} created, {} present; pairings {}",
             self.tracks,
             self.organizations.0,
             self.organizations.1,
             self.achievements.0,
             self.achievements.1,
             self.needs.0,
-            self.needs.1
+            self.needs.1,
+            self.pairings
         )
     }
 }
@@ -283,5 +322,114 @@ pub async fn load_dir(services: &Services, dir: &Path) -> anyhow::Result<SeedRep
         }
         report.needs.0 += 1;
     }
+
+    if dir.join("pairings.toml").is_file() {
+        report.pairings = load_pairings(services, dir).await?;
+    }
     Ok(report)
+}
+
+/// Carries the demo pairings through the real workflow as the demo accounts, once: nothing
+/// happens when any pairing exists.
+async fn load_pairings(services: &Services, dir: &Path) -> anyhow::Result<usize> {
+    let system = Actor::System;
+    let existing = services
+        .pairings
+        .list(
+            &system,
+            &PairingFilter {
+                statuses: PairingStatus::ALL.to_vec(),
+                ..Default::default()
+            },
+            Window {
+                first: Some(1),
+                ..Default::default()
+            },
+        )
+        .await?;
+    if existing.total > 0 {
+        return Ok(0);
+    }
+    let file: PairingFile = read(dir, "pairings.toml")?;
+    let listing = |key: &str| format!("seed:{key}");
+    for seed in &file.pairing {
+        let what = |e: crate::error::ServiceError| anyhow::anyhow!("pairing {}: {e:?}", seed.key);
+        let achievement = services
+            .achievements
+            .find_external(&system, ListingSource::Local, &listing(&seed.achievement))
+            .await?
+            .with_context(|| {
+                format!(
+                    "pairing {}: unknown achievement {}",
+                    seed.key, seed.achievement
+                )
+            })?;
+        let need = match &seed.need {
+            Some(key) => Some(
+                services
+                    .needs
+                    .find_external(&system, ListingSource::Local, &listing(key))
+                    .await?
+                    .with_context(|| format!("pairing {}: unknown need {key}", seed.key))?
+                    .need
+                    .id,
+            ),
+            None => None,
+        };
+        let by = services
+            .accounts
+            .act_as(&system, &seed.by)
+            .await
+            .map_err(what)?;
+        let input = OpenPairing {
+            achievement_id: achievement.id,
+            need_id: need,
+            message: seed.message.clone(),
+        };
+        let opened = match seed.kind.as_str() {
+            "request" => services.pairings.request(&by, input).await,
+            "offer" => services.pairings.offer(&by, input).await,
+            other => bail!("pairing {}: unknown kind {other}", seed.key),
+        }
+        .map_err(what)?;
+        let id = opened.pairing.id;
+        for step in &seed.steps {
+            let by = services
+                .accounts
+                .act_as(&system, &step.by)
+                .await
+                .map_err(what)?;
+            let text = step.text.as_deref().unwrap_or_default();
+            let p = &services.pairings;
+            match step.action.as_str() {
+                "take" => p.take(&by, id).await,
+                "agree" => p.agree(&by, id).await,
+                "negotiate" => p.negotiate(&by, id).await,
+                "note" => p.note(&by, id, text, false).await,
+                "decline" => p.decline(&by, id, text).await,
+                "sign" => {
+                    let c = step
+                        .contract
+                        .as_ref()
+                        .with_context(|| format!("pairing {}: sign needs a contract", seed.key))?;
+                    let today = services.context().clock.now().date_naive();
+                    p.sign(
+                        &by,
+                        id,
+                        SignInput {
+                            kind: c.kind,
+                            amount_yuan: c.amount_yuan,
+                            signed_on: today,
+                            registration_number: c.registration_number.clone(),
+                            mark_transferred: false,
+                        },
+                    )
+                    .await
+                }
+                other => bail!("pairing {}: unknown step {other}", seed.key),
+            }
+            .map_err(what)?;
+        }
+    }
+    Ok(file.pairing.len())
 }

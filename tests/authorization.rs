@@ -557,6 +557,35 @@ async fn a_disclosure_grant_opens_detail_and_contacts_to_one_counterpart() {
 async fn confidential_markers_never_leak_to_unentitled_callers() {
     let w = world().await;
     let s = secrets(&w).await;
+    // The owner asks for a pairing on the other organisation's result, naming its confidential
+    // need; a broker takes it, so the other side holds a pairing, a timeline and notifications
+    // about a need it may not see.
+    let theirs = w
+        .app
+        .published_achievement(
+            &w.other,
+            with(
+                achievement_fields(),
+                json!({ "confidentialDetail": "对方的秘密" }),
+            ),
+        )
+        .await;
+    let requested = w
+        .app
+        .gql_ok_as(
+            &w.owner.token,
+            "mutation($a: ID!, $n: ID!) { requestPairing(input: { achievementId: $a, needId: $n, message: \"申请对接贵方成果\" }) { pairing { id } userErrors { code } } }",
+            json!({ "a": theirs, "n": s.confidential_need }),
+        )
+        .await;
+    let pairing = requested["requestPairing"]["pairing"]["id"].clone();
+    w.app
+        .gql_ok_as(
+            w.token(Broker).unwrap(),
+            "mutation($p: ID!) { takePairing(input: { id: $p }) { pairing { status } } }",
+            json!({ "p": pairing }),
+        )
+        .await;
     // Index everything, so search and matching have the confidential need to (not) show.
     w.app.services.search.catch_up().await.unwrap();
     w.app.services.matching.refresh_stored().await.unwrap();
@@ -571,6 +600,10 @@ async fn confidential_markers_never_leak_to_unentitled_callers() {
         ("{ needs(filter: { statuses: [DRAFT, OPEN, NEGOTIATING, SIGNED, CLOSED, WITHDRAWN, EXPIRED] }) { totalCount nodes { title problem requirements confidentialDetail owner { name contactPhone } } } }".into(), json!({})),
         ("{ organizations { nodes { name contactPhone contactEmail achievements(limit: 50) { title confidentialDetail } needs(limit: 50) { title confidentialDetail } } } }".into(), json!({})),
         ("{ me { displayName organization { name } } }".into(), json!({})),
+        ("{ pairings(filter: { statuses: [REQUESTED, ACCEPTED, INTRODUCED] }) { totalCount edges { node { message regionCode industryCode enterprise { name } need { title problem confidentialDetail } timeline { note } } } } }".into(), json!({})),
+        ("query($id: ID!) { pairing(id: $id) { message regionCode enterprise { name contactPhone } need { title confidentialDetail } achievement { title } timeline { note } } }".into(), json!({ "id": pairing })),
+        ("{ notifications(first: 100) { nodes { title body } } }".into(), json!({})),
+        ("{ savedSearches { query } }".into(), json!({})),
     ];
     for q in [
         "MARKER",

@@ -30,6 +30,7 @@ async fn demo_data_loads_on_first_start_and_reseeding_changes_nothing() {
     assert_eq!(report.organizations.0, 0, "{report}");
     assert_eq!(report.achievements.0, 0, "{report}");
     assert_eq!(report.needs.0, 0, "{report}");
+    assert_eq!(report.pairings, 0, "demo pairings load once: {report}");
     assert!(
         report.needs.1 >= 40,
         "every seeded need is recognised: {report}"
@@ -59,4 +60,36 @@ async fn demo_data_loads_on_first_start_and_reseeding_changes_nothing() {
             "track {track} has results"
         );
     }
+
+    // The demo pairings went through the real workflow as the demo accounts.
+    let broker = app.login("broker@example.com", "Qianxian-demo-2026").await;
+    let pairings = app
+        .gql_ok_as(
+            &broker,
+            "{ pairings(filter: { statuses: [REQUESTED, ACCEPTED, INTRODUCED, NEGOTIATING, SIGNED, DECLINED, WITHDRAWN, EXPIRED] }) { totalCount edges { node { status timeline { kind } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut statuses: Vec<&str> = pairings["pairings"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["status"].as_str().unwrap())
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        ["DECLINED", "NEGOTIATING", "REQUESTED", "SIGNED"],
+        "{pairings}"
+    );
+    let firm = app
+        .login("lanhai.admin@example.com", "Qianxian-demo-2026")
+        .await;
+    let inbox = app
+        .gql_ok_as(&firm, "{ notifications { unreadCount } }", json!({}))
+        .await;
+    assert!(
+        inbox["notifications"]["unreadCount"].as_i64().unwrap() >= 5,
+        "{inbox}"
+    );
 }

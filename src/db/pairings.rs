@@ -1,15 +1,16 @@
 //! Pairings and their timelines: rows ↔ [`Pairing`] records, the broker queue, deadlines and
-//! the narrow projection statistics are computed from.
+//! the statistics, aggregated in the database.
 
 use crate::db::entities::{pairing, pairing_event};
 use crate::domain::{
     Awaiting, Contract, ContractKind, Pairing, PairingEventKind, PairingOrigin, PairingRole,
     PairingStatus,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, Condition, ConnectionTrait, DbBackend,
+    DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set, Statement,
 };
 
 fn parse<T>(value: &str, parse: fn(&str) -> Option<T>) -> Result<T, DbErr> {
@@ -312,97 +313,184 @@ pub async fn events<C: ConnectionTrait>(
         .collect()
 }
 
-/// What statistics read of one pairing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatRow {
-    /// Status.
-    pub status: PairingStatus,
+/// Figures of one group of pairings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct GroupCounts {
+    /// The group's key (none for pairings without a value in the grouped column).
+    pub group_key: Option<String>,
+    /// Pairings.
+    pub requests: i64,
+    /// Of those, introduced.
+    pub introductions: i64,
+    /// Of those, signed.
+    pub signed: i64,
+    /// Contract amounts of the signed ones, in yuan.
+    pub amount_yuan: i64,
+}
+
+/// What statistics group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
     /// Priority track.
-    pub track_code: Option<String>,
-    /// GB/T 4754 division.
-    pub industry_code: Option<String>,
-    /// Region of the firm.
-    pub region_code: String,
+    Track,
+    /// GB/T 4754 division (first three characters of the code).
+    Division,
+    /// City: the first four digits of the firm's region.
+    City,
     /// The firm.
-    pub enterprise_org_id: i32,
+    Enterprise,
     /// The result's owner.
-    pub university_org_id: i32,
-    /// The broker.
-    pub broker_id: Option<i32>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// First taken by a broker.
-    pub accepted_at: Option<DateTime<Utc>>,
-    /// Introduced.
-    pub introduced_at: Option<DateTime<Utc>>,
-    /// Talks started.
-    pub negotiating_at: Option<DateTime<Utc>>,
-    /// Contract signing date and amount, when signed.
-    pub signed: Option<(NaiveDate, i64)>,
+    University,
+    /// Month the pairing was created (requests).
+    CreatedMonth,
+    /// Month it was introduced (introductions only).
+    IntroducedMonth,
+    /// Month of the contract (signed and amounts only).
+    SignedMonth,
 }
 
-#[derive(sea_orm::FromQueryResult)]
-struct StatProjection {
-    status: String,
-    track_code: Option<String>,
-    industry_code: Option<String>,
-    region_code: String,
-    enterprise_org_id: i32,
-    university_org_id: i32,
-    broker_id: Option<i32>,
-    created_at: DateTime<Utc>,
-    accepted_at: Option<DateTime<Utc>>,
-    introduced_at: Option<DateTime<Utc>>,
-    negotiating_at: Option<DateTime<Utc>>,
-    contract_signed_on: Option<NaiveDate>,
-    contract_amount_yuan: Option<i64>,
+fn month_of(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres if column == "contract_signed_on" => {
+            format!("to_char({column}, 'YYYY-MM')")
+        }
+        DbBackend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"),
+        // SQLite stores timestamps and dates as ISO text in UTC.
+        _ => format!("substr({column}, 1, 7)"),
+    }
 }
 
-/// The statistics projection of every pairing created in `[from, to)`.
-pub async fn stat_rows<C: ConnectionTrait>(
+fn cohort(backend: DbBackend, from: DateTime<Utc>, to: DateTime<Utc>, sql: &str) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => sql.replacen('?', "$1", 1).replacen('?', "$2", 1),
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, [from.into(), to.into()])
+}
+
+const COHORT: &str = "FROM pairings WHERE created_at >= ? AND created_at < ?";
+
+/// Counts per group of the pairings created in `[from, to)`, computed in the database.
+pub async fn grouped<C: ConnectionTrait>(
     db: &C,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<Vec<StatRow>, DbErr> {
-    use pairing::Column as C;
-    let rows = pairing::Entity::find()
-        .select_only()
-        .columns([
-            C::Status,
-            C::TrackCode,
-            C::IndustryCode,
-            C::RegionCode,
-            C::EnterpriseOrgId,
-            C::UniversityOrgId,
-            C::BrokerId,
-            C::CreatedAt,
-            C::AcceptedAt,
-            C::IntroducedAt,
-            C::NegotiatingAt,
-            C::ContractSignedOn,
-            C::ContractAmountYuan,
-        ])
-        .filter(C::CreatedAt.gte(from))
-        .filter(C::CreatedAt.lt(to))
-        .into_model::<StatProjection>()
+    by: Dimension,
+) -> Result<Vec<GroupCounts>, DbErr> {
+    let backend = db.get_database_backend();
+    let (key, only) = match by {
+        Dimension::Track => ("track_code".to_owned(), ""),
+        Dimension::Division => ("substr(industry_code, 1, 3)".to_owned(), ""),
+        Dimension::City => ("substr(region_code, 1, 4)".to_owned(), ""),
+        Dimension::Enterprise => ("CAST(enterprise_org_id AS TEXT)".to_owned(), ""),
+        Dimension::University => ("CAST(university_org_id AS TEXT)".to_owned(), ""),
+        Dimension::CreatedMonth => (month_of(backend, "created_at"), ""),
+        Dimension::IntroducedMonth => (
+            month_of(backend, "introduced_at"),
+            " AND introduced_at IS NOT NULL",
+        ),
+        Dimension::SignedMonth => (
+            month_of(backend, "contract_signed_on"),
+            " AND status = 'SIGNED' AND contract_signed_on IS NOT NULL",
+        ),
+    };
+    let sql = format!(
+        "SELECT {key} AS group_key, \
+         CAST(COUNT(*) AS BIGINT) AS requests, \
+         CAST(SUM(CASE WHEN introduced_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT) AS introductions, \
+         CAST(SUM(CASE WHEN status = 'SIGNED' THEN 1 ELSE 0 END) AS BIGINT) AS signed, \
+         CAST(SUM(CASE WHEN status = 'SIGNED' THEN COALESCE(contract_amount_yuan, 0) ELSE 0 END) AS BIGINT) AS amount_yuan \
+         {COHORT}{only} GROUP BY {key} ORDER BY {key}"
+    );
+    GroupCounts::find_by_statement(cohort(backend, from, to, &sql))
         .all(db)
-        .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(StatRow {
-                status: parse(&r.status, PairingStatus::parse)?,
-                track_code: r.track_code,
-                industry_code: r.industry_code,
-                region_code: r.region_code,
-                enterprise_org_id: r.enterprise_org_id,
-                university_org_id: r.university_org_id,
-                broker_id: r.broker_id,
-                created_at: r.created_at,
-                accepted_at: r.accepted_at,
-                introduced_at: r.introduced_at,
-                negotiating_at: r.negotiating_at,
-                signed: r.contract_signed_on.zip(r.contract_amount_yuan),
-            })
-        })
-        .collect()
+        .await
+}
+
+/// How far the pairings created in a period got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct FunnelCounts {
+    /// Requested.
+    pub requested: i64,
+    /// Taken by a broker.
+    pub accepted: i64,
+    /// Introduced.
+    pub introduced: i64,
+    /// Reached negotiation.
+    pub negotiating: i64,
+    /// Signed.
+    pub signed: i64,
+    /// Declined.
+    pub declined: i64,
+    /// Withdrawn.
+    pub withdrawn: i64,
+    /// Expired.
+    pub expired: i64,
+}
+
+/// The funnel of the pairings created in `[from, to)`.
+pub async fn funnel<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<FunnelCounts, DbErr> {
+    let backend = db.get_database_backend();
+    let count_if = |cond: &str| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+    };
+    let sql = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS requested, {} AS accepted, {} AS introduced, \
+         {} AS negotiating, {} AS signed, {} AS declined, {} AS withdrawn, {} AS expired {COHORT}",
+        count_if("accepted_at IS NOT NULL"),
+        count_if("introduced_at IS NOT NULL"),
+        count_if("negotiating_at IS NOT NULL"),
+        count_if("status = 'SIGNED'"),
+        count_if("status = 'DECLINED'"),
+        count_if("status = 'WITHDRAWN'"),
+        count_if("status = 'EXPIRED'"),
+    );
+    Ok(
+        FunnelCounts::find_by_statement(cohort(backend, from, to, &sql))
+            .one(db)
+            .await?
+            .unwrap_or_default(),
+    )
+}
+
+/// One pairing a broker carried: hours from request to being taken (none when assigned
+/// without the queue's timestamp) and whether it was signed.
+#[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
+pub struct BrokerCase {
+    /// The broker.
+    pub broker_id: i32,
+    /// Hours to first response.
+    pub hours: Option<f64>,
+    /// 1 when signed.
+    pub signed: i64,
+}
+
+/// Every carried pairing created in `[from, to)`, for per-broker figures.
+pub async fn broker_cases<C: ConnectionTrait>(
+    db: &C,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<BrokerCase>, DbErr> {
+    let backend = db.get_database_backend();
+    let hours = match backend {
+        DbBackend::Postgres => {
+            "CAST(EXTRACT(EPOCH FROM (accepted_at - created_at)) / 3600.0 AS DOUBLE PRECISION)"
+        }
+        // Whole seconds: julianday() would add floating-point noise to exact hours.
+        _ => {
+            "(CAST(strftime('%s', accepted_at) AS INTEGER) - CAST(strftime('%s', created_at) AS INTEGER)) / 3600.0"
+        }
+    };
+    let sql = format!(
+        "SELECT broker_id, {hours} AS hours, \
+         CAST(CASE WHEN status = 'SIGNED' THEN 1 ELSE 0 END AS BIGINT) AS signed \
+         {COHORT} AND broker_id IS NOT NULL"
+    );
+    BrokerCase::find_by_statement(cohort(backend, from, to, &sql))
+        .all(db)
+        .await
 }

@@ -196,14 +196,19 @@ impl Pairing {
         self.0.pairing.track_code.as_deref()
     }
 
-    /// GB/T 4754 code.
+    /// GB/T 4754 code (of the need, else of the result); hidden with the firm.
     async fn industry_code(&self) -> Option<&str> {
-        self.0.pairing.industry_code.as_deref()
+        self.0
+            .enterprise_visible
+            .then_some(self.0.pairing.industry_code.as_deref())
+            .flatten()
     }
 
-    /// The firm's GB/T 2260 region.
-    async fn region_code(&self) -> &str {
-        &self.0.pairing.region_code
+    /// The firm's GB/T 2260 region; hidden with the firm.
+    async fn region_code(&self) -> Option<&str> {
+        self.0
+            .enterprise_visible
+            .then_some(self.0.pairing.region_code.as_str())
     }
 
     /// Created.

@@ -401,6 +401,21 @@ impl AccountService {
             .map(|u| u.display_name))
     }
 
+    /// The actor of the account with this email or phone, for the system to act as that
+    /// person (demo data); the system only.
+    pub async fn act_as(&self, actor: &Actor, login: &str) -> ServiceResult<Actor> {
+        if !matches!(actor, Actor::System) {
+            return Err(ServiceError::coded(
+                ErrorCode::Forbidden,
+                "只有系统可以代他人执行操作",
+            ));
+        }
+        let user = repo::find_by_login(&self.ctx.db.conn, login.trim())
+            .await?
+            .ok_or_else(|| ServiceError::not_found("账号"))?;
+        Ok(user_actor(&user, 0))
+    }
+
     /// The signed-in user.
     pub async fn me(&self, actor: &Actor) -> ServiceResult<Option<User>> {
         match actor.user_id() {

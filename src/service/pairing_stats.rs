@@ -7,12 +7,11 @@
 //! in their creation month, introductions in the month they happened and contracts in their
 //! signing month. An organisation counts every pairing it is a side of.
 
-use crate::db::pairings::{self as repo, StatRow};
+use crate::db::pairings::{self as repo, BrokerCase, Dimension, GroupCounts};
 use crate::db::{organizations, users};
-use crate::domain::PairingStatus;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::{Actor, Context, policy};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -105,7 +104,8 @@ impl PairingStatsService {
         Self { ctx }
     }
 
-    /// The tables for pairings created in `[from, to)`; brokers and operators only.
+    /// The tables for pairings created in `[from, to)`; brokers and operators only. Every
+    /// table is one aggregate query in the database.
     pub async fn compute(
         &self,
         actor: &Actor,
@@ -120,141 +120,183 @@ impl PairingStatsService {
             ));
         }
         let db = &self.ctx.db.conn;
-        let rows = repo::stat_rows(db, from, to).await?;
-        let mut stats = aggregate(&rows);
-        stats.from = Some(from);
-        stats.to = Some(to);
-        // Labels: organisation names, broker names, track names, code titles.
+        let grouped = |by| repo::grouped(db, from, to, by);
         let tracks: HashMap<String, String> = crate::db::tracks::all(db)
             .await?
             .into_iter()
             .map(|t| (t.code, t.name))
             .collect();
-        for g in &mut stats.by_track {
-            g.label = tracks.get(&g.key).cloned().unwrap_or_else(|| g.key.clone());
-        }
-        for g in &mut stats.by_industry {
-            g.label = crate::codes::industries()
-                .get(&g.key)
-                .map_or_else(|| g.key.clone(), |e| format!("{} {}", e.code, e.name));
-        }
-        for g in &mut stats.by_region {
-            g.label = crate::codes::regions()
-                .get(&g.key)
-                .map_or_else(|| g.key.clone(), |e| e.name.clone());
-        }
-        for g in &mut stats.by_organization {
-            if let Ok(id) = g.key.parse()
-                && let Some(org) = organizations::find(db, id).await?
-            {
-                g.label = org.name;
+        let by_track = groups(grouped(Dimension::Track).await?, NO_TRACK, |code| {
+            tracks.get(code).cloned()
+        });
+        let total = by_track.iter().fold(
+            StatGroup {
+                key: "TOTAL".into(),
+                label: "合计".into(),
+                ..Default::default()
+            },
+            |mut t, g| {
+                t.requests += g.requests;
+                t.introductions += g.introductions;
+                t.signed += g.signed;
+                t.amount_yuan += g.amount_yuan;
+                t
+            },
+        );
+        let by_industry = groups(grouped(Dimension::Division).await?, "-", |code| {
+            crate::codes::industries()
+                .get(code)
+                .map(|e| format!("{} {}", e.code, e.name))
+        });
+        let mut by_region = groups(grouped(Dimension::City).await?, "-", |_| None);
+        for g in &mut by_region {
+            g.key.push_str("00");
+            if let Some(e) = crate::codes::regions().get(&g.key) {
+                g.label = e.name.clone();
+            } else {
+                g.label = g.key.clone();
             }
         }
-        for b in &mut stats.brokers {
+        let by_organization = self.by_organization(from, to).await?;
+        let by_month = merge_months(
+            grouped(Dimension::CreatedMonth).await?,
+            grouped(Dimension::IntroducedMonth).await?,
+            grouped(Dimension::SignedMonth).await?,
+        );
+        let f = repo::funnel(db, from, to).await?;
+        let funnel = Funnel {
+            requested: f.requested as u64,
+            accepted: f.accepted as u64,
+            introduced: f.introduced as u64,
+            negotiating: f.negotiating as u64,
+            signed: f.signed as u64,
+            declined: f.declined as u64,
+            withdrawn: f.withdrawn as u64,
+            expired: f.expired as u64,
+        };
+        let mut brokers = broker_figures(repo::broker_cases(db, from, to).await?);
+        for b in &mut brokers {
             if let Some(u) = users::find(db, b.broker_id).await? {
                 b.name = u.display_name;
             }
         }
-        Ok(stats)
+        Ok(PairingStatistics {
+            from: Some(from),
+            to: Some(to),
+            total,
+            by_month,
+            by_track,
+            by_industry,
+            by_region,
+            by_organization,
+            funnel,
+            brokers,
+        })
+    }
+
+    /// Each organisation counts the pairings it is a side of, as firm or as result owner.
+    async fn by_organization(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> ServiceResult<Vec<StatGroup>> {
+        let db = &self.ctx.db.conn;
+        let mut merged: BTreeMap<i32, StatGroup> = BTreeMap::new();
+        for by in [Dimension::Enterprise, Dimension::University] {
+            for g in repo::grouped(db, from, to, by).await? {
+                let Some(id) = g.group_key.as_deref().and_then(|k| k.parse().ok()) else {
+                    continue;
+                };
+                let e = merged.entry(id).or_default();
+                e.requests += g.requests as u64;
+                e.introductions += g.introductions as u64;
+                e.signed += g.signed as u64;
+                e.amount_yuan += g.amount_yuan;
+            }
+        }
+        let ids: Vec<i32> = merged.keys().copied().collect();
+        let names: HashMap<i32, String> = organizations::find_many(db, &ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        Ok(merged
+            .into_iter()
+            .map(|(id, mut g)| {
+                g.key = id.to_string();
+                g.label = names.get(&id).cloned().unwrap_or_else(|| g.key.clone());
+                g
+            })
+            .collect())
     }
 }
 
 const NO_TRACK: &str = "NONE";
 
-/// Aggregates the projection; pure, so the arithmetic is unit-tested.
-pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
-    let mut s = PairingStatistics::default();
-    let mut by_month: BTreeMap<String, StatGroup> = BTreeMap::new();
-    let mut by_track: BTreeMap<String, StatGroup> = BTreeMap::new();
-    let mut by_industry: BTreeMap<String, StatGroup> = BTreeMap::new();
-    let mut by_region: BTreeMap<String, StatGroup> = BTreeMap::new();
-    let mut by_org: BTreeMap<i32, StatGroup> = BTreeMap::new();
-    let mut brokers: BTreeMap<i32, (u64, u64, Vec<f64>)> = BTreeMap::new();
-    let month = |y: i32, m: u32| format!("{y:04}-{m:02}");
-    for r in rows {
-        let introduced = r.introduced_at.is_some();
-        let signed = r.status == PairingStatus::Signed;
-        let amount = if signed {
-            r.signed.map_or(0, |(_, a)| a)
-        } else {
-            0
-        };
-        let add = |g: &mut StatGroup| {
-            g.requests += 1;
-            g.introductions += u64::from(introduced);
-            g.signed += u64::from(signed);
-            g.amount_yuan += amount;
-        };
-        add(&mut s.total);
-        let track = r.track_code.clone().unwrap_or_else(|| NO_TRACK.to_owned());
-        add(by_track.entry(track).or_default());
-        let division: String = r
-            .industry_code
-            .as_deref()
-            .map_or_else(|| "-".to_owned(), |c| c.chars().take(3).collect());
-        add(by_industry.entry(division).or_default());
-        let city = format!("{}00", r.region_code.chars().take(4).collect::<String>());
-        add(by_region.entry(city).or_default());
-        add(by_org.entry(r.enterprise_org_id).or_default());
-        add(by_org.entry(r.university_org_id).or_default());
-        by_month
-            .entry(month(r.created_at.year(), r.created_at.month()))
-            .or_default()
-            .requests += 1;
-        if let Some(at) = r.introduced_at {
-            by_month
-                .entry(month(at.year(), at.month()))
-                .or_default()
-                .introductions += 1;
-        }
-        if let (true, Some((on, amount))) = (signed, r.signed) {
-            let g = by_month.entry(month(on.year(), on.month())).or_default();
-            g.signed += 1;
-            g.amount_yuan += amount;
-        }
-        let f = &mut s.funnel;
-        f.requested += 1;
-        f.accepted += u64::from(r.accepted_at.is_some());
-        f.introduced += u64::from(introduced);
-        f.negotiating += u64::from(r.negotiating_at.is_some());
-        f.signed += u64::from(signed);
-        f.declined += u64::from(r.status == PairingStatus::Declined);
-        f.withdrawn += u64::from(r.status == PairingStatus::Withdrawn);
-        f.expired += u64::from(r.status == PairingStatus::Expired);
-        if let Some(b) = r.broker_id {
-            let e = brokers.entry(b).or_default();
-            e.0 += 1;
-            e.1 += u64::from(signed);
-            if let Some(at) = r.accepted_at {
-                e.2.push((at - r.created_at).num_seconds() as f64 / 3600.0);
+/// Database groups as statistics rows; `missing` names the group of rows without a value.
+fn groups(
+    rows: Vec<GroupCounts>,
+    missing: &str,
+    label: impl Fn(&str) -> Option<String>,
+) -> Vec<StatGroup> {
+    rows.into_iter()
+        .map(|r| {
+            let key = r.group_key.unwrap_or_else(|| missing.to_owned());
+            StatGroup {
+                label: label(&key).unwrap_or_else(|| key.clone()),
+                key,
+                requests: r.requests as u64,
+                introductions: r.introductions as u64,
+                signed: r.signed as u64,
+                amount_yuan: r.amount_yuan,
             }
-        }
-    }
-    let finish = |m: BTreeMap<String, StatGroup>| -> Vec<StatGroup> {
-        m.into_iter()
-            .map(|(key, mut g)| {
-                g.label = key.clone();
-                g.key = key;
-                g
-            })
-            .collect()
-    };
-    s.total.key = "TOTAL".into();
-    s.total.label = "合计".into();
-    s.by_month = finish(by_month);
-    s.by_track = finish(by_track);
-    s.by_industry = finish(by_industry);
-    s.by_region = finish(by_region);
-    s.by_organization = by_org
-        .into_iter()
-        .map(|(id, mut g)| {
-            g.key = id.to_string();
-            g.label = g.key.clone();
-            g
         })
-        .collect();
-    s.brokers = brokers
-        .into_iter()
+        .collect()
+}
+
+/// One row per month: requests in their creation month, introductions in theirs, contracts
+/// (and amounts) in their signing month.
+fn merge_months(
+    created: Vec<GroupCounts>,
+    introduced: Vec<GroupCounts>,
+    signed: Vec<GroupCounts>,
+) -> Vec<StatGroup> {
+    let mut months: BTreeMap<String, StatGroup> = BTreeMap::new();
+    for r in created {
+        let key = r.group_key.unwrap_or_default();
+        month(&mut months, key).requests += r.requests as u64;
+    }
+    for r in introduced {
+        let key = r.group_key.unwrap_or_default();
+        month(&mut months, key).introductions += r.requests as u64;
+    }
+    for r in signed {
+        let key = r.group_key.unwrap_or_default();
+        let g = month(&mut months, key);
+        g.signed += r.requests as u64;
+        g.amount_yuan += r.amount_yuan;
+    }
+    months.into_values().collect()
+}
+
+fn month(months: &mut BTreeMap<String, StatGroup>, key: String) -> &mut StatGroup {
+    months.entry(key.clone()).or_insert_with(|| StatGroup {
+        label: key.clone(),
+        key,
+        ..Default::default()
+    })
+}
+
+/// Per broker: pairings carried, signed, and the median hours to first response.
+fn broker_figures(cases: Vec<BrokerCase>) -> Vec<BrokerStat> {
+    let mut by: BTreeMap<i32, (u64, u64, Vec<f64>)> = BTreeMap::new();
+    for c in cases {
+        let e = by.entry(c.broker_id).or_default();
+        e.0 += 1;
+        e.1 += u64::from(c.signed > 0);
+        e.2.extend(c.hours);
+    }
+    by.into_iter()
         .map(|(broker_id, (pairings, signed, mut hours))| BrokerStat {
             broker_id,
             name: broker_id.to_string(),
@@ -262,8 +304,7 @@ pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
             signed,
             median_hours_to_first_response: median(&mut hours),
         })
-        .collect();
-    s
+        .collect()
 }
 
 fn median(values: &mut [f64]) -> Option<f64> {
@@ -375,60 +416,88 @@ fn csv_field(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveDate, TimeZone};
 
-    fn row(status: PairingStatus, created: (u32, u32), signed: Option<(u32, i64)>) -> StatRow {
-        let at = |m: u32, d: u32| Utc.with_ymd_and_hms(2026, m, d, 9, 0, 0).unwrap();
-        StatRow {
-            status,
-            track_code: Some("MARINE".into()),
-            industry_code: Some("C384".into()),
-            region_code: "370211".into(),
-            enterprise_org_id: 1,
-            university_org_id: 2,
-            broker_id: Some(9),
-            created_at: at(created.0, created.1),
-            accepted_at: Some(at(created.0, created.1) + chrono::Duration::hours(6)),
-            introduced_at: signed.map(|(m, _)| at(m, 1)),
-            negotiating_at: signed.map(|(m, _)| at(m, 2)),
-            signed: signed
-                .map(|(m, amount)| (NaiveDate::from_ymd_opt(2026, m, 20).unwrap(), amount)),
+    fn counts(key: &str, requests: i64, amount_yuan: i64) -> GroupCounts {
+        GroupCounts {
+            group_key: Some(key.into()),
+            requests,
+            introductions: 0,
+            signed: 0,
+            amount_yuan,
         }
     }
 
     #[test]
-    fn months_count_each_event_when_it_happened() {
-        let rows = vec![
-            row(PairingStatus::Signed, (10, 3), Some((11, 500_000))),
-            row(PairingStatus::Declined, (10, 5), None),
-            row(PairingStatus::Signed, (11, 1), Some((11, 250_000))),
-        ];
-        let s = aggregate(&rows);
-        assert_eq!(s.total.requests, 3);
-        assert_eq!(s.total.signed, 2);
-        assert_eq!(s.total.amount_yuan, 750_000);
-        let oct = &s.by_month[0];
-        assert_eq!(
-            (oct.key.as_str(), oct.requests, oct.signed),
-            ("2026-10", 2, 0)
+    fn months_count_each_event_in_its_own_month() {
+        let months = merge_months(
+            vec![counts("2026-10", 2, 0), counts("2026-11", 1, 0)],
+            vec![counts("2026-11", 2, 0)],
+            vec![counts("2026-11", 2, 750_000), counts("2026-12", 1, 10)],
         );
-        let nov = &s.by_month[1];
+        let rows: Vec<_> = months
+            .iter()
+            .map(|g| {
+                (
+                    g.key.as_str(),
+                    g.requests,
+                    g.introductions,
+                    g.signed,
+                    g.amount_yuan,
+                )
+            })
+            .collect();
         assert_eq!(
-            (nov.requests, nov.introductions, nov.signed, nov.amount_yuan),
-            (1, 2, 2, 750_000)
+            rows,
+            [
+                ("2026-10", 2, 0, 0, 0),
+                ("2026-11", 1, 2, 2, 750_000),
+                ("2026-12", 0, 0, 1, 10)
+            ]
         );
-        assert_eq!(s.by_industry[0].key, "C38");
-        assert_eq!(s.by_region[0].key, "370200");
-        assert_eq!(s.by_organization.len(), 2, "both sides count");
-        assert_eq!(s.funnel.declined, 1);
-        assert_eq!(s.brokers[0].median_hours_to_first_response, Some(6.0));
+    }
+
+    #[test]
+    fn brokers_get_the_median_of_their_response_times() {
+        let case = |broker_id, hours, signed| BrokerCase {
+            broker_id,
+            hours,
+            signed,
+        };
+        let b = broker_figures(vec![
+            case(1, Some(2.0), 1),
+            case(1, Some(8.0), 0),
+            case(2, Some(3.0), 0),
+            case(2, None, 0),
+            case(2, Some(1.0), 1),
+            case(2, Some(9.0), 0),
+        ]);
+        assert_eq!(b[0].median_hours_to_first_response, Some(5.0));
+        assert_eq!((b[0].pairings, b[0].signed), (2, 1));
+        assert_eq!(b[1].median_hours_to_first_response, Some(3.0));
+        assert_eq!(b[1].pairings, 4);
     }
 
     #[test]
     fn csv_quotes_and_defuses_formulas() {
         assert_eq!(csv_field("青岛,海洋"), "\"青岛,海洋\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
-        let s = aggregate(&[row(PairingStatus::Signed, (11, 1), Some((11, 10)))]);
+        let month = StatGroup {
+            key: "2026-11".into(),
+            label: "2026-11".into(),
+            requests: 1,
+            introductions: 1,
+            signed: 1,
+            amount_yuan: 10,
+        };
+        let s = PairingStatistics {
+            total: StatGroup {
+                key: "TOTAL".into(),
+                label: "合计".into(),
+                ..month.clone()
+            },
+            by_month: vec![month],
+            ..Default::default()
+        };
         let csv = to_csv(&s, StatTable::Month);
         assert!(csv.starts_with("\u{feff}月份,名称"));
         assert!(csv.contains("2026-11,2026-11,1,1,1,10\n"));

@@ -7,6 +7,7 @@
 //! | organisation admin | as a member | also the profile and membership requests |
 //! | broker (技术经纪人) | every need, owners of anonymous needs, confidential detail, every pairing | pairings they carry; taking requests from the queue |
 //! | platform operator | every listing and need, owners, drafts, pairings; not confidential detail | verification, moderation, tracks, audit log, assigning brokers |
+//! | a side of a pairing (member of the firm or of the result's owner) | that pairing and its public timeline; the firm only after INTRODUCED when its need is not public | agree, decline, negotiate, notes; the requester withdraws |
 //! | a counterpart with a disclosure grant | that listing's confidential detail and its owner's contacts | nothing |
 
 use crate::domain::{Need, NeedVisibility, PairingRole};
