@@ -7,7 +7,7 @@
 //! in their creation month, introductions in the month they happened and contracts in their
 //! signing month. An organisation counts every pairing it is a side of.
 
-use crate::db::pairings::{self as repo, BrokerCase, Dimension, GroupCounts};
+use crate::db::pairings::{self as repo, StatRow};
 use crate::db::{organizations, users};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::{Actor, Context, policy};
@@ -104,8 +104,8 @@ impl PairingStatsService {
         Self { ctx }
     }
 
-    /// The tables for pairings created in `[from, to)`; brokers and operators only. Every
-    /// table is one aggregate query in the database.
+    /// The tables for pairings created in `[from, to)`; brokers and operators only. One pass
+    /// over the table; the grouping happens here.
     pub async fn compute(
         &self,
         actor: &Actor,
@@ -120,183 +120,135 @@ impl PairingStatsService {
             ));
         }
         let db = &self.ctx.db.conn;
-        let grouped = |by| repo::grouped(db, from, to, by);
+        let rows = repo::stat_rows(db, from, to).await?;
+        let mut stats = aggregate(&rows);
+        stats.from = Some(from);
+        stats.to = Some(to);
         let tracks: HashMap<String, String> = crate::db::tracks::all(db)
             .await?
             .into_iter()
             .map(|t| (t.code, t.name))
             .collect();
-        let by_track = groups(grouped(Dimension::Track).await?, NO_TRACK, |code| {
-            tracks.get(code).cloned()
-        });
-        let total = by_track.iter().fold(
-            StatGroup {
-                key: "TOTAL".into(),
-                label: "合计".into(),
-                ..Default::default()
-            },
-            |mut t, g| {
-                t.requests += g.requests;
-                t.introductions += g.introductions;
-                t.signed += g.signed;
-                t.amount_yuan += g.amount_yuan;
-                t
-            },
-        );
-        let by_industry = groups(grouped(Dimension::Division).await?, "-", |code| {
-            crate::codes::industries()
-                .get(code)
-                .map(|e| format!("{} {}", e.code, e.name))
-        });
-        let mut by_region = groups(grouped(Dimension::City).await?, "-", |_| None);
-        for g in &mut by_region {
-            g.key.push_str("00");
-            if let Some(e) = crate::codes::regions().get(&g.key) {
-                g.label = e.name.clone();
-            } else {
-                g.label = g.key.clone();
+        for g in &mut stats.by_track {
+            if let Some(name) = tracks.get(&g.key) {
+                g.label = name.clone();
             }
         }
-        let by_organization = self.by_organization(from, to).await?;
-        let by_month = merge_months(
-            grouped(Dimension::CreatedMonth).await?,
-            grouped(Dimension::IntroducedMonth).await?,
-            grouped(Dimension::SignedMonth).await?,
-        );
-        let f = repo::funnel(db, from, to).await?;
-        let funnel = Funnel {
-            requested: f.requested as u64,
-            accepted: f.accepted as u64,
-            introduced: f.introduced as u64,
-            negotiating: f.negotiating as u64,
-            signed: f.signed as u64,
-            declined: f.declined as u64,
-            withdrawn: f.withdrawn as u64,
-            expired: f.expired as u64,
-        };
-        let mut brokers = broker_figures(repo::broker_cases(db, from, to).await?);
-        for b in &mut brokers {
+        for g in &mut stats.by_industry {
+            if let Some(e) = crate::codes::industries().get(&g.key) {
+                g.label = format!("{} {}", e.code, e.name);
+            }
+        }
+        for g in &mut stats.by_region {
+            if let Some(e) = crate::codes::regions().get(&g.key) {
+                g.label = e.name.clone();
+            }
+        }
+        let ids: Vec<i32> = stats
+            .by_organization
+            .iter()
+            .filter_map(|g| g.key.parse().ok())
+            .collect();
+        let names: HashMap<String, String> = organizations::find_many(db, &ids)
+            .await?
+            .into_iter()
+            .map(|o| (o.id.to_string(), o.name))
+            .collect();
+        for g in &mut stats.by_organization {
+            if let Some(name) = names.get(&g.key) {
+                g.label = name.clone();
+            }
+        }
+        for b in &mut stats.brokers {
             if let Some(u) = users::find(db, b.broker_id).await? {
                 b.name = u.display_name;
             }
         }
-        Ok(PairingStatistics {
-            from: Some(from),
-            to: Some(to),
-            total,
-            by_month,
-            by_track,
-            by_industry,
-            by_region,
-            by_organization,
-            funnel,
-            brokers,
-        })
-    }
-
-    /// Each organisation counts the pairings it is a side of, as firm or as result owner.
-    async fn by_organization(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> ServiceResult<Vec<StatGroup>> {
-        let db = &self.ctx.db.conn;
-        let mut merged: BTreeMap<i32, StatGroup> = BTreeMap::new();
-        for by in [Dimension::Enterprise, Dimension::University] {
-            for g in repo::grouped(db, from, to, by).await? {
-                let Some(id) = g.group_key.as_deref().and_then(|k| k.parse().ok()) else {
-                    continue;
-                };
-                let e = merged.entry(id).or_default();
-                e.requests += g.requests as u64;
-                e.introductions += g.introductions as u64;
-                e.signed += g.signed as u64;
-                e.amount_yuan += g.amount_yuan;
-            }
-        }
-        let ids: Vec<i32> = merged.keys().copied().collect();
-        let names: HashMap<i32, String> = organizations::find_many(db, &ids)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-        Ok(merged
-            .into_iter()
-            .map(|(id, mut g)| {
-                g.key = id.to_string();
-                g.label = names.get(&id).cloned().unwrap_or_else(|| g.key.clone());
-                g
-            })
-            .collect())
+        Ok(stats)
     }
 }
 
 const NO_TRACK: &str = "NONE";
+const SIGNED: &str = "SIGNED";
 
-/// Database groups as statistics rows; `missing` names the group of rows without a value.
-fn groups(
-    rows: Vec<GroupCounts>,
-    missing: &str,
-    label: impl Fn(&str) -> Option<String>,
-) -> Vec<StatGroup> {
-    rows.into_iter()
-        .map(|r| {
-            let key = r.group_key.unwrap_or_else(|| missing.to_owned());
-            StatGroup {
-                label: label(&key).unwrap_or_else(|| key.clone()),
-                key,
-                requests: r.requests as u64,
-                introductions: r.introductions as u64,
-                signed: r.signed as u64,
-                amount_yuan: r.amount_yuan,
-            }
+/// Groups the projection into every table; pure, so the arithmetic is unit-tested. By month,
+/// requests count in their creation month, introductions in theirs and contracts in their
+/// signing month; an organisation counts every pairing it is a side of.
+pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
+    let mut s = PairingStatistics::default();
+    let mut by_month: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_track: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_industry: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_region: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_org: BTreeMap<i32, StatGroup> = BTreeMap::new();
+    let mut brokers: BTreeMap<i32, (u64, u64, Vec<f64>)> = BTreeMap::new();
+    for r in rows {
+        let introduced = r.introduced_month.is_some();
+        let signed = r.status == SIGNED;
+        let amount = if signed {
+            r.amount_yuan.unwrap_or(0)
+        } else {
+            0
+        };
+        let add = |g: &mut StatGroup| {
+            g.requests += 1;
+            g.introductions += u64::from(introduced);
+            g.signed += u64::from(signed);
+            g.amount_yuan += amount;
+        };
+        add(&mut s.total);
+        add(entry(&mut by_track, r.track.as_deref().unwrap_or(NO_TRACK)));
+        add(entry(
+            &mut by_industry,
+            r.division.as_deref().unwrap_or("-"),
+        ));
+        add(entry(
+            &mut by_region,
+            &format!("{}00", r.city.as_deref().unwrap_or("--")),
+        ));
+        add(by_org.entry(r.enterprise_org_id).or_default());
+        add(by_org.entry(r.university_org_id).or_default());
+        entry(&mut by_month, &r.created_month).requests += 1;
+        if let Some(m) = &r.introduced_month {
+            entry(&mut by_month, m).introductions += 1;
+        }
+        if let (true, Some(m)) = (signed, &r.signed_month) {
+            let g = entry(&mut by_month, m);
+            g.signed += 1;
+            g.amount_yuan += amount;
+        }
+        let f = &mut s.funnel;
+        f.requested += 1;
+        f.accepted += u64::from(r.accepted > 0);
+        f.introduced += u64::from(introduced);
+        f.negotiating += u64::from(r.negotiating > 0);
+        f.signed += u64::from(signed);
+        f.declined += u64::from(r.status == "DECLINED");
+        f.withdrawn += u64::from(r.status == "WITHDRAWN");
+        f.expired += u64::from(r.status == "EXPIRED");
+        if let Some(b) = r.broker_id {
+            let e = brokers.entry(b).or_default();
+            e.0 += 1;
+            e.1 += u64::from(signed);
+            e.2.extend(r.hours_to_accept);
+        }
+    }
+    s.total.key = "TOTAL".into();
+    s.total.label = "合计".into();
+    s.by_month = by_month.into_values().collect();
+    s.by_track = by_track.into_values().collect();
+    s.by_industry = by_industry.into_values().collect();
+    s.by_region = by_region.into_values().collect();
+    s.by_organization = by_org
+        .into_iter()
+        .map(|(id, mut g)| {
+            g.key = id.to_string();
+            g.label = g.key.clone();
+            g
         })
-        .collect()
-}
-
-/// One row per month: requests in their creation month, introductions in theirs, contracts
-/// (and amounts) in their signing month.
-fn merge_months(
-    created: Vec<GroupCounts>,
-    introduced: Vec<GroupCounts>,
-    signed: Vec<GroupCounts>,
-) -> Vec<StatGroup> {
-    let mut months: BTreeMap<String, StatGroup> = BTreeMap::new();
-    for r in created {
-        let key = r.group_key.unwrap_or_default();
-        month(&mut months, key).requests += r.requests as u64;
-    }
-    for r in introduced {
-        let key = r.group_key.unwrap_or_default();
-        month(&mut months, key).introductions += r.requests as u64;
-    }
-    for r in signed {
-        let key = r.group_key.unwrap_or_default();
-        let g = month(&mut months, key);
-        g.signed += r.requests as u64;
-        g.amount_yuan += r.amount_yuan;
-    }
-    months.into_values().collect()
-}
-
-fn month(months: &mut BTreeMap<String, StatGroup>, key: String) -> &mut StatGroup {
-    months.entry(key.clone()).or_insert_with(|| StatGroup {
-        label: key.clone(),
-        key,
-        ..Default::default()
-    })
-}
-
-/// Per broker: pairings carried, signed, and the median hours to first response.
-fn broker_figures(cases: Vec<BrokerCase>) -> Vec<BrokerStat> {
-    let mut by: BTreeMap<i32, (u64, u64, Vec<f64>)> = BTreeMap::new();
-    for c in cases {
-        let e = by.entry(c.broker_id).or_default();
-        e.0 += 1;
-        e.1 += u64::from(c.signed > 0);
-        e.2.extend(c.hours);
-    }
-    by.into_iter()
+        .collect();
+    s.brokers = brokers
+        .into_iter()
         .map(|(broker_id, (pairings, signed, mut hours))| BrokerStat {
             broker_id,
             name: broker_id.to_string(),
@@ -304,7 +256,23 @@ fn broker_figures(cases: Vec<BrokerCase>) -> Vec<BrokerStat> {
             signed,
             median_hours_to_first_response: median(&mut hours),
         })
-        .collect()
+        .collect();
+    s
+}
+
+/// The group `key`, created with the key as its label.
+fn entry<'a>(groups: &'a mut BTreeMap<String, StatGroup>, key: &str) -> &'a mut StatGroup {
+    if !groups.contains_key(key) {
+        groups.insert(
+            key.to_owned(),
+            StatGroup {
+                key: key.to_owned(),
+                label: key.to_owned(),
+                ..Default::default()
+            },
+        );
+    }
+    groups.get_mut(key).expect("just inserted")
 }
 
 fn median(values: &mut [f64]) -> Option<f64> {
@@ -417,24 +385,38 @@ fn csv_field(v: &str) -> String {
 mod tests {
     use super::*;
 
-    fn counts(key: &str, requests: i64, amount_yuan: i64) -> GroupCounts {
-        GroupCounts {
-            group_key: Some(key.into()),
-            requests,
-            introductions: 0,
-            signed: 0,
-            amount_yuan,
+    fn row(status: &str, created: &str, signed: Option<(&str, i64)>, hours: f64) -> StatRow {
+        StatRow {
+            status: status.into(),
+            track: Some("marine-bio".into()),
+            division: Some("C38".into()),
+            city: Some("3702".into()),
+            enterprise_org_id: 1,
+            university_org_id: 2,
+            broker_id: Some(9),
+            created_month: created.into(),
+            introduced_month: signed.map(|(m, _)| m.to_owned()),
+            signed_month: signed.map(|(m, _)| m.to_owned()),
+            amount_yuan: signed.map(|(_, a)| a),
+            accepted: 1,
+            negotiating: i32::from(signed.is_some()),
+            hours_to_accept: Some(hours),
         }
     }
 
     #[test]
-    fn months_count_each_event_in_its_own_month() {
-        let months = merge_months(
-            vec![counts("2026-10", 2, 0), counts("2026-11", 1, 0)],
-            vec![counts("2026-11", 2, 0)],
-            vec![counts("2026-11", 2, 750_000), counts("2026-12", 1, 10)],
+    fn months_count_each_event_when_it_happened() {
+        let s = aggregate(&[
+            row("SIGNED", "2026-10", Some(("2026-11", 500_000)), 2.0),
+            row("DECLINED", "2026-10", None, 8.0),
+            row("SIGNED", "2026-11", Some(("2026-11", 250_000)), 4.0),
+        ]);
+        assert_eq!(
+            (s.total.requests, s.total.signed, s.total.amount_yuan),
+            (3, 2, 750_000)
         );
-        let rows: Vec<_> = months
+        let months: Vec<_> = s
+            .by_month
             .iter()
             .map(|g| {
                 (
@@ -447,57 +429,23 @@ mod tests {
             })
             .collect();
         assert_eq!(
-            rows,
-            [
-                ("2026-10", 2, 0, 0, 0),
-                ("2026-11", 1, 2, 2, 750_000),
-                ("2026-12", 0, 0, 1, 10)
-            ]
+            months,
+            [("2026-10", 2, 0, 0, 0), ("2026-11", 1, 2, 2, 750_000)]
         );
-    }
-
-    #[test]
-    fn brokers_get_the_median_of_their_response_times() {
-        let case = |broker_id, hours, signed| BrokerCase {
-            broker_id,
-            hours,
-            signed,
-        };
-        let b = broker_figures(vec![
-            case(1, Some(2.0), 1),
-            case(1, Some(8.0), 0),
-            case(2, Some(3.0), 0),
-            case(2, None, 0),
-            case(2, Some(1.0), 1),
-            case(2, Some(9.0), 0),
-        ]);
-        assert_eq!(b[0].median_hours_to_first_response, Some(5.0));
-        assert_eq!((b[0].pairings, b[0].signed), (2, 1));
-        assert_eq!(b[1].median_hours_to_first_response, Some(3.0));
-        assert_eq!(b[1].pairings, 4);
+        assert_eq!(s.by_region[0].key, "370200");
+        assert_eq!(s.by_organization.len(), 2, "both sides count");
+        assert_eq!(s.by_organization[0].requests, 3);
+        assert_eq!((s.funnel.negotiating, s.funnel.declined), (2, 1));
+        assert_eq!(s.brokers[0].median_hours_to_first_response, Some(4.0));
+        assert_eq!(median(&mut [1.0, 9.0, 3.0, 5.0]), Some(4.0));
+        assert_eq!(median(&mut []), None);
     }
 
     #[test]
     fn csv_quotes_and_defuses_formulas() {
         assert_eq!(csv_field("青岛,海洋"), "\"青岛,海洋\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
-        let month = StatGroup {
-            key: "2026-11".into(),
-            label: "2026-11".into(),
-            requests: 1,
-            introductions: 1,
-            signed: 1,
-            amount_yuan: 10,
-        };
-        let s = PairingStatistics {
-            total: StatGroup {
-                key: "TOTAL".into(),
-                label: "合计".into(),
-                ..month.clone()
-            },
-            by_month: vec![month],
-            ..Default::default()
-        };
+        let s = aggregate(&[row("SIGNED", "2026-11", Some(("2026-11", 10)), 1.0)]);
         let csv = to_csv(&s, StatTable::Month);
         assert!(csv.starts_with("\u{feff}月份,名称"));
         assert!(csv.contains("2026-11,2026-11,1,1,1,10\n"));
