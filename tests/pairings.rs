@@ -249,6 +249,24 @@ async fn a_firm_request_goes_from_request_to_signed_contract_disclosing_only_aft
         id.as_str(),
         "{queue}"
     );
+    for (filter, expected) in [
+        (json!({ "industry": "C38" }), 1),
+        (json!({ "industry": "A" }), 0),
+        (json!({ "region": "3702" }), 1),
+        (json!({ "region": "3701" }), 0),
+        (json!({ "minAgeDays": 1 }), 0),
+        (json!({ "statuses": ["SIGNED"] }), 0),
+    ] {
+        let found = m
+            .app
+            .gql_ok_as(
+                &m.broker,
+                "query($f: PairingFilterInput) { pairings(filter: $f) { totalCount } }",
+                json!({ "f": filter }),
+            )
+            .await;
+        assert_eq!(found["pairings"]["totalCount"], expected, "{filter}");
+    }
     assert_eq!(
         m.denied(
             &m.firm.token,
