@@ -34,6 +34,8 @@ pub struct Settings {
     pub search: SearchSettings,
     /// Broker workflow deadlines and notification thresholds.
     pub pairing: crate::service::pairings::PairingRules,
+    /// Market connections.
+    pub connectors: crate::connectors::ConnectorsSettings,
 }
 
 /// Search index settings.
@@ -186,6 +188,7 @@ impl Default for Settings {
             graphql: GraphqlSettings::default(),
             listings: ListingSettings::default(),
             pairing: Default::default(),
+            connectors: Default::default(),
             seed: SeedSettings::default(),
             log: LogSettings::default(),
             auth: AuthConfig::default(),
@@ -294,6 +297,7 @@ impl Settings {
         Ok(crate::service::ServiceSettings {
             listing_ttl_days: self.listings.ttl_days,
             pairing: self.pairing.clone(),
+            connectors: self.connectors.clone(),
             max_page_size: self.graphql.max_page_size,
             default_page_size: self.graphql.default_page_size,
             auth: crate::service::accounts::AuthSettings {

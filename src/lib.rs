@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod connectors;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -17,6 +17,7 @@ mod m20261125_000012_add_moderation_notes;
 mod m20261125_000013_create_listing_matches;
 mod m20261126_000014_create_pairings;
 mod m20261126_000015_add_match_sides;
+mod m20261126_000016_create_sync;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000013_create_listing_matches::Migration),
             Box::new(m20261126_000014_create_pairings::Migration),
             Box::new(m20261126_000015_add_match_sides::Migration),
+            Box::new(m20261126_000016_create_sync::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod outbox;
 pub mod pairings;
+pub mod sync;
 pub mod tags;
 pub mod tracks;
 pub mod users;

@@ -101,6 +101,49 @@ impl AchievementService {
         id: i32,
         patch: AchievementPatch,
     ) -> ServiceResult<Achievement> {
+        self.save_content(actor, id, "updateAchievement", |current| {
+            patch.apply(current)
+        })
+        .await
+    }
+
+    /// Replaces the content of a listing that came from a market with what the market now
+    /// says; lifecycle status is unchanged. The system only (market sync).
+    pub(crate) async fn replace_imported(
+        &self,
+        id: i32,
+        input: &AchievementInput,
+    ) -> ServiceResult<Achievement> {
+        self.save_content(&Actor::System, id, "syncAchievement", |_| input.clone())
+            .await
+    }
+
+    /// Publishes a listing that came from a market: the market vouches for its owner, so a
+    /// local verification is not required. The system only (market sync).
+    pub(crate) async fn publish_imported(&self, id: i32) -> ServiceResult<Achievement> {
+        self.transition(
+            &Actor::System,
+            id,
+            "publishImportedAchievement",
+            &[Draft, Withdrawn, Expired],
+            "发布",
+            false,
+            |a, now, ttl| {
+                a.status = Published;
+                a.published_at.get_or_insert(now);
+                a.expires_at = Some(now + ttl);
+            },
+        )
+        .await
+    }
+
+    async fn save_content(
+        &self,
+        actor: &Actor,
+        id: i32,
+        action: &'static str,
+        input: impl FnOnce(&Achievement) -> AchievementInput,
+    ) -> ServiceResult<Achievement> {
         let r = async {
             let txn = self.ctx.db.begin_write().await?;
             let current = self.load_for_edit(&txn, actor, id).await?;
@@ -110,7 +153,7 @@ impl AchievementService {
                     "已转化的成果不能再修改",
                 ));
             }
-            let content = validate(&txn, &patch.apply(&current)).await?;
+            let content = validate(&txn, &input(&current)).await?;
             let now = self.ctx.clock.now();
             let next = Achievement {
                 id,
@@ -128,19 +171,14 @@ impl AchievementService {
             let saved = repo::save(&txn, &next).await?;
             outbox::enqueue(&txn, KIND, id, ListingChange::Upsert, now).await?;
             self.ctx
-                .audit_ok(
-                    &txn,
-                    actor,
-                    "updateAchievement",
-                    Target::of("Achievement", id),
-                )
+                .audit_ok(&txn, actor, action, Target::of("Achievement", id))
                 .await?;
             txn.commit().await?;
             self.view_one(actor, saved).await
         }
         .await;
         self.ctx
-            .audit_failure(actor, "updateAchievement", Target::of("Achievement", id), r)
+            .audit_failure(actor, action, Target::of("Achievement", id), r)
             .await
     }
 

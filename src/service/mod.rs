@@ -23,6 +23,7 @@ pub mod pairing_stats;
 pub mod pairings;
 pub mod policy;
 pub mod search;
+pub mod sync;
 pub mod tokens;
 pub mod tracks;
 
@@ -40,6 +41,8 @@ pub struct ServiceSettings {
     pub listing_ttl_days: i64,
     /// Broker workflow deadlines and notification thresholds.
     pub pairing: pairings::PairingRules,
+    /// Market connections.
+    pub connectors: crate::connectors::ConnectorsSettings,
     /// Largest page a list query returns.
     pub max_page_size: u64,
     /// Page size when the caller gives none.
@@ -55,6 +58,7 @@ impl Default for ServiceSettings {
         Self {
             listing_ttl_days: 180,
             pairing: pairings::PairingRules::default(),
+            connectors: Default::default(),
             max_page_size: 100,
             default_page_size: 20,
             auth: accounts::AuthSettings::default(),
@@ -176,6 +180,8 @@ pub struct Services {
     pub pairing_stats: pairing_stats::PairingStatsService,
     /// Inboxes, live notifications and saved searches.
     pub notifications: notifications::NotificationService,
+    /// Market sync.
+    pub sync: sync::SyncService,
     ctx: Arc<Context>,
 }
 
@@ -203,8 +209,15 @@ impl Services {
             achievements.clone(),
             needs.clone(),
         );
+        let organizations = organizations::OrganizationService::new(ctx.clone());
         Self {
-            organizations: organizations::OrganizationService::new(ctx.clone()),
+            sync: sync::SyncService::new(
+                ctx.clone(),
+                achievements.clone(),
+                needs.clone(),
+                organizations.clone(),
+            ),
+            organizations,
             matching: matching::MatchService::new(ctx.clone(), index, search.clone()),
             pairings: pairings::PairingService::new(ctx.clone()),
             pairing_stats: pairing_stats::PairingStatsService::new(ctx.clone()),

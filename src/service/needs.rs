@@ -101,6 +101,47 @@ impl NeedService {
         id: i32,
         patch: NeedPatch,
     ) -> ServiceResult<NeedView> {
+        self.save_content(actor, id, "updateNeed", |current| patch.apply(current))
+            .await
+    }
+
+    /// Replaces the content of a need that came from a market with what the market now says;
+    /// lifecycle status is unchanged. The system only (market sync).
+    pub(crate) async fn replace_imported(
+        &self,
+        id: i32,
+        input: &NeedInput,
+    ) -> ServiceResult<NeedView> {
+        self.save_content(&Actor::System, id, "syncNeed", |_| input.clone())
+            .await
+    }
+
+    /// Publishes a need that came from a market: the market vouches for its owner. The system
+    /// only (market sync).
+    pub(crate) async fn publish_imported(&self, id: i32) -> ServiceResult<NeedView> {
+        self.transition(
+            &Actor::System,
+            id,
+            "publishImportedNeed",
+            &[Draft, Withdrawn, Expired],
+            "发布",
+            false,
+            |n, now, ttl| {
+                n.status = Open;
+                n.published_at.get_or_insert(now);
+                n.expires_at = Some(now + ttl);
+            },
+        )
+        .await
+    }
+
+    async fn save_content(
+        &self,
+        actor: &Actor,
+        id: i32,
+        action: &'static str,
+        input: impl FnOnce(&Need) -> NeedInput,
+    ) -> ServiceResult<NeedView> {
         let r = async {
             let txn = self.ctx.db.begin_write().await?;
             let current = self.load_for_edit(&txn, actor, id).await?;
@@ -115,7 +156,7 @@ impl NeedService {
             let earliest = current
                 .deadline
                 .map_or(now.date_naive(), |d| d.min(now.date_naive()));
-            let content = validate(&txn, &patch.apply(&current), earliest).await?;
+            let content = validate(&txn, &input(&current), earliest).await?;
             let next = Need {
                 id,
                 owner_id: current.owner_id,
@@ -132,14 +173,14 @@ impl NeedService {
             let saved = repo::save(&txn, &next).await?;
             outbox::enqueue(&txn, KIND, id, ListingChange::Upsert, now).await?;
             self.ctx
-                .audit_ok(&txn, actor, "updateNeed", Target::of("Need", id))
+                .audit_ok(&txn, actor, action, Target::of("Need", id))
                 .await?;
             txn.commit().await?;
             self.view_one(actor, saved).await
         }
         .await;
         self.ctx
-            .audit_failure(actor, "updateNeed", Target::of("Need", id), r)
+            .audit_failure(actor, action, Target::of("Need", id), r)
             .await
     }
 

@@ -1,0 +1,307 @@
+//! Market sync state: listing source links, cursors, runs and quarantine.
+
+use crate::db::entities::{listing_source, sync_quarantine, sync_run, sync_state};
+use crate::db::outbox::ListingKind;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+pub use crate::db::entities::listing_source::Model as SourceLink;
+pub use crate::db::entities::sync_quarantine::Model as QuarantinedRow;
+pub use crate::db::entities::sync_run::Model as RunRow;
+
+/// The link of one market record, if it was seen before.
+pub async fn find_link<C: ConnectionTrait>(
+    db: &C,
+    source: &str,
+    external_id: &str,
+) -> Result<Option<SourceLink>, DbErr> {
+    listing_source::Entity::find()
+        .filter(listing_source::Column::Source.eq(source))
+        .filter(listing_source::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await
+}
+
+/// Every source link of one listing, oldest first.
+pub async fn links_of<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+) -> Result<Vec<SourceLink>, DbErr> {
+    listing_source::Entity::find()
+        .filter(listing_source::Column::ListingKind.eq(kind.as_str()))
+        .filter(listing_source::Column::ListingId.eq(listing_id))
+        .order_by_asc(listing_source::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A link to write.
+pub struct NewLink<'a> {
+    pub kind: ListingKind,
+    pub listing_id: i32,
+    pub source: &'a str,
+    pub external_id: &'a str,
+    pub remote_updated_at: DateTime<Utc>,
+    pub removed: bool,
+    pub link: &'a str,
+    pub payload: &'a str,
+    pub unmapped: String,
+}
+
+/// Records or refreshes the link of one market record.
+pub async fn save_link<C: ConnectionTrait>(
+    db: &C,
+    l: NewLink<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    listing_source::Entity::insert(listing_source::ActiveModel {
+        id: NotSet,
+        listing_kind: Set(l.kind.as_str().to_owned()),
+        listing_id: Set(l.listing_id),
+        source: Set(l.source.to_owned()),
+        external_id: Set(l.external_id.to_owned()),
+        remote_updated_at: Set(l.remote_updated_at),
+        removed: Set(l.removed),
+        link: Set(l.link.to_owned()),
+        payload: Set(l.payload.to_owned()),
+        unmapped: Set(l.unmapped),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            listing_source::Column::Source,
+            listing_source::Column::ExternalId,
+        ])
+        .update_columns([
+            listing_source::Column::RemoteUpdatedAt,
+            listing_source::Column::Removed,
+            listing_source::Column::Payload,
+            listing_source::Column::Unmapped,
+            listing_source::Column::UpdatedAt,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The stored cursor of a market.
+pub async fn cursor<C: ConnectionTrait>(db: &C, market: &str) -> Result<Option<String>, DbErr> {
+    Ok(sync_state::Entity::find_by_id(market.to_owned())
+        .one(db)
+        .await?
+        .and_then(|s| s.cursor))
+}
+
+/// Stores a market's cursor.
+pub async fn set_cursor<C: ConnectionTrait>(
+    db: &C,
+    market: &str,
+    cursor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    sync_state::Entity::insert(sync_state::ActiveModel {
+        market: Set(market.to_owned()),
+        cursor: Set(Some(cursor.to_owned())),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(sync_state::Column::Market)
+            .update_columns([sync_state::Column::Cursor, sync_state::Column::UpdatedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunCounts {
+    pub fetched: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub withdrawn: i64,
+    pub merged: i64,
+    pub quarantined: i64,
+    pub unmapped: i64,
+}
+
+/// Records the start of a run.
+pub async fn start_run<C: ConnectionTrait>(
+    db: &C,
+    market: &str,
+    trigger: &str,
+    now: DateTime<Utc>,
+) -> Result<RunRow, DbErr> {
+    sync_run::ActiveModel {
+        id: NotSet,
+        market: Set(market.to_owned()),
+        trigger: Set(trigger.to_owned()),
+        status: Set("RUNNING".to_owned()),
+        started_at: Set(now),
+        finished_at: Set(None),
+        fetched: Set(0),
+        created: Set(0),
+        updated: Set(0),
+        unchanged: Set(0),
+        withdrawn: Set(0),
+        merged: Set(0),
+        quarantined: Set(0),
+        unmapped: Set(0),
+        error: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+/// Stores a run's counts, and its end when `finished` is given (`SUCCEEDED` or `FAILED`).
+pub async fn record_run<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+    c: RunCounts,
+    finished: Option<(&str, Option<String>, DateTime<Utc>)>,
+) -> Result<(), DbErr> {
+    let mut row = sync_run::ActiveModel {
+        id: Set(id),
+        fetched: Set(c.fetched),
+        created: Set(c.created),
+        updated: Set(c.updated),
+        unchanged: Set(c.unchanged),
+        withdrawn: Set(c.withdrawn),
+        merged: Set(c.merged),
+        quarantined: Set(c.quarantined),
+        unmapped: Set(c.unmapped),
+        ..Default::default()
+    };
+    if let Some((status, error, at)) = finished {
+        row.status = Set(status.to_owned());
+        row.error = Set(error);
+        row.finished_at = Set(Some(at));
+    }
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Runs that never finished (the process stopped): marked failed.
+pub async fn fail_abandoned_runs<C: ConnectionTrait>(
+    db: &C,
+    market: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    Ok(sync_run::Entity::update_many()
+        .col_expr(sync_run::Column::Status, Expr::value("FAILED"))
+        .col_expr(
+            sync_run::Column::Error,
+            Expr::value("进程在同步过程中停止；下次同步从上次保存的位置继续"),
+        )
+        .col_expr(sync_run::Column::FinishedAt, Expr::value(now))
+        .filter(sync_run::Column::Market.eq(market))
+        .filter(sync_run::Column::Status.eq("RUNNING"))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Quarantines one record of a run.
+pub async fn quarantine<C: ConnectionTrait>(
+    db: &C,
+    run_id: i32,
+    market: &str,
+    external_id: Option<&str>,
+    raw: &str,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    sync_quarantine::ActiveModel {
+        id: NotSet,
+        run_id: Set(run_id),
+        market: Set(market.to_owned()),
+        external_id: Set(external_id.map(str::to_owned)),
+        raw: Set(raw.to_owned()),
+        error: Set(error.to_owned()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The newest runs, of one market or all.
+pub async fn runs<C: ConnectionTrait>(
+    db: &C,
+    market: Option<&str>,
+    limit: u64,
+) -> Result<Vec<RunRow>, DbErr> {
+    let mut q = sync_run::Entity::find();
+    if let Some(m) = market {
+        q = q.filter(sync_run::Column::Market.eq(m));
+    }
+    q.order_by_desc(sync_run::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// One run.
+pub async fn run<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<RunRow>, DbErr> {
+    sync_run::Entity::find_by_id(id).one(db).await
+}
+
+/// The records a run quarantined.
+pub async fn quarantined<C: ConnectionTrait>(
+    db: &C,
+    run_id: i32,
+) -> Result<Vec<QuarantinedRow>, DbErr> {
+    sync_quarantine::Entity::find()
+        .filter(sync_quarantine::Column::RunId.eq(run_id))
+        .order_by_asc(sync_quarantine::Column::Id)
+        .all(db)
+        .await
+}
+
+/// `(id, title, ip_records JSON)` of every listing of one owner, for duplicate detection.
+pub async fn titles_of_owner<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    owner_id: i32,
+) -> Result<Vec<(i32, String, String)>, DbErr> {
+    use crate::db::entities::{achievement, need};
+    match kind {
+        ListingKind::Achievement => {
+            achievement::Entity::find()
+                .select_only()
+                .columns([
+                    achievement::Column::Id,
+                    achievement::Column::Title,
+                    achievement::Column::IpRecords,
+                ])
+                .filter(achievement::Column::OwnerId.eq(owner_id))
+                .into_tuple()
+                .all(db)
+                .await
+        }
+        ListingKind::Need => {
+            let rows: Vec<(i32, String)> = need::Entity::find()
+                .select_only()
+                .columns([need::Column::Id, need::Column::Title])
+                .filter(need::Column::OwnerId.eq(owner_id))
+                .into_tuple()
+                .all(db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, title)| (id, title, "[]".to_owned()))
+                .collect())
+        }
+    }
+}

@@ -1,0 +1,638 @@
+//! Pulling listings from the markets: one run reads a market's change pages from the stored
+//! cursor and applies each record through the listing services (same validation as the API),
+//! then stores the cursor, so a crash or restart resumes after the last applied page and a
+//! re-applied page changes nothing.
+//!
+//! Per record: a new one creates the listing (and its owner organisation, unverified, when the
+//! credit code is unknown) and publishes it, unless it is recognised as a listing we already
+//! hold (same owner and the same normalised title, a shared patent number, or near-identical
+//! titles), in which case it is linked to that listing as another source; a changed one updates
+//! the listing it created; a removed one withdraws it. Stale and duplicate records (an update
+//! time not newer than the one applied) change nothing. A record that cannot be read or fails
+//! validation is quarantined with its error and the run goes on. A market that fails mid-run
+//! fails the run; nothing local is deleted or blanked.
+
+use crate::connectors::{Market, MarketConnector, RemoteListing};
+use crate::db::outbox::ListingKind;
+use crate::db::sync::{self as repo, NewLink, RunCounts, RunRow};
+use crate::domain::{
+    AchievementStatus, IpKind, IpStatus, ListingSource, MaturityStage, NeedStatus,
+    NeedVisibility, OrganizationKind, PatentNumber,
+};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
+use crate::service::inputs::{AchievementInput, IpInput, NeedInput, OrganizationInput, PriceInput};
+use crate::service::achievements::AchievementService;
+use crate::service::needs::NeedService;
+use crate::service::organizations::OrganizationService;
+use crate::service::{Actor, Context, policy};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// What a run was started by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// The configured schedule.
+    Schedule,
+    /// `qianxian sync`.
+    Command,
+    /// An operator, through GraphQL.
+    Operator,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Schedule => "SCHEDULE",
+            Self::Command => "COMMAND",
+            Self::Operator => "OPERATOR",
+        }
+    }
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+    Withdrawn,
+    Merged,
+    Quarantined(String),
+}
+
+/// Market sync use cases.
+#[derive(Clone)]
+pub struct SyncService {
+    ctx: Arc<Context>,
+    achievements: AchievementService,
+    needs: NeedService,
+    organizations: OrganizationService,
+    connectors: HashMap<Market, Arc<dyn MarketConnector>>,
+    running: Arc<Mutex<HashSet<Market>>>,
+}
+
+impl std::fmt::Debug for SyncService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncService")
+            .field("markets", &self.connectors.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl SyncService {
+    pub(crate) fn new(
+        ctx: Arc<Context>,
+        achievements: AchievementService,
+        needs: NeedService,
+        organizations: OrganizationService,
+    ) -> Self {
+        let connectors = ctx.settings.connectors.build();
+        Self {
+            ctx,
+            achievements,
+            needs,
+            organizations,
+            connectors,
+            running: Arc::new(Mutex::new(HashSet::new())),
+        }
+    }
+
+    /// Markets with a configured connector.
+    pub fn markets(&self) -> Vec<Market> {
+        Market::ALL
+            .into_iter()
+            .filter(|m| self.connectors.contains_key(m))
+            .collect()
+    }
+
+    /// Runs one sync of `market`; operators (or the system). The run is recorded whatever
+    /// happens; a market failure ends it `FAILED` with the error and keeps everything local.
+    /// `progress` sees the counts after each page.
+    pub async fn run(
+        &self,
+        actor: &Actor,
+        market: Market,
+        trigger: Trigger,
+        progress: impl Fn(&RunCounts),
+    ) -> ServiceResult<RunRow> {
+        policy::require_operator(actor)?;
+        let connector = self.connectors.get(&market).cloned().ok_or_else(|| {
+            ServiceError::coded(
+                ErrorCode::InvalidArgument,
+                format!("未配置{}的接入参数（connectors.{}）", market.label_zh(), market.as_str()),
+            )
+        })?;
+        if !self.lock_running().insert(market) {
+            return Err(ServiceError::coded(
+                ErrorCode::Conflict,
+                format!("{}正在同步，请等本次同步结束", market.label_zh()),
+            ));
+        }
+        let result = self.run_locked(market, connector.as_ref(), trigger, progress).await;
+        self.lock_running().remove(&market);
+        result
+    }
+
+    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashSet<Market>> {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn run_locked(
+        &self,
+        market: Market,
+        connector: &dyn MarketConnector,
+        trigger: Trigger,
+        progress: impl Fn(&RunCounts),
+    ) -> ServiceResult<RunRow> {
+        let db = &self.ctx.db.conn;
+        let now = self.ctx.clock.now();
+        repo::fail_abandoned_runs(db, market.as_str(), now).await?;
+        let run = repo::start_run(db, market.as_str(), trigger.as_str(), now).await?;
+        tracing::info!(market = market.as_str(), run = run.id, "sync started");
+        let mut counts = RunCounts::default();
+        let mut cursor = repo::cursor(db, market.as_str()).await?;
+        let failure = loop {
+            let page = match connector.pull(cursor.as_deref()).await {
+                Ok(page) => page,
+                Err(err) => break Some(err.to_string()),
+            };
+            counts.fetched += (page.records.len() + page.bad.len()) as i64;
+            for bad in &page.bad {
+                repo::quarantine(
+                    db,
+                    run.id,
+                    market.as_str(),
+                    bad.external_id.as_deref(),
+                    &bad.raw,
+                    &bad.error,
+                    self.ctx.clock.now(),
+                )
+                .await?;
+                counts.quarantined += 1;
+            }
+            for record in &page.records {
+                if !record.unmapped.is_empty() {
+                    counts.unmapped += 1;
+                }
+                match self.apply(market, record).await? {
+                    Outcome::Created => counts.created += 1,
+                    Outcome::Updated => counts.updated += 1,
+                    Outcome::Unchanged => counts.unchanged += 1,
+                    Outcome::Withdrawn => counts.withdrawn += 1,
+                    Outcome::Merged => counts.merged += 1,
+                    Outcome::Quarantined(error) => {
+                        repo::quarantine(
+                            db,
+                            run.id,
+                            market.as_str(),
+                            Some(&record.external_id),
+                            &record.raw,
+                            &error,
+                            self.ctx.clock.now(),
+                        )
+                        .await?;
+                        counts.quarantined += 1;
+                    }
+                }
+            }
+            repo::set_cursor(db, market.as_str(), &page.next_cursor, self.ctx.clock.now()).await?;
+            repo::record_run(db, run.id, counts, None).await?;
+            progress(&counts);
+            cursor = Some(page.next_cursor);
+            if !page.more {
+                break None;
+            }
+        };
+        let (status, error) = match &failure {
+            None => ("SUCCEEDED", None),
+            Some(e) => ("FAILED", Some(e.clone())),
+        };
+        repo::record_run(db, run.id, counts, Some((status, error, self.ctx.clock.now()))).await?;
+        match &failure {
+            None => tracing::info!(market = market.as_str(), run = run.id, ?counts, "sync finished"),
+            Some(e) => tracing::warn!(market = market.as_str(), run = run.id, error = %e, ?counts, "sync failed; local data kept"),
+        }
+        Ok(repo::run(db, run.id).await?.unwrap_or(run))
+    }
+
+    async fn apply(&self, market: Market, r: &RemoteListing) -> ServiceResult<Outcome> {
+        let db = &self.ctx.db.conn;
+        let source = market.source();
+        let mut link = repo::find_link(db, source.as_str(), &r.external_id).await?;
+        if link.is_none() {
+            // Created in an earlier attempt whose link write was lost: the listing holds the id.
+            if let Some(id) = self.find_created(r.kind, source, &r.external_id).await? {
+                self.save_link(r, market, id, "created").await?;
+                link = repo::find_link(db, source.as_str(), &r.external_id).await?;
+            }
+        }
+        let unchanged = link
+            .as_ref()
+            .is_some_and(|l| r.updated_at <= l.remote_updated_at && r.removed == l.removed);
+        if unchanged {
+            return Ok(Outcome::Unchanged);
+        }
+        if r.removed {
+            let Some(link) = link else {
+                return Ok(Outcome::Unchanged);
+            };
+            if link.link == "created" {
+                self.withdraw(r.kind, link.listing_id).await?;
+            }
+            self.save_link(r, market, link.listing_id, &link.link).await?;
+            return Ok(Outcome::Withdrawn);
+        }
+        if let Some(link) = link {
+            if link.link == "created" {
+                let outcome = self.replace(r, link.listing_id, link.removed).await?;
+                if let Outcome::Quarantined(_) = outcome {
+                    return Ok(outcome);
+                }
+            }
+            self.save_link(r, market, link.listing_id, &link.link).await?;
+            return Ok(Outcome::Updated);
+        }
+        let owner = match self.owner(market, r).await {
+            Ok(id) => id,
+            Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
+            Err(ServiceError::Coded { message, .. }) => return Ok(Outcome::Quarantined(message)),
+            Err(e) => return Err(e),
+        };
+        if let Some(existing) = self.duplicate_of(r, owner).await? {
+            self.save_link(r, market, existing, "matched").await?;
+            tracing::info!(market = market.as_str(), external_id = %r.external_id, listing = existing, "record recognised as an existing listing");
+            return Ok(Outcome::Merged);
+        }
+        let created = match r.kind {
+            ListingKind::Achievement => {
+                let input = match achievement_input(r) {
+                    Ok(input) => input,
+                    Err(why) => return Ok(Outcome::Quarantined(why)),
+                };
+                match self.achievements
+                    .create_from(&Actor::System, owner, &input, source, Some(r.external_id.clone()))
+                    .await
+                {
+                    Ok(a) => {
+                        self.achievements.publish_imported(a.id).await?;
+                        a.id
+                    }
+                    Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
+                    Err(e) => return Err(e),
+                }
+            }
+            ListingKind::Need => {
+                let input = need_input(r);
+                match self.needs
+                    .create_from(&Actor::System, owner, &input, source, Some(r.external_id.clone()))
+                    .await
+                {
+                    Ok(n) => {
+                        self.needs.publish_imported(n.need.id).await?;
+                        n.need.id
+                    }
+                    Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        self.save_link(r, market, created, "created").await?;
+        Ok(Outcome::Created)
+    }
+
+    async fn find_created(
+        &self,
+        kind: ListingKind,
+        source: ListingSource,
+        external_id: &str,
+    ) -> ServiceResult<Option<i32>> {
+        Ok(match kind {
+            ListingKind::Achievement => self
+                .achievements
+                .find_external(&Actor::System, source, external_id)
+                .await?
+                .map(|a| a.id),
+            ListingKind::Need => self
+                .needs
+                .find_external(&Actor::System, source, external_id)
+                .await?
+                .map(|n| n.need.id),
+        })
+    }
+
+    async fn save_link(
+        &self,
+        r: &RemoteListing,
+        market: Market,
+        listing_id: i32,
+        link: &str,
+    ) -> ServiceResult<()> {
+        repo::save_link(
+            &self.ctx.db.conn,
+            NewLink {
+                kind: r.kind,
+                listing_id,
+                source: market.source().as_str(),
+                external_id: &r.external_id,
+                remote_updated_at: r.updated_at,
+                removed: r.removed,
+                link,
+                payload: &r.raw,
+                unmapped: serde_json::to_string(&r.unmapped).unwrap_or_else(|_| "[]".into()),
+            },
+            self.ctx.clock.now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Withdraws a listing the market took down, if it is live.
+    async fn withdraw(
+        &self,
+        kind: ListingKind,
+        id: i32,
+    ) -> ServiceResult<()> {
+        let r = match kind {
+            ListingKind::Achievement => self
+                .achievements
+                .withdraw(&Actor::System, id)
+                .await
+                .map(|_| ()),
+            ListingKind::Need => self.needs.withdraw(&Actor::System, id).await.map(|_| ()),
+        };
+        match r {
+            Ok(()) => Ok(()),
+            // Already withdrawn, closed or transferred here: nothing to undo.
+            Err(ServiceError::Coded {
+                code: ErrorCode::InvalidStateTransition,
+                ..
+            }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Updates a listing this market created; republishes it when the market had taken it
+    /// down and lists it again (unless an operator moderated it here).
+    async fn replace(
+        &self,
+        r: &RemoteListing,
+        id: i32,
+        was_removed: bool,
+    ) -> ServiceResult<Outcome> {
+        let result = match r.kind {
+            ListingKind::Achievement => {
+                let input = match achievement_input(r) {
+                    Ok(input) => input,
+                    Err(why) => return Ok(Outcome::Quarantined(why)),
+                };
+                match self.achievements.replace_imported(id, &input).await {
+                    Ok(a) => {
+                        if was_removed
+                            && a.moderation_note.is_none()
+                            && matches!(a.status, AchievementStatus::Withdrawn | AchievementStatus::Expired)
+                        {
+                            self.achievements.publish_imported(id).await?;
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            ListingKind::Need => match self.needs.replace_imported(id, &need_input(r)).await {
+                Ok(n) => {
+                    if was_removed
+                        && n.need.moderation_note.is_none()
+                        && matches!(n.need.status, NeedStatus::Withdrawn | NeedStatus::Expired)
+                    {
+                        self.needs.publish_imported(id).await?;
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(()) => Ok(Outcome::Updated),
+            Err(ServiceError::Invalid(fields)) => Ok(quarantined(&fields)),
+            // Transferred or signed here: the local state wins; the link still records the update.
+            Err(ServiceError::Coded {
+                code: ErrorCode::InvalidStateTransition,
+                ..
+            }) => Ok(Outcome::Updated),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The local organisation of a record's owner, created unverified when its credit code is
+    /// new to us.
+    async fn owner(
+        &self,
+        market: Market,
+        r: &RemoteListing,
+    ) -> ServiceResult<i32> {
+        let code = r
+            .owner
+            .credit_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                ServiceError::coded(ErrorCode::InvalidCreditCode, "缺少所属机构的统一社会信用代码，无法确认机构")
+            })?;
+        if let Some(org) = self
+            .organizations
+            .find_by_credit_code(&Actor::System, code)
+            .await?
+        {
+            return Ok(org.id);
+        }
+        let name = r.owner.name.trim();
+        let kind = if name.contains("大学") || name.contains("学院") {
+            OrganizationKind::University
+        } else if name.contains("研究所") || name.contains("研究院") || name.contains("科学院") {
+            OrganizationKind::ResearchInstitute
+        } else {
+            OrganizationKind::Enterprise
+        };
+        let input = OrganizationInput {
+            kind,
+            name: name.to_owned(),
+            credit_code: code.to_owned(),
+            region: r.owner.region.clone().unwrap_or_default(),
+            description: format!("由{}同步的机构信息，尚未在本平台认证。", market.label_zh()),
+            contact_name: None,
+            contact_phone: None,
+            contact_email: None,
+        };
+        Ok(self.organizations.create(&Actor::System, &input).await?.id)
+    }
+
+    /// A listing of the same owner that this record describes: the same normalised title,
+    /// a shared patent number, or titles whose character bigrams overlap by 80% or more.
+    async fn duplicate_of(&self, r: &RemoteListing, owner: i32) -> ServiceResult<Option<i32>> {
+        let candidates = repo::titles_of_owner(&self.ctx.db.conn, r.kind, owner).await?;
+        let title = normalise(&r.title);
+        let patents: HashSet<String> = r.patents.iter().map(|p| normalise_patent(p)).collect();
+        Ok(candidates.into_iter().find_map(|(id, other_title, ip)| {
+            let other = normalise(&other_title);
+            let shared_patent = !patents.is_empty()
+                && serde_json::from_str::<Vec<serde_json::Value>>(&ip)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|v| v["number"].as_str())
+                    .any(|n| patents.contains(&normalise_patent(n)));
+            (other == title || shared_patent || similarity(&title, &other) >= 0.8).then_some(id)
+        }))
+    }
+}
+
+fn quarantined(fields: &[crate::error::FieldError]) -> Outcome {
+    Outcome::Quarantined(
+        fields
+            .iter()
+            .map(|f| format!("{}：{}", f.field.join("."), f.message))
+            .collect::<Vec<_>>()
+            .join("；"),
+    )
+}
+
+/// Lower-case, NFKC, without spaces and punctuation.
+pub fn normalise(title: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    title
+        .nfkc()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn normalise_patent(number: &str) -> String {
+    number
+        .trim()
+        .trim_start_matches(['Z', 'L', 'z', 'l'])
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Jaccard similarity of the character bigrams of two normalised titles.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let grams = |s: &str| -> HashSet<(char, char)> {
+        let chars: Vec<char> = s.chars().collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (a, b) = (grams(a), grams(b));
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    a.intersection(&b).count() as f64 / a.union(&b).count() as f64
+}
+
+fn maturity_of(trl: i32) -> MaturityStage {
+    match trl {
+        ..=3 => MaturityStage::InResearch,
+        4 => MaturityStage::Prototype,
+        5 => MaturityStage::LabScale,
+        6 | 7 => MaturityStage::PilotScale,
+        _ => MaturityStage::MassProduction,
+    }
+}
+
+fn price(r: &RemoteListing) -> Option<PriceInput> {
+    r.price_yuan.map(|p| PriceInput {
+        min: Some(p),
+        max: Some(p),
+    })
+}
+
+/// Patent numbers that are valid Chinese patent numbers; others are dropped (they are in the
+/// stored record and reported as unmapped by the connector's caller).
+fn patents(r: &RemoteListing) -> Vec<IpInput> {
+    r.patents
+        .iter()
+        .filter_map(|raw| {
+            let granted = raw.trim().to_ascii_uppercase().starts_with("ZL");
+            let number = PatentNumber::parse(raw, "ip").ok()?;
+            let kind = match number.type_digit() {
+                '2' | '9' => IpKind::UtilityModel,
+                '3' => IpKind::Design,
+                _ => IpKind::InventionPatent,
+            };
+            Some(IpInput {
+                kind,
+                number: Some(raw.trim().to_owned()),
+                status: if granted { IpStatus::Granted } else { IpStatus::Filed },
+            })
+        })
+        .collect()
+}
+
+fn achievement_input(r: &RemoteListing) -> Result<AchievementInput, String> {
+    let trl = r
+        .trl
+        .ok_or_else(|| "缺少可识别的技术成熟度（TRL），无法导入成果".to_owned())?;
+    Ok(AchievementInput {
+        title: r.title.clone(),
+        summary: r.text.clone(),
+        confidential_detail: None,
+        keywords: r.keywords.iter().take(10).cloned().collect(),
+        application_fields: String::new(),
+        advantages: String::new(),
+        requirements: String::new(),
+        discipline: r.discipline.clone().unwrap_or_default(),
+        industries: r.industries.clone(),
+        trl,
+        maturity: maturity_of(trl),
+        transfer_modes: r
+            .modes
+            .iter()
+            .copied()
+            .filter(|m| m.offered_by_achievements())
+            .collect(),
+        price: price(r),
+        team_lead: String::new(),
+        inventors: Vec::new(),
+        registration_number: None,
+        tracks: Vec::new(),
+        ip: patents(r),
+    })
+}
+
+fn need_input(r: &RemoteListing) -> NeedInput {
+    NeedInput {
+        title: r.title.clone(),
+        problem: r.text.clone(),
+        requirements: String::new(),
+        confidential_detail: None,
+        keywords: r.keywords.iter().take(10).cloned().collect(),
+        industries: r.industries.clone(),
+        discipline: r.discipline.clone(),
+        min_trl: r.trl,
+        cooperation_modes: r.modes.clone(),
+        budget: price(r),
+        deadline: None,
+        visibility: NeedVisibility::Public,
+        tracks: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_compared_after_normalisation() {
+        assert_eq!(normalise("海藻多糖 制备技术（１）"), "海藻多糖制备技术1");
+        assert!(similarity(&normalise("海藻多糖制备技术"), &normalise("海藻多糖的制备技术")) >= 0.6);
+        assert!(similarity("海藻多糖制备技术", "波浪能发电装置") < 0.1);
+        assert_eq!(normalise_patent("ZL 2023 1012 3456.6"), "202310123456.6".replace('.', ""));
+    }
+
+    #[test]
+    fn maturity_follows_trl() {
+        assert_eq!(maturity_of(3), MaturityStage::InResearch);
+        assert_eq!(maturity_of(6), MaturityStage::PilotScale);
+        assert_eq!(maturity_of(9), MaturityStage::MassProduction);
+    }
+}
