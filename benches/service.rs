@@ -70,6 +70,7 @@ impl Drop for Server {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    qianxian::connectors::http::install_crypto();
     let n = env_u64("QX_LISTINGS", 100_000);
     let writes_per_sec = env_u64("QX_WRITES_PER_SEC", 100);
     let write_secs = env_u64("QX_WRITE_SECS", 20);

@@ -22,11 +22,13 @@ pub struct Application {
     rate_limits: Arc<http::rate_limit::RateLimits>,
     sweep_every: Duration,
     index_poll: Duration,
+    sync_every: Vec<(crate::connectors::Market, Duration)>,
 }
 
 impl Application {
     /// Connects, migrates, loads demo data if enabled and the database is empty, and binds.
     pub async fn build(settings: &Settings, clock: SharedClock) -> anyhow::Result<Self> {
+        crate::connectors::http::install_crypto();
         let db =
             Database::connect(&settings.database_url(), settings.database.max_connections).await?;
         db.migrate().await?;
@@ -69,6 +71,14 @@ impl Application {
             rate_limits,
             sweep_every: Duration::from_secs(settings.listings.expiry_sweep_secs.max(1)),
             index_poll: Duration::from_millis(settings.search.poll_ms.max(10)),
+            sync_every: crate::connectors::Market::ALL
+                .into_iter()
+                .filter_map(|m| {
+                    let s = settings.connectors.of(m);
+                    (s.enabled && s.every_minutes > 0)
+                        .then(|| (m, Duration::from_secs(s.every_minutes * 60)))
+                })
+                .collect(),
         })
     }
 
@@ -101,8 +111,20 @@ impl Application {
             self.services.clone(),
             self.rate_limits.clone(),
             self.sweep_every,
-            stop_rx,
+            stop_rx.clone(),
         ));
+        let schedules: Vec<_> = self
+            .sync_every
+            .iter()
+            .map(|(market, every)| {
+                tokio::spawn(sync_on_schedule(
+                    self.services.clone(),
+                    *market,
+                    *every,
+                    stop_rx.clone(),
+                ))
+            })
+            .collect();
         tracing::info!(%addr, "qianxian listening");
         let service = self
             .router
@@ -111,6 +133,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         let _ = stop_tx.send(true);
+        for schedule in schedules {
+            let _ = schedule.await;
+        }
         let _ = sweeper.await;
         let _ = indexer.await;
         tracing::info!("qianxian stopped");
@@ -157,6 +182,31 @@ async fn run_indexer(
                     tracing::warn!(error = ?err, "search indexing failed; retrying");
                 } else if let Err(err) = services.matching.refresh_stored().await {
                     tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// Syncs one market every `every` (the first run one period after start).
+async fn sync_on_schedule(
+    services: Services,
+    market: crate::connectors::Market,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let run = services
+                    .sync
+                    .run(&crate::service::Actor::System, market, crate::service::sync::Trigger::Schedule, |_| {})
+                    .await;
+                if let Err(err) = run {
+                    tracing::warn!(market = market.as_str(), error = ?err, "scheduled sync did not run");
                 }
             }
             _ = stop.changed() => break,

@@ -1,4 +1,5 @@
-//! The command line: `qianxian [serve | migrate | seed | expire | export-schema]`.
+//! The command line: `qianxian [serve | migrate | seed | expire | reindex | sync | fake-market |
+//! export-schema]`.
 
 use crate::app::{Application, shutdown_signal};
 use crate::clock::SystemClock;
@@ -40,6 +41,39 @@ pub enum Command {
     Expire,
     /// Rebuild the search index from the database (stop the service first).
     Reindex,
+    /// Sync once with a market now (`provincial` or `marine`), with a progress line; the run
+    /// is recorded like a scheduled one.
+    Sync {
+        /// `provincial` or `marine`.
+        market: String,
+    },
+    /// Serve a fake market (its documented contract, generated listings, injectable faults)
+    /// for tests and demos.
+    FakeMarket {
+        /// `provincial` or `marine`.
+        market: String,
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 9100)]
+        port: u16,
+        /// Listings to generate.
+        #[arg(long, default_value_t = 1000)]
+        listings: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of requests answered 503 (0..1).
+        #[arg(long, default_value_t = 0.0)]
+        fail_rate: f64,
+        /// Every n-th record of a page is malformed (0: none).
+        #[arg(long, default_value_t = 0)]
+        malformed_every: u32,
+        /// Repeat a record of the previous page on each page.
+        #[arg(long)]
+        duplicate_pages: bool,
+        /// Serve records inside a page in reverse order.
+        #[arg(long)]
+        shuffle: bool,
+    },
     /// Print the GraphQL SDL.
     ExportSchema {
         /// Write to this file instead of standard output.
@@ -60,6 +94,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::load(cli.config.as_deref())?;
     telemetry::init(&settings.log);
+    if let Some(Command::FakeMarket {
+        market,
+        port,
+        listings,
+        seed,
+        fail_rate,
+        malformed_every,
+        duplicate_pages,
+        shuffle,
+    }) = &cli.command
+    {
+        let faults = crate::connectors::fake::Faults {
+            fail_rate: *fail_rate,
+            malformed_every: *malformed_every,
+            duplicate_pages: *duplicate_pages,
+            shuffle: *shuffle,
+            ..Default::default()
+        };
+        let market = parse_market(market)?;
+        return tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(fake_market(market, *port, *listings, *seed, faults));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -90,6 +148,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Reindex => reindex(&settings).await,
+            Command::Sync { market } => sync(&settings, parse_market(&market)?).await,
+            Command::FakeMarket { .. } => Ok(()),
             Command::ExportSchema { .. } => Ok(()),
         }
     })
@@ -158,4 +218,86 @@ async fn services(settings: &Settings) -> anyhow::Result<Services> {
         settings.service_settings()?,
         settings.open_search_index()?,
     ))
+}
+
+fn parse_market(name: &str) -> anyhow::Result<crate::connectors::Market> {
+    crate::connectors::Market::parse(name)
+        .with_context(|| format!("unknown market {name:?}: use provincial or marine"))
+}
+
+/// One sync run with a progress line; fails (exit code 1) when the run failed.
+async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow::Result<()> {
+    let services = services(settings).await?;
+    let progress = crate::progress::Progress::new(format!("sync {}", market.as_str()), 0);
+    let run = services
+        .sync
+        .run(
+            &crate::service::Actor::System,
+            market,
+            crate::service::sync::Trigger::Command,
+            |c| progress.update(c.fetched as u64),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    progress.finish(run.fetched as u64);
+    println!(
+        "run {} {}: fetched {}, created {}, updated {}, unchanged {}, withdrawn {}, merged {}, quarantined {}, with unmapped values {}",
+        run.id,
+        run.status,
+        run.fetched,
+        run.created,
+        run.updated,
+        run.unchanged,
+        run.withdrawn,
+        run.merged,
+        run.quarantined,
+        run.unmapped
+    );
+    // Index what the run wrote, so the listings are searchable when the command returns.
+    services.search.catch_up().await?;
+    match run.error {
+        Some(error) => {
+            anyhow::bail!("sync failed: {error} (local data kept; the next run resumes)")
+        }
+        None => Ok(()),
+    }
+}
+
+/// Serves a fake market until Ctrl-C.
+async fn fake_market(
+    market: crate::connectors::Market,
+    port: u16,
+    listings: usize,
+    seed: u64,
+    faults: crate::connectors::fake::Faults,
+) -> anyhow::Result<()> {
+    let credentials = crate::connectors::fake::Credentials::default();
+    let router =
+        crate::connectors::fake::router(market, listings, seed, credentials.clone(), faults);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+    let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+    println!(
+        "fake {} market with {listings} listings at {url}",
+        market.label_zh()
+    );
+    println!("point Qianxian at it with:");
+    match market {
+        crate::connectors::Market::Provincial => println!(
+            "  QIANXIAN__CONNECTORS__PROVINCIAL__ENABLED=true QIANXIAN__CONNECTORS__PROVINCIAL__BASE_URL={url} QIANXIAN__CONNECTORS__PROVINCIAL__TOKEN={}",
+            credentials.token
+        ),
+        crate::connectors::Market::Marine => println!(
+            "  QIANXIAN__CONNECTORS__MARINE__ENABLED=true QIANXIAN__CONNECTORS__MARINE__BASE_URL={url} QIANXIAN__CONNECTORS__MARINE__APP_KEY={} QIANXIAN__CONNECTORS__MARINE__APP_SECRET={}",
+            credentials.app_key, credentials.app_secret
+        ),
+    }
+    println!(
+        "faults: POST {url}/_faults; records: POST {url}/_records, {url}/_remove; counters: GET {url}/_stats"
+    );
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
 }

@@ -34,6 +34,9 @@ impl Progress {
         let tenth = |n: u64| (n * 10).checked_div(self.total).unwrap_or(0);
         let due = if self.terminal {
             state.0.elapsed() >= Duration::from_millis(100)
+        } else if self.total == 0 {
+            // Unknown total: a line per second at most.
+            state.0.elapsed() >= Duration::from_secs(1)
         } else {
             tenth(done) > tenth(state.1)
         };

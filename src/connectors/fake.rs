@@ -6,8 +6,8 @@
 //! market's own shape), `POST /_remove` (`{"id", "how": "offline" | "deleted"}`),
 //! `GET /_stats` and `GET /_records/{id}`.
 
-use super::marine::{self, CATEGORIES};
 use super::Market;
+use super::marine::{self, CATEGORIES};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -44,6 +44,10 @@ pub struct Faults {
     pub shuffle: bool,
     /// Share of requests answered 503 at random (0..1).
     pub fail_rate: f64,
+    /// The market is down: every request answers 503 until the faults are replaced.
+    pub down: bool,
+    /// After this many more requests succeed, the market goes down (0: never).
+    pub down_after: u32,
 }
 
 /// What the fake has been asked.
@@ -103,7 +107,13 @@ struct FakeState {
 type Shared = Arc<FakeState>;
 
 /// A fake market's router, holding `listings` generated records.
-pub fn router(market: Market, listings: usize, seed: u64, credentials: Credentials, faults: Faults) -> Router {
+pub fn router(
+    market: Market,
+    listings: usize,
+    seed: u64,
+    credentials: Credentials,
+    faults: Faults,
+) -> Router {
     let mut store = Store::default();
     for record in generate(market, listings, seed) {
         store.next_seq += 1;
@@ -168,15 +178,44 @@ async fn fault(state: &FakeState) -> Option<Response> {
             *r ^= *r << 17;
             (*r % 10_000) as f64 / 10_000.0
         };
-        if f.timeout_next > 0 {
+        let down_now = if f.down {
+            true
+        } else {
+            if f.down_after > 0 {
+                f.down_after -= 1;
+                // This request still succeeds; the ones after it fail.
+                f.down = f.down_after == 0;
+            }
+            false
+        };
+        if down_now {
+            (
+                None,
+                Some((StatusCode::SERVICE_UNAVAILABLE, None, "market down")),
+            )
+        } else if f.timeout_next > 0 {
             f.timeout_next -= 1;
             (Some(f.stall_ms), None)
         } else if f.fail_next > 0 || roll < f.fail_rate {
             f.fail_next = f.fail_next.saturating_sub(1);
-            (None, Some((StatusCode::SERVICE_UNAVAILABLE, None, "market under maintenance")))
+            (
+                None,
+                Some((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    None,
+                    "market under maintenance",
+                )),
+            )
         } else if f.rate_limit_next > 0 {
             f.rate_limit_next -= 1;
-            (None, Some((StatusCode::TOO_MANY_REQUESTS, Some(f.retry_after_secs), "slow down")))
+            (
+                None,
+                Some((
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some(f.retry_after_secs),
+                    "slow down",
+                )),
+            )
         } else if f.garbage_next > 0 {
             f.garbage_next -= 1;
             (None, Some((StatusCode::OK, None, "<html>网关错误</html>")))
@@ -195,17 +234,22 @@ async fn fault(state: &FakeState) -> Option<Response> {
     if let Some(secs) = retry_after
         && let Ok(v) = secs.to_string().parse()
     {
-        resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
     }
     Some(resp)
 }
 
 /// The records of one page after the page-shape faults.
-fn shape_page(state: &FakeState, mut items: Vec<Value>, previous_last: Option<Value>) -> Vec<Value> {
+fn shape_page(
+    state: &FakeState,
+    mut items: Vec<Value>,
+    previous_last: Option<Value>,
+) -> Vec<Value> {
     let f = lock(&state.faults).clone();
     if f.malformed_every > 0 {
         for (i, item) in items.iter_mut().enumerate() {
-            if (i as u32 + 1) % f.malformed_every == 0 {
+            if (i as u32 + 1).is_multiple_of(f.malformed_every) {
                 match state.market {
                     Market::Provincial => item["updated_at"] = json!("昨天"),
                     Market::Marine => item["zt"] = json!("?"),
@@ -238,20 +282,36 @@ async fn provincial_changes(
     if let Some(resp) = fault(&state).await {
         return resp;
     }
-    if headers.get("X-Api-Token").and_then(|v| v.to_str().ok()) != Some(state.credentials.token.as_str()) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid_token", "message": "API token 无效" }))).into_response();
+    if headers.get("X-Api-Token").and_then(|v| v.to_str().ok())
+        != Some(state.credentials.token.as_str())
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_token", "message": "API token 无效" })),
+        )
+            .into_response();
     }
     let after = match q.cursor.as_deref() {
         None => 0,
         Some(c) => match c.strip_prefix("c_").and_then(|n| n.parse::<u64>().ok()) {
             Some(n) => n,
-            None => return (StatusCode::BAD_REQUEST, Json(json!({ "error": "bad_cursor", "message": "cursor 无效" }))).into_response(),
+            None => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({ "error": "bad_cursor", "message": "cursor 无效" })),
+                )
+                    .into_response();
+            }
         },
     };
     let limit = q.limit.unwrap_or(200).clamp(1, 500);
     let (items, next, more, previous_last) = {
         let store = lock(&state.store);
-        let mut changes: Vec<&(u64, Value)> = store.records.values().filter(|(seq, _)| *seq > after).collect();
+        let mut changes: Vec<&(u64, Value)> = store
+            .records
+            .values()
+            .filter(|(seq, _)| *seq > after)
+            .collect();
         changes.sort_by_key(|(seq, _)| *seq);
         let more = changes.len() > limit;
         let page: Vec<&(u64, Value)> = changes.into_iter().take(limit).collect();
@@ -262,29 +322,48 @@ async fn provincial_changes(
             .filter(|(seq, _)| *seq == after)
             .map(|(_, v)| v.clone())
             .next();
-        (page.into_iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(), next, more, previous_last)
+        (
+            page.into_iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            next,
+            more,
+            previous_last,
+        )
     };
     let items = shape_page(&state, items, previous_last);
-    Json(json!({ "items": items, "next_cursor": format!("c_{next:012}"), "has_more": more })).into_response()
+    Json(json!({ "items": items, "next_cursor": format!("c_{next:012}"), "has_more": more }))
+        .into_response()
 }
 
 fn provincial_authorised(state: &FakeState, headers: &HeaderMap) -> bool {
-    headers.get("X-Api-Token").and_then(|v| v.to_str().ok()) == Some(state.credentials.token.as_str())
+    headers.get("X-Api-Token").and_then(|v| v.to_str().ok())
+        == Some(state.credentials.token.as_str())
 }
 
-async fn provincial_create(State(state): State<Shared>, headers: HeaderMap, Json(mut record): Json<Value>) -> Response {
+async fn provincial_create(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(mut record): Json<Value>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
     if !provincial_authorised(&state, &headers) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let key = headers.get("Idempotency-Key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let key = headers
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let mut store = lock(&state.store);
     if let Some(id) = store.pushed.get(&key).filter(|_| !key.is_empty()) {
         return (StatusCode::CREATED, Json(json!({ "id": id }))).into_response();
     }
-    let prefix = if record["type"] == "demand" { "SD-DEM" } else { "SD-ACH" };
+    let prefix = if record["type"] == "demand" {
+        "SD-DEM"
+    } else {
+        "SD-ACH"
+    };
     let id = format!("{prefix}-Q{:06}", store.pushed.len() + 1);
     record["id"] = json!(id);
     store.next_seq += 1;
@@ -295,7 +374,12 @@ async fn provincial_create(State(state): State<Shared>, headers: HeaderMap, Json
     (StatusCode::CREATED, Json(json!({ "id": id }))).into_response()
 }
 
-async fn provincial_update(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>, Json(mut record): Json<Value>) -> Response {
+async fn provincial_update(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(mut record): Json<Value>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
@@ -314,7 +398,11 @@ async fn provincial_update(State(state): State<Shared>, headers: HeaderMap, Path
     Json(json!({})).into_response()
 }
 
-async fn provincial_delete(State(state): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn provincial_delete(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
@@ -337,7 +425,9 @@ async fn provincial_delete(State(state): State<Shared>, headers: HeaderMap, Path
 
 /// Checks the marine signature; `None` when valid.
 fn marine_refusal(state: &FakeState, params: &HashMap<String, String>) -> Option<Response> {
-    let envelope = |code: i64, msg: &str| Json(json!({ "code": code, "msg": msg, "data": null })).into_response();
+    let envelope = |code: i64, msg: &str| {
+        Json(json!({ "code": code, "msg": msg, "data": null })).into_response()
+    };
     if params.get("appKey") != Some(&state.credentials.app_key) {
         return Some(envelope(4001, "appKey 无效"));
     }
@@ -359,7 +449,9 @@ fn marine_refusal(state: &FakeState, params: &HashMap<String, String>) -> Option
         .map(|(k, v)| format!("{k}={}", marine::encode(v)))
         .collect::<Vec<_>>()
         .join("&");
-    if params.get("sign").map(String::as_str) != Some(marine::sign(&canonical, &state.credentials.app_secret).as_str()) {
+    if params.get("sign").map(String::as_str)
+        != Some(marine::sign(&canonical, &state.credentials.app_secret).as_str())
+    {
         return Some(envelope(4001, "签名错误"));
     }
     None
@@ -373,7 +465,11 @@ fn marine_kind(kind: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-async fn marine_list(State(state): State<Shared>, Path(kind): Path<String>, Query(params): Query<HashMap<String, String>>) -> Response {
+async fn marine_list(
+    State(state): State<Shared>,
+    Path(kind): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
@@ -384,8 +480,16 @@ async fn marine_list(State(state): State<Shared>, Path(kind): Path<String>, Quer
         return StatusCode::NOT_FOUND.into_response();
     };
     let since = params.get("updatedSince").cloned().unwrap_or_default();
-    let page: usize = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
-    let size: usize = params.get("pageSize").and_then(|p| p.parse().ok()).unwrap_or(100).clamp(1, 200);
+    let page: usize = params
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let size: usize = params
+        .get("pageSize")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(100)
+        .clamp(1, 200);
     let (total, list, previous_last) = {
         let store = lock(&state.store);
         let mut matching: Vec<&Value> = store
@@ -395,17 +499,33 @@ async fn marine_list(State(state): State<Shared>, Path(kind): Path<String>, Quer
             .filter(|v| v.get(id_key).is_some())
             .filter(|v| v["gxsj"].as_str().unwrap_or_default() >= since.as_str())
             .collect();
-        matching.sort_by(|a, b| a["gxsj"].as_str().cmp(&b["gxsj"].as_str()).then(a[id_key].as_str().cmp(&b[id_key].as_str())));
+        matching.sort_by(|a, b| {
+            a["gxsj"]
+                .as_str()
+                .cmp(&b["gxsj"].as_str())
+                .then(a[id_key].as_str().cmp(&b[id_key].as_str()))
+        });
         let start = (page - 1) * size;
-        let previous_last = start.checked_sub(1).and_then(|i| matching.get(i)).map(|v| (*v).clone());
-        let list: Vec<Value> = matching.iter().skip(start).take(size).map(|v| (*v).clone()).collect();
+        let previous_last = start
+            .checked_sub(1)
+            .and_then(|i| matching.get(i))
+            .map(|v| (*v).clone());
+        let list: Vec<Value> = matching
+            .iter()
+            .skip(start)
+            .take(size)
+            .map(|v| (*v).clone())
+            .collect();
         (matching.len(), list, previous_last)
     };
     let list = shape_page(&state, list, previous_last);
     Json(json!({ "code": 0, "msg": "ok", "data": { "total": total, "page": page, "pageSize": size, "list": list } })).into_response()
 }
 
-async fn marine_deleted(State(state): State<Shared>, Query(params): Query<HashMap<String, String>>) -> Response {
+async fn marine_deleted(
+    State(state): State<Shared>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
@@ -423,7 +543,12 @@ async fn marine_deleted(State(state): State<Shared>, Query(params): Query<HashMa
     Json(json!({ "code": 0, "msg": "ok", "data": list })).into_response()
 }
 
-async fn marine_save(State(state): State<Shared>, Path(kind): Path<String>, Query(params): Query<HashMap<String, String>>, Json(mut record): Json<Value>) -> Response {
+async fn marine_save(
+    State(state): State<Shared>,
+    Path(kind): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    Json(mut record): Json<Value>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
@@ -456,7 +581,10 @@ async fn marine_save(State(state): State<Shared>, Path(kind): Path<String>, Quer
     Json(json!({ "code": 0, "msg": "ok", "data": { "id": id } })).into_response()
 }
 
-async fn marine_off_shelf(State(state): State<Shared>, Query(params): Query<HashMap<String, String>>) -> Response {
+async fn marine_off_shelf(
+    State(state): State<Shared>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     if let Some(resp) = fault(&state).await {
         return resp;
     }
@@ -519,7 +647,13 @@ async fn remove_record(State(state): State<Shared>, Json(r): Json<Removal>) -> S
         Some(entry) => {
             entry.0 = seq;
             match state.market {
-                Market::Provincial => entry.1["status"] = json!(if r.how == "deleted" { "deleted" } else { "offline" }),
+                Market::Provincial => {
+                    entry.1["status"] = json!(if r.how == "deleted" {
+                        "deleted"
+                    } else {
+                        "offline"
+                    })
+                }
                 Market::Marine => {
                     entry.1["zt"] = json!("0");
                     entry.1["gxsj"] = json!(now);
@@ -554,9 +688,26 @@ const TOPICS: &[(&str, &str, &str, &str)] = &[
     ("固态锂电池电解质", "海洋新材料", "C38", "43070"),
     ("海洋遥感数据处理", "海洋信息", "I65", "170"),
 ];
-const VERBS: &[&str] = &["制备技术", "关键装备", "智能系统", "产业化工艺", "检测方法", "集成应用"];
-const REGIONS: &[&str] = &["370202", "370203", "370211", "370212", "370213", "370214", "370215", "370281", "370102", "370602"];
-const UNITS: &[&str] = &["海洋科技", "蓝色生物", "深蓝装备", "海纳材料", "潮汐能源", "海岸信息"];
+const VERBS: &[&str] = &[
+    "制备技术",
+    "关键装备",
+    "智能系统",
+    "产业化工艺",
+    "检测方法",
+    "集成应用",
+];
+const REGIONS: &[&str] = &[
+    "370202", "370203", "370211", "370212", "370213", "370214", "370215", "370281", "370102",
+    "370602",
+];
+const UNITS: &[&str] = &[
+    "海洋科技",
+    "蓝色生物",
+    "深蓝装备",
+    "海纳材料",
+    "潮汐能源",
+    "海岸信息",
+];
 const STAGES: &[&str] = &["研发阶段", "小试", "中试", "量产"];
 
 /// `n` records in the market's own shape, deterministic for a seed.
@@ -569,7 +720,10 @@ pub fn generate(market: Market, n: usize, seed: u64) -> Vec<Value> {
         x
     };
     let orgs = (n / 40).max(8);
-    let base = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("valid date");
+    let base = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid date");
     (0..n)
         .map(|i| {
             let (topic, category, industry, discipline) = TOPICS[(next() % TOPICS.len() as u64) as usize];
@@ -623,6 +777,7 @@ pub fn generate(market: Market, n: usize, seed: u64) -> Vec<Value> {
                         "jsCsd": ((next() % 7) + 3).to_string(),
                         "gjc": format!("{topic},{verb}"),
                         "zlh": "",
+                        "zrFs": "许可,合作开发",
                         "zt": "1",
                         "gxsj": marine::format_time(updated)
                     })

@@ -106,6 +106,12 @@ fn random() -> u64 {
     x
 }
 
+/// Makes rustls use the ring provider (already built for the database driver) for every HTTP
+/// client in the process; call before building one. Idempotent.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// An HTTP client for one market.
 #[derive(Debug)]
 pub struct MarketClient {
@@ -119,8 +125,7 @@ pub struct MarketClient {
 impl MarketClient {
     /// A client for market `name` with these settings.
     pub fn new(name: &'static str, settings: Resilience) -> anyhow::Result<Self> {
-        // HTTPS uses rustls with the ring provider (already built for the database driver).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(settings.timeout_ms.max(1)))
             .user_agent(concat!("qianxian/", env!("CARGO_PKG_VERSION")))
@@ -153,7 +158,12 @@ impl MarketClient {
         let mut last = String::new();
         for attempt in 0..s.attempts.max(1) {
             if attempt > 0 {
-                let wait = backoff(attempt, Duration::from_millis(s.base_delay_ms), max_delay, random());
+                let wait = backoff(
+                    attempt,
+                    Duration::from_millis(s.base_delay_ms),
+                    max_delay,
+                    random(),
+                );
                 tokio::time::sleep(wait).await;
             }
             if !self.lock().allows(Instant::now()) {
@@ -162,8 +172,14 @@ impl MarketClient {
             self.limiter.until_ready().await;
             match build().send().await {
                 Ok(resp) if resp.status().as_u16() == 429 => {
-                    let wait = retry_after(&resp).unwrap_or(Duration::from_millis(s.base_delay_ms)).min(max_delay);
-                    tracing::info!(market = self.name, wait_ms = wait.as_millis() as u64, "market asked us to slow down");
+                    let wait = retry_after(&resp)
+                        .unwrap_or(Duration::from_millis(s.base_delay_ms))
+                        .min(max_delay);
+                    tracing::info!(
+                        market = self.name,
+                        wait_ms = wait.as_millis() as u64,
+                        "market asked us to slow down"
+                    );
                     last = "429 Too Many Requests".into();
                     tokio::time::sleep(wait).await;
                 }
@@ -192,7 +208,10 @@ impl MarketClient {
             }
             tracing::debug!(market = self.name, attempt, error = %last, "market call failed; retrying");
         }
-        Err(ConnectorError::Unavailable(format!("{}：{last}", self.name)))
+        Err(ConnectorError::Unavailable(format!(
+            "{}：{last}",
+            self.name
+        )))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Breaker> {
@@ -206,7 +225,11 @@ impl MarketClient {
             s.breaker_threshold.max(1),
             Duration::from_millis(s.breaker_cooldown_ms),
         ) {
-            tracing::warn!(market = self.name, cooldown_ms = s.breaker_cooldown_ms, "circuit breaker opened");
+            tracing::warn!(
+                market = self.name,
+                cooldown_ms = s.breaker_cooldown_ms,
+                "circuit breaker opened"
+            );
         }
     }
 }
@@ -231,7 +254,10 @@ mod tests {
     fn backoff_grows_to_its_ceiling_with_jitter_below_it() {
         let base = Duration::from_millis(100);
         let max = Duration::from_millis(1_000);
-        assert_eq!(backoff(1, base, max, u64::MAX), Duration::from_millis(u64::MAX % 201));
+        assert_eq!(
+            backoff(1, base, max, u64::MAX),
+            Duration::from_millis(u64::MAX % 201)
+        );
         for attempt in 1..10 {
             for r in [0, 7, 12_345, u64::MAX] {
                 let ceiling = (100u64 << attempt).min(1_000);
@@ -250,9 +276,15 @@ mod tests {
         b.succeeded();
         assert!(!b.failed(t0, 3, cooldown));
         assert!(!b.failed(t0, 3, cooldown));
-        assert!(b.failed(t0, 3, cooldown), "third consecutive failure opens it");
+        assert!(
+            b.failed(t0, 3, cooldown),
+            "third consecutive failure opens it"
+        );
         assert!(!b.allows(t0 + Duration::from_secs(59)));
-        assert!(b.allows(t0 + Duration::from_secs(60)), "half-open after the cooldown");
+        assert!(
+            b.allows(t0 + Duration::from_secs(60)),
+            "half-open after the cooldown"
+        );
         b.succeeded();
         assert!(b.allows(t0));
     }

@@ -6,7 +6,7 @@
 use super::http::{MarketClient, Resilience, Retry};
 use super::{
     BadRecord, ConnectorError, Market, MarketConnector, OutgoingListing, Page, RemoteListing,
-    RemoteOwner, discipline_code,
+    RemoteOwner, discipline_code, mode_of,
 };
 use crate::db::outbox::ListingKind;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
 
-/// Records per page we ask for.
+/// Records per page we ask for unless configured.
 const PAGE_SIZE: usize = 100;
 /// The market's time format (Beijing time, no offset).
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -41,6 +41,7 @@ pub struct Marine {
     base_url: String,
     app_key: String,
     app_secret: String,
+    page_size: usize,
     client: MarketClient,
 }
 
@@ -227,6 +228,14 @@ pub fn read_record(kind: ListingKind, item: &Value) -> Result<RemoteListing, Bad
         })
         .unwrap_or_default()
     };
+    let mut modes = Vec::new();
+    for word in split(text(item, &["zrFs"]), &[',', '，', ';', '；']) {
+        match mode_of(&word) {
+            Some(m) if !modes.contains(&m) => modes.push(m),
+            Some(_) => {}
+            None => unmapped.push(("zrFs".to_owned(), word)),
+        }
+    }
     Ok(RemoteListing {
         external_id: id,
         kind,
@@ -244,7 +253,7 @@ pub fn read_record(kind: ListingKind, item: &Value) -> Result<RemoteListing, Bad
         trl,
         keywords: split(text(item, &["gjc"]), &[',', '，']),
         patents: split(text(item, &["zlh"]), &[';', '；']),
-        modes: Vec::new(),
+        modes,
         price_yuan: None,
         unmapped,
         raw,
@@ -263,8 +272,17 @@ impl Marine {
             base_url: base_url.trim_end_matches('/').to_owned(),
             app_key: app_key.to_owned(),
             app_secret: app_secret.to_owned(),
+            page_size: PAGE_SIZE,
             client: MarketClient::new("海洋科技大市场", resilience)?,
         })
+    }
+
+    /// Asks for `n` records per page (0 keeps the default; the market allows 1–200).
+    pub fn with_page_size(mut self, n: u32) -> Self {
+        if n > 0 {
+            self.page_size = (n as usize).min(200);
+        }
+        self
     }
 
     /// Calls `path` with a signed query and returns the envelope's `data`.
@@ -295,9 +313,8 @@ impl Marine {
             .text()
             .await
             .map_err(|e| ConnectorError::Unavailable(e.to_string()))?;
-        let envelope: Value = serde_json::from_str(&text).map_err(|e| {
-            ConnectorError::Malformed(format!("HTTP {status}，响应不是 JSON：{e}"))
-        })?;
+        let envelope: Value = serde_json::from_str(&text)
+            .map_err(|e| ConnectorError::Malformed(format!("HTTP {status}，响应不是 JSON：{e}")))?;
         let message = envelope["msg"].as_str().unwrap_or_default().to_owned();
         match envelope["code"].as_i64() {
             Some(0) => Ok(envelope["data"].clone()),
@@ -316,7 +333,10 @@ impl Marine {
     ) -> Result<Value, ConnectorError> {
         let mut last = None;
         for _ in 0..3 {
-            match self.call(path, params.clone(), None, Retry::Idempotent).await {
+            match self
+                .call(path, params.clone(), None, Retry::Idempotent)
+                .await
+            {
                 Err(ConnectorError::Unavailable(m)) => last = Some(m),
                 other => return other,
             }
@@ -407,7 +427,7 @@ impl MarketConnector for Marine {
                         vec![
                             ("updatedSince", since),
                             ("page", c.page.to_string()),
-                            ("pageSize", PAGE_SIZE.to_string()),
+                            ("pageSize", self.page_size.to_string()),
                         ],
                     )
                     .await?;
@@ -429,7 +449,7 @@ impl MarketConnector for Marine {
                 list.len()
             }
         };
-        if fetched == PAGE_SIZE {
+        if fetched == self.page_size {
             c.page += 1;
             page.more = true;
         } else {
@@ -508,7 +528,10 @@ mod tests {
             "secret",
         );
         let (canonical, sig) = q.rsplit_once("&sign=").unwrap();
-        assert_eq!(canonical, "appKey=qx&page=1&updatedSince=2026-11-01%2000%3A00%3A00");
+        assert_eq!(
+            canonical,
+            "appKey=qx&page=1&updatedSince=2026-11-01%2000%3A00%3A00"
+        );
         assert_eq!(sig, sign(canonical, "secret"));
         assert_eq!(sig.len(), 64);
         assert_ne!(sig, sign(canonical, "other"));
@@ -539,21 +562,36 @@ mod tests {
         assert_eq!(r.patents, ["ZL1", "ZL2"]);
         assert_eq!(
             r.unmapped,
-            [("hyFl".to_owned(), "海洋牧场".to_owned()), ("jsCsd".to_owned(), "十".to_owned())]
+            [
+                ("hyFl".to_owned(), "海洋牧场".to_owned()),
+                ("jsCsd".to_owned(), "十".to_owned())
+            ]
         );
-        let bad = read_record(ListingKind::Need, &json!({ "xqId": "HY-XQ-2", "xqName": "x", "zt": "2", "gxsj": "2026-11-20 08:00:00" })).unwrap_err();
+        let bad = read_record(
+            ListingKind::Need,
+            &json!({ "xqId": "HY-XQ-2", "xqName": "x", "zt": "2", "gxsj": "2026-11-20 08:00:00" }),
+        )
+        .unwrap_err();
         assert!(bad.error.contains("zt"));
     }
 
     #[test]
     fn a_pass_walks_the_feeds_and_moves_each_window_to_what_it_saw() {
-        let mut c = Cursor::default();
-        c.seen = "2026-11-20 08:00:00".into();
+        let mut c = Cursor {
+            seen: "2026-11-20 08:00:00".into(),
+            ..Default::default()
+        };
         assert!(c.finish_feed());
-        assert_eq!((c.phase, c.achievement.as_str()), (Phase::Demand, "2026-11-20 08:00:00"));
+        assert_eq!(
+            (c.phase, c.achievement.as_str()),
+            (Phase::Demand, "2026-11-20 08:00:00")
+        );
         assert!(c.finish_feed(), "nothing seen keeps the window");
         assert_eq!(c.demand, EPOCH);
-        assert!(!c.finish_feed(), "after the deleted feed the pass is complete");
+        assert!(
+            !c.finish_feed(),
+            "after the deleted feed the pass is complete"
+        );
         assert_eq!(c.phase, Phase::Achievement);
     }
 }

@@ -76,6 +76,8 @@ pub struct MarketSettings {
     pub app_secret: String,
     /// Minutes between scheduled syncs; 0 runs only on demand.
     pub every_minutes: u64,
+    /// Records per page asked for (0: the connector's default).
+    pub page_size: u32,
     /// Timeouts, retries, rate limit and circuit breaker.
     pub resilience: http::Resilience,
 }
@@ -112,7 +114,7 @@ impl ConnectorsSettings {
             let built: anyhow::Result<std::sync::Arc<dyn MarketConnector>> = match market {
                 Market::Provincial => {
                     provincial::Provincial::new(&s.base_url, &s.token, s.resilience.clone())
-                        .map(|c| std::sync::Arc::new(c) as _)
+                        .map(|c| std::sync::Arc::new(c.with_page_size(s.page_size)) as _)
                 }
                 Market::Marine => marine::Marine::new(
                     &s.base_url,
@@ -120,7 +122,7 @@ impl ConnectorsSettings {
                     &s.app_secret,
                     s.resilience.clone(),
                 )
-                .map(|c| std::sync::Arc::new(c) as _),
+                .map(|c| std::sync::Arc::new(c.with_page_size(s.page_size)) as _),
             };
             match built {
                 Ok(c) => {
@@ -267,8 +269,11 @@ pub trait MarketConnector: Send + Sync + std::fmt::Debug {
 
     /// Publishes or updates a listing; returns its id at the market. Calling it again with the
     /// same `local_key` updates the same remote listing.
-    async fn push(&self, listing: &OutgoingListing, remote_id: Option<&str>)
-    -> Result<String, ConnectorError>;
+    async fn push(
+        &self,
+        listing: &OutgoingListing,
+        remote_id: Option<&str>,
+    ) -> Result<String, ConnectorError>;
 
     /// Takes a pushed listing off the market.
     async fn withdraw(&self, kind: ListingKind, remote_id: &str) -> Result<(), ConnectorError>;
@@ -341,7 +346,10 @@ mod tests {
             Some(crate::domain::TransferMode::Equity)
         );
         assert_eq!(mode_of("赠与"), None);
-        assert_eq!(industry_code("C38 电气机械和器材制造业").as_deref(), Some("C38"));
+        assert_eq!(
+            industry_code("C38 电气机械和器材制造业").as_deref(),
+            Some("C38")
+        );
         assert_eq!(industry_code("Z99"), None);
         assert_eq!(discipline_code("43070").as_deref(), Some("43070"));
         assert_eq!(discipline_code("99999"), None);

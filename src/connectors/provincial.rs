@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Records per page we ask for.
+/// Records per page we ask for unless configured.
 const PAGE_SIZE: u32 = 200;
 
 /// The provincial market's connector.
@@ -20,6 +20,7 @@ const PAGE_SIZE: u32 = 200;
 pub struct Provincial {
     base_url: String,
     token: String,
+    page_size: u32,
     client: MarketClient,
 }
 
@@ -29,8 +30,17 @@ impl Provincial {
         Ok(Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            page_size: PAGE_SIZE,
             client: MarketClient::new("山东科技大市场", resilience)?,
         })
+    }
+
+    /// Asks for `n` records per page (0 keeps the default; the market allows 1–500).
+    pub fn with_page_size(mut self, n: u32) -> Self {
+        if n > 0 {
+            self.page_size = n.min(500);
+        }
+        self
     }
 
     fn url(&self, path: &str) -> String {
@@ -112,8 +122,8 @@ pub fn read_record(item: &Value) -> Result<RemoteListing, BadRecord> {
         raw: raw.clone(),
         error,
     };
-    let r: Record =
-        serde_json::from_value(item.clone()).map_err(|e| bad(format!("字段不符合接口约定：{e}")))?;
+    let r: Record = serde_json::from_value(item.clone())
+        .map_err(|e| bad(format!("字段不符合接口约定：{e}")))?;
     if r.id.trim().is_empty() {
         return Err(bad("缺少 id".into()));
     }
@@ -130,7 +140,11 @@ pub fn read_record(item: &Value) -> Result<RemoteListing, BadRecord> {
             None => unmapped.push(("industry_code".to_owned(), raw.to_owned())),
         }
     }
-    let discipline = match r.discipline_code.as_deref().filter(|s| !s.trim().is_empty()) {
+    let discipline = match r
+        .discipline_code
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
         Some(raw) => {
             let code = discipline_code(raw);
             if code.is_none() {
@@ -206,7 +220,12 @@ async fn error_of(resp: reqwest::Response) -> ConnectorError {
     let body = resp.text().await.unwrap_or_default();
     let message = serde_json::from_str::<Value>(&body)
         .ok()
-        .and_then(|v| v["message"].as_str().or(v["error"].as_str()).map(str::to_owned))
+        .and_then(|v| {
+            v["message"]
+                .as_str()
+                .or(v["error"].as_str())
+                .map(str::to_owned)
+        })
         .unwrap_or(body);
     match status {
         401 | 403 => ConnectorError::Unauthorized(message),
@@ -222,7 +241,7 @@ impl MarketConnector for Provincial {
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Page, ConnectorError> {
         let url = self.url("/api/v1/changes");
-        let limit = PAGE_SIZE.to_string();
+        let limit = self.page_size.to_string();
         let resp = self
             .client
             .send(
@@ -375,7 +394,10 @@ mod tests {
         assert_eq!(r.updated_at.to_rfc3339(), "2026-11-20T00:00:00+00:00");
         let mut offline = item.clone();
         offline["status"] = json!("offline");
-        assert!(read_record(&offline).unwrap().removed, "offline is the deletion signal");
+        assert!(
+            read_record(&offline).unwrap().removed,
+            "offline is the deletion signal"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod pairing;
 pub mod query;
 pub mod search;
+pub mod sync;
 pub mod types;
 
 use crate::config::GraphqlSettings;

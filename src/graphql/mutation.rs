@@ -342,4 +342,5 @@ pub struct MutationRoot(
     crate::graphql::matching::MatchMutation,
     crate::graphql::pairing::PairingMutation,
     crate::graphql::notifications::NotificationMutation,
+    crate::graphql::sync::SyncMutation,
 );

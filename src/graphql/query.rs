@@ -325,4 +325,5 @@ pub struct QueryRoot(
     crate::graphql::matching::MatchQuery,
     crate::graphql::pairing::PairingQuery,
     crate::graphql::notifications::NotificationQuery,
+    crate::graphql::sync::SyncQuery,
 );

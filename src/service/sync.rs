@@ -16,12 +16,12 @@ use crate::connectors::{Market, MarketConnector, RemoteListing};
 use crate::db::outbox::ListingKind;
 use crate::db::sync::{self as repo, NewLink, RunCounts, RunRow};
 use crate::domain::{
-    AchievementStatus, IpKind, IpStatus, ListingSource, MaturityStage, NeedStatus,
-    NeedVisibility, OrganizationKind, PatentNumber,
+    AchievementStatus, IpKind, IpStatus, ListingSource, MaturityStage, NeedStatus, NeedVisibility,
+    OrganizationKind, PatentNumber,
 };
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::service::inputs::{AchievementInput, IpInput, NeedInput, OrganizationInput, PriceInput};
 use crate::service::achievements::AchievementService;
+use crate::service::inputs::{AchievementInput, IpInput, NeedInput, OrganizationInput, PriceInput};
 use crate::service::needs::NeedService;
 use crate::service::organizations::OrganizationService;
 use crate::service::{Actor, Context, policy};
@@ -46,6 +46,29 @@ impl Trigger {
             Self::Command => "COMMAND",
             Self::Operator => "OPERATOR",
         }
+    }
+}
+
+/// A started run holding its market's lock.
+struct RunHandle {
+    run: RunRow,
+    market: Market,
+    connector: Arc<dyn MarketConnector>,
+    _guard: RunningGuard,
+}
+
+/// Releases a market's lock when the run ends, however it ends.
+struct RunningGuard {
+    market: Market,
+    running: Arc<Mutex<HashSet<Market>>>,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.market);
     }
 }
 
@@ -105,9 +128,9 @@ impl SyncService {
             .collect()
     }
 
-    /// Runs one sync of `market`; operators (or the system). The run is recorded whatever
-    /// happens; a market failure ends it `FAILED` with the error and keeps everything local.
-    /// `progress` sees the counts after each page.
+    /// Runs one sync of `market` to its end; operators (or the system). The run is recorded
+    /// whatever happens; a market failure ends it `FAILED` with the error and keeps everything
+    /// local. `progress` sees the counts after each page.
     pub async fn run(
         &self,
         actor: &Actor,
@@ -115,40 +138,86 @@ impl SyncService {
         trigger: Trigger,
         progress: impl Fn(&RunCounts),
     ) -> ServiceResult<RunRow> {
+        let handle = self.begin(actor, market, trigger).await?;
+        self.complete(handle, progress).await
+    }
+
+    /// Starts a run and carries it on in the background; returns the run as started.
+    pub async fn start(&self, actor: &Actor, market: Market) -> ServiceResult<RunRow> {
+        let handle = self.begin(actor, market, Trigger::Operator).await?;
+        let started = handle.run.clone();
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(err) = me.complete(handle, |_| {}).await {
+                tracing::error!(error = ?err, "sync run failed inside the service");
+            }
+        });
+        Ok(started)
+    }
+
+    /// Checks the caller and the configuration, takes the market's lock and records the run.
+    async fn begin(
+        &self,
+        actor: &Actor,
+        market: Market,
+        trigger: Trigger,
+    ) -> ServiceResult<RunHandle> {
         policy::require_operator(actor)?;
         let connector = self.connectors.get(&market).cloned().ok_or_else(|| {
             ServiceError::coded(
                 ErrorCode::InvalidArgument,
-                format!("未配置{}的接入参数（connectors.{}）", market.label_zh(), market.as_str()),
+                format!(
+                    "未配置{}的接入参数（connectors.{}）",
+                    market.label_zh(),
+                    market.as_str()
+                ),
             )
         })?;
-        if !self.lock_running().insert(market) {
+        if !self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(market)
+        {
             return Err(ServiceError::coded(
                 ErrorCode::Conflict,
                 format!("{}正在同步，请等本次同步结束", market.label_zh()),
             ));
         }
-        let result = self.run_locked(market, connector.as_ref(), trigger, progress).await;
-        self.lock_running().remove(&market);
-        result
-    }
-
-    fn lock_running(&self) -> std::sync::MutexGuard<'_, HashSet<Market>> {
-        self.running.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    async fn run_locked(
-        &self,
-        market: Market,
-        connector: &dyn MarketConnector,
-        trigger: Trigger,
-        progress: impl Fn(&RunCounts),
-    ) -> ServiceResult<RunRow> {
+        let guard = RunningGuard {
+            market,
+            running: self.running.clone(),
+        };
         let db = &self.ctx.db.conn;
         let now = self.ctx.clock.now();
         repo::fail_abandoned_runs(db, market.as_str(), now).await?;
         let run = repo::start_run(db, market.as_str(), trigger.as_str(), now).await?;
-        tracing::info!(market = market.as_str(), run = run.id, "sync started");
+        tracing::info!(
+            market = market.as_str(),
+            run = run.id,
+            trigger = trigger.as_str(),
+            "sync started"
+        );
+        Ok(RunHandle {
+            run,
+            market,
+            connector,
+            _guard: guard,
+        })
+    }
+
+    async fn complete(
+        &self,
+        handle: RunHandle,
+        progress: impl Fn(&RunCounts),
+    ) -> ServiceResult<RunRow> {
+        let RunHandle {
+            run,
+            market,
+            connector,
+            _guard,
+        } = handle;
+        let db = &self.ctx.db.conn;
         let mut counts = RunCounts::default();
         let mut cursor = repo::cursor(db, market.as_str()).await?;
         let failure = loop {
@@ -207,12 +276,60 @@ impl SyncService {
             None => ("SUCCEEDED", None),
             Some(e) => ("FAILED", Some(e.clone())),
         };
-        repo::record_run(db, run.id, counts, Some((status, error, self.ctx.clock.now()))).await?;
+        repo::record_run(
+            db,
+            run.id,
+            counts,
+            Some((status, error, self.ctx.clock.now())),
+        )
+        .await?;
         match &failure {
-            None => tracing::info!(market = market.as_str(), run = run.id, ?counts, "sync finished"),
-            Some(e) => tracing::warn!(market = market.as_str(), run = run.id, error = %e, ?counts, "sync failed; local data kept"),
+            None => tracing::info!(
+                market = market.as_str(),
+                run = run.id,
+                ?counts,
+                "sync finished"
+            ),
+            Some(e) => {
+                tracing::warn!(market = market.as_str(), run = run.id, error = %e, ?counts, "sync failed; local data kept")
+            }
         }
         Ok(repo::run(db, run.id).await?.unwrap_or(run))
+    }
+
+    /// The newest runs (of one market, or all); operators.
+    pub async fn runs(
+        &self,
+        actor: &Actor,
+        market: Option<Market>,
+        limit: u64,
+    ) -> ServiceResult<Vec<RunRow>> {
+        policy::require_operator(actor)?;
+        Ok(repo::runs(
+            &self.ctx.db.conn,
+            market.map(Market::as_str),
+            limit.clamp(1, 100),
+        )
+        .await?)
+    }
+
+    /// The records one run quarantined; operators.
+    pub async fn quarantined(
+        &self,
+        actor: &Actor,
+        run_id: i32,
+    ) -> ServiceResult<Vec<repo::QuarantinedRow>> {
+        policy::require_operator(actor)?;
+        Ok(repo::quarantined(&self.ctx.db.conn, run_id).await?)
+    }
+
+    /// Where a listing came from: every market record linked to it.
+    pub async fn sources(
+        &self,
+        kind: ListingKind,
+        listing_id: i32,
+    ) -> ServiceResult<Vec<repo::SourceLink>> {
+        Ok(repo::links_of(&self.ctx.db.conn, kind, listing_id).await?)
     }
 
     async fn apply(&self, market: Market, r: &RemoteListing) -> ServiceResult<Outcome> {
@@ -239,7 +356,8 @@ impl SyncService {
             if link.link == "created" {
                 self.withdraw(r.kind, link.listing_id).await?;
             }
-            self.save_link(r, market, link.listing_id, &link.link).await?;
+            self.save_link(r, market, link.listing_id, &link.link)
+                .await?;
             return Ok(Outcome::Withdrawn);
         }
         if let Some(link) = link {
@@ -249,7 +367,8 @@ impl SyncService {
                     return Ok(outcome);
                 }
             }
-            self.save_link(r, market, link.listing_id, &link.link).await?;
+            self.save_link(r, market, link.listing_id, &link.link)
+                .await?;
             return Ok(Outcome::Updated);
         }
         let owner = match self.owner(market, r).await {
@@ -269,8 +388,15 @@ impl SyncService {
                     Ok(input) => input,
                     Err(why) => return Ok(Outcome::Quarantined(why)),
                 };
-                match self.achievements
-                    .create_from(&Actor::System, owner, &input, source, Some(r.external_id.clone()))
+                match self
+                    .achievements
+                    .create_from(
+                        &Actor::System,
+                        owner,
+                        &input,
+                        source,
+                        Some(r.external_id.clone()),
+                    )
                     .await
                 {
                     Ok(a) => {
@@ -283,8 +409,15 @@ impl SyncService {
             }
             ListingKind::Need => {
                 let input = need_input(r);
-                match self.needs
-                    .create_from(&Actor::System, owner, &input, source, Some(r.external_id.clone()))
+                match self
+                    .needs
+                    .create_from(
+                        &Actor::System,
+                        owner,
+                        &input,
+                        source,
+                        Some(r.external_id.clone()),
+                    )
                     .await
                 {
                     Ok(n) => {
@@ -347,11 +480,7 @@ impl SyncService {
     }
 
     /// Withdraws a listing the market took down, if it is live.
-    async fn withdraw(
-        &self,
-        kind: ListingKind,
-        id: i32,
-    ) -> ServiceResult<()> {
+    async fn withdraw(&self, kind: ListingKind, id: i32) -> ServiceResult<()> {
         let r = match kind {
             ListingKind::Achievement => self
                 .achievements
@@ -389,7 +518,10 @@ impl SyncService {
                     Ok(a) => {
                         if was_removed
                             && a.moderation_note.is_none()
-                            && matches!(a.status, AchievementStatus::Withdrawn | AchievementStatus::Expired)
+                            && matches!(
+                                a.status,
+                                AchievementStatus::Withdrawn | AchievementStatus::Expired
+                            )
                         {
                             self.achievements.publish_imported(id).await?;
                         }
@@ -425,11 +557,7 @@ impl SyncService {
 
     /// The local organisation of a record's owner, created unverified when its credit code is
     /// new to us.
-    async fn owner(
-        &self,
-        market: Market,
-        r: &RemoteListing,
-    ) -> ServiceResult<i32> {
+    async fn owner(&self, market: Market, r: &RemoteListing) -> ServiceResult<i32> {
         let code = r
             .owner
             .credit_code
@@ -437,7 +565,10 @@ impl SyncService {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .ok_or_else(|| {
-                ServiceError::coded(ErrorCode::InvalidCreditCode, "缺少所属机构的统一社会信用代码，无法确认机构")
+                ServiceError::coded(
+                    ErrorCode::InvalidCreditCode,
+                    "缺少所属机构的统一社会信用代码，无法确认机构",
+                )
             })?;
         if let Some(org) = self
             .organizations
@@ -449,7 +580,8 @@ impl SyncService {
         let name = r.owner.name.trim();
         let kind = if name.contains("大学") || name.contains("学院") {
             OrganizationKind::University
-        } else if name.contains("研究所") || name.contains("研究院") || name.contains("科学院") {
+        } else if name.contains("研究所") || name.contains("研究院") || name.contains("科学院")
+        {
             OrganizationKind::ResearchInstitute
         } else {
             OrganizationKind::Enterprise
@@ -516,8 +648,13 @@ fn normalise_patent(number: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// Jaccard similarity of the character bigrams of two normalised titles.
+/// Jaccard similarity of the character bigrams of two normalised titles; titles whose
+/// numbers differ (一期 / 二期 aside, `…（1）` against `…（12）`) are different results.
 pub fn similarity(a: &str, b: &str) -> f64 {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    if digits(a) != digits(b) {
+        return 0.0;
+    }
     let grams = |s: &str| -> HashSet<(char, char)> {
         let chars: Vec<char> = s.chars().collect();
         chars.windows(2).map(|w| (w[0], w[1])).collect()
@@ -562,7 +699,11 @@ fn patents(r: &RemoteListing) -> Vec<IpInput> {
             Some(IpInput {
                 kind,
                 number: Some(raw.trim().to_owned()),
-                status: if granted { IpStatus::Granted } else { IpStatus::Filed },
+                status: if granted {
+                    IpStatus::Granted
+                } else {
+                    IpStatus::Filed
+                },
             })
         })
         .collect()
@@ -624,9 +765,17 @@ mod tests {
     #[test]
     fn titles_are_compared_after_normalisation() {
         assert_eq!(normalise("海藻多糖 制备技术（１）"), "海藻多糖制备技术1");
-        assert!(similarity(&normalise("海藻多糖制备技术"), &normalise("海藻多糖的制备技术")) >= 0.6);
+        assert!(
+            similarity(
+                &normalise("海藻多糖制备技术"),
+                &normalise("海藻多糖的制备技术")
+            ) >= 0.6
+        );
         assert!(similarity("海藻多糖制备技术", "波浪能发电装置") < 0.1);
-        assert_eq!(normalise_patent("ZL 2023 1012 3456.6"), "202310123456.6".replace('.', ""));
+        assert_eq!(
+            normalise_patent("ZL 2023 1012 3456.6"),
+            "202310123456.6".replace('.', "")
+        );
     }
 
     #[test]

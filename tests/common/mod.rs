@@ -56,6 +56,8 @@ pub struct Options {
     pub index_config: Option<std::path::PathBuf>,
     /// Score from which new stored matches are announced.
     pub match_notify_threshold: Option<f64>,
+    /// Market connections.
+    pub connectors: Option<qianxian::connectors::ConnectorsSettings>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -83,6 +85,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     if let Some(depth) = options.max_depth {
         settings.graphql.max_depth = depth;
+    }
+    if let Some(connectors) = options.connectors {
+        settings.connectors = connectors;
     }
     if let Some(threshold) = options.match_notify_threshold {
         settings.pairing.match_notify_threshold = threshold;
@@ -634,5 +639,121 @@ impl Ws {
     /// Closes the connection.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
+    }
+}
+
+/// A fake market served over real HTTP on a free port, with its control API.
+pub struct FakeMarket {
+    pub url: String,
+    client: reqwest::Client,
+}
+
+impl FakeMarket {
+    /// Starts a fake `market` with `listings` generated records.
+    pub async fn start(market: qianxian::connectors::Market, listings: usize, seed: u64) -> Self {
+        use qianxian::connectors::fake;
+        qianxian::connectors::http::install_crypto();
+        let router = fake::router(
+            market,
+            listings,
+            seed,
+            fake::Credentials::default(),
+            fake::Faults::default(),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self {
+            url,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// Connector settings pointing at this fake, with fast retries for tests.
+    pub fn settings(&self) -> qianxian::connectors::MarketSettings {
+        let creds = qianxian::connectors::fake::Credentials::default();
+        qianxian::connectors::MarketSettings {
+            enabled: true,
+            base_url: self.url.clone(),
+            token: creds.token,
+            app_key: creds.app_key,
+            app_secret: creds.app_secret,
+            every_minutes: 0,
+            page_size: 10,
+            resilience: qianxian::connectors::http::Resilience {
+                timeout_ms: 400,
+                attempts: 8,
+                base_delay_ms: 1,
+                max_delay_ms: 20,
+                per_second: 1000,
+                breaker_threshold: 50,
+                breaker_cooldown_ms: 60_000,
+            },
+        }
+    }
+
+    /// Replaces the injected faults.
+    pub async fn faults(&self, faults: Value) {
+        let status = self
+            .client
+            .post(format!("{}/_faults", self.url))
+            .json(&faults)
+            .send()
+            .await
+            .expect("faults set")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
+    /// Adds or changes records (in the market's own shape).
+    pub async fn put(&self, records: Value) {
+        let status = self
+            .client
+            .post(format!("{}/_records", self.url))
+            .json(&records)
+            .send()
+            .await
+            .expect("records put")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
+    /// Takes a record down (`offline` or `deleted`).
+    pub async fn remove(&self, id: &str, how: &str) {
+        let status = self
+            .client
+            .post(format!("{}/_remove", self.url))
+            .json(&json!({ "id": id, "how": how }))
+            .send()
+            .await
+            .expect("removed")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
+    /// A record as the market holds it.
+    pub async fn record(&self, id: &str) -> Value {
+        self.client
+            .get(format!("{}/_records/{id}", self.url))
+            .send()
+            .await
+            .expect("record")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// The fake's counters.
+    pub async fn stats(&self) -> Value {
+        self.client
+            .get(format!("{}/_stats", self.url))
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("json")
     }
 }

@@ -126,6 +126,24 @@ impl Need {
         self.0.need.source
     }
 
+    /// Every market record behind this listing (one result, one listing: a record from a
+    /// second market, or one entered here by hand, is linked rather than listed twice).
+    async fn sources(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
+        use crate::graphql::errors::ResultExt;
+        let services = ctx.data::<crate::service::Services>()?;
+        Ok(services
+            .sync
+            .sources(crate::db::outbox::ListingKind::Need, self.0.need.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// Created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.need.created_at

@@ -1,0 +1,223 @@
+//! Market sync for operators: the recorded runs with their counts and quarantined records,
+//! and starting a run; and each listing's `sources`.
+
+use crate::connectors::Market;
+use crate::db::sync::{QuarantinedRow, RunRow, SourceLink};
+use crate::domain::ListingSource;
+use crate::graphql::errors::{ResultExt, UserError, split};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use crate::service::{Actor, Services};
+
+/// How a run ended, or that it is still going.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Still running.
+    Running,
+    /// Every page applied.
+    Succeeded,
+    /// Stopped by a market error (or the process stopped); the next run resumes.
+    Failed,
+}
+
+/// One sync run.
+#[derive(Clone)]
+pub struct SyncRun(pub RunRow);
+
+#[Object]
+impl SyncRun {
+    /// Run number.
+    async fn id(&self) -> i32 {
+        self.0.id
+    }
+    /// Which market.
+    async fn market(&self) -> Option<Market> {
+        Market::parse(&self.0.market)
+    }
+    /// `SCHEDULE`, `COMMAND` or `OPERATOR`.
+    async fn trigger(&self) -> &str {
+        &self.0.trigger
+    }
+    /// Where it stands.
+    async fn status(&self) -> SyncStatus {
+        match self.0.status.as_str() {
+            "RUNNING" => SyncStatus::Running,
+            "SUCCEEDED" => SyncStatus::Succeeded,
+            _ => SyncStatus::Failed,
+        }
+    }
+    /// Started.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    /// Ended.
+    async fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.0.finished_at
+    }
+    /// Records read.
+    async fn fetched(&self) -> i64 {
+        self.0.fetched
+    }
+    /// Listings created.
+    async fn created(&self) -> i64 {
+        self.0.created
+    }
+    /// Listings updated.
+    async fn updated(&self) -> i64 {
+        self.0.updated
+    }
+    /// Records already applied (repeated or stale).
+    async fn unchanged(&self) -> i64 {
+        self.0.unchanged
+    }
+    /// Listings withdrawn because the market took them down.
+    async fn withdrawn(&self) -> i64 {
+        self.0.withdrawn
+    }
+    /// Records recognised as a listing we already hold and linked to it.
+    async fn merged(&self) -> i64 {
+        self.0.merged
+    }
+    /// Records quarantined.
+    async fn quarantined(&self) -> i64 {
+        self.0.quarantined
+    }
+    /// Records with values that have no mapping to our codes (kept with the listing's source).
+    async fn with_unmapped_values(&self) -> i64 {
+        self.0.unmapped
+    }
+    /// Why it failed.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// The records this run quarantined, with why.
+    async fn quarantined_records(&self, ctx: &Context<'_>) -> Result<Vec<QuarantinedRecord>> {
+        let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        Ok(services
+            .sync
+            .quarantined(actor, self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(QuarantinedRecord::from)
+            .collect())
+    }
+}
+
+/// A record a run could not take.
+#[derive(SimpleObject)]
+pub struct QuarantinedRecord {
+    /// Its id at the market, when readable.
+    pub external_id: Option<String>,
+    /// Why, in Chinese.
+    pub error: String,
+    /// The record as received.
+    pub raw: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+impl From<QuarantinedRow> for QuarantinedRecord {
+    fn from(r: QuarantinedRow) -> Self {
+        Self {
+            external_id: r.external_id,
+            error: r.error,
+            raw: r.raw,
+            at: r.created_at,
+        }
+    }
+}
+
+/// Where a listing came from.
+#[derive(SimpleObject)]
+pub struct ListingSourceRef {
+    /// The market.
+    pub source: ListingSource,
+    /// Its id there.
+    pub external_id: String,
+    /// True when this record created the listing; false when it was recognised as the same
+    /// result and linked.
+    pub primary: bool,
+    /// The market took it down.
+    pub removed: bool,
+    /// Last change at the market.
+    pub remote_updated_at: DateTime<Utc>,
+    /// Values without a mapping to our codes, as `field=value`.
+    pub unmapped: Vec<String>,
+}
+
+impl From<SourceLink> for ListingSourceRef {
+    fn from(l: SourceLink) -> Self {
+        let unmapped: Vec<(String, String)> = serde_json::from_str(&l.unmapped).unwrap_or_default();
+        Self {
+            source: ListingSource::parse(&l.source).unwrap_or(ListingSource::Local),
+            external_id: l.external_id,
+            primary: l.link == "created",
+            removed: l.removed,
+            remote_updated_at: l.remote_updated_at,
+            unmapped: unmapped
+                .into_iter()
+                .map(|(f, v)| format!("{f}={v}"))
+                .collect(),
+        }
+    }
+}
+
+/// Sync queries.
+#[derive(Default)]
+pub struct SyncQuery;
+
+#[Object]
+impl SyncQuery {
+    /// The newest sync runs, of one market or all; operators.
+    async fn sync_runs(
+        &self,
+        ctx: &Context<'_>,
+        market: Option<Market>,
+        #[graphql(default = 20)] first: i32,
+    ) -> Result<Vec<SyncRun>> {
+        let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        Ok(services
+            .sync
+            .runs(actor, market, first.max(1) as u64)
+            .await
+            .gql()?
+            .into_iter()
+            .map(SyncRun)
+            .collect())
+    }
+}
+
+/// Starts a sync.
+#[derive(InputObject)]
+pub struct RunSyncInput {
+    /// Which market.
+    pub market: Market,
+}
+
+/// Result of `runSync`.
+#[derive(SimpleObject)]
+pub struct RunSyncPayload {
+    /// The run as started; follow it with `syncRuns`.
+    pub run: Option<SyncRun>,
+    /// What was wrong (not configured, already running).
+    pub user_errors: Vec<UserError>,
+}
+
+/// Sync mutations.
+#[derive(Default)]
+pub struct SyncMutation;
+
+#[Object]
+impl SyncMutation {
+    /// Starts a sync with a market now; it runs in the background. Operators.
+    async fn run_sync(&self, ctx: &Context<'_>, input: RunSyncInput) -> Result<RunSyncPayload> {
+        let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        let (run, user_errors) = split(services.sync.start(actor, input.market).await)?;
+        Ok(RunSyncPayload {
+            run: run.map(SyncRun),
+            user_errors,
+        })
+    }
+}
