@@ -183,6 +183,9 @@ async fn run_indexer(
                 } else if let Err(err) = services.matching.refresh_stored().await {
                     tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
                 }
+                if let Err(err) = services.sync.push_pending().await {
+                    tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
+                }
             }
             _ = stop.changed() => break,
         }

@@ -418,3 +418,124 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
         .await;
     assert_eq!(data["achievements"]["totalCount"], 2);
 }
+
+#[tokio::test]
+async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_retried() {
+    let fake = FakeMarket::start(Market::Provincial, 0, 1).await;
+    let app = app_with(&[(&fake, Market::Provincial)]).await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛推送测试大学", "370212", true)
+        .await;
+    let achievement = app
+        .published_achievement(&university, achievement_fields())
+        .await;
+    // Not opted in: nothing leaves.
+    app.services.sync.push_pending().await.unwrap();
+    assert_eq!(fake.stats().await["pushes"], 0);
+
+    // Only the organisation's admins decide.
+    let set = "mutation($o: ID!, $e: Boolean!) { setMarketPublishing(input: { organizationId: $o, market: PROVINCIAL, enabled: $e }) { markets userErrors { code } } }";
+    let outsider = app.user_token("推送旁观者").await;
+    let denied = app
+        .gql_as(&outsider, set, json!({ "o": university, "e": true }))
+        .await;
+    assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let on = app
+        .gql_ok_as(
+            &university.token,
+            set,
+            json!({ "o": university, "e": true }),
+        )
+        .await;
+    assert_eq!(on["setMarketPublishing"]["markets"], json!(["PROVINCIAL"]));
+
+    // The market is down at first: the push fails, is visible, and is retried later.
+    fake.faults(json!({ "down": true })).await;
+    app.services.sync.push_pending().await.unwrap();
+    let operator = operator(&app).await;
+    let pushes = "{ marketPushes { listingId state wanted remoteId attempts lastError } }";
+    let failed = app.gql_ok_as(&operator, pushes, json!({})).await["marketPushes"][0].clone();
+    assert_eq!(failed["state"], "FAILED", "{failed}");
+    assert_eq!(failed["listingId"], achievement.as_str());
+    assert!(
+        failed["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("市场暂时不可用")
+    );
+    fake.faults(json!({})).await;
+    app.services.sync.push_pending().await.unwrap();
+    assert_eq!(
+        fake.stats().await["pushes"],
+        0,
+        "not retried before its time"
+    );
+    app.clock.advance(chrono::Duration::minutes(2));
+    app.services.sync.push_pending().await.unwrap();
+    let done = app.gql_ok_as(&operator, pushes, json!({})).await["marketPushes"][0].clone();
+    assert_eq!(done["state"], "DONE", "{done}");
+    let remote = done["remoteId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        fake.record(&remote).await["title"],
+        "硫化物固态电解质规模化制备技术"
+    );
+
+    // An update goes to the same remote listing; a withdrawal takes it down there.
+    app.gql_ok_as(
+        &university.token,
+        "mutation($id: ID!) { updateAchievement(input: { id: $id, patch: { title: \"硫化物固态电解质规模化制备技术（二期）\" } }) { userErrors { code } } }",
+        json!({ "id": achievement }),
+    )
+    .await;
+    app.services.sync.push_pending().await.unwrap();
+    let updated = fake.record(&remote).await;
+    assert_eq!(updated["title"], "硫化物固态电解质规模化制备技术（二期）");
+    app.lifecycle("withdrawAchievement", &achievement).await;
+    app.services.sync.push_pending().await.unwrap();
+    assert_eq!(fake.record(&remote).await["status"], "offline");
+    let stats = fake.stats().await;
+    assert_eq!(
+        (stats["pushes"].as_u64(), stats["withdrawals"].as_u64()),
+        (Some(2), Some(1))
+    );
+
+    // Records that came from the market are never echoed back to it.
+    fake.put(json!([{ "id": "SD-ACH-000900", "type": "achievement", "status": "published",
+        "updated_at": "2026-12-01T08:00:00+08:00", "title": "海水淡化能量回收装置",
+        "summary": "一种用于反渗透海水淡化的高效能量回收装置。",
+        "owner": { "name": "青岛推送测试大学", "credit_code": credit_code_for("青岛推送测试大学"), "region_code": "370212" },
+        "industry_code": "D46", "discipline_code": "430", "maturity": "中试", "transfer_modes": ["许可"] }]))
+        .await;
+    assert_eq!(sync(&app, Market::Provincial).await.created, 1);
+    app.services.sync.push_pending().await.unwrap();
+    assert_eq!(fake.stats().await["pushes"], 2);
+}
+
+#[tokio::test]
+async fn a_run_cut_short_by_a_crash_is_closed_and_the_next_one_resumes_from_the_cursor() {
+    let fake = FakeMarket::start(Market::Provincial, 25, 9).await;
+    let app = app_with(&[(&fake, Market::Provincial)]).await;
+    // The process dies after two pages: the run row stays RUNNING, the cursor is at page two.
+    fake.faults(json!({ "down_after": 2 })).await;
+    sync(&app, Market::Provincial).await;
+    let db = &app.services.context().db.conn;
+    let crashed = qianxian::db::sync::start_run(db, "provincial", "SCHEDULE", chrono::Utc::now())
+        .await
+        .unwrap();
+    fake.faults(json!({})).await;
+    let restart = app.restart().await;
+    let resumed = sync(&restart, Market::Provincial).await;
+    assert_eq!(
+        (resumed.status.as_str(), resumed.created),
+        ("SUCCEEDED", 5),
+        "{resumed:?}"
+    );
+    let db = &restart.services.context().db.conn;
+    let old = qianxian::db::sync::run(db, crashed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.status, "FAILED");
+    assert!(old.error.unwrap().contains("进程在同步过程中停止"));
+    assert_eq!(listings(&restart).await.len(), 25);
+}

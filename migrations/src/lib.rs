@@ -18,6 +18,7 @@ mod m20261125_000013_create_listing_matches;
 mod m20261126_000014_create_pairings;
 mod m20261126_000015_add_match_sides;
 mod m20261126_000016_create_sync;
+mod m20261126_000017_create_market_pushes;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_create_pairings::Migration),
             Box::new(m20261126_000015_add_match_sides::Migration),
             Box::new(m20261126_000016_create_sync::Migration),
+            Box::new(m20261126_000017_create_market_pushes::Migration),
         ]
     }
 }

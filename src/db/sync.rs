@@ -305,3 +305,212 @@ pub async fn titles_of_owner<C: ConnectionTrait>(
         }
     }
 }
+
+pub use crate::db::entities::market_push::Model as PushRow;
+
+/// Opts an organisation in or out of publishing to a market.
+pub async fn set_optin<C: ConnectionTrait>(
+    db: &C,
+    organization_id: i32,
+    market: &str,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::db::entities::market_optin;
+    if enabled {
+        market_optin::Entity::insert(market_optin::ActiveModel {
+            organization_id: Set(organization_id),
+            market: Set(market.to_owned()),
+            created_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                market_optin::Column::OrganizationId,
+                market_optin::Column::Market,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    } else {
+        market_optin::Entity::delete_many()
+            .filter(market_optin::Column::OrganizationId.eq(organization_id))
+            .filter(market_optin::Column::Market.eq(market))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The markets an organisation publishes to.
+pub async fn optins<C: ConnectionTrait>(
+    db: &C,
+    organization_id: i32,
+) -> Result<Vec<String>, DbErr> {
+    use crate::db::entities::market_optin;
+    market_optin::Entity::find()
+        .select_only()
+        .column(market_optin::Column::Market)
+        .filter(market_optin::Column::OrganizationId.eq(organization_id))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The push row of one listing at one market.
+pub async fn find_push<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+    market: &str,
+) -> Result<Option<PushRow>, DbErr> {
+    use crate::db::entities::market_push;
+    market_push::Entity::find()
+        .filter(market_push::Column::ListingKind.eq(kind.as_str()))
+        .filter(market_push::Column::ListingId.eq(listing_id))
+        .filter(market_push::Column::Market.eq(market))
+        .one(db)
+        .await
+}
+
+/// Asks for a listing to be shown (`LISTED`) or taken down (`WITHDRAWN`) at a market; the
+/// push worker picks it up at once.
+pub async fn want<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+    market: &str,
+    wanted: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::db::entities::market_push;
+    market_push::Entity::insert(market_push::ActiveModel {
+        id: NotSet,
+        listing_kind: Set(kind.as_str().to_owned()),
+        listing_id: Set(listing_id),
+        market: Set(market.to_owned()),
+        remote_id: Set(None),
+        wanted: Set(wanted.to_owned()),
+        state: Set("PENDING".to_owned()),
+        attempts: Set(0),
+        last_error: Set(None),
+        next_attempt_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            market_push::Column::ListingKind,
+            market_push::Column::ListingId,
+            market_push::Column::Market,
+        ])
+        .update_columns([
+            market_push::Column::Wanted,
+            market_push::Column::State,
+            market_push::Column::Attempts,
+            market_push::Column::NextAttemptAt,
+            market_push::Column::UpdatedAt,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Pushes that are due: pending, or failed and past their retry time.
+pub async fn due_pushes<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<PushRow>, DbErr> {
+    use crate::db::entities::market_push;
+    market_push::Entity::find()
+        .filter(market_push::Column::State.is_in(["PENDING", "FAILED"]))
+        .filter(market_push::Column::NextAttemptAt.lte(now))
+        .order_by_asc(market_push::Column::NextAttemptAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Records the outcome of one push attempt.
+pub async fn record_push<C: ConnectionTrait>(
+    db: &C,
+    row: &PushRow,
+    outcome: Result<Option<String>, (String, DateTime<Utc>)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::db::entities::market_push;
+    let mut active = market_push::ActiveModel {
+        id: Set(row.id),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match outcome {
+        Ok(remote_id) => {
+            active.state = Set("DONE".to_owned());
+            active.attempts = Set(0);
+            active.last_error = Set(None);
+            if remote_id.is_some() {
+                active.remote_id = Set(remote_id);
+            }
+        }
+        Err((error, retry_at)) => {
+            active.state = Set("FAILED".to_owned());
+            active.attempts = Set(row.attempts + 1);
+            active.last_error = Set(Some(error));
+            active.next_attempt_at = Set(retry_at);
+        }
+    }
+    active.update(db).await?;
+    Ok(())
+}
+
+/// Push rows for operators, newest change first.
+pub async fn pushes<C: ConnectionTrait>(
+    db: &C,
+    market: Option<&str>,
+    state: Option<&str>,
+    limit: u64,
+) -> Result<Vec<PushRow>, DbErr> {
+    use crate::db::entities::market_push;
+    let mut q = market_push::Entity::find();
+    if let Some(m) = market {
+        q = q.filter(market_push::Column::Market.eq(m));
+    }
+    if let Some(s) = state {
+        q = q.filter(market_push::Column::State.eq(s));
+    }
+    q.order_by_desc(market_push::Column::UpdatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Every listing of one organisation.
+pub async fn listings_of_owner<C: ConnectionTrait>(
+    db: &C,
+    owner_id: i32,
+) -> Result<Vec<(ListingKind, i32)>, DbErr> {
+    use crate::db::entities::{achievement, need};
+    let achievements: Vec<i32> = achievement::Entity::find()
+        .select_only()
+        .column(achievement::Column::Id)
+        .filter(achievement::Column::OwnerId.eq(owner_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let needs: Vec<i32> = need::Entity::find()
+        .select_only()
+        .column(need::Column::Id)
+        .filter(need::Column::OwnerId.eq(owner_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(achievements
+        .into_iter()
+        .map(|id| (ListingKind::Achievement, id))
+        .chain(needs.into_iter().map(|id| (ListingKind::Need, id)))
+        .collect())
+}

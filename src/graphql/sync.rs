@@ -164,6 +164,51 @@ impl From<SourceLink> for ListingSourceRef {
     }
 }
 
+/// One of our listings at one market.
+#[derive(SimpleObject)]
+pub struct MarketPush {
+    /// `achievement` or `need`.
+    pub listing_kind: String,
+    /// Global id of the listing.
+    pub listing_id: async_graphql::ID,
+    /// The market.
+    pub market: Option<Market>,
+    /// Its id there, once published.
+    pub remote_id: Option<String>,
+    /// `LISTED` or `WITHDRAWN`: what the market should show.
+    pub wanted: String,
+    /// `PENDING`, `DONE` or `FAILED` (retried at `nextAttemptAt`).
+    pub state: String,
+    /// Failed attempts since the last success.
+    pub attempts: i32,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When it is tried next.
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+impl From<crate::db::sync::PushRow> for MarketPush {
+    fn from(p: crate::db::sync::PushRow) -> Self {
+        use crate::graphql::ids::{NodeType, encode};
+        let node = if p.listing_kind == "need" {
+            NodeType::Need
+        } else {
+            NodeType::Achievement
+        };
+        Self {
+            listing_id: encode(node, p.listing_id),
+            listing_kind: p.listing_kind,
+            market: Market::parse(&p.market),
+            remote_id: p.remote_id,
+            wanted: p.wanted,
+            state: p.state,
+            attempts: p.attempts,
+            last_error: p.last_error,
+            next_attempt_at: p.next_attempt_at,
+        }
+    }
+}
+
 /// Sync queries.
 #[derive(Default)]
 pub struct SyncQuery;
@@ -187,6 +232,45 @@ impl SyncQuery {
             .map(SyncRun)
             .collect())
     }
+
+    /// Our listings at the markets (state `FAILED` shows what is waiting for a retry);
+    /// operators.
+    async fn market_pushes(
+        &self,
+        ctx: &Context<'_>,
+        market: Option<Market>,
+        state: Option<String>,
+    ) -> Result<Vec<MarketPush>> {
+        let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        Ok(services
+            .sync
+            .pushes(actor, market, state.as_deref())
+            .await
+            .gql()?
+            .into_iter()
+            .map(MarketPush::from)
+            .collect())
+    }
+}
+
+/// Publishes an organisation's listings to a market, or stops.
+#[derive(InputObject)]
+pub struct SetMarketPublishingInput {
+    /// The organisation.
+    pub organization_id: async_graphql::ID,
+    /// The market.
+    pub market: Market,
+    /// Publish (true) or stop (false; what was published is taken down as listings change).
+    pub enabled: bool,
+}
+
+/// Result of `setMarketPublishing`.
+#[derive(SimpleObject)]
+pub struct SetMarketPublishingPayload {
+    /// The markets the organisation now publishes to.
+    pub markets: Vec<Market>,
+    /// What was wrong.
+    pub user_errors: Vec<UserError>,
 }
 
 /// Starts a sync.
@@ -217,6 +301,32 @@ impl SyncMutation {
         let (run, user_errors) = split(services.sync.start(actor, input.market).await)?;
         Ok(RunSyncPayload {
             run: run.map(SyncRun),
+            user_errors,
+        })
+    }
+
+    /// Publishes the organisation's live listings (public needs only) to a market and keeps
+    /// them in step there; its admins.
+    async fn set_market_publishing(
+        &self,
+        ctx: &Context<'_>,
+        input: SetMarketPublishingInput,
+    ) -> Result<SetMarketPublishingPayload> {
+        let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        let r = async {
+            let org = crate::graphql::ids::decode(
+                &input.organization_id,
+                crate::graphql::ids::NodeType::Organization,
+            )?;
+            services
+                .sync
+                .set_publishing(actor, org, input.market, input.enabled)
+                .await
+        }
+        .await;
+        let (markets, user_errors) = split(r)?;
+        Ok(SetMarketPublishingPayload {
+            markets: markets.unwrap_or_default(),
             user_errors,
         })
     }

@@ -12,7 +12,7 @@
 //! validation is quarantined with its error and the run goes on. A market that fails mid-run
 //! fails the run; nothing local is deleted or blanked.
 
-use crate::connectors::{Market, MarketConnector, RemoteListing};
+use crate::connectors::{Market, MarketConnector, OutgoingListing, RemoteListing};
 use crate::db::outbox::ListingKind;
 use crate::db::sync::{self as repo, NewLink, RunCounts, RunRow};
 use crate::domain::{
@@ -27,6 +27,9 @@ use crate::service::organizations::OrganizationService;
 use crate::service::{Actor, Context, policy};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
+
+/// The push worker's cursor name in `job_cursors`.
+const PUSH_JOB: &str = "market_push";
 
 /// What a run was started by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +333,206 @@ impl SyncService {
         listing_id: i32,
     ) -> ServiceResult<Vec<repo::SourceLink>> {
         Ok(repo::links_of(&self.ctx.db.conn, kind, listing_id).await?)
+    }
+
+    /// Opts an organisation in or out of publishing its listings to a market; its admins (or
+    /// operators). Opting in queues every live listing of the organisation.
+    pub async fn set_publishing(
+        &self,
+        actor: &Actor,
+        organization_id: i32,
+        market: Market,
+        enabled: bool,
+    ) -> ServiceResult<Vec<Market>> {
+        policy::require_org_admin(actor, organization_id)?;
+        let txn = self.ctx.db.begin_write().await?;
+        crate::db::organizations::find(&txn, organization_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("机构"))?;
+        repo::set_optin(
+            &txn,
+            organization_id,
+            market.as_str(),
+            enabled,
+            self.ctx.clock.now(),
+        )
+        .await?;
+        let markets = repo::optins(&txn, organization_id).await?;
+        txn.commit().await?;
+        if enabled {
+            for (kind, id) in repo::listings_of_owner(&self.ctx.db.conn, organization_id).await? {
+                self.plan_push(kind, id).await?;
+            }
+        }
+        Ok(markets.iter().filter_map(|m| Market::parse(m)).collect())
+    }
+
+    /// Push rows for operators.
+    pub async fn pushes(
+        &self,
+        actor: &Actor,
+        market: Option<Market>,
+        state: Option<&str>,
+    ) -> ServiceResult<Vec<repo::PushRow>> {
+        policy::require_operator(actor)?;
+        Ok(repo::pushes(&self.ctx.db.conn, market.map(Market::as_str), state, 100).await?)
+    }
+
+    /// Follows the listing outbox: every local listing of an opted-in organisation that changed
+    /// is queued to be shown (live, and for needs public) or taken down at each market; then
+    /// sends what is due. Failed pushes are retried later with a growing delay. Returns the
+    /// pushes attempted.
+    pub async fn push_pending(&self) -> ServiceResult<u64> {
+        if self.connectors.is_empty() {
+            return Ok(0);
+        }
+        let db = &self.ctx.db.conn;
+        loop {
+            let cursor = crate::db::matches::job_cursor(db, PUSH_JOB).await?;
+            let rows = crate::db::outbox::after(db, cursor, 500).await?;
+            let Some(last) = rows.last().map(|r| r.id) else {
+                break;
+            };
+            let mut seen = HashSet::new();
+            for row in &rows {
+                let kind = ListingKind::of_row(row);
+                if seen.insert((kind, row.listing_id)) {
+                    self.plan_push(kind, row.listing_id).await?;
+                }
+            }
+            crate::db::matches::set_job_cursor(db, PUSH_JOB, last).await?;
+        }
+        let now = self.ctx.clock.now();
+        let due = repo::due_pushes(db, now, 200).await?;
+        let attempted = due.len() as u64;
+        for row in due {
+            let Some(market) = Market::parse(&row.market) else {
+                continue;
+            };
+            let Some(connector) = self.connectors.get(&market) else {
+                continue;
+            };
+            let kind = if row.listing_kind == ListingKind::Need.as_str() {
+                ListingKind::Need
+            } else {
+                ListingKind::Achievement
+            };
+            let outcome = if row.wanted == "WITHDRAWN" {
+                match row.remote_id.as_deref() {
+                    Some(remote) => connector.withdraw(kind, remote).await.map(|()| None),
+                    None => Ok(None),
+                }
+            } else {
+                match self.outgoing(kind, row.listing_id).await? {
+                    Some(listing) => connector
+                        .push(&listing, row.remote_id.as_deref())
+                        .await
+                        .map(Some),
+                    None => Ok(None),
+                }
+            };
+            let now = self.ctx.clock.now();
+            let recorded = match outcome {
+                Ok(remote) => {
+                    tracing::info!(market = market.as_str(), listing = row.listing_id, wanted = %row.wanted, "pushed to market");
+                    Ok(remote)
+                }
+                Err(err) => {
+                    let minutes = 1i64 << row.attempts.clamp(0, 9);
+                    let retry_at = now + chrono::Duration::minutes(minutes.min(360));
+                    tracing::warn!(market = market.as_str(), listing = row.listing_id, error = %err, %retry_at, "push failed; will retry");
+                    Err((err.to_string(), retry_at))
+                }
+            };
+            repo::record_push(db, &row, recorded, now).await?;
+        }
+        Ok(attempted)
+    }
+
+    /// Decides what each market should show of one listing.
+    async fn plan_push(&self, kind: ListingKind, id: i32) -> ServiceResult<()> {
+        let db = &self.ctx.db.conn;
+        let now = self.ctx.clock.now();
+        let (owner, source, listed) = match kind {
+            ListingKind::Achievement => match crate::db::achievements::find(db, id).await? {
+                Some(a) => (
+                    a.owner_id,
+                    a.source,
+                    a.effective_status(now) == AchievementStatus::Published,
+                ),
+                None => return Ok(()),
+            },
+            ListingKind::Need => match crate::db::needs::find(db, id).await? {
+                Some(n) => (
+                    n.owner_id,
+                    n.source,
+                    n.effective_status(now).is_live() && n.visibility == NeedVisibility::Public,
+                ),
+                None => return Ok(()),
+            },
+        };
+        // Only what was entered here is published; market records are never echoed back.
+        if source != ListingSource::Local {
+            return Ok(());
+        }
+        let optins = repo::optins(db, owner).await?;
+        for market in self.connectors.keys() {
+            let opted = optins.iter().any(|m| m == market.as_str());
+            let existing = repo::find_push(db, kind, id, market.as_str()).await?;
+            if opted && listed {
+                repo::want(db, kind, id, market.as_str(), "LISTED", now).await?;
+            } else if existing.is_some_and(|p| p.wanted == "LISTED") {
+                repo::want(db, kind, id, market.as_str(), "WITHDRAWN", now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A local listing as we publish it.
+    async fn outgoing(&self, kind: ListingKind, id: i32) -> ServiceResult<Option<OutgoingListing>> {
+        let db = &self.ctx.db.conn;
+        let (owner, title, text, industries, discipline, trl, keywords) = match kind {
+            ListingKind::Achievement => match crate::db::achievements::find(db, id).await? {
+                Some(a) => (
+                    a.owner_id,
+                    a.title,
+                    a.summary,
+                    a.industry_codes,
+                    Some(a.discipline_code),
+                    Some(i32::from(a.trl)),
+                    a.keywords,
+                ),
+                None => return Ok(None),
+            },
+            ListingKind::Need => match crate::db::needs::find(db, id).await? {
+                Some(n) => (
+                    n.owner_id,
+                    n.title,
+                    n.problem,
+                    n.industry_codes,
+                    n.discipline_code,
+                    n.min_trl.map(i32::from),
+                    n.keywords,
+                ),
+                None => return Ok(None),
+            },
+        };
+        let Some(org) = crate::db::organizations::find(db, owner).await? else {
+            return Ok(None);
+        };
+        Ok(Some(OutgoingListing {
+            local_key: format!("qianxian:{}:{id}", kind.as_str()),
+            kind,
+            title,
+            text,
+            owner_name: org.name,
+            owner_credit_code: org.credit_code,
+            region: org.region_code,
+            industries,
+            discipline,
+            trl,
+            keywords,
+        }))
     }
 
     async fn apply(&self, market: Market, r: &RemoteListing) -> ServiceResult<Outcome> {

@@ -9,6 +9,8 @@ pub mod listing_match;
 pub mod listing_outbox;
 pub mod listing_source;
 pub mod listing_tag;
+pub mod market_optin;
+pub mod market_push;
 pub mod membership_request;
 pub mod need;
 pub mod notification;
