@@ -514,3 +514,45 @@ pub async fn listings_of_owner<C: ConnectionTrait>(
         .chain(needs.into_iter().map(|id| (ListingKind::Need, id)))
         .collect())
 }
+
+/// Of `ids`, the market records we hold already: linked, or (after a lost link write) the
+/// external id of a listing.
+pub async fn known_external_ids<C: ConnectionTrait>(
+    db: &C,
+    source: &str,
+    ids: &[&str],
+) -> Result<std::collections::HashSet<String>, DbErr> {
+    use crate::db::entities::{achievement, need};
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let owned: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    let mut known: std::collections::HashSet<String> = listing_source::Entity::find()
+        .select_only()
+        .column(listing_source::Column::ExternalId)
+        .filter(listing_source::Column::Source.eq(source))
+        .filter(listing_source::Column::ExternalId.is_in(owned.clone()))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let achievements: Vec<Option<String>> = achievement::Entity::find()
+        .select_only()
+        .column(achievement::Column::ExternalId)
+        .filter(achievement::Column::Source.eq(source))
+        .filter(achievement::Column::ExternalId.is_in(owned.clone()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let needs: Vec<Option<String>> = need::Entity::find()
+        .select_only()
+        .column(need::Column::ExternalId)
+        .filter(need::Column::Source.eq(source))
+        .filter(need::Column::ExternalId.is_in(owned))
+        .into_tuple()
+        .all(db)
+        .await?;
+    known.extend(achievements.into_iter().chain(needs).flatten());
+    Ok(known)
+}

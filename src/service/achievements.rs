@@ -94,6 +94,42 @@ impl AchievementService {
             .await
     }
 
+    /// Creates a listing that came from a market, already published (the market vouches for
+    /// its owner), inside the caller's transaction: market sync writes a page at a time.
+    pub(crate) async fn import_in(
+        &self,
+        txn: &DatabaseTransaction,
+        owner_id: i32,
+        input: &AchievementInput,
+        source: ListingSource,
+        external_id: &str,
+    ) -> ServiceResult<Achievement> {
+        let content = validate(txn, input).await?;
+        let now = self.ctx.clock.now();
+        let listing = Achievement {
+            owner_id,
+            source,
+            external_id: Some(external_id.to_owned()),
+            status: Published,
+            published_at: Some(now),
+            expires_at: Some(now + Duration::days(self.ctx.settings.listing_ttl_days)),
+            created_at: now,
+            updated_at: now,
+            ..from_content(content)
+        };
+        let saved = repo::save(txn, &listing).await?;
+        outbox::enqueue(txn, KIND, saved.id, ListingChange::Upsert, now).await?;
+        self.ctx
+            .audit_ok(
+                txn,
+                &Actor::System,
+                "importAchievement",
+                Target::of("Achievement", saved.id),
+            )
+            .await?;
+        Ok(saved)
+    }
+
     /// Applies `patch`; lifecycle status is unchanged.
     pub async fn update(
         &self,

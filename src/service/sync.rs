@@ -223,52 +223,15 @@ impl SyncService {
         let db = &self.ctx.db.conn;
         let mut counts = RunCounts::default();
         let mut cursor = repo::cursor(db, market.as_str()).await?;
+        let mut cache = RunCache::default();
         let failure = loop {
             let page = match connector.pull(cursor.as_deref()).await {
                 Ok(page) => page,
                 Err(err) => break Some(err.to_string()),
             };
             counts.fetched += (page.records.len() + page.bad.len()) as i64;
-            for bad in &page.bad {
-                repo::quarantine(
-                    db,
-                    run.id,
-                    market.as_str(),
-                    bad.external_id.as_deref(),
-                    &bad.raw,
-                    &bad.error,
-                    self.ctx.clock.now(),
-                )
+            self.apply_page(market, run.id, &page, &mut counts, &mut cache)
                 .await?;
-                counts.quarantined += 1;
-            }
-            for record in &page.records {
-                if !record.unmapped.is_empty() {
-                    counts.unmapped += 1;
-                }
-                match self.apply(market, record).await? {
-                    Outcome::Created => counts.created += 1,
-                    Outcome::Updated => counts.updated += 1,
-                    Outcome::Unchanged => counts.unchanged += 1,
-                    Outcome::Withdrawn => counts.withdrawn += 1,
-                    Outcome::Merged => counts.merged += 1,
-                    Outcome::Quarantined(error) => {
-                        repo::quarantine(
-                            db,
-                            run.id,
-                            market.as_str(),
-                            Some(&record.external_id),
-                            &record.raw,
-                            &error,
-                            self.ctx.clock.now(),
-                        )
-                        .await?;
-                        counts.quarantined += 1;
-                    }
-                }
-            }
-            repo::set_cursor(db, market.as_str(), &page.next_cursor, self.ctx.clock.now()).await?;
-            repo::record_run(db, run.id, counts, None).await?;
             progress(&counts);
             cursor = Some(page.next_cursor);
             if !page.more {
@@ -535,6 +498,158 @@ impl SyncService {
         }))
     }
 
+    /// Applies one page. Records we hold already (updates, removals) go one by one through
+    /// the listing services; new records are created or linked in one transaction together
+    /// with the page's quarantine rows, the run's counts and the cursor, so a crash leaves
+    /// either the whole page applied or none of it.
+    async fn apply_page(
+        &self,
+        market: Market,
+        run_id: i32,
+        page: &crate::connectors::Page,
+        counts: &mut RunCounts,
+        cache: &mut RunCache,
+    ) -> ServiceResult<()> {
+        let db = &self.ctx.db.conn;
+        let source = market.source();
+        let ids: Vec<&str> = page
+            .records
+            .iter()
+            .map(|r| r.external_id.as_str())
+            .collect();
+        let known = repo::known_external_ids(db, source.as_str(), &ids).await?;
+        let mut quarantine: Vec<(Option<String>, String, String)> = page
+            .bad
+            .iter()
+            .map(|b| (b.external_id.clone(), b.raw.clone(), b.error.clone()))
+            .collect();
+        counts.quarantined += quarantine.len() as i64;
+        // The newest version of each new record in this page (pages may repeat records).
+        let mut fresh: Vec<&RemoteListing> = Vec::new();
+        for r in &page.records {
+            if !r.unmapped.is_empty() {
+                counts.unmapped += 1;
+            }
+            if known.contains(r.external_id.as_str()) {
+                let outcome = self.apply(market, r).await?;
+                tally(counts, &mut quarantine, r, outcome);
+            } else if r.removed {
+                counts.unchanged += 1;
+            } else if let Some(i) = fresh.iter().position(|f| f.external_id == r.external_id) {
+                counts.unchanged += 1;
+                if r.updated_at > fresh[i].updated_at {
+                    fresh[i] = r;
+                }
+            } else {
+                fresh.push(r);
+            }
+        }
+        // Owners first: a new organisation is its own write.
+        let mut ready: Vec<(&RemoteListing, i32)> = Vec::with_capacity(fresh.len());
+        for r in fresh {
+            match self.owner_cached(market, r, cache).await {
+                Ok(owner) => ready.push((r, owner)),
+                Err(ServiceError::Invalid(fields)) => {
+                    tally(counts, &mut quarantine, r, quarantined(&fields))
+                }
+                Err(ServiceError::Coded { message, .. }) => {
+                    tally(counts, &mut quarantine, r, Outcome::Quarantined(message))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let txn = self.ctx.db.begin_write().await?;
+        for (r, owner) in ready {
+            let outcome = self.create_or_link(&txn, market, r, owner, cache).await?;
+            tally(counts, &mut quarantine, r, outcome);
+        }
+        let now = self.ctx.clock.now();
+        for (external_id, raw, error) in &quarantine {
+            repo::quarantine(
+                &txn,
+                run_id,
+                market.as_str(),
+                external_id.as_deref(),
+                raw,
+                error,
+                now,
+            )
+            .await?;
+        }
+        repo::set_cursor(&txn, market.as_str(), &page.next_cursor, now).await?;
+        repo::record_run(&txn, run_id, *counts, None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Creates a new record's listing, or links it to the listing it duplicates.
+    async fn create_or_link(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        market: Market,
+        r: &RemoteListing,
+        owner: i32,
+        cache: &mut RunCache,
+    ) -> ServiceResult<Outcome> {
+        let source = market.source();
+        let siblings = cache.siblings(&self.ctx.db.conn, r.kind, owner).await?;
+        if let Some(existing) = duplicate_among(siblings, r) {
+            repo::save_link(
+                txn,
+                link_of(r, market, existing, "matched"),
+                self.ctx.clock.now(),
+            )
+            .await?;
+            tracing::info!(market = market.as_str(), external_id = %r.external_id, listing = existing, "record recognised as an existing listing");
+            return Ok(Outcome::Merged);
+        }
+        let created = match r.kind {
+            ListingKind::Achievement => {
+                let input = match achievement_input(r) {
+                    Ok(input) => input,
+                    Err(why) => return Ok(Outcome::Quarantined(why)),
+                };
+                self.achievements
+                    .import_in(txn, owner, &input, source, &r.external_id)
+                    .await
+                    .map(|a| a.id)
+            }
+            ListingKind::Need => self
+                .needs
+                .import_in(txn, owner, &need_input(r), source, &r.external_id)
+                .await
+                .map(|n| n.id),
+        };
+        let id = match created {
+            Ok(id) => id,
+            Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
+            Err(e) => return Err(e),
+        };
+        repo::save_link(txn, link_of(r, market, id, "created"), self.ctx.clock.now()).await?;
+        siblings.push(Sibling::of(id, &r.title, &r.patents));
+        Ok(Outcome::Created)
+    }
+
+    async fn owner_cached(
+        &self,
+        market: Market,
+        r: &RemoteListing,
+        cache: &mut RunCache,
+    ) -> ServiceResult<i32> {
+        let code = r
+            .owner
+            .credit_code
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default();
+        if let Some(id) = cache.owners.get(code) {
+            return Ok(*id);
+        }
+        let id = self.owner(market, r).await?;
+        cache.owners.insert(code.to_owned(), id);
+        Ok(id)
+    }
+
     async fn apply(&self, market: Market, r: &RemoteListing) -> ServiceResult<Outcome> {
         let db = &self.ctx.db.conn;
         let source = market.source();
@@ -574,66 +689,8 @@ impl SyncService {
                 .await?;
             return Ok(Outcome::Updated);
         }
-        let owner = match self.owner(market, r).await {
-            Ok(id) => id,
-            Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
-            Err(ServiceError::Coded { message, .. }) => return Ok(Outcome::Quarantined(message)),
-            Err(e) => return Err(e),
-        };
-        if let Some(existing) = self.duplicate_of(r, owner).await? {
-            self.save_link(r, market, existing, "matched").await?;
-            tracing::info!(market = market.as_str(), external_id = %r.external_id, listing = existing, "record recognised as an existing listing");
-            return Ok(Outcome::Merged);
-        }
-        let created = match r.kind {
-            ListingKind::Achievement => {
-                let input = match achievement_input(r) {
-                    Ok(input) => input,
-                    Err(why) => return Ok(Outcome::Quarantined(why)),
-                };
-                match self
-                    .achievements
-                    .create_from(
-                        &Actor::System,
-                        owner,
-                        &input,
-                        source,
-                        Some(r.external_id.clone()),
-                    )
-                    .await
-                {
-                    Ok(a) => {
-                        self.achievements.publish_imported(a.id).await?;
-                        a.id
-                    }
-                    Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
-                    Err(e) => return Err(e),
-                }
-            }
-            ListingKind::Need => {
-                let input = need_input(r);
-                match self
-                    .needs
-                    .create_from(
-                        &Actor::System,
-                        owner,
-                        &input,
-                        source,
-                        Some(r.external_id.clone()),
-                    )
-                    .await
-                {
-                    Ok(n) => {
-                        self.needs.publish_imported(n.need.id).await?;
-                        n.need.id
-                    }
-                    Err(ServiceError::Invalid(fields)) => return Ok(quarantined(&fields)),
-                    Err(e) => return Err(e),
-                }
-            }
-        };
-        self.save_link(r, market, created, "created").await?;
-        Ok(Outcome::Created)
+        // Unknown records are created page-wise in `apply_page`.
+        Ok(Outcome::Unchanged)
     }
 
     async fn find_created(
@@ -801,23 +858,114 @@ impl SyncService {
         };
         Ok(self.organizations.create(&Actor::System, &input).await?.id)
     }
+}
 
-    /// A listing of the same owner that this record describes: the same normalised title,
-    /// a shared patent number, or titles whose character bigrams overlap by 80% or more.
-    async fn duplicate_of(&self, r: &RemoteListing, owner: i32) -> ServiceResult<Option<i32>> {
-        let candidates = repo::titles_of_owner(&self.ctx.db.conn, r.kind, owner).await?;
-        let title = normalise(&r.title);
-        let patents: HashSet<String> = r.patents.iter().map(|p| normalise_patent(p)).collect();
-        Ok(candidates.into_iter().find_map(|(id, other_title, ip)| {
-            let other = normalise(&other_title);
-            let shared_patent = !patents.is_empty()
-                && serde_json::from_str::<Vec<serde_json::Value>>(&ip)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|v| v["number"].as_str())
-                    .any(|n| patents.contains(&normalise_patent(n)));
-            (other == title || shared_patent || similarity(&title, &other) >= 0.8).then_some(id)
-        }))
+/// What one run remembers: owners by credit code, and each owner's listings for duplicate
+/// detection (loaded once per owner, then kept up to date as the run creates listings).
+#[derive(Default)]
+struct RunCache {
+    owners: HashMap<String, i32>,
+    siblings: HashMap<(ListingKind, i32), Vec<Sibling>>,
+}
+
+impl RunCache {
+    async fn siblings(
+        &mut self,
+        db: &sea_orm::DatabaseConnection,
+        kind: ListingKind,
+        owner: i32,
+    ) -> ServiceResult<&mut Vec<Sibling>> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.siblings.entry((kind, owner))
+        {
+            let rows = repo::titles_of_owner(db, kind, owner).await?;
+            slot.insert(
+                rows.into_iter()
+                    .map(|(id, title, ip)| {
+                        let patents: Vec<String> =
+                            serde_json::from_str::<Vec<serde_json::Value>>(&ip)
+                                .unwrap_or_default()
+                                .iter()
+                                .filter_map(|v| v["number"].as_str().map(str::to_owned))
+                                .collect();
+                        Sibling::of(id, &title, &patents)
+                    })
+                    .collect(),
+            );
+        }
+        Ok(self
+            .siblings
+            .get_mut(&(kind, owner))
+            .expect("just inserted"))
+    }
+}
+
+/// A listing of the same owner, as duplicate detection compares it.
+struct Sibling {
+    id: i32,
+    title: String,
+    patents: HashSet<String>,
+}
+
+impl Sibling {
+    fn of(id: i32, title: &str, patents: &[String]) -> Self {
+        Self {
+            id,
+            title: normalise(title),
+            patents: patents.iter().map(|p| normalise_patent(p)).collect(),
+        }
+    }
+}
+
+/// The listing among `siblings` that `r` describes: the same normalised title, a shared
+/// patent number, or titles whose character bigrams overlap by 80% or more.
+fn duplicate_among(siblings: &[Sibling], r: &RemoteListing) -> Option<i32> {
+    let me = Sibling::of(0, &r.title, &r.patents);
+    siblings
+        .iter()
+        .find(|s| {
+            s.title == me.title
+                || !s.patents.is_disjoint(&me.patents)
+                || similarity(&s.title, &me.title) >= 0.8
+        })
+        .map(|s| s.id)
+}
+
+fn link_of<'a>(
+    r: &'a RemoteListing,
+    market: Market,
+    listing_id: i32,
+    link: &'a str,
+) -> NewLink<'a> {
+    NewLink {
+        kind: r.kind,
+        listing_id,
+        source: market.source().as_str(),
+        external_id: &r.external_id,
+        remote_updated_at: r.updated_at,
+        removed: r.removed,
+        link,
+        payload: &r.raw,
+        unmapped: serde_json::to_string(&r.unmapped).unwrap_or_else(|_| "[]".into()),
+    }
+}
+
+/// Adds one record's outcome to the counts; a quarantined record joins the page's list.
+fn tally(
+    counts: &mut RunCounts,
+    quarantine: &mut Vec<(Option<String>, String, String)>,
+    r: &RemoteListing,
+    outcome: Outcome,
+) {
+    match outcome {
+        Outcome::Created => counts.created += 1,
+        Outcome::Updated => counts.updated += 1,
+        Outcome::Unchanged => counts.unchanged += 1,
+        Outcome::Withdrawn => counts.withdrawn += 1,
+        Outcome::Merged => counts.merged += 1,
+        Outcome::Quarantined(error) => {
+            counts.quarantined += 1;
+            quarantine.push((Some(r.external_id.clone()), r.raw.clone(), error));
+        }
     }
 }
 
