@@ -95,7 +95,8 @@ impl AchievementService {
     }
 
     /// Creates a listing that came from a market, already published (the market vouches for
-    /// its owner), inside the caller's transaction: market sync writes a page at a time.
+    /// its owner), inside the caller's transaction: market sync writes (and audits) a page at a
+    /// time. `tracks` are the priority tracks, read once per run.
     pub(crate) async fn import_in(
         &self,
         txn: &DatabaseTransaction,
@@ -103,8 +104,10 @@ impl AchievementService {
         input: &AchievementInput,
         source: ListingSource,
         external_id: &str,
+        tracks: &[crate::domain::PriorityTrack],
     ) -> ServiceResult<Achievement> {
-        let content = validate(txn, input).await?;
+        let known = |code: &str| tracks.iter().any(|t| t.code == code && t.active);
+        let content = input.validate(&known).map_err(ServiceError::Invalid)?;
         let now = self.ctx.clock.now();
         let listing = Achievement {
             owner_id,
@@ -119,14 +122,6 @@ impl AchievementService {
         };
         let saved = repo::save(txn, &listing).await?;
         outbox::enqueue(txn, KIND, saved.id, ListingChange::Upsert, now).await?;
-        self.ctx
-            .audit_ok(
-                txn,
-                &Actor::System,
-                "importAchievement",
-                Target::of("Achievement", saved.id),
-            )
-            .await?;
         Ok(saved)
     }
 

@@ -95,7 +95,8 @@ impl NeedService {
     }
 
     /// Creates a need that came from a market, already open (the market vouches for its
-    /// owner), inside the caller's transaction: market sync writes a page at a time.
+    /// owner), inside the caller's transaction: market sync writes (and audits) a page at a
+    /// time. `tracks` are the priority tracks, read once per run.
     pub(crate) async fn import_in(
         &self,
         txn: &DatabaseTransaction,
@@ -103,9 +104,13 @@ impl NeedService {
         input: &NeedInput,
         source: ListingSource,
         external_id: &str,
+        tracks: &[crate::domain::PriorityTrack],
     ) -> ServiceResult<Need> {
         let now = self.ctx.clock.now();
-        let content = validate(txn, input, now.date_naive()).await?;
+        let known = |code: &str| tracks.iter().any(|t| t.code == code && t.active);
+        let content = input
+            .validate(&known, now.date_naive())
+            .map_err(ServiceError::Invalid)?;
         let listing = Need {
             owner_id,
             source,
@@ -119,14 +124,6 @@ impl NeedService {
         };
         let saved = repo::save(txn, &listing).await?;
         outbox::enqueue(txn, KIND, saved.id, ListingChange::Upsert, now).await?;
-        self.ctx
-            .audit_ok(
-                txn,
-                &Actor::System,
-                "importNeed",
-                Target::of("Need", saved.id),
-            )
-            .await?;
         Ok(saved)
     }
 

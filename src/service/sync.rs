@@ -223,7 +223,10 @@ impl SyncService {
         let db = &self.ctx.db.conn;
         let mut counts = RunCounts::default();
         let mut cursor = repo::cursor(db, market.as_str()).await?;
-        let mut cache = RunCache::default();
+        let mut cache = RunCache {
+            tracks: Arc::new(crate::db::tracks::all(db).await?),
+            ..Default::default()
+        };
         let failure = loop {
             let page = match connector.pull(cursor.as_deref()).await {
                 Ok(page) => page,
@@ -578,6 +581,14 @@ impl SyncService {
         }
         repo::set_cursor(&txn, market.as_str(), &page.next_cursor, now).await?;
         repo::record_run(&txn, run_id, *counts, None).await?;
+        self.ctx
+            .audit_ok(
+                &txn,
+                &Actor::System,
+                "syncPage",
+                crate::service::audit::Target::of("SyncRun", run_id),
+            )
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -592,6 +603,7 @@ impl SyncService {
         cache: &mut RunCache,
     ) -> ServiceResult<Outcome> {
         let source = market.source();
+        let tracks = cache.tracks.clone();
         let siblings = cache.siblings(&self.ctx.db.conn, r.kind, owner).await?;
         if let Some(existing) = duplicate_among(siblings, r) {
             repo::save_link(
@@ -610,13 +622,13 @@ impl SyncService {
                     Err(why) => return Ok(Outcome::Quarantined(why)),
                 };
                 self.achievements
-                    .import_in(txn, owner, &input, source, &r.external_id)
+                    .import_in(txn, owner, &input, source, &r.external_id, &tracks)
                     .await
                     .map(|a| a.id)
             }
             ListingKind::Need => self
                 .needs
-                .import_in(txn, owner, &need_input(r), source, &r.external_id)
+                .import_in(txn, owner, &need_input(r), source, &r.external_id, &tracks)
                 .await
                 .map(|n| n.id),
         };
@@ -864,6 +876,7 @@ impl SyncService {
 /// detection (loaded once per owner, then kept up to date as the run creates listings).
 #[derive(Default)]
 struct RunCache {
+    tracks: Arc<Vec<crate::domain::PriorityTrack>>,
     owners: HashMap<String, i32>,
     siblings: HashMap<(ListingKind, i32), Vec<Sibling>>,
 }
