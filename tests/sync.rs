@@ -365,7 +365,7 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
         .await;
     marine
         .put(json!([{ "cgId": "HY-CG-600001", "cgName": "褐藻寡糖 酶法制备技术",
-            "cgAbstract": "酶法制备褐藻寡糖。", "unitName": "青岛海洋生物医药研究院",
+            "cgAbstract": "以褐藻胶为原料，用酶法制备褐藻寡糖。", "unitName": "青岛海洋生物医药研究院",
             "unitCreditCode": credit, "areaCode": "370212",
             "hyFl": "海洋生物医药", "xkCode": "35010", "jsCsd": "6", "zrFs": "转让", "zt": "1", "gxsj": "2026-11-21 08:00:00" }]))
         .await;
@@ -386,6 +386,46 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
             { "source": "MARINE", "externalId": "HY-CG-600001", "primary": false }
         ])
     );
+
+    // A wrong merge is undone by an operator: the marine record becomes its own listing.
+    let split = "mutation($id: String!) { splitListingSource(input: { market: MARINE, externalId: $id }) { listingId userErrors { code message } } }";
+    let firm = app
+        .create_org("ENTERPRISE", "青岛拆分旁观企业", "370211", true)
+        .await;
+    let denied = app
+        .gql_as(&firm.token, split, json!({ "id": "HY-CG-600001" }))
+        .await;
+    assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let done = app
+        .gql_ok_as(&operator, split, json!({ "id": "HY-CG-600001" }))
+        .await;
+    let new_id = done["splitListingSource"]["listingId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{done}"))
+        .to_owned();
+    let again = app
+        .gql_ok_as(&operator, split, json!({ "id": "HY-CG-600001" }))
+        .await;
+    assert_eq!(
+        again["splitListingSource"]["userErrors"][0]["code"],
+        "INVALID_STATE_TRANSITION"
+    );
+    let node = app
+        .gql_ok_as(
+            &operator,
+            "query($id: ID!) { node(id: $id) { ... on Achievement { title status sources { source externalId primary } } } }",
+            json!({ "id": new_id }),
+        )
+        .await;
+    assert_eq!(node["node"]["status"], "PUBLISHED");
+    assert_eq!(
+        node["node"]["sources"],
+        json!([{ "source": "MARINE", "externalId": "HY-CG-600001", "primary": true }])
+    );
+    let data = app
+        .gql_ok_as(&operator, "{ achievements { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["achievements"]["totalCount"], 2);
 
     // A university's hand-entered result that a market also lists is recognised by its patent.
     let university = app
@@ -416,7 +456,7 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
     let data: Value = app
         .gql_ok_as(&operator, "{ achievements { totalCount } }", json!({}))
         .await;
-    assert_eq!(data["achievements"]["totalCount"], 2);
+    assert_eq!(data["achievements"]["totalCount"], 3);
 }
 
 #[tokio::test]

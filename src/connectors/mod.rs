@@ -279,6 +279,19 @@ pub trait MarketConnector: Send + Sync + std::fmt::Debug {
     async fn withdraw(&self, kind: ListingKind, remote_id: &str) -> Result<(), ConnectorError>;
 }
 
+/// Reads a stored record again (as kept with its source link), for an operator's split.
+pub fn reread(market: Market, kind: ListingKind, raw: &str) -> Result<RemoteListing, BadRecord> {
+    let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| BadRecord {
+        external_id: None,
+        raw: raw.to_owned(),
+        error: format!("保存的记录无法读取：{e}"),
+    })?;
+    match market {
+        Market::Provincial => provincial::read_record(&value),
+        Market::Marine => marine::read_record(kind, &value),
+    }
+}
+
 /// Maps a maturity word used by Chinese markets to a TRL.
 pub(crate) fn trl_of_stage(word: &str) -> Option<i32> {
     let w = word.trim();

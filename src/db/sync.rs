@@ -556,3 +556,23 @@ pub async fn known_external_ids<C: ConnectionTrait>(
     known.extend(achievements.into_iter().chain(needs).flatten());
     Ok(known)
 }
+
+/// Points a source link at another listing.
+pub async fn relink<C: ConnectionTrait>(
+    db: &C,
+    link_id: i32,
+    listing_id: i32,
+    link: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    listing_source::ActiveModel {
+        id: Set(link_id),
+        listing_id: Set(listing_id),
+        link: Set(link.to_owned()),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}

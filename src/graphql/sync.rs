@@ -273,6 +273,24 @@ pub struct SetMarketPublishingPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// Splits a merged market record off into a listing of its own.
+#[derive(InputObject)]
+pub struct SplitListingSourceInput {
+    /// The market.
+    pub market: Market,
+    /// The record's id there.
+    pub external_id: String,
+}
+
+/// Result of `splitListingSource`.
+#[derive(SimpleObject)]
+pub struct SplitListingSourcePayload {
+    /// Global id of the new listing.
+    pub listing_id: Option<async_graphql::ID>,
+    /// What was wrong.
+    pub user_errors: Vec<UserError>,
+}
+
 /// Starts a sync.
 #[derive(InputObject)]
 pub struct RunSyncInput {
@@ -301,6 +319,30 @@ impl SyncMutation {
         let (run, user_errors) = split(services.sync.start(actor, input.market).await)?;
         Ok(RunSyncPayload {
             run: run.map(SyncRun),
+            user_errors,
+        })
+    }
+
+    /// Undoes a wrong merge: the market record becomes a listing of its own. Operators.
+    async fn split_listing_source(
+        &self,
+        ctx: &Context<'_>,
+        input: SplitListingSourceInput,
+    ) -> Result<SplitListingSourcePayload> {
+        use crate::db::outbox::ListingKind;
+        use crate::graphql::ids::{NodeType, encode};
+        let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        let (split_off, user_errors) = split(
+            services
+                .sync
+                .split(actor, input.market, input.external_id.trim())
+                .await,
+        )?;
+        Ok(SplitListingSourcePayload {
+            listing_id: split_off.map(|(kind, id)| match kind {
+                ListingKind::Achievement => encode(NodeType::Achievement, id),
+                ListingKind::Need => encode(NodeType::Need, id),
+            }),
             user_errors,
         })
     }

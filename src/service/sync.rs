@@ -333,6 +333,85 @@ impl SyncService {
         Ok(markets.iter().filter_map(|m| Market::parse(m)).collect())
     }
 
+    /// Undoes a wrong merge: the market record linked to an existing listing becomes a listing
+    /// of its own, created from the record as last received; operators. Later syncs update it.
+    pub async fn split(
+        &self,
+        actor: &Actor,
+        market: Market,
+        external_id: &str,
+    ) -> ServiceResult<(ListingKind, i32)> {
+        policy::require_operator(actor)?;
+        let db = &self.ctx.db.conn;
+        let link = repo::find_link(db, market.source().as_str(), external_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("来源记录"))?;
+        if link.link != "matched" {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidStateTransition,
+                "这条来源记录创建了该信息本身，不是合并进来的，无需拆分",
+            ));
+        }
+        let kind = if link.listing_kind == ListingKind::Need.as_str() {
+            ListingKind::Need
+        } else {
+            ListingKind::Achievement
+        };
+        let r = crate::connectors::reread(market, kind, &link.payload)
+            .map_err(|b| ServiceError::coded(ErrorCode::InvalidArgument, b.error))?;
+        let owner = self.owner(market, &r).await?;
+        let tracks = crate::db::tracks::all(db).await?;
+        let txn = self.ctx.db.begin_write().await?;
+        let id = match kind {
+            ListingKind::Achievement => {
+                let input = achievement_input(&r)
+                    .map_err(|why| ServiceError::coded(ErrorCode::InvalidArgument, why))?;
+                self.achievements
+                    .import_in(&txn, owner, &input, market.source(), external_id, &tracks)
+                    .await?
+                    .id
+            }
+            ListingKind::Need => {
+                self.needs
+                    .import_in(
+                        &txn,
+                        owner,
+                        &need_input(&r),
+                        market.source(),
+                        external_id,
+                        &tracks,
+                    )
+                    .await?
+                    .id
+            }
+        };
+        repo::relink(&txn, link.id, id, "created", self.ctx.clock.now()).await?;
+        self.ctx
+            .audit_ok(
+                &txn,
+                actor,
+                "splitListingSource",
+                crate::service::audit::Target::of(
+                    if kind == ListingKind::Need {
+                        "Need"
+                    } else {
+                        "Achievement"
+                    },
+                    id,
+                ),
+            )
+            .await?;
+        txn.commit().await?;
+        tracing::info!(
+            market = market.as_str(),
+            external_id,
+            from = link.listing_id,
+            to = id,
+            "merged record split off"
+        );
+        Ok((kind, id))
+    }
+
     /// Push rows for operators.
     pub async fn pushes(
         &self,
