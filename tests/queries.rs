@@ -398,9 +398,15 @@ async fn a_page_of_fifty_listings_with_owners_costs_a_bounded_number_of_statemen
         app.published_achievement(&owners[i % 10], fields).await;
     }
     let query = "{ achievements(first: 50) { totalCount nodes { title owner { name region { name } } priorityTracks { name } } } }";
-    let before = app.statements().await;
-    let data = app.gql_ok(query, json!({})).await;
-    let used = app.statements().await - before;
+    // The counter is process-wide, so a background job (the expiry sweep, the indexer) can
+    // add a statement now and then: the query runs twice and the smaller count is the query's.
+    let mut used = u64::MAX;
+    let mut data = Value::Null;
+    for _ in 0..2 {
+        let before = app.statements().await;
+        data = app.gql_ok(query, json!({})).await;
+        used = used.min(app.statements().await - before);
+    }
     assert_eq!(data["achievements"]["nodes"].as_array().unwrap().len(), 50);
     assert!(
         data["achievements"]["nodes"]
