@@ -133,12 +133,12 @@ pub async fn members_of<C: ConnectionTrait>(db: &C, orgs: &[i32]) -> Result<Vec<
         .await
 }
 
-/// Platform operators.
-pub async fn operators<C: ConnectionTrait>(db: &C) -> Result<Vec<i32>, DbErr> {
+/// Technology brokers (they share the queue of new requests).
+pub async fn brokers<C: ConnectionTrait>(db: &C) -> Result<Vec<i32>, DbErr> {
     user::Entity::find()
         .select_only()
         .column(user::Column::Id)
-        .filter(user::Column::IsOperator.eq(true))
+        .filter(user::Column::IsBroker.eq(true))
         .into_tuple()
         .all(db)
         .await

@@ -16,7 +16,12 @@ pub enum ListingKind {
 impl ListingKind {
     /// The table an outbox row's listing lives in.
     pub fn of_row(row: &listing_outbox::Model) -> Self {
-        if row.listing_kind == Self::Need.as_str() {
+        Self::from_stored(&row.listing_kind)
+    }
+
+    /// The kind a `listing_kind` column names (anything but `need` is a result).
+    pub fn from_stored(name: &str) -> Self {
+        if name == Self::Need.as_str() {
             Self::Need
         } else {
             Self::Achievement

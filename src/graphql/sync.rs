@@ -190,10 +190,9 @@ pub struct MarketPush {
 impl From<crate::db::sync::PushRow> for MarketPush {
     fn from(p: crate::db::sync::PushRow) -> Self {
         use crate::graphql::ids::{NodeType, encode};
-        let node = if p.listing_kind == "need" {
-            NodeType::Need
-        } else {
-            NodeType::Achievement
+        let node = match crate::db::outbox::ListingKind::from_stored(&p.listing_kind) {
+            crate::db::outbox::ListingKind::Need => NodeType::Need,
+            crate::db::outbox::ListingKind::Achievement => NodeType::Achievement,
         };
         Self {
             listing_id: encode(node, p.listing_id),

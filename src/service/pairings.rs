@@ -901,7 +901,7 @@ impl PairingService {
         }
         let mut staff = broker;
         if e.kind == PairingEventKind::Requested && p.status == PairingStatus::Requested {
-            staff.extend(not_me(brokers(txn).await?));
+            staff.extend(not_me(inbox::brokers(txn).await?));
         }
         let firm = not_me(inbox::members_of(txn, &[p.enterprise_org_id]).await?);
         let owner = not_me(inbox::members_of(txn, &[p.university_org_id]).await?);
@@ -968,18 +968,6 @@ impl PairingService {
             listing: None,
         }
     }
-}
-
-async fn brokers(txn: &DatabaseTransaction) -> ServiceResult<Vec<i32>> {
-    use crate::db::entities::user;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::IsBroker.eq(true))
-        .into_tuple()
-        .all(txn)
-        .await?)
 }
 
 /// Whether the result's owner may know the firm: it asked openly, its need is public, or the

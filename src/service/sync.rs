@@ -352,11 +352,7 @@ impl SyncService {
                 "这条来源记录创建了该信息本身，不是合并进来的，无需拆分",
             ));
         }
-        let kind = if link.listing_kind == ListingKind::Need.as_str() {
-            ListingKind::Need
-        } else {
-            ListingKind::Achievement
-        };
+        let kind = ListingKind::from_stored(&link.listing_kind);
         let r = crate::connectors::reread(market, kind, &link.payload)
             .map_err(|b| ServiceError::coded(ErrorCode::InvalidArgument, b.error))?;
         let owner = self.owner(market, &r).await?;
@@ -457,11 +453,7 @@ impl SyncService {
             let Some(connector) = self.connectors.get(&market) else {
                 continue;
             };
-            let kind = if row.listing_kind == ListingKind::Need.as_str() {
-                ListingKind::Need
-            } else {
-                ListingKind::Achievement
-            };
+            let kind = ListingKind::from_stored(&row.listing_kind);
             let outcome = if row.wanted == "WITHDRAWN" {
                 match row.remote_id.as_deref() {
                     Some(remote) => connector.withdraw(kind, remote).await.map(|()| None),
