@@ -55,10 +55,11 @@ impl Application {
             metrics: Arc::new(http::metrics::Metrics::default()),
             max_aliases: settings.graphql.max_aliases,
             rate_limits: rate_limits.clone(),
+            body_limit: settings.server.body_limit_bytes,
+            upload_limit: settings.server.upload_limit_bytes,
         };
         let router = http::router(
             state,
-            settings.server.body_limit_bytes,
             Duration::from_secs(settings.server.request_timeout_secs),
         );
         let listener = TcpListener::bind(&settings.server.listen)

@@ -47,6 +47,31 @@ pub enum Command {
         /// `provincial` or `marine`.
         market: String,
     },
+    /// Import research results from a CSV or XLSX file (the template in `docs/import.md`) as
+    /// listings of one organisation, with a progress bar and a row-by-row report.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The organisation: its 统一社会信用代码, or its number.
+        #[arg(long)]
+        org: String,
+        /// Report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the good rows and report the others (default: all or nothing).
+        #[arg(long)]
+        per_row: bool,
+        /// Publish new results at once (the organisation must be verified); default drafts.
+        #[arg(long)]
+        publish: bool,
+        /// `文件表头=模板列` for headers the template does not know, e.g.
+        /// `--map 项目名=成果名称`; repeatable.
+        #[arg(long = "map", value_name = "HEADER=COLUMN")]
+        mapping: Vec<String>,
+        /// Also write every row's outcome to this CSV file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Serve a fake market (its documented contract, generated listings, injectable faults)
     /// for tests and demos.
     FakeMarket {
@@ -149,6 +174,31 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Reindex => reindex(&settings).await,
             Command::Sync { market } => sync(&settings, parse_market(&market)?).await,
+            Command::Import {
+                file,
+                org,
+                dry_run,
+                per_row,
+                publish,
+                mapping,
+                report,
+            } => {
+                let mapping = mapping
+                    .iter()
+                    .map(|m| parse_mapping(m))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let options = crate::service::import::ImportOptions {
+                    dry_run,
+                    mode: if per_row {
+                        crate::service::import::ImportMode::PerRow
+                    } else {
+                        crate::service::import::ImportMode::AllOrNothing
+                    },
+                    publish,
+                    mapping,
+                };
+                import(&settings, &file, &org, &options, report.as_deref()).await
+            }
             Command::FakeMarket { .. } => Ok(()),
             Command::ExportSchema { .. } => Ok(()),
         }
@@ -261,6 +311,160 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
         }
         None => Ok(()),
     }
+}
+
+fn parse_mapping(m: &str) -> anyhow::Result<(String, crate::service::import_columns::ImportField)> {
+    let (header, column) = m
+        .split_once('=')
+        .with_context(|| format!("--map {m:?}: write 文件表头=模板列, e.g. 项目名=成果名称"))?;
+    let field = crate::service::import_columns::field_named(column).with_context(|| {
+        format!("--map {m:?}: “{column}” is not a template column (see docs/import.md)")
+    })?;
+    Ok((header.trim().to_owned(), field))
+}
+
+/// Imports one file and prints the report; fails (exit code 1) when the file could not be
+/// read, or when nothing was written because rows were rejected.
+async fn import(
+    settings: &Settings,
+    file: &std::path::Path,
+    org: &str,
+    options: &crate::service::import::ImportOptions,
+    report_path: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use crate::service::import::RowAction;
+    let services = services(settings).await?;
+    let actor = crate::service::Actor::System;
+    let owner = match org.trim().parse::<i32>() {
+        Ok(id) => id,
+        Err(_) => {
+            services
+                .organizations
+                .find_by_credit_code(&actor, org.trim())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("no organisation with credit code {org}"))?
+                .id
+        }
+    };
+    let name = file.display().to_string();
+    let started = std::time::Instant::now();
+    let bar = std::sync::OnceLock::new();
+    let report = services
+        .imports
+        .import(
+            &actor,
+            owner,
+            crate::sheet::SheetInput::Path(file.to_owned()),
+            &name,
+            options,
+            |done, total| {
+                bar.get_or_init(|| crate::progress::Progress::new("import", total))
+                    .update(done)
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    if let Some(bar) = bar.get() {
+        bar.finish(report.rows.len() as u64);
+    }
+    for r in report.rows.iter().filter(|r| r.action == RowAction::Reject) {
+        let errors: Vec<String> = r
+            .errors
+            .iter()
+            .map(|e| {
+                if e.column.is_empty() {
+                    e.message.clone()
+                } else {
+                    format!("{}：{}", e.column, e.message)
+                }
+            })
+            .collect();
+        println!("第 {} 行「{}」：{}", r.row, r.title, errors.join("；"));
+    }
+    if !report.ignored_columns.is_empty() {
+        println!("未导入的列：{}", report.ignored_columns.join("、"));
+    }
+    let counts: Vec<String> = [
+        RowAction::Create,
+        RowAction::Update,
+        RowAction::Unchanged,
+        RowAction::Existing,
+        RowAction::Reject,
+    ]
+    .iter()
+    .map(|a| format!("{} {}", a.label_zh(), report.count(*a)))
+    .collect();
+    let outcome = if options.dry_run {
+        "试运行，未写入"
+    } else if report.applied {
+        "已写入"
+    } else {
+        "有被拒绝的行，整个文件未写入（可改正后重试，或用 --per-row 只写入合格的行）"
+    };
+    println!(
+        "{name}：{} 行，{}；{outcome}（用时 {:.1} 秒）",
+        report.rows.len(),
+        counts.join("，"),
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = report_path {
+        write_import_report(path, &report)?;
+        println!("逐行结果已写入 {}", path.display());
+    }
+    if !options.dry_run && !report.applied && report.count(RowAction::Reject) > 0 {
+        anyhow::bail!("nothing imported");
+    }
+    // Index what was written now if we can; a running service holds the index and indexes
+    // the new results itself.
+    let indexing = std::time::Instant::now();
+    match services.search.catch_up().await {
+        Ok(n) => println!(
+            "已建立搜索索引：{n} 条变更，用时 {:.1} 秒",
+            indexing.elapsed().as_secs_f64()
+        ),
+        Err(e) => println!("搜索索引稍后更新（{e}）：运行中的服务会自动索引新成果"),
+    }
+    Ok(())
+}
+
+fn write_import_report(
+    path: &std::path::Path,
+    report: &crate::service::import::ImportReport,
+) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    std::io::Write::write_all(&mut w, "\u{feff}".as_bytes())?;
+    let mut csv = csv::Writer::from_writer(w);
+    csv.write_record(["行号", "成果编号", "成果名称", "结果", "成果 ID", "问题"])?;
+    for r in &report.rows {
+        let errors: Vec<String> = r
+            .errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}{}",
+                    if e.column.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}：", e.column)
+                    },
+                    e.message
+                )
+            })
+            .collect();
+        csv.write_record([
+            r.row.to_string(),
+            crate::service::pairing_stats::spreadsheet_safe(r.key.as_deref().unwrap_or_default()),
+            crate::service::pairing_stats::spreadsheet_safe(&r.title),
+            r.action.label_zh().to_owned(),
+            r.listing_id.map(|i| i.to_string()).unwrap_or_default(),
+            errors.join("；"),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
 }
 
 /// Serves a fake market until Ctrl-C.

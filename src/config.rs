@@ -128,6 +128,8 @@ pub struct ServerSettings {
     pub listen: String,
     /// Largest request body in bytes.
     pub body_limit_bytes: usize,
+    /// Largest file upload (a GraphQL multipart request, e.g. `importAchievements`) in bytes.
+    pub upload_limit_bytes: usize,
     /// Per-request timeout in seconds.
     pub request_timeout_secs: u64,
 }
@@ -212,6 +214,7 @@ impl Default for ServerSettings {
         Self {
             listen: "127.0.0.1:8080".to_owned(),
             body_limit_bytes: 1024 * 1024,
+            upload_limit_bytes: 32 * 1024 * 1024,
             request_timeout_secs: 30,
         }
     }

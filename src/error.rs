@@ -61,6 +61,8 @@ pub enum ErrorCode {
     InvalidContact,
     /// A search query the parser cannot read.
     InvalidQuery,
+    /// An uploaded or imported file is not a readable spreadsheet or lacks required columns.
+    InvalidFile,
     /// Something failed inside the service; details are in the logs only.
     Internal,
 }
@@ -96,6 +98,7 @@ impl ErrorCode {
             InvalidDate => "INVALID_DATE",
             InvalidContact => "INVALID_CONTACT",
             InvalidQuery => "INVALID_QUERY",
+            InvalidFile => "INVALID_FILE",
             Internal => "INTERNAL",
         }
     }

@@ -18,4 +18,5 @@ pub mod progress;
 pub mod search;
 pub mod seed;
 pub mod service;
+pub mod sheet;
 pub mod telemetry;

@@ -40,6 +40,19 @@ pub async fn links_of<C: ConnectionTrait>(
         .await
 }
 
+/// The links of one source whose external ids start with `prefix`.
+pub async fn links_with_prefix<C: ConnectionTrait>(
+    db: &C,
+    source: &str,
+    prefix: &str,
+) -> Result<Vec<SourceLink>, DbErr> {
+    listing_source::Entity::find()
+        .filter(listing_source::Column::Source.eq(source))
+        .filter(listing_source::Column::ExternalId.starts_with(prefix))
+        .all(db)
+        .await
+}
+
 /// A link to write.
 pub struct NewLink<'a> {
     pub kind: ListingKind,

@@ -184,6 +184,8 @@ vocabulary! {
         Provincial = ("PROVINCIAL", "山东科技大市场"),
         /// 全国海洋科技大市场.
         Marine = ("MARINE", "海洋科技大市场"),
+        /// A transfer office's spreadsheet (`importAchievements`, `qianxian import`).
+        Spreadsheet = ("SPREADSHEET", "表格导入"),
     }
 }
 
@@ -200,6 +202,19 @@ vocabulary! {
         Moderation = ("MODERATION", "审核结果"),
         /// 订阅提醒: a new listing matches one of your saved searches.
         SavedSearch = ("SAVED_SEARCH", "订阅提醒"),
+    }
+}
+
+impl MaturityStage {
+    /// The stage a result at this TRL is usually in.
+    pub fn typical_at(trl: i32) -> Self {
+        match trl {
+            ..=3 => Self::InResearch,
+            4 => Self::Prototype,
+            5 => Self::LabScale,
+            6 | 7 => Self::PilotScale,
+            _ => Self::MassProduction,
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod errors;
 pub mod ids;
+pub mod import;
 pub mod limits;
 pub mod loaders;
 pub mod matching;

@@ -343,4 +343,5 @@ pub struct MutationRoot(
     crate::graphql::pairing::PairingMutation,
     crate::graphql::notifications::NotificationMutation,
     crate::graphql::sync::SyncMutation,
+    crate::graphql::import::ImportMutation,
 );

@@ -326,4 +326,5 @@ pub struct QueryRoot(
     crate::graphql::pairing::PairingQuery,
     crate::graphql::notifications::NotificationQuery,
     crate::graphql::sync::SyncQuery,
+    crate::graphql::import::ImportQuery,
 );

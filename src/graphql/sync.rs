@@ -132,9 +132,9 @@ impl From<QuarantinedRow> for QuarantinedRecord {
 /// Where a listing came from.
 #[derive(SimpleObject)]
 pub struct ListingSourceRef {
-    /// The market.
+    /// The market, or SPREADSHEET for a transfer office's import.
     pub source: ListingSource,
-    /// Its id there.
+    /// Its id there (for a spreadsheet, the 成果编号).
     pub external_id: String,
     /// True when this record created the listing; false when it was recognised as the same
     /// result and linked.
@@ -150,9 +150,15 @@ pub struct ListingSourceRef {
 impl From<SourceLink> for ListingSourceRef {
     fn from(l: SourceLink) -> Self {
         let unmapped: Vec<(String, String)> = serde_json::from_str(&l.unmapped).unwrap_or_default();
+        let source = ListingSource::parse(&l.source).unwrap_or(ListingSource::Local);
+        // Spreadsheet keys are stored per organisation (`owner:key`); show the office's own key.
+        let external_id = match (source, l.external_id.split_once(':')) {
+            (ListingSource::Spreadsheet, Some((_, key))) => key.to_owned(),
+            _ => l.external_id,
+        };
         Self {
-            source: ListingSource::parse(&l.source).unwrap_or(ListingSource::Local),
-            external_id: l.external_id,
+            source,
+            external_id,
             primary: l.link == "created",
             removed: l.removed,
             remote_updated_at: l.remote_updated_at,

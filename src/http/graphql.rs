@@ -54,7 +54,8 @@ pub async fn get_handler(
     }
 }
 
-/// `POST /graphql` with an `application/json` body.
+/// `POST /graphql` with an `application/json` body, or a GraphQL multipart request (file
+/// uploads).
 pub async fn post_handler(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -65,10 +66,31 @@ pub async fn post_handler(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    let lower = content_type.to_ascii_lowercase();
+    if lower.starts_with("multipart/form-data") {
+        let options = async_graphql::http::MultipartOptions::default()
+            .max_file_size(state.upload_limit)
+            .max_num_files(1);
+        return match async_graphql::http::receive_body(Some(content_type), &body[..], options).await
+        {
+            Ok(request) => execute(state, peer, headers, request, false).await,
+            Err(err) => request_error(
+                &headers,
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                &format!("invalid multipart GraphQL request: {err}"),
+            ),
+        };
+    }
+    if body.len() > state.body_limit {
+        return request_error(
+            &headers,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadRequest,
+            &format!("request body larger than {} bytes", state.body_limit),
+        );
+    }
+    if !lower.starts_with("application/json") {
         return request_error(
             &headers,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -31,10 +31,17 @@ pub struct AppState {
     pub max_aliases: usize,
     /// Request rate limits.
     pub rate_limits: Arc<rate_limit::RateLimits>,
+    /// Largest JSON request body in bytes.
+    pub body_limit: usize,
+    /// Largest multipart (file upload) request body in bytes.
+    pub upload_limit: usize,
 }
 
 /// Builds the router.
-pub fn router(state: AppState, body_limit: usize, timeout: Duration) -> Router {
+pub fn router(state: AppState, timeout: Duration) -> Router {
+    // Uploads may be larger than other bodies; the GraphQL handler holds JSON bodies to
+    // `body_limit` itself.
+    let body_limit = state.body_limit.max(state.upload_limit);
     Router::new()
         .route(
             "/graphql",

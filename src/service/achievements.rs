@@ -125,6 +125,75 @@ impl AchievementService {
         Ok(saved)
     }
 
+    /// Creates a result from a spreadsheet row inside the caller's transaction (the import
+    /// audits the whole file once): a draft, or published when `publish` (the caller checked
+    /// that the owner is verified).
+    pub(crate) async fn create_imported_in(
+        &self,
+        txn: &DatabaseTransaction,
+        owner_id: i32,
+        content: AchievementContent,
+        publish: bool,
+    ) -> ServiceResult<Achievement> {
+        let now = self.ctx.clock.now();
+        let mut draft = Achievement {
+            owner_id,
+            created_at: now,
+            updated_at: now,
+            ..from_content(content)
+        };
+        if publish {
+            draft.status = Published;
+            draft.published_at = Some(now);
+            draft.expires_at = Some(now + Duration::days(self.ctx.settings.listing_ttl_days));
+        }
+        let saved = repo::save(txn, &draft).await?;
+        outbox::enqueue(txn, KIND, saved.id, ListingChange::Upsert, now).await?;
+        Ok(saved)
+    }
+
+    /// What `current` becomes with `content` from a spreadsheet row, unsaved; `None` when
+    /// nothing would change.
+    pub(crate) fn revised(
+        &self,
+        current: &Achievement,
+        content: AchievementContent,
+    ) -> ServiceResult<Option<Achievement>> {
+        if current.status == Transferred {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidStateTransition,
+                "已转化的成果不能再修改",
+            ));
+        }
+        let next = Achievement {
+            id: current.id,
+            owner_id: current.owner_id,
+            status: current.status,
+            published_at: current.published_at,
+            expires_at: current.expires_at,
+            source: current.source,
+            external_id: current.external_id.clone(),
+            created_at: current.created_at,
+            updated_at: current.updated_at,
+            moderation_note: current.moderation_note.clone(),
+            ..from_content(content)
+        };
+        Ok((next != *current).then_some(next))
+    }
+
+    /// Saves a revision made by [`Self::revised`] inside the caller's transaction.
+    pub(crate) async fn save_revised_in(
+        &self,
+        txn: &DatabaseTransaction,
+        mut next: Achievement,
+    ) -> ServiceResult<Achievement> {
+        let now = self.ctx.clock.now();
+        next.updated_at = now;
+        let saved = repo::save(txn, &next).await?;
+        outbox::enqueue(txn, KIND, next.id, ListingChange::Upsert, now).await?;
+        Ok(saved)
+    }
+
     /// Applies `patch`; lifecycle status is unchanged.
     pub async fn update(
         &self,

@@ -36,6 +36,29 @@ pub struct IpInput {
     pub status: IpStatus,
 }
 
+impl IpInput {
+    /// A Chinese patent by its number: the kind follows the number's type digit, and a number
+    /// written with `ZL` is granted, otherwise filed.
+    pub fn patent(raw: &str, field: &str) -> Result<Self, FieldError> {
+        let number = crate::domain::PatentNumber::parse(raw, field)?;
+        let kind = match number.type_digit() {
+            '2' | '9' => IpKind::UtilityModel,
+            '3' => IpKind::Design,
+            _ => IpKind::InventionPatent,
+        };
+        let granted = raw.trim().to_ascii_uppercase().starts_with("ZL");
+        Ok(Self {
+            kind,
+            number: Some(raw.trim().to_owned()),
+            status: if granted {
+                IpStatus::Granted
+            } else {
+                IpStatus::Filed
+            },
+        })
+    }
+}
+
 /// Every field of a research result as entered.
 #[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
 #[graphql(name = "AchievementFields")]

@@ -9,9 +9,12 @@ pub mod achievements;
 pub mod actor;
 pub mod alerts;
 pub mod audit;
+pub mod dedup;
 pub mod disclosure;
 pub mod expiry;
 pub mod filters;
+pub mod import;
+pub mod import_columns;
 pub mod inputs;
 pub mod matching;
 pub mod members;
@@ -182,6 +185,8 @@ pub struct Services {
     pub notifications: notifications::NotificationService,
     /// Market sync.
     pub sync: sync::SyncService,
+    /// Spreadsheet import.
+    pub imports: import::ImportService,
     ctx: Arc<Context>,
 }
 
@@ -218,6 +223,7 @@ impl Services {
                 organizations.clone(),
             ),
             organizations,
+            imports: import::ImportService::new(ctx.clone(), achievements.clone()),
             matching: matching::MatchService::new(ctx.clone(), index, search.clone()),
             pairings: pairings::PairingService::new(ctx.clone()),
             pairing_stats: pairing_stats::PairingStatsService::new(ctx.clone()),

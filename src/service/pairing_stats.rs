@@ -367,13 +367,18 @@ pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
     out
 }
 
-/// Quotes a field when it holds a comma, quote or line break; neutralises spreadsheet formulas.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
+/// A text a spreadsheet will show as text: one starting like a formula gets a leading `'`.
+pub fn spreadsheet_safe(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@']) {
         format!("'{v}")
     } else {
         v.to_owned()
-    };
+    }
+}
+
+/// Quotes a field when it holds a comma, quote or line break; neutralises spreadsheet formulas.
+fn csv_field(v: &str) -> String {
+    let v = spreadsheet_safe(v);
     if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))
     } else {

@@ -16,11 +16,11 @@ use crate::connectors::{Market, MarketConnector, OutgoingListing, RemoteListing}
 use crate::db::outbox::ListingKind;
 use crate::db::sync::{self as repo, NewLink, RunCounts, RunRow};
 use crate::domain::{
-    AchievementStatus, IpKind, IpStatus, ListingSource, MaturityStage, NeedStatus, NeedVisibility,
-    OrganizationKind, PatentNumber,
+    AchievementStatus, ListingSource, MaturityStage, NeedStatus, NeedVisibility, OrganizationKind,
 };
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::achievements::AchievementService;
+use crate::service::dedup::Siblings;
 use crate::service::inputs::{AchievementInput, IpInput, NeedInput, OrganizationInput, PriceInput};
 use crate::service::needs::NeedService;
 use crate::service::organizations::OrganizationService;
@@ -676,7 +676,7 @@ impl SyncService {
         let source = market.source();
         let tracks = cache.tracks.clone();
         let siblings = cache.siblings(&self.ctx.db.conn, r.kind, owner).await?;
-        if let Some(existing) = duplicate_among(siblings, r) {
+        if let Some(existing) = siblings.find(&r.title, &r.patents) {
             repo::save_link(
                 txn,
                 link_of(r, market, existing, "matched"),
@@ -709,7 +709,7 @@ impl SyncService {
             Err(e) => return Err(e),
         };
         repo::save_link(txn, link_of(r, market, id, "created"), self.ctx.clock.now()).await?;
-        siblings.push(Sibling::of(id, &r.title, &r.patents));
+        siblings.push(id, &r.title, &r.patents);
         Ok(Outcome::Created)
     }
 
@@ -949,7 +949,7 @@ impl SyncService {
 struct RunCache {
     tracks: Arc<Vec<crate::domain::PriorityTrack>>,
     owners: HashMap<String, i32>,
-    siblings: HashMap<(ListingKind, i32), Vec<Sibling>>,
+    siblings: HashMap<(ListingKind, i32), Siblings>,
 }
 
 impl RunCache {
@@ -958,60 +958,16 @@ impl RunCache {
         db: &sea_orm::DatabaseConnection,
         kind: ListingKind,
         owner: i32,
-    ) -> ServiceResult<&mut Vec<Sibling>> {
+    ) -> ServiceResult<&mut Siblings> {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.siblings.entry((kind, owner))
         {
-            let rows = repo::titles_of_owner(db, kind, owner).await?;
-            slot.insert(
-                rows.into_iter()
-                    .map(|(id, title, ip)| {
-                        let patents: Vec<String> =
-                            serde_json::from_str::<Vec<serde_json::Value>>(&ip)
-                                .unwrap_or_default()
-                                .iter()
-                                .filter_map(|v| v["number"].as_str().map(str::to_owned))
-                                .collect();
-                        Sibling::of(id, &title, &patents)
-                    })
-                    .collect(),
-            );
+            slot.insert(Siblings::of_owner(db, kind, owner).await?);
         }
         Ok(self
             .siblings
             .get_mut(&(kind, owner))
             .expect("just inserted"))
     }
-}
-
-/// A listing of the same owner, as duplicate detection compares it.
-struct Sibling {
-    id: i32,
-    title: String,
-    patents: HashSet<String>,
-}
-
-impl Sibling {
-    fn of(id: i32, title: &str, patents: &[String]) -> Self {
-        Self {
-            id,
-            title: normalise(title),
-            patents: patents.iter().map(|p| normalise_patent(p)).collect(),
-        }
-    }
-}
-
-/// The listing among `siblings` that `r` describes: the same normalised title, a shared
-/// patent number, or titles whose character bigrams overlap by 80% or more.
-fn duplicate_among(siblings: &[Sibling], r: &RemoteListing) -> Option<i32> {
-    let me = Sibling::of(0, &r.title, &r.patents);
-    siblings
-        .iter()
-        .find(|s| {
-            s.title == me.title
-                || !s.patents.is_disjoint(&me.patents)
-                || similarity(&s.title, &me.title) >= 0.8
-        })
-        .map(|s| s.id)
 }
 
 fn link_of<'a>(
@@ -1063,54 +1019,6 @@ fn quarantined(fields: &[crate::error::FieldError]) -> Outcome {
     )
 }
 
-/// Lower-case, NFKC, without spaces and punctuation.
-pub fn normalise(title: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    title
-        .nfkc()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-fn normalise_patent(number: &str) -> String {
-    number
-        .trim()
-        .trim_start_matches(['Z', 'L', 'z', 'l'])
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase()
-}
-
-/// Jaccard similarity of the character bigrams of two normalised titles; titles whose
-/// numbers differ (一期 / 二期 aside, `…（1）` against `…（12）`) are different results.
-pub fn similarity(a: &str, b: &str) -> f64 {
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    if digits(a) != digits(b) {
-        return 0.0;
-    }
-    let grams = |s: &str| -> HashSet<(char, char)> {
-        let chars: Vec<char> = s.chars().collect();
-        chars.windows(2).map(|w| (w[0], w[1])).collect()
-    };
-    let (a, b) = (grams(a), grams(b));
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    a.intersection(&b).count() as f64 / a.union(&b).count() as f64
-}
-
-fn maturity_of(trl: i32) -> MaturityStage {
-    match trl {
-        ..=3 => MaturityStage::InResearch,
-        4 => MaturityStage::Prototype,
-        5 => MaturityStage::LabScale,
-        6 | 7 => MaturityStage::PilotScale,
-        _ => MaturityStage::MassProduction,
-    }
-}
-
 fn price(r: &RemoteListing) -> Option<PriceInput> {
     r.price_yuan.map(|p| PriceInput {
         min: Some(p),
@@ -1123,24 +1031,7 @@ fn price(r: &RemoteListing) -> Option<PriceInput> {
 fn patents(r: &RemoteListing) -> Vec<IpInput> {
     r.patents
         .iter()
-        .filter_map(|raw| {
-            let granted = raw.trim().to_ascii_uppercase().starts_with("ZL");
-            let number = PatentNumber::parse(raw, "ip").ok()?;
-            let kind = match number.type_digit() {
-                '2' | '9' => IpKind::UtilityModel,
-                '3' => IpKind::Design,
-                _ => IpKind::InventionPatent,
-            };
-            Some(IpInput {
-                kind,
-                number: Some(raw.trim().to_owned()),
-                status: if granted {
-                    IpStatus::Granted
-                } else {
-                    IpStatus::Filed
-                },
-            })
-        })
+        .filter_map(|raw| IpInput::patent(raw, "ip").ok())
         .collect()
 }
 
@@ -1159,7 +1050,7 @@ fn achievement_input(r: &RemoteListing) -> Result<AchievementInput, String> {
         discipline: r.discipline.clone().unwrap_or_default(),
         industries: r.industries.clone(),
         trl,
-        maturity: maturity_of(trl),
+        maturity: MaturityStage::typical_at(trl),
         transfer_modes: r
             .modes
             .iter()
@@ -1190,33 +1081,5 @@ fn need_input(r: &RemoteListing) -> NeedInput {
         deadline: None,
         visibility: NeedVisibility::Public,
         tracks: Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn titles_are_compared_after_normalisation() {
-        assert_eq!(normalise("海藻多糖 制备技术（１）"), "海藻多糖制备技术1");
-        assert!(
-            similarity(
-                &normalise("海藻多糖制备技术"),
-                &normalise("海藻多糖的制备技术")
-            ) >= 0.6
-        );
-        assert!(similarity("海藻多糖制备技术", "波浪能发电装置") < 0.1);
-        assert_eq!(
-            normalise_patent("ZL 2023 1012 3456.6"),
-            "202310123456.6".replace('.', "")
-        );
-    }
-
-    #[test]
-    fn maturity_follows_trl() {
-        assert_eq!(maturity_of(3), MaturityStage::InResearch);
-        assert_eq!(maturity_of(6), MaturityStage::PilotScale);
-        assert_eq!(maturity_of(9), MaturityStage::MassProduction);
     }
 }

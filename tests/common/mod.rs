@@ -221,6 +221,39 @@ impl TestApp {
             .expect("json body")
     }
 
+    /// Sends a GraphQL multipart request (the upload spec) with one file bound to
+    /// `variables.file`, with a bearer token when given.
+    pub async fn upload(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Value {
+        let operations = json!({ "query": query, "variables": variables }).to_string();
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations)
+            .text("map", r#"{ "0": ["variables.file"] }"#)
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let mut req = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .multipart(form);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("json body")
+    }
+
     /// Like [`TestApp::gql`] but fails the test on any top-level error.
     pub async fn gql_ok(&self, query: &str, variables: Value) -> Value {
         let body = self.gql(query, variables).await;

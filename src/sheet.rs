@@ -1,0 +1,361 @@
+//! Reading spreadsheets a row at a time: CSV (UTF-8 with or without a BOM, or GB18030 as Excel
+//! on a Chinese Windows saves it) and XLSX (the first worksheet, streamed cell by cell).
+//!
+//! [`spawn`] reads on a blocking thread and hands rows over a bounded channel, so memory
+//! stays flat however long the file is, and parsing overlaps with whatever the caller does
+//! with each row. Nothing here knows what the columns mean.
+
+use std::io::{BufReader, Read, Seek};
+use std::path::PathBuf;
+use tokio::sync::mpsc;
+
+/// Where a spreadsheet comes from.
+#[derive(Debug)]
+pub enum SheetInput {
+    /// A file on disk (the command line).
+    Path(PathBuf),
+    /// An upload held in memory.
+    Bytes(Vec<u8>),
+}
+
+/// One non-empty row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetRow {
+    /// The row's number as a spreadsheet program shows it (from 1).
+    pub number: u32,
+    /// Cell texts, trimmed; the row is cut after its last non-empty cell.
+    pub cells: Vec<String>,
+}
+
+/// What the reader hands over.
+#[derive(Debug)]
+pub enum SheetEvent {
+    /// The number of rows the file declares (an estimate for CSV), for a progress bar.
+    Size(u64),
+    /// The next non-empty row.
+    Row(SheetRow),
+}
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SheetError {
+    /// Neither CSV nor XLSX.
+    #[error("无法识别的文件格式：请使用 .csv 或 .xlsx 文件（旧版 .xls 请先另存为 .xlsx）")]
+    UnknownFormat,
+    /// The file is damaged or not what its name says.
+    #[error("文件无法读取：{0}")]
+    Unreadable(String),
+}
+
+/// The two formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetFormat {
+    /// Comma-separated values.
+    Csv,
+    /// Office Open XML workbook.
+    Xlsx,
+}
+
+impl SheetFormat {
+    /// Decides by the file's first bytes (an XLSX is a zip), then by its name.
+    pub fn detect(name: &str, head: &[u8]) -> Result<Self, SheetError> {
+        let lower = name.to_ascii_lowercase();
+        if head.starts_with(b"PK\x03\x04") {
+            Ok(Self::Xlsx)
+        } else if lower.ends_with(".xls") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            Err(SheetError::UnknownFormat)
+        } else if lower.ends_with(".xlsx") {
+            Err(SheetError::Unreadable("不是有效的 .xlsx 工作簿".into()))
+        } else {
+            Ok(Self::Csv)
+        }
+    }
+}
+
+/// Reads `input` on a blocking thread; rows arrive on the returned channel, at most
+/// `capacity` ahead of the consumer. The channel closes after the last row or the first error.
+pub fn spawn(
+    input: SheetInput,
+    name: String,
+    capacity: usize,
+) -> mpsc::Receiver<Result<SheetEvent, SheetError>> {
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    tokio::task::spawn_blocking(move || {
+        let mut emit = |event| tx.blocking_send(Ok(event)).is_ok();
+        if let Err(e) = read(input, &name, &mut emit) {
+            let _ = tx.blocking_send(Err(e));
+        }
+    });
+    rx
+}
+
+/// Reads `input`, handing each event to `emit` until it returns false.
+pub fn read(
+    input: SheetInput,
+    name: &str,
+    emit: &mut dyn FnMut(SheetEvent) -> bool,
+) -> Result<(), SheetError> {
+    let unreadable = |e: std::io::Error| SheetError::Unreadable(e.to_string());
+    match input {
+        SheetInput::Bytes(bytes) => match SheetFormat::detect(name, &bytes)? {
+            SheetFormat::Xlsx => read_xlsx(std::io::Cursor::new(bytes), emit),
+            SheetFormat::Csv => read_csv_bytes(bytes, emit),
+        },
+        SheetInput::Path(path) => {
+            let mut file = std::fs::File::open(&path).map_err(unreadable)?;
+            let mut head = [0u8; 8];
+            let n = file.read(&mut head).map_err(unreadable)?;
+            file.rewind().map_err(unreadable)?;
+            match SheetFormat::detect(name, &head[..n])? {
+                SheetFormat::Xlsx => read_xlsx(BufReader::new(file), emit),
+                SheetFormat::Csv => {
+                    let mut probe = Vec::with_capacity(64 * 1024);
+                    (&mut file)
+                        .take(64 * 1024)
+                        .read_to_end(&mut probe)
+                        .map_err(unreadable)?;
+                    file.rewind().map_err(unreadable)?;
+                    if looks_utf8(&probe) {
+                        let size = count_lines(BufReader::new(&file)).map_err(unreadable)?;
+                        file.rewind().map_err(unreadable)?;
+                        emit(SheetEvent::Size(size));
+                        read_csv(BufReader::new(file), emit)
+                    } else {
+                        let mut bytes = Vec::new();
+                        file.read_to_end(&mut bytes).map_err(unreadable)?;
+                        read_csv_bytes(bytes, emit)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn read_csv_bytes(
+    bytes: Vec<u8>,
+    emit: &mut dyn FnMut(SheetEvent) -> bool,
+) -> Result<(), SheetError> {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let (text, _, bad) = encoding_rs::GB18030.decode(e.as_bytes());
+            if bad {
+                return Err(SheetError::Unreadable(
+                    "文件编码既不是 UTF-8 也不是 GBK，请另存为 UTF-8 编码的 CSV".into(),
+                ));
+            }
+            text.into_owned()
+        }
+    };
+    emit(SheetEvent::Size(
+        text.bytes().filter(|b| *b == b'\n').count() as u64,
+    ));
+    read_csv(text.as_bytes(), emit)
+}
+
+/// Valid UTF-8 except perhaps a character cut at the end of the probe.
+fn looks_utf8(probe: &[u8]) -> bool {
+    match std::str::from_utf8(probe) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    }
+}
+
+fn count_lines(mut r: impl Read) -> std::io::Result<u64> {
+    let mut buf = [0u8; 64 * 1024];
+    let mut n = 0u64;
+    loop {
+        match r.read(&mut buf)? {
+            0 => return Ok(n),
+            k => n += buf[..k].iter().filter(|b| **b == b'\n').count() as u64,
+        }
+    }
+}
+
+/// Remembers where each line ends as bytes pass through, so a record's end gives the line it
+/// is on (the CSV reader skips blank lines without counting them).
+struct LineEnds<R> {
+    inner: R,
+    read: u64,
+    ends: std::rc::Rc<std::cell::RefCell<Vec<u64>>>,
+}
+
+impl<R: Read> Read for LineEnds<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut ends = self.ends.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                ends.push(self.read + i as u64);
+            }
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+fn read_csv(r: impl Read, emit: &mut dyn FnMut(SheetEvent) -> bool) -> Result<(), SheetError> {
+    let ends = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(LineEnds {
+            inner: r,
+            read: 0,
+            ends: ends.clone(),
+        });
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                // The record ends on the line of its last byte; it starts as many lines
+                // earlier as its quoted cells hold line breaks.
+                let end = reader.position().byte();
+                let number = {
+                    let ends = ends.borrow();
+                    let mut before = ends.partition_point(|e| *e < end);
+                    if end > 0 && ends.binary_search(&(end - 1)).is_ok() {
+                        before -= 1;
+                    }
+                    let inside: usize = record.iter().map(|c| c.matches('\n').count()).sum();
+                    (1 + before.saturating_sub(inside)) as u32
+                };
+                let cells = record
+                    .iter()
+                    .map(|c| c.trim_start_matches('\u{feff}').trim().to_owned())
+                    .collect();
+                if let Some(row) = row(number, cells)
+                    && !emit(SheetEvent::Row(row))
+                {
+                    return Ok(());
+                }
+            }
+            Err(e) => {
+                let at = e.position().map_or(0, |p| p.line());
+                return Err(SheetError::Unreadable(match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => {
+                        format!("第 {at} 行含有无法识别的字符，请另存为 UTF-8 编码的 CSV")
+                    }
+                    _ => format!("第 {at} 行：{e}"),
+                }));
+            }
+        }
+    }
+}
+
+fn read_xlsx<RS: Read + Seek>(
+    rs: RS,
+    emit: &mut dyn FnMut(SheetEvent) -> bool,
+) -> Result<(), SheetError> {
+    use calamine::{Reader, Xlsx};
+    let bad = |e: calamine::XlsxError| SheetError::Unreadable(e.to_string());
+    let mut workbook: Xlsx<RS> = calamine::open_workbook_from_rs(rs).map_err(bad)?;
+    let sheet = workbook
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| SheetError::Unreadable("工作簿中没有工作表".into()))?;
+    let mut cells = workbook.worksheet_cells_reader(&sheet).map_err(bad)?;
+    let dims = cells.dimensions();
+    emit(SheetEvent::Size(u64::from(
+        dims.end.0.saturating_sub(dims.start.0) + 1,
+    )));
+    let mut current: Option<u32> = None;
+    let mut values: Vec<String> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(bad)? {
+        let (r, c) = cell.get_position();
+        if current != Some(r) {
+            if let Some(prev) = current
+                && let Some(row) = row(prev + 1, std::mem::take(&mut values))
+                && !emit(SheetEvent::Row(row))
+            {
+                return Ok(());
+            }
+            values.clear();
+            current = Some(r);
+        }
+        let c = c as usize;
+        if values.len() <= c {
+            values.resize(c + 1, String::new());
+        }
+        values[c] = text_of(cell.get_value());
+    }
+    if let Some(prev) = current
+        && let Some(row) = row(prev + 1, values)
+    {
+        emit(SheetEvent::Row(row));
+    }
+    Ok(())
+}
+
+/// A cell's text as a person reads it: whole numbers without `.0`.
+fn text_of(value: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef::*;
+    match value {
+        String(s) | DateTimeIso(s) | DurationIso(s) => s.trim().to_owned(),
+        SharedString(s) => s.trim().to_owned(),
+        Int(i) => i.to_string(),
+        Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Float(f) => f.to_string(),
+        Bool(b) => if *b { "是" } else { "否" }.to_owned(),
+        DateTime(d) => d.as_f64().to_string(),
+        Error(e) => format!("#{e:?}"),
+        Empty => std::string::String::new(),
+    }
+}
+
+/// The row, unless every cell is empty; trailing empty cells dropped.
+fn row(number: u32, mut cells: Vec<String>) -> Option<SheetRow> {
+    while cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    (!cells.is_empty()).then_some(SheetRow { number, cells })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(bytes: Vec<u8>, name: &str) -> Result<Vec<SheetRow>, SheetError> {
+        let mut rows = Vec::new();
+        read(SheetInput::Bytes(bytes), name, &mut |e| {
+            if let SheetEvent::Row(r) = e {
+                rows.push(r);
+            }
+            true
+        })?;
+        Ok(rows)
+    }
+
+    #[test]
+    fn csv_with_bom_quotes_and_blank_lines() {
+        let text = "\u{feff}成果名称,成果简介\n\n\"海水淡化, 膜\",\"多行\n简介\"\n,,\r\n末行,x";
+        let rows = rows_of(text.as_bytes().to_vec(), "a.csv").unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!((rows[2].number, rows[2].cells[0].as_str()), (6, "末行"));
+        assert_eq!(rows[0].cells, vec!["成果名称", "成果简介"]);
+        assert_eq!(rows[0].number, 1);
+        assert_eq!(rows[1].cells, vec!["海水淡化, 膜", "多行\n简介"]);
+        assert_eq!(rows[1].number, 3);
+    }
+
+    #[test]
+    fn gbk_csv_is_decoded() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("成果名称,技术成熟度\n海藻多糖,6\n");
+        let rows = rows_of(bytes.into_owned(), "gbk.csv").unwrap();
+        assert_eq!(rows[1].cells, vec!["海藻多糖", "6"]);
+    }
+
+    #[test]
+    fn old_excel_and_broken_xlsx_are_refused() {
+        assert_eq!(
+            rows_of(vec![0xD0, 0xCF, 0x11, 0xE0, 0, 0], "old.xls"),
+            Err(SheetError::UnknownFormat)
+        );
+        assert!(matches!(
+            rows_of(b"PK\x03\x04garbage".to_vec(), "x.xlsx"),
+            Err(SheetError::Unreadable(_))
+        ));
+    }
+}
