@@ -26,15 +26,15 @@ pub async fn find_link<C: ConnectionTrait>(
         .await
 }
 
-/// Every source link of one listing, oldest first.
+/// Every source link of these listings, oldest first.
 pub async fn links_of<C: ConnectionTrait>(
     db: &C,
     kind: ListingKind,
-    listing_id: i32,
+    listing_ids: &[i32],
 ) -> Result<Vec<SourceLink>, DbErr> {
     listing_source::Entity::find()
         .filter(listing_source::Column::ListingKind.eq(kind.as_str()))
-        .filter(listing_source::Column::ListingId.eq(listing_id))
+        .filter(listing_source::Column::ListingId.is_in(listing_ids.iter().copied()))
         .order_by_asc(listing_source::Column::Id)
         .all(db)
         .await

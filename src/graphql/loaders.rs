@@ -1,6 +1,7 @@
 //! DataLoaders: one statement per batch instead of one per object. Built per request, so their
 //! cache never crosses from one viewer to another.
 
+use crate::db::outbox::ListingKind;
 use crate::domain::{Achievement, Organization, PriorityTrack};
 use crate::graphql::errors::to_gql;
 use crate::service::needs::NeedView;
@@ -21,6 +22,8 @@ pub struct Loaders {
     pub needs_by_owner: DataLoader<NeedsByOwnerLoader>,
     /// Priority tracks by code.
     pub tracks: DataLoader<TrackLoader>,
+    /// Market and spreadsheet sources by listing.
+    pub sources: DataLoader<SourcesLoader>,
 }
 
 macro_rules! loader_struct {
@@ -127,5 +130,46 @@ impl Loader<String> for TrackLoader {
             .filter(|t| keys.contains(&t.code))
             .map(|t| (t.code.clone(), t))
             .collect())
+    }
+}
+
+/// Loads the source links of listings (the caller has already seen each listing).
+pub struct SourcesLoader {
+    services: Services,
+}
+
+impl SourcesLoader {
+    /// A sources loader.
+    pub fn new(services: Services) -> Self {
+        Self { services }
+    }
+}
+
+impl Loader<(ListingKind, i32)> for SourcesLoader {
+    type Value = Vec<crate::db::sync::SourceLink>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(ListingKind, i32)],
+    ) -> Result<HashMap<(ListingKind, i32), Self::Value>, Self::Error> {
+        let mut out: HashMap<(ListingKind, i32), Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for kind in [ListingKind::Achievement, ListingKind::Need] {
+            let ids: Vec<i32> = keys.iter().filter(|k| k.0 == kind).map(|k| k.1).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            for link in self
+                .services
+                .sync
+                .sources(kind, &ids)
+                .await
+                .map_err(to_gql)?
+            {
+                out.entry((kind, link.listing_id)).or_default().push(link);
+            }
+        }
+        Ok(out)
     }
 }

@@ -66,6 +66,7 @@ pub fn request_data(services: &Services, actor: Actor) -> (Actor, loaders::Loade
             tokio::spawn,
         ),
         tracks: DataLoader::new(loaders::TrackLoader::new(services.clone()), tokio::spawn),
+        sources: DataLoader::new(loaders::SourcesLoader::new(services.clone()), tokio::spawn),
     };
     (actor, loaders)
 }

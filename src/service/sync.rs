@@ -296,9 +296,9 @@ impl SyncService {
     pub async fn sources(
         &self,
         kind: ListingKind,
-        listing_id: i32,
+        listing_ids: &[i32],
     ) -> ServiceResult<Vec<repo::SourceLink>> {
-        Ok(repo::links_of(&self.ctx.db.conn, kind, listing_id).await?)
+        Ok(repo::links_of(&self.ctx.db.conn, kind, listing_ids).await?)
     }
 
     /// Opts an organisation in or out of publishing its listings to a market; its admins (or

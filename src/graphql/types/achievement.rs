@@ -155,13 +155,13 @@ impl Achievement {
         &self,
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
-        use crate::graphql::errors::ResultExt;
-        let services = ctx.data::<crate::service::Services>()?;
-        Ok(services
-            .sync
-            .sources(crate::db::outbox::ListingKind::Achievement, self.0.id)
-            .await
-            .gql()?
+        let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
+        let key = (crate::db::outbox::ListingKind::Achievement, self.0.id);
+        Ok(loaders
+            .sources
+            .load_one(key)
+            .await?
+            .unwrap_or_default()
             .into_iter()
             .map(Into::into)
             .collect())

@@ -132,13 +132,13 @@ impl Need {
         &self,
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
-        use crate::graphql::errors::ResultExt;
-        let services = ctx.data::<crate::service::Services>()?;
-        Ok(services
-            .sync
-            .sources(crate::db::outbox::ListingKind::Need, self.0.need.id)
-            .await
-            .gql()?
+        let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
+        let key = (crate::db::outbox::ListingKind::Need, self.0.need.id);
+        Ok(loaders
+            .sources
+            .load_one(key)
+            .await?
+            .unwrap_or_default()
             .into_iter()
             .map(Into::into)
             .collect())
