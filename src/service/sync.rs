@@ -222,24 +222,24 @@ impl SyncService {
         } = handle;
         let db = &self.ctx.db.conn;
         let mut counts = RunCounts::default();
-        let mut cursor = repo::cursor(db, market.as_str()).await?;
+        let cursor = repo::cursor(db, market.as_str()).await?;
         let mut cache = RunCache {
             tracks: Arc::new(crate::db::tracks::all(db).await?),
             ..Default::default()
         };
+        // The next page is fetched while this one is written; the cursor stored with each
+        // page is still the one that page ends at, so a crash resumes exactly there.
+        let mut pages = prefetch(connector, cursor, 2);
         let failure = loop {
-            let page = match connector.pull(cursor.as_deref()).await {
-                Ok(page) => page,
-                Err(err) => break Some(err.to_string()),
+            let page = match pages.recv().await {
+                Some(Ok(page)) => page,
+                Some(Err(err)) => break Some(err),
+                None => break None,
             };
             counts.fetched += (page.records.len() + page.bad.len()) as i64;
             self.apply_page(market, run.id, &page, &mut counts, &mut cache)
                 .await?;
             progress(&counts);
-            cursor = Some(page.next_cursor);
-            if !page.more {
-                break None;
-            }
         };
         let (status, error) = match &failure {
             None => ("SUCCEEDED", None),
@@ -941,6 +941,30 @@ impl SyncService {
         };
         Ok(self.organizations.create(&Actor::System, &input).await?.id)
     }
+}
+
+/// Pulls pages from `cursor` on a task of its own, at most `ahead` pages before the consumer;
+/// the channel closes after the last page, or after an error (the failed pull's message).
+fn prefetch(
+    connector: Arc<dyn MarketConnector>,
+    mut cursor: Option<String>,
+    ahead: usize,
+) -> tokio::sync::mpsc::Receiver<Result<crate::connectors::Page, String>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(ahead.max(1));
+    tokio::spawn(async move {
+        loop {
+            let page = connector.pull(cursor.as_deref()).await;
+            let (more, next) = match &page {
+                Ok(p) => (p.more, Some(p.next_cursor.clone())),
+                Err(_) => (false, None),
+            };
+            if tx.send(page.map_err(|e| e.to_string())).await.is_err() || !more {
+                return;
+            }
+            cursor = next;
+        }
+    });
+    rx
 }
 
 /// What one run remembers: owners by credit code, and each owner's listings for duplicate
