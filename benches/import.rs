@@ -4,7 +4,8 @@
 //! samples the importing process's resident memory every 100 ms.
 //!
 //! Run: `cargo build --release && cargo bench --bench import`
-//! (`QX_DATABASE_URL=postgres://…` for PostgreSQL, `QX_PER_ROW=1` for row-by-row mode).
+//! (`QX_DATABASE_URL=postgres://…` for PostgreSQL, `QX_PER_ROW=1` for row-by-row mode,
+//! `QX_FILE=/tmp/rows.xlsx` to keep the workbook between runs).
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -118,9 +119,14 @@ fn main() -> anyhow::Result<()> {
         "build the release binary first: cargo build --release"
     );
     let dir = tempfile::tempdir()?;
-    let file = dir.path().join("成果清单.xlsx");
+    // `QX_FILE` keeps the workbook between runs (written when missing).
+    let file = std::env::var("QX_FILE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("成果清单.xlsx"));
     let t = Instant::now();
-    write_workbook(&file, rows)?;
+    if !file.exists() {
+        write_workbook(&file, rows)?;
+    }
     println!(
         "wrote {rows} rows to {} ({:.1} MiB) in {:.1} s",
         file.display(),

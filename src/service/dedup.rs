@@ -12,20 +12,26 @@ use std::collections::HashMap;
 /// Bigram overlap (Jaccard) from which two titles are the same result.
 const SAME_TITLE: f64 = 0.8;
 
-/// The listings of one owner, as duplicate detection compares them.
+/// The listings of one owner, as duplicate detection compares them. Kept compact (hashes, not
+/// texts: about 150 bytes a listing), because a market sync holds every owner it meets.
 #[derive(Debug, Default)]
 pub struct Siblings {
-    by_title: HashMap<String, i32>,
-    by_patent: HashMap<String, i32>,
+    by_title: HashMap<u64, i32>,
+    by_patent: HashMap<u64, i32>,
     /// Fingerprints grouped by the digits of their titles.
-    by_digits: HashMap<String, Vec<Fingerprint>>,
+    by_digits: HashMap<u64, Vec<Fingerprint>>,
 }
 
 #[derive(Debug)]
 struct Fingerprint {
     id: i32,
-    /// Sorted, without repeats.
-    grams: Vec<(char, char)>,
+    /// Hashed bigrams, sorted, without repeats.
+    grams: Box<[u32]>,
+}
+
+fn hash64(s: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(s)
 }
 
 impl Siblings {
@@ -51,27 +57,29 @@ impl Siblings {
     pub fn push(&mut self, id: i32, title: &str, patents: &[String]) {
         let title = normalise(title);
         for p in patents {
-            self.by_patent.entry(normalise_patent(p)).or_insert(id);
+            self.by_patent
+                .entry(hash64(&normalise_patent(p)))
+                .or_insert(id);
         }
         self.by_digits
-            .entry(digits(&title))
+            .entry(hash64(&digits(&title)))
             .or_default()
             .push(Fingerprint {
                 id,
-                grams: grams(&title),
+                grams: grams(&title).into_boxed_slice(),
             });
-        self.by_title.entry(title).or_insert(id);
+        self.by_title.entry(hash64(&title)).or_insert(id);
     }
 
     /// The listing that a record with this title and these patent numbers describes.
     pub fn find(&self, title: &str, patents: &[String]) -> Option<i32> {
         let title = normalise(title);
-        if let Some(id) = self.by_title.get(&title) {
+        if let Some(id) = self.by_title.get(&hash64(&title)) {
             return Some(*id);
         }
         if let Some(id) = patents
             .iter()
-            .find_map(|p| self.by_patent.get(&normalise_patent(p)))
+            .find_map(|p| self.by_patent.get(&hash64(&normalise_patent(p))))
         {
             return Some(*id);
         }
@@ -80,15 +88,18 @@ impl Siblings {
             return None;
         }
         let n = mine.len() as f64;
-        self.by_digits.get(&digits(&title))?.iter().find_map(|f| {
-            let m = f.grams.len() as f64;
-            // |A∩B| / |A∪B| ≥ t needs min/max ≥ t: most candidates stop here.
-            if m.min(n) < SAME_TITLE * m.max(n) {
-                return None;
-            }
-            let shared = sorted_overlap(&mine, &f.grams) as f64;
-            (shared / (n + m - shared) >= SAME_TITLE).then_some(f.id)
-        })
+        self.by_digits
+            .get(&hash64(&digits(&title)))?
+            .iter()
+            .find_map(|f| {
+                let m = f.grams.len() as f64;
+                // |A∩B| / |A∪B| ≥ t needs min/max ≥ t: most candidates stop here.
+                if m.min(n) < SAME_TITLE * m.max(n) {
+                    return None;
+                }
+                let shared = sorted_overlap(&mine, &f.grams) as f64;
+                (shared / (n + m - shared) >= SAME_TITLE).then_some(f.id)
+            })
     }
 }
 
@@ -131,9 +142,13 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-fn grams(s: &str) -> Vec<(char, char)> {
+/// Character bigrams, each packed into 32 bits (a rare collision only nudges a similarity).
+fn grams(s: &str) -> Vec<u32> {
     let chars: Vec<char> = s.chars().collect();
-    let mut grams: Vec<(char, char)> = chars.windows(2).map(|w| (w[0], w[1])).collect();
+    let mut grams: Vec<u32> = chars
+        .windows(2)
+        .map(|w| (w[0] as u32).wrapping_mul(0x9E37_79B1) ^ (w[1] as u32))
+        .collect();
     grams.sort_unstable();
     grams.dedup();
     grams
