@@ -98,11 +98,14 @@ fn facet_tags(a: &Achievement) -> Vec<(Facet, String)> {
 pub async fn save<C: ConnectionTrait>(db: &C, a: &Achievement) -> Result<Achievement, DbErr> {
     let active = to_active(a);
     let model = if a.id == 0 {
-        active.insert(db).await?
+        let model = active.insert(db).await?;
+        tags::insert(db, KIND, model.id, &facet_tags(a)).await?;
+        model
     } else {
-        active.update(db).await?
+        let model = active.update(db).await?;
+        tags::replace(db, KIND, model.id, &facet_tags(a)).await?;
+        model
     };
-    tags::replace(db, KIND, model.id, &facet_tags(a)).await?;
     Ok(from_model(model))
 }
 

@@ -88,11 +88,14 @@ fn facet_tags(n: &Need) -> Vec<(Facet, String)> {
 pub async fn save<C: ConnectionTrait>(db: &C, n: &Need) -> Result<Need, DbErr> {
     let active = to_active(n);
     let model = if n.id == 0 {
-        active.insert(db).await?
+        let model = active.insert(db).await?;
+        tags::insert(db, KIND, model.id, &facet_tags(n)).await?;
+        model
     } else {
-        active.update(db).await?
+        let model = active.update(db).await?;
+        tags::replace(db, KIND, model.id, &facet_tags(n)).await?;
+        model
     };
-    tags::replace(db, KIND, model.id, &facet_tags(n)).await?;
     Ok(from_model(model))
 }
 

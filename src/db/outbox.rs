@@ -2,7 +2,7 @@
 
 use crate::db::entities::listing_outbox;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 /// Which table a listing lives in; also the `listing_kind` column value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,14 +55,14 @@ pub async fn enqueue<C: ConnectionTrait>(
     let change = match change {
         ListingChange::Upsert => "upsert",
     };
-    listing_outbox::ActiveModel {
+    listing_outbox::Entity::insert(listing_outbox::ActiveModel {
         listing_kind: Set(kind.as_str().to_owned()),
         listing_id: Set(listing_id),
         change: Set(change.to_owned()),
         created_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

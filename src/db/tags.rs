@@ -38,6 +38,16 @@ pub async fn replace<C: ConnectionTrait>(
         .filter(Column::ListingId.eq(listing_id))
         .exec(db)
         .await?;
+    insert(db, kind, listing_id, tags).await
+}
+
+/// Writes the tags of a listing that has none yet (a new one).
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_id: i32,
+    tags: &[(Facet, String)],
+) -> Result<(), DbErr> {
     if tags.is_empty() {
         return Ok(());
     }
@@ -48,7 +58,7 @@ pub async fn replace<C: ConnectionTrait>(
         value: Set(value.clone()),
         ..Default::default()
     });
-    Entity::insert_many(rows).exec(db).await?;
+    Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 
