@@ -29,7 +29,8 @@ struct Fingerprint {
     grams: Box<[u32]>,
 }
 
-fn hash64(s: &str) -> u64 {
+/// A stable 64-bit hash of a text (for sets of titles and keys that need not keep the text).
+pub fn hash64(s: &str) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};
     BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(s)
 }

@@ -18,7 +18,7 @@ use crate::domain::{Achievement, ListingSource};
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 use crate::service::achievements::AchievementService;
 use crate::service::audit::Target;
-use crate::service::dedup::{Siblings, normalise};
+use crate::service::dedup::{Siblings, hash64, normalise};
 use crate::service::import_columns::{ImportField, Layout, header_of_input, parse_row};
 use crate::service::{Actor, Context, policy};
 use crate::sheet::{self, SheetEvent, SheetInput};
@@ -148,9 +148,9 @@ struct Walk {
     keys: HashMap<String, (i32, bool)>,
     /// The organisation's listings; rows of this file join with `-row` as id.
     siblings: Siblings,
-    /// Normalised title or 成果编号 → first row that used it.
-    seen_titles: HashMap<String, u32>,
-    seen_keys: HashMap<String, u32>,
+    /// Hashes of normalised titles and of 成果编号 → first row that used them.
+    seen_titles: HashMap<u64, u32>,
+    seen_keys: HashMap<u64, u32>,
 }
 
 /// A row ready to be written.
@@ -349,7 +349,7 @@ impl ImportService {
         };
         let title_key = normalise(&parsed.input.title);
         if let Some(key) = &parsed.key
-            && let Some(first) = walk.seen_keys.insert(key.clone(), row.number)
+            && let Some(first) = walk.seen_keys.insert(hash64(key), row.number)
         {
             report
                 .errors
@@ -374,7 +374,7 @@ impl ImportService {
                 -id
             )));
         } else if !title_key.is_empty()
-            && let Some(first) = walk.seen_titles.get(&title_key)
+            && let Some(first) = walk.seen_titles.get(&hash64(&title_key))
             && keyed.is_none()
         {
             report
@@ -384,7 +384,9 @@ impl ImportService {
         let Some(content) = content.filter(|_| report.errors.is_empty()) else {
             return Ok((report, None));
         };
-        walk.seen_titles.entry(title_key).or_insert(row.number);
+        walk.seen_titles
+            .entry(hash64(&title_key))
+            .or_insert(row.number);
         let write = match (keyed, same) {
             (Some((id, true)), _) => {
                 let current = crate::db::achievements::find(&self.ctx.db.conn, id).await?;
