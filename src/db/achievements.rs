@@ -109,6 +109,25 @@ pub async fn save<C: ConnectionTrait>(db: &C, a: &Achievement) -> Result<Achieve
     Ok(from_model(model))
 }
 
+/// Inserts new records (ids 0) and their tags in two statements; returns the stored records,
+/// not necessarily in the given order.
+pub async fn insert_many<C: ConnectionTrait>(
+    db: &C,
+    rows: &[Achievement],
+) -> Result<Vec<Achievement>, DbErr> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let models = Entity::insert_many(rows.iter().map(to_active))
+        .exec_with_returning(db)
+        .await?;
+    let saved: Vec<Achievement> = models.into_iter().map(from_model).collect();
+    let tags: Vec<(i32, Vec<(Facet, String)>)> =
+        saved.iter().map(|a| (a.id, facet_tags(a))).collect();
+    tags::insert_many(db, KIND, &tags).await?;
+    Ok(saved)
+}
+
 /// Updates only the row (status, dates), keeping tags.
 pub async fn save_row<C: ConnectionTrait>(db: &C, a: &Achievement) -> Result<Achievement, DbErr> {
     to_active(a).update(db).await.map(from_model)

@@ -67,6 +67,28 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Writes one upsert change per listing, in one statement.
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listing_ids: &[i32],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if listing_ids.is_empty() {
+        return Ok(());
+    }
+    listing_outbox::Entity::insert_many(listing_ids.iter().map(|id| listing_outbox::ActiveModel {
+        listing_kind: Set(kind.as_str().to_owned()),
+        listing_id: Set(*id),
+        change: Set("upsert".to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// Outbox rows after `cursor`, oldest first, at most `limit`.
 pub async fn after<C: ConnectionTrait>(
     db: &C,

@@ -72,7 +72,19 @@ pub async fn save_link<C: ConnectionTrait>(
     l: NewLink<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    listing_source::Entity::insert(listing_source::ActiveModel {
+    save_links(db, vec![l], now).await
+}
+
+/// Records or refreshes the links of many records in one statement.
+pub async fn save_links<C: ConnectionTrait>(
+    db: &C,
+    links: Vec<NewLink<'_>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    listing_source::Entity::insert_many(links.into_iter().map(|l| listing_source::ActiveModel {
         id: NotSet,
         listing_kind: Set(l.kind.as_str().to_owned()),
         listing_id: Set(l.listing_id),
@@ -85,7 +97,7 @@ pub async fn save_link<C: ConnectionTrait>(
         unmapped: Set(l.unmapped),
         created_at: Set(now),
         updated_at: Set(now),
-    })
+    }))
     .on_conflict(
         OnConflict::columns([
             listing_source::Column::Source,

@@ -41,6 +41,32 @@ pub async fn replace<C: ConnectionTrait>(
     insert(db, kind, listing_id, tags).await
 }
 
+/// Writes the tags of listings that have none yet, in one statement.
+pub async fn insert_many<C: ConnectionTrait>(
+    db: &C,
+    kind: ListingKind,
+    listings: &[(i32, Vec<(Facet, String)>)],
+) -> Result<(), DbErr> {
+    let rows: Vec<listing_tag::ActiveModel> = listings
+        .iter()
+        .flat_map(|(id, tags)| {
+            tags.iter()
+                .map(move |(facet, value)| listing_tag::ActiveModel {
+                    listing_kind: Set(kind.as_str().to_owned()),
+                    listing_id: Set(*id),
+                    facet: Set(facet.as_str().to_owned()),
+                    value: Set(value.clone()),
+                    ..Default::default()
+                })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Entity::insert_many(rows).exec_without_returning(db).await?;
+    Ok(())
+}
+
 /// Writes the tags of a listing that has none yet (a new one).
 pub async fn insert<C: ConnectionTrait>(
     db: &C,

@@ -125,30 +125,39 @@ impl AchievementService {
         Ok(saved)
     }
 
-    /// Creates a result from a spreadsheet row inside the caller's transaction (the import
-    /// audits the whole file once): a draft, or published when `publish` (the caller checked
-    /// that the owner is verified).
-    pub(crate) async fn create_imported_in(
+    /// Creates results from spreadsheet rows inside the caller's transaction, in a few
+    /// statements (the import audits the whole file once): drafts, or published when
+    /// `publish` (the caller checked that the owner is verified). Returns them in no
+    /// particular order.
+    pub(crate) async fn create_imported_many_in(
         &self,
         txn: &DatabaseTransaction,
         owner_id: i32,
-        content: AchievementContent,
+        contents: Vec<AchievementContent>,
         publish: bool,
-    ) -> ServiceResult<Achievement> {
+    ) -> ServiceResult<Vec<Achievement>> {
         let now = self.ctx.clock.now();
-        let mut draft = Achievement {
-            owner_id,
-            created_at: now,
-            updated_at: now,
-            ..from_content(content)
-        };
-        if publish {
-            draft.status = Published;
-            draft.published_at = Some(now);
-            draft.expires_at = Some(now + Duration::days(self.ctx.settings.listing_ttl_days));
-        }
-        let saved = repo::save(txn, &draft).await?;
-        outbox::enqueue(txn, KIND, saved.id, ListingChange::Upsert, now).await?;
+        let drafts: Vec<Achievement> = contents
+            .into_iter()
+            .map(|content| {
+                let mut draft = Achievement {
+                    owner_id,
+                    created_at: now,
+                    updated_at: now,
+                    ..from_content(content)
+                };
+                if publish {
+                    draft.status = Published;
+                    draft.published_at = Some(now);
+                    draft.expires_at =
+                        Some(now + Duration::days(self.ctx.settings.listing_ttl_days));
+                }
+                draft
+            })
+            .collect();
+        let saved = repo::insert_many(txn, &drafts).await?;
+        let ids: Vec<i32> = saved.iter().map(|a| a.id).collect();
+        outbox::enqueue_many(txn, KIND, &ids, now).await?;
         Ok(saved)
     }
 

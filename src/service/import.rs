@@ -477,36 +477,64 @@ impl ImportService {
         options: &ImportOptions,
     ) -> ServiceResult<()> {
         let now = self.ctx.clock.now();
-        for (row, write) in batch.iter_mut() {
-            let Some(write) = write.take() else { continue };
-            let id = match write {
-                Write::Create(content) => {
-                    self.achievements
-                        .create_imported_in(txn, walk.owner, *content, options.publish)
-                        .await?
-                        .id
+        let wrote: Vec<usize> = (0..batch.len()).filter(|i| batch[*i].1.is_some()).collect();
+        // New results in a few statements, matched back to their rows by title (a file's new
+        // results never share a title: repeats are rejected).
+        let mut created: Vec<(usize, String)> = Vec::new();
+        let mut contents = Vec::new();
+        for &i in &wrote {
+            if let Some(Write::Create(content)) =
+                batch[i].1.take_if(|w| matches!(w, Write::Create(_)))
+            {
+                created.push((i, content.title.clone()));
+                contents.push(*content);
+            }
+        }
+        if !contents.is_empty() {
+            let saved = self
+                .achievements
+                .create_imported_many_in(txn, walk.owner, contents, options.publish)
+                .await?;
+            let ids: HashMap<&str, i32> = saved.iter().map(|a| (a.title.as_str(), a.id)).collect();
+            for (i, title) in &created {
+                let id = ids.get(title.as_str()).copied().ok_or_else(|| {
+                    ServiceError::Internal(anyhow::anyhow!("imported row {i} lost its id"))
+                })?;
+                batch[*i].0.listing_id = Some(id);
+            }
+        }
+        let mut links = Vec::new();
+        for &i in &wrote {
+            let (row, write) = &mut batch[i];
+            match write.take() {
+                Some(Write::Update(next)) => {
+                    row.listing_id = Some(self.achievements.save_revised_in(txn, *next).await?.id);
                 }
-                Write::Update(next) => self.achievements.save_revised_in(txn, *next).await?.id,
-                Write::Link(id) => id,
+                Some(Write::Link(id)) => row.listing_id = Some(id),
+                Some(Write::Create(_)) | None => {}
+            }
+            let (Some(key), Some(id)) = (&row.key, row.listing_id) else {
+                continue;
             };
-            row.listing_id = Some(id);
-            let Some(key) = &row.key else { continue };
             let created = row.action != RowAction::Existing;
-            let external_id = format!("{}{key}", key_prefix(walk.owner));
-            let link = NewLink {
-                kind: ListingKind::Achievement,
-                listing_id: id,
-                source: ListingSource::Spreadsheet.as_str(),
-                external_id: &external_id,
-                remote_updated_at: now,
-                removed: false,
-                link: if created { "created" } else { "matched" },
-                payload: "{}",
-                unmapped: "[]".into(),
-            };
-            links::save_link(txn, link, now).await?;
+            links.push((format!("{}{key}", key_prefix(walk.owner)), id, created));
             walk.keys.insert(key.clone(), (id, created));
         }
+        let links: Vec<NewLink> = links
+            .iter()
+            .map(|(external_id, id, created)| NewLink {
+                kind: ListingKind::Achievement,
+                listing_id: *id,
+                source: ListingSource::Spreadsheet.as_str(),
+                external_id,
+                remote_updated_at: now,
+                removed: false,
+                link: if *created { "created" } else { "matched" },
+                payload: "{}",
+                unmapped: "[]".into(),
+            })
+            .collect();
+        links::save_links(txn, links, now).await?;
         Ok(())
     }
 }
