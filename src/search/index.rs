@@ -1111,6 +1111,25 @@ mod tests {
     }
 
     #[test]
+    fn chinese_typos_still_find_their_listing_through_bigrams() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        let mut a = doc(1, "钙钛矿太阳能电池封装技术", "PUBLIC");
+        a.body = "钙钛矿太阳能电池封装技术，湿热老化 1000 小时效率保持 95%".into();
+        let mut b = doc(2, "海水淡化反渗透膜", "PUBLIC");
+        b.body = "海水淡化反渗透膜组件，脱盐率 99.7%".into();
+        let mut c = doc(3, "锂电池电解液添加剂", "PUBLIC");
+        c.body = "锂电池电解液添加剂，提升低温性能".into();
+        let ops: Vec<IndexOp> = [a, b, c].into_iter().map(IndexOp::Upsert).collect();
+        index.apply(&ops, 3, true).unwrap();
+        // A wrong character (旷 for 矿, 谈 for 淡) leaves the other bigrams of the word to match.
+        for (typo, want) in [("钙钛旷电池封装", 1), ("海水谈化", 2)] {
+            let found = index.search(&request(typo, Visibility::default())).unwrap();
+            assert_eq!(found.hits.first().map(|h| h.id), Some(want), "{typo}");
+        }
+    }
+
+    #[test]
     fn snippets_merge_overlapping_words_and_never_slice_inside_a_character() {
         let text = "高效钙钛矿电池<封装>";
         // 钙钛矿 = bytes 6..15, 钙钛矿电池 = 6..21, a range ending mid-character, one out of bounds.
