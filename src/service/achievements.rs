@@ -168,25 +168,8 @@ impl AchievementService {
         current: &Achievement,
         content: AchievementContent,
     ) -> ServiceResult<Option<Achievement>> {
-        if current.status == Transferred {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidStateTransition,
-                "已转化的成果不能再修改",
-            ));
-        }
-        let next = Achievement {
-            id: current.id,
-            owner_id: current.owner_id,
-            status: current.status,
-            published_at: current.published_at,
-            expires_at: current.expires_at,
-            source: current.source,
-            external_id: current.external_id.clone(),
-            created_at: current.created_at,
-            updated_at: current.updated_at,
-            moderation_note: current.moderation_note.clone(),
-            ..from_content(content)
-        };
+        ensure_editable(current)?;
+        let next = with_content(current, content, current.updated_at);
         Ok((next != *current).then_some(next))
     }
 
@@ -256,27 +239,10 @@ impl AchievementService {
         let r = async {
             let txn = self.ctx.db.begin_write().await?;
             let current = self.load_for_edit(&txn, actor, id).await?;
-            if current.status == Transferred {
-                return Err(ServiceError::coded(
-                    ErrorCode::InvalidStateTransition,
-                    "已转化的成果不能再修改",
-                ));
-            }
+            ensure_editable(&current)?;
             let content = validate(&txn, &input(&current)).await?;
             let now = self.ctx.clock.now();
-            let next = Achievement {
-                id,
-                owner_id: current.owner_id,
-                status: current.status,
-                published_at: current.published_at,
-                expires_at: current.expires_at,
-                source: current.source,
-                external_id: current.external_id.clone(),
-                created_at: current.created_at,
-                updated_at: now,
-                moderation_note: current.moderation_note.clone(),
-                ..from_content(content)
-            };
+            let next = with_content(&current, content, now);
             let saved = repo::save(&txn, &next).await?;
             outbox::enqueue(&txn, KIND, id, ListingChange::Upsert, now).await?;
             self.ctx
@@ -642,6 +608,38 @@ async fn validate(
     let tracks = track_repo::all(txn).await?;
     let known = |code: &str| tracks.iter().any(|t| t.code == code && t.active);
     input.validate(&known).map_err(ServiceError::Invalid)
+}
+
+/// A transferred result's content is final.
+fn ensure_editable(current: &Achievement) -> ServiceResult<()> {
+    if current.status == Transferred {
+        return Err(ServiceError::coded(
+            ErrorCode::InvalidStateTransition,
+            "已转化的成果不能再修改",
+        ));
+    }
+    Ok(())
+}
+
+/// `current` with new content; lifecycle, origin and dates kept, `updated_at` given.
+fn with_content(
+    current: &Achievement,
+    content: AchievementContent,
+    updated_at: DateTime<Utc>,
+) -> Achievement {
+    Achievement {
+        id: current.id,
+        owner_id: current.owner_id,
+        status: current.status,
+        published_at: current.published_at,
+        expires_at: current.expires_at,
+        source: current.source,
+        external_id: current.external_id.clone(),
+        created_at: current.created_at,
+        updated_at,
+        moderation_note: current.moderation_note.clone(),
+        ..from_content(content)
+    }
 }
 
 fn from_content(c: AchievementContent) -> Achievement {

@@ -241,46 +241,34 @@ impl ImportService {
             } else {
                 None
             };
-        while let Some(event) = rows.recv().await {
-            let row = match event.map_err(|e| invalid_file(e.to_string()))? {
-                SheetEvent::Size(n) => {
-                    total = n.saturating_sub(1);
-                    continue;
+        loop {
+            let event = rows.recv().await;
+            let finished = event.is_none();
+            if let Some(event) = event {
+                match event.map_err(|e| invalid_file(e.to_string()))? {
+                    SheetEvent::Size(n) => total = n.saturating_sub(1),
+                    SheetEvent::Row(row) => match &layout {
+                        None => {
+                            let mapped = Layout::from_headers(&row.cells, &options.mapping);
+                            layout = Some(mapped.map_err(invalid_file)?);
+                        }
+                        Some(layout) => batch.push(self.classify(&mut walk, layout, row).await?),
+                    },
                 }
-                SheetEvent::Row(row) => row,
-            };
-            let Some(layout) = &layout else {
-                layout =
-                    Some(Layout::from_headers(&row.cells, &options.mapping).map_err(invalid_file)?);
-                continue;
-            };
-            batch.push(self.classify(&mut walk, layout, row).await?);
-            if batch.len() == BATCH {
-                self.flush(
-                    actor,
-                    &mut walk,
-                    &mut batch,
-                    &mut report,
-                    options,
-                    whole.as_ref(),
-                )
-                .await?;
+            }
+            if batch.len() == BATCH || finished {
+                let txn = whole.as_ref();
+                self.flush(actor, &mut walk, &mut batch, &mut report, options, txn)
+                    .await?;
                 progress(report.rows.len() as u64, total);
+            }
+            if finished {
+                break;
             }
         }
         let Some(layout) = layout else {
             return Err(invalid_file("文件是空的：第一行应为表头".into()));
         };
-        self.flush(
-            actor,
-            &mut walk,
-            &mut batch,
-            &mut report,
-            options,
-            whole.as_ref(),
-        )
-        .await?;
-        progress(report.rows.len() as u64, total);
         report.ignored_columns = layout.ignored;
         let rejected = report.count(RowAction::Reject);
         report.applied = !options.dry_run

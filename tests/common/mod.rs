@@ -43,6 +43,19 @@ impl serde::Serialize for Org {
     }
 }
 
+/// Sends a request, with a bearer token when given, and returns its JSON body.
+async fn send(mut req: reqwest::RequestBuilder, token: Option<&str>) -> Value {
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    req.send()
+        .await
+        .expect("request sent")
+        .json()
+        .await
+        .expect("json body")
+}
+
 /// Options for [`spawn_app_with`].
 #[derive(Default)]
 pub struct Options {
@@ -206,19 +219,11 @@ impl TestApp {
     }
 
     async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self
+        let req = self
             .client
             .post(format!("{}/graphql", self.address))
             .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        req.send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("json body")
+        send(req, token).await
     }
 
     /// Sends a GraphQL multipart request (the upload spec) with one file bound to
@@ -239,19 +244,11 @@ impl TestApp {
                 "0",
                 reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
             );
-        let mut req = self
+        let req = self
             .client
             .post(format!("{}/graphql", self.address))
             .multipart(form);
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        req.send()
-            .await
-            .expect("request sent")
-            .json()
-            .await
-            .expect("json body")
+        send(req, token).await
     }
 
     /// Like [`TestApp::gql`] but fails the test on any top-level error.
