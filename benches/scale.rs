@@ -71,6 +71,16 @@ fn rss_kib(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+fn dir_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 struct Latency(Vec<Duration>);
 
 impl Latency {
@@ -111,16 +121,25 @@ fn main() -> anyhow::Result<()> {
     if let Ok(v) = std::env::var("QX_TERM_SHARE") {
         config.max_term_share = v.parse()?;
     }
+    if let Ok(v) = std::env::var("QX_REQUIRED_SHARE") {
+        config.max_required_share = v.parse()?;
+    }
     println!(
-        "queries use their {} rarest bigrams and leave out terms in more than {:.0}% of the listings",
+        "queries use their {} rarest bigrams, leave out terms in more than {:.0}% of the listings and match on terms in at most {:.1}%",
         config.max_query_bigrams,
-        config.max_term_share * 100.0
+        config.max_term_share * 100.0,
+        config.max_required_share * 100.0
     );
-    let dir = tempfile::tempdir()?;
+    // QX_INDEX_DIR keeps the index between runs: an index already holding `n` listings is
+    // reused and the indexing phase skipped (for exploring query settings at 1M).
+    let tmp = tempfile::tempdir()?;
+    let dir_path = std::env::var("QX_INDEX_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| tmp.path().to_path_buf());
     println!(
         "scale: {n} synthetic listings from {} CSL papers; index in {}",
         corpus.papers.len(),
-        dir.path().display()
+        dir_path.display()
     );
 
     let analyzer = qianxian::search::analysis::Analyzer::with_mode(
@@ -139,12 +158,27 @@ fn main() -> anyhow::Result<()> {
         per(&|t| analyzer.bigrams(t).len())
     );
 
+    let t = Instant::now();
+    for d in &sample {
+        std::hint::black_box(analyzer.words(&d.body));
+    }
+    let words_rate = sample.len() as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    for d in &sample {
+        std::hint::black_box(analyzer.bigrams(&d.body));
+    }
+    let bigrams_rate = sample.len() as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "analysis on one thread: words {words_rate:.0} listings/s, bigrams {bigrams_rate:.0} listings/s"
+    );
+
     // Bulk indexing: generation is timed apart from indexing.
-    let index = SearchIndex::open(dir.path(), &config)?;
+    let index = SearchIndex::open(&dir_path, &config)?;
+    let reuse = index.num_docs() == n;
     let (mut indexing, mut generating) = (Duration::ZERO, Duration::ZERO);
     let started = Instant::now();
     let cpu_before = cpu_secs();
-    let mut at = 0;
+    let mut at = if reuse { n } else { 0 };
     while at < n {
         let end = (at + COMMIT_EVERY).min(n);
         let t = Instant::now();
@@ -160,18 +194,29 @@ fn main() -> anyhow::Result<()> {
         progress(at, n, started);
     }
     let t = Instant::now();
-    index.commit(n as i64)?;
-    index.finish_writes()?;
+    if !reuse {
+        index.commit(n as i64)?;
+        index.finish_writes()?;
+    }
     indexing += t.elapsed();
     eprintln!();
     let peak_after_indexing = rss_kib("VmHWM:");
     let rate = n as f64 / indexing.as_secs_f64();
+    if reuse {
+        println!("indexing: reused the index in {}", dir_path.display());
+    } else {
+        println!(
+            "indexing: {n} listings in {:.1} s = {rate:.0} listings/s (generation {:.1} s apart; {:.1} CPU s in all); {} docs",
+            indexing.as_secs_f64(),
+            generating.as_secs_f64(),
+            cpu_secs() - cpu_before,
+            index.num_docs()
+        );
+    }
     println!(
-        "indexing: {n} listings in {:.1} s = {rate:.0} listings/s (generation {:.1} s apart; {:.1} CPU s in all); {} docs",
-        indexing.as_secs_f64(),
-        generating.as_secs_f64(),
-        cpu_secs() - cpu_before,
-        index.num_docs()
+        "index: segments of {:?} listings, {:.0} MiB on disk",
+        index.segment_sizes(),
+        dir_size(&dir_path) as f64 / 1048576.0
     );
     if env_u64("QX_ONLY_INDEX", 0) == 1 {
         return Ok(());
@@ -196,6 +241,22 @@ fn main() -> anyhow::Result<()> {
         offset: 0,
         limit: 10,
     };
+    // QX_QUERY="..." times one query five times and shows its words, then stops.
+    if let Ok(q) = std::env::var("QX_QUERY") {
+        for _ in 0..5 {
+            let t = Instant::now();
+            let f = index.search(&request(&q))?;
+            println!(
+                "{q}: {:.2} ms, {} matches",
+                t.elapsed().as_secs_f64() * 1000.0,
+                f.total
+            );
+        }
+        for w in analyzer.query_words(&q, true) {
+            println!("  word {}", w.text);
+        }
+        return Ok(());
+    }
     // Warm the page cache and the term dictionaries once, as a serving process would be.
     for q in queries.iter().take(200) {
         index.search(&request(q))?;
@@ -203,12 +264,22 @@ fn main() -> anyhow::Result<()> {
     let mut search = Vec::with_capacity(QUERIES);
     let mut found = 0usize;
     let mut share = 0.0;
+    let mut slowest = Vec::new();
     for q in &queries {
         let t = Instant::now();
         let f = index.search(&request(q))?;
         search.push(t.elapsed());
+        slowest.push((t.elapsed(), f.total, q));
         found += usize::from(f.total > 0);
         share += f.total as f64 / n as f64;
+    }
+    // QX_SLOWEST=k lists the k slowest queries with how many listings each matched.
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (t, total, q) in slowest.iter().take(env_u64("QX_SLOWEST", 0) as usize) {
+        println!(
+            "  {:>6.2} ms  {total:>7} matches  {q}",
+            t.as_secs_f64() * 1000.0
+        );
     }
     println!(
         "queries match {:.1}% of the listings on average",

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Bumped when the document schema in code changes.
-const SCHEMA_VERSION: u32 = 6;
+const SCHEMA_VERSION: u32 = 7;
 
 /// The loaded configuration.
 #[derive(Debug, Clone)]
@@ -27,6 +27,12 @@ pub struct IndexConfig {
     pub max_query_bigrams: usize,
     /// A query leaves out terms found in more than this share of the listings (0: none).
     pub max_term_share: f32,
+    /// Terms in at most this share of the listings decide which listings match; commoner
+    /// terms only add to the score of those (0: every term decides; query time).
+    pub max_required_share: f32,
+    /// ... but terms in at most this many listings always decide, so a small market keeps
+    /// plain any-word matching.
+    pub min_required_listings: u64,
     /// Industry ↔ discipline crosswalk for matching (ranking only: no rebuild).
     pub crosswalk: crate::search::crosswalk::Crosswalk,
 }
@@ -80,6 +86,10 @@ struct ConfigFile {
     max_query_bigrams: usize,
     #[serde(default)]
     max_term_share: f32,
+    #[serde(default)]
+    max_required_share: f32,
+    #[serde(default)]
+    min_required_listings: u64,
 }
 
 impl IndexConfig {
@@ -103,6 +113,8 @@ impl IndexConfig {
             precise_queries: file.precise_queries,
             max_query_bigrams: file.max_query_bigrams,
             max_term_share: file.max_term_share,
+            max_required_share: file.max_required_share,
+            min_required_listings: file.min_required_listings,
             crosswalk: match &file.crosswalk {
                 Some(name) => crate::search::crosswalk::Crosswalk::parse(&read(name)?)
                     .with_context(|| format!("checking {}", dir.join(name).display()))?,
@@ -140,6 +152,8 @@ mod tests {
             precise_queries: false,
             max_query_bigrams: 0,
             max_term_share: 0.0,
+            max_required_share: 0.0,
+            min_required_listings: 0,
             crosswalk: Default::default(),
         };
         let fp = base.fingerprint();

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod config;
 pub mod crosswalk;
+mod facets;
 pub mod index;
 pub mod matching;
 pub mod reasons;
