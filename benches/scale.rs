@@ -173,7 +173,11 @@ fn main() -> anyhow::Result<()> {
     );
 
     // Bulk indexing: generation is timed apart from indexing.
-    let index = SearchIndex::open(&dir_path, &config)?;
+    let mut index = SearchIndex::open(&dir_path, &config)?;
+    // QX_WRITER_MIB explores the writer's memory budget.
+    if let Ok(mib) = std::env::var("QX_WRITER_MIB") {
+        index.set_writer_memory(mib.parse::<usize>()? << 20);
+    }
     let reuse = index.num_docs() == n;
     let (mut indexing, mut generating) = (Duration::ZERO, Duration::ZERO);
     let started = Instant::now();
@@ -274,7 +278,7 @@ fn main() -> anyhow::Result<()> {
         share += f.total as f64 / n as f64;
     }
     // QX_SLOWEST=k lists the k slowest queries with how many listings each matched.
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (t, total, q) in slowest.iter().take(env_u64("QX_SLOWEST", 0) as usize) {
         println!(
             "  {:>6.2} ms  {total:>7} matches  {q}",

@@ -27,9 +27,10 @@ pub(super) const TRL: &str = "trl";
 pub(super) const ID: &str = "id";
 const BIGRAMS: &str = "qx_bigrams";
 /// Memory the single writer may buffer before it flushes a segment (split between its
-/// threads, taken as documents arrive). `cargo bench --bench scale` at 100k listings: 32 MiB
-/// gave 2,979 listings/s, 512 MiB 6,603/s, because small segments spend the time merging.
-const WRITER_MEMORY: usize = 512 * 1024 * 1024;
+/// threads, taken as documents arrive, handed back after). `cargo bench --bench scale` at 300k
+/// listings (`QX_WRITER_MIB`): 512 MiB 8,379 listings/s, 1 GiB 9,768/s, 2 GiB 9,821/s; at
+/// 100k, 32 MiB gave 2,979/s because small segments spend the time merging.
+const WRITER_MEMORY: usize = 1024 * 1024 * 1024;
 
 /// A scored clause of a user's query: one word (in every field it is searched in) or one
 /// bigram, with the document frequency of its term.
@@ -281,6 +282,7 @@ pub struct SearchIndex {
     max_term_share: f32,
     max_required_share: f32,
     min_required_listings: u64,
+    writer_memory: usize,
     pub(super) crosswalk: Arc<crate::search::crosswalk::Crosswalk>,
     facet_maps: crate::search::facets::FacetMapCache,
 }
@@ -345,9 +347,16 @@ impl SearchIndex {
             max_term_share: config.max_term_share,
             max_required_share: config.max_required_share,
             min_required_listings: config.min_required_listings,
+            writer_memory: WRITER_MEMORY,
             crosswalk: Arc::new(config.crosswalk.clone()),
             facet_maps: Default::default(),
         })
+    }
+
+    /// Sets the memory the writer may buffer before it writes a segment (benchmarks explore
+    /// it); takes effect when the writer is next taken.
+    pub fn set_writer_memory(&mut self, bytes: usize) {
+        self.writer_memory = bytes;
     }
 
     /// The state recorded by the last commit; default when never committed.
@@ -417,7 +426,7 @@ impl SearchIndex {
         let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             *guard =
-                Some(self.index.writer(WRITER_MEMORY).context(
+                Some(self.index.writer(self.writer_memory).context(
                     "taking the index writer (is another qianxian indexing this folder?)",
                 )?);
         }
