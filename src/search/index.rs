@@ -27,10 +27,11 @@ pub(super) const TRL: &str = "trl";
 pub(super) const ID: &str = "id";
 const BIGRAMS: &str = "qx_bigrams";
 /// Memory the single writer may buffer before it flushes a segment (split between its
-/// threads, taken as documents arrive, handed back after). `cargo bench --bench scale` at 300k
-/// listings (`QX_WRITER_MIB`): 512 MiB 8,379 listings/s, 1 GiB 9,768/s, 2 GiB 9,821/s; at
-/// 100k, 32 MiB gave 2,979/s because small segments spend the time merging.
-const WRITER_MEMORY: usize = 1024 * 1024 * 1024;
+/// threads, taken as documents arrive, handed back after). `cargo bench --bench scale`
+/// (`QX_WRITER_MIB`): at 300k listings 512 MiB gave 8,379 listings/s and 1 GiB 9,768/s, but
+/// at 1M 1 GiB gave 8,407/s against 8,737/s with 512 MiB, for a peak of 2.7 GiB instead of
+/// 2.2 GiB; at 100k, 32 MiB gave 2,979/s because small segments spend the time merging.
+const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 
 /// A scored clause of a user's query: one word (in every field it is searched in) or one
 /// bigram, with the document frequency of its term.
