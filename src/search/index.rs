@@ -647,40 +647,7 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let scored = weighted(&free);
         if !scored.is_empty() {
-            // The rarer terms decide which listings match; the commoner ones only add to their
-            // score. Counting and faceting then walk a few thousand listings, not a third of
-            // the index, and the top hits are as good (`cargo bench --bench retrieval`). When
-            // every term is common, a listing must hold every word.
-            let cutoff = ((self.reader.searcher().num_docs() as f64
-                * f64::from(self.max_required_share)) as u64)
-                .max(self.min_required_listings);
-            let narrowing = self.max_required_share > 0.0;
-            let rare = |c: &Scored| c.df > 0 && c.df <= cutoff;
-            let any_rare = scored.iter().any(rare);
-            let found_word = |c: &Scored| c.word && c.df > 0;
-            let all_words = narrowing && !any_rare && scored.iter().any(found_word);
-            let (required, optional): (Vec<Scored>, Vec<Scored>) = if all_words {
-                scored.into_iter().partition(found_word)
-            } else if narrowing && any_rare {
-                scored.into_iter().partition(rare)
-            } else {
-                (scored, Vec::new())
-            };
-            let combine = |occur: Occur, clauses: Vec<Scored>| -> Box<dyn Query> {
-                Box::new(BooleanQuery::new(
-                    clauses.into_iter().map(|c| (occur, c.query)).collect(),
-                ))
-            };
-            let required_occur = if all_words {
-                Occur::Must
-            } else {
-                Occur::Should
-            };
-            let mut parts = vec![(Occur::Must, combine(required_occur, required))];
-            if !optional.is_empty() {
-                parts.push((Occur::Should, combine(Occur::Should, optional)));
-            }
-            clauses.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
+            clauses.push((Occur::Should, self.rare_terms_decide(scored)));
         }
         for phrase in &required {
             let words: Vec<Term> = self
@@ -727,6 +694,44 @@ impl SearchIndex {
             }
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Combines a query's scored clauses so that the rarer terms decide which listings match
+    /// and the commoner ones only add to their score.
+    fn rare_terms_decide(&self, scored: Vec<Scored>) -> Box<dyn Query> {
+        // Counting and faceting then walk a few thousand listings, not a third of the index,
+        // and the top hits are as good (`cargo bench --bench retrieval`). When every term is
+        // common, a listing must hold every word; words with no hits never decide.
+        let cutoff = ((self.reader.searcher().num_docs() as f64
+            * f64::from(self.max_required_share)) as u64)
+            .max(self.min_required_listings);
+        let narrowing = self.max_required_share > 0.0;
+        let rare = |c: &Scored| c.df > 0 && c.df <= cutoff;
+        let any_rare = scored.iter().any(rare);
+        let found_word = |c: &Scored| c.word && c.df > 0;
+        let all_words = narrowing && !any_rare && scored.iter().any(found_word);
+        let (required, optional): (Vec<Scored>, Vec<Scored>) = if all_words {
+            scored.into_iter().partition(found_word)
+        } else if narrowing && any_rare {
+            scored.into_iter().partition(rare)
+        } else {
+            (scored, Vec::new())
+        };
+        let combine = |occur: Occur, clauses: Vec<Scored>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(
+                clauses.into_iter().map(|c| (occur, c.query)).collect(),
+            ))
+        };
+        let required_occur = if all_words {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        let mut parts = vec![(Occur::Must, combine(required_occur, required))];
+        if !optional.is_empty() {
+            parts.push((Occur::Should, combine(Occur::Should, optional)));
+        }
+        Box::new(BooleanQuery::new(parts))
     }
 
     /// Clauses every query carries: listed (live, not expired), of `kind` if given, and
