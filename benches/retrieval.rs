@@ -226,6 +226,11 @@ fn main() -> anyhow::Result<()> {
     let base = Baseline::build(&papers)?;
     let shipped =
         IndexConfig::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index"))?;
+    // Terms in at most `share` of the listings decide, with no floor.
+    let deciding = |c: &mut IndexConfig, share: f32| {
+        c.max_required_share = share;
+        c.min_required_listings = 0;
+    };
     let variant = |name: &'static str, f: &dyn Fn(&mut IndexConfig)| {
         let mut c = shipped.clone();
         f(&mut c);
@@ -248,21 +253,11 @@ fn main() -> anyhow::Result<()> {
         variant("every term decides a match", &|c| {
             c.max_required_share = 0.0
         }),
-        variant("terms in <= 0.5% decide", &|c| {
-            c.max_required_share = 0.005;
-            c.min_required_listings = 0;
-        }),
-        variant("terms in <= 1% decide", &|c| {
-            c.max_required_share = 0.01;
-            c.min_required_listings = 0;
-        }),
-        variant("terms in <= 2% decide", &|c| {
-            c.max_required_share = 0.02;
-            c.min_required_listings = 0;
-        }),
+        variant("terms in <= 0.5% decide", &|c| deciding(c, 0.005)),
+        variant("terms in <= 1% decide", &|c| deciding(c, 0.01)),
+        variant("terms in <= 2% decide", &|c| deciding(c, 0.02)),
         variant("<= 2% decide, common kept", &|c| {
-            c.max_required_share = 0.02;
-            c.min_required_listings = 0;
+            deciding(c, 0.02);
             c.max_term_share = 0.0;
         }),
         variant("all query bigrams", &|c| c.max_query_bigrams = 0),
