@@ -8,7 +8,7 @@
 //! Run: `cargo bench --bench retrieval` (set `QIANXIAN_SHARED_DATA` to another data folder).
 
 use jieba_rs::Jieba;
-use qianxian::search::config::{IndexConfig, Segmentation};
+use qianxian::search::config::{Bigrams, IndexConfig, Segmentation};
 use qianxian::search::index::{
     DocKind, IndexOp, ListingDoc, SearchIndex, SearchOrder, SearchRequest, Visibility,
 };
@@ -265,6 +265,12 @@ fn main() -> anyhow::Result<()> {
         variant("rarest 8 query bigrams", &|c| c.max_query_bigrams = 8),
         variant("rarest 16 query bigrams", &|c| c.max_query_bigrams = 16),
         variant("body bigrams 0.15", &|c| c.weights.body_bigram = 0.15),
+        variant("every bigram in the bigram field", &|c| {
+            c.bigrams = Bigrams::All
+        }),
+        variant("bigrams the words hold left out", &|c| {
+            c.bigrams = Bigrams::NonWords
+        }),
         variant("no dictionary, no synonyms", &|c| {
             c.dictionary.clear();
             c.synonyms.clear();

@@ -124,6 +124,10 @@ fn main() -> anyhow::Result<()> {
     if let Ok(v) = std::env::var("QX_REQUIRED_SHARE") {
         config.max_required_share = v.parse()?;
     }
+    // QX_BIGRAMS=all puts dictionary-word bigrams in the bigram field too.
+    if let Ok(v) = std::env::var("QX_BIGRAMS") {
+        config.bigrams = toml::Value::String(v).try_into()?;
+    }
     println!(
         "queries use their {} rarest bigrams, leave out terms in more than {:.0}% of the listings and match on terms in at most {:.1}%",
         config.max_query_bigrams,
@@ -142,11 +146,7 @@ fn main() -> anyhow::Result<()> {
         dir_path.display()
     );
 
-    let analyzer = qianxian::search::analysis::Analyzer::with_mode(
-        &config.dictionary,
-        &config.synonyms,
-        config.segmentation,
-    );
+    let analyzer = qianxian::search::analysis::Analyzer::from_config(&config);
     let sample: Vec<_> = (0..1000).map(|i| corpus.listing(i)).collect();
     let per = |f: &dyn Fn(&str) -> usize| {
         sample.iter().map(|d| f(&d.body)).sum::<usize>() as f64 / sample.len() as f64
@@ -155,9 +155,34 @@ fn main() -> anyhow::Result<()> {
         "per listing: {:.0} characters of text, {:.0} word tokens, {:.0} bigram tokens",
         per(&|t| t.chars().count()),
         per(&|t| analyzer.words(t).len()),
-        per(&|t| analyzer.bigrams(t).len())
+        per(&|t| analyzer.document_bigrams(t).len())
     );
 
+    if std::env::var("QX_COUNT").is_ok() {
+        let jieba = Jieba::new();
+        let (mut total, mut same_span, mut in_dict, mut words2) = (0usize, 0usize, 0usize, 0usize);
+        for d in &sample {
+            let words = analyzer.words(&d.body);
+            let spans: HashSet<(usize, usize)> = words
+                .iter()
+                .filter(|w| w.text.chars().count() == 2)
+                .map(|w| (w.from, w.to))
+                .collect();
+            words2 += spans.len();
+            for b in analyzer.bigrams(&d.body) {
+                total += 1;
+                if spans.contains(&(b.from, b.to)) {
+                    same_span += 1;
+                }
+                if b.text.chars().count() == 2 && jieba.has_word(&b.text) {
+                    in_dict += 1;
+                }
+            }
+        }
+        println!(
+            "COUNT bigrams {total} same-span-as-2char-word {same_span} in-dict {in_dict} 2char-word-spans {words2}"
+        );
+    }
     let t = Instant::now();
     for d in &sample {
         std::hint::black_box(analyzer.words(&d.body));
@@ -198,9 +223,12 @@ fn main() -> anyhow::Result<()> {
         progress(at, n, started);
     }
     let t = Instant::now();
+    let mut merges = Duration::ZERO;
     if !reuse {
         index.commit(n as i64)?;
+        let committed = t.elapsed();
         index.finish_writes()?;
+        merges = t.elapsed() - committed;
     }
     indexing += t.elapsed();
     eprintln!();
@@ -210,8 +238,10 @@ fn main() -> anyhow::Result<()> {
         println!("indexing: reused the index in {}", dir_path.display());
     } else {
         println!(
-            "indexing: {n} listings in {:.1} s = {rate:.0} listings/s (generation {:.1} s apart; {:.1} CPU s in all); {} docs",
+            "indexing: {n} listings in {:.1} s = {rate:.0} listings/s (searchable after {:.1} s, then {:.1} s of merges; generation {:.1} s apart; {:.1} CPU s in all); {} docs",
             indexing.as_secs_f64(),
+            (indexing - merges).as_secs_f64(),
+            merges.as_secs_f64(),
             generating.as_secs_f64(),
             cpu_secs() - cpu_before,
             index.num_docs()

@@ -6,8 +6,9 @@
 //! Offsets always refer to the original text and fall on character boundaries, so highlighting
 //! never slices inside a character.
 
+use crate::search::config::Bigrams;
 use jieba_rs::{Jieba, TokenizeMode};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
@@ -27,8 +28,9 @@ pub struct Term {
 /// The dictionary and synonyms shared by every tokenizer instance.
 pub struct Analyzer {
     jieba: Jieba,
-    synonyms: HashMap<String, String>,
+    synonyms: FxHashMap<String, String>,
     mode: TokenizeMode,
+    bigrams: Bigrams,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -59,7 +61,8 @@ fn class_of(c: char) -> Class {
     }
 }
 
-fn is_han(c: char) -> bool {
+/// Whether `c` is a CJK ideograph.
+pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2EBEF)
 }
 
@@ -130,7 +133,7 @@ impl Analyzer {
             let word = parts.next().unwrap_or_default();
             add(word, parts.next().and_then(|f| f.parse().ok()));
         }
-        let mut map = HashMap::new();
+        let mut map = FxHashMap::default();
         for line in synonyms
             .lines()
             .map(str::trim)
@@ -157,7 +160,22 @@ impl Analyzer {
             jieba,
             synonyms: map,
             mode,
+            bigrams: Bigrams::All,
         }
+    }
+
+    /// The analyzer `config` describes: its dictionary, synonyms, segmentation and bigrams.
+    pub fn from_config(config: &crate::search::config::IndexConfig) -> Self {
+        let mut analyzer =
+            Self::with_mode(&config.dictionary, &config.synonyms, config.segmentation);
+        analyzer.bigrams = config.bigrams;
+        analyzer
+    }
+
+    /// Whether a document's bigram field may leave out a bigram that its words hold as a
+    /// two-character word at the same place: a query then looks a bigram up in both fields.
+    pub fn bigrams_may_be_words(&self) -> bool {
+        self.bigrams == Bigrams::NonWords
     }
 
     /// The word tokens of `text`: jieba words (in the configured mode), code tokens and
@@ -179,10 +197,40 @@ impl Analyzer {
     }
 
     fn words_in(&self, text: &str, mode: TokenizeMode) -> Vec<Term> {
-        self.words_of(&normalise(text), mode)
+        let chars = normalise(text);
+        self.words_of(&chars, &runs(&chars), mode, None)
     }
 
-    fn words_of(&self, chars: &[NormChar], mode: TokenizeMode) -> Vec<Term> {
+    /// A document's word tokens, as the index's word tokenizer produces them. When bigrams
+    /// that are words are left out, what this learnt of `text` is kept for the bigram
+    /// tokenizer that tantivy runs next on the same text (see [`Analyzer::document_bigrams`]).
+    fn document_words(&self, text: &str) -> Vec<Term> {
+        let chars = normalise(text);
+        let runs = runs(&chars);
+        if self.bigrams == Bigrams::All {
+            return self.words_of(&chars, &runs, self.mode, None);
+        }
+        let mut word_pairs = vec![false; chars.len()];
+        let words = self.words_of(&chars, &runs, self.mode, Some(&mut word_pairs));
+        LAST_ANALYSED.with_borrow_mut(|last| {
+            *last = Some(Analysed {
+                text: text.to_owned(),
+                chars,
+                runs,
+                word_pairs,
+            })
+        });
+        words
+    }
+
+    /// `words_of` marks in `word_pairs` each character that starts a two-character word.
+    fn words_of(
+        &self,
+        chars: &[NormChar],
+        runs: &[Run],
+        mode: TokenizeMode,
+        mut word_pairs: Option<&mut Vec<bool>>,
+    ) -> Vec<Term> {
         let mut out = Vec::new();
         let mut position = 0;
         let mut push = |out: &mut Vec<Term>, text: String, from: usize, to: usize| {
@@ -203,7 +251,7 @@ impl Analyzer {
             }
             position += 1;
         };
-        for run in runs(chars) {
+        for run in runs {
             let slice = &chars[run.start..run.end];
             match run.class {
                 Class::Han => {
@@ -211,6 +259,11 @@ impl Analyzer {
                     // jieba reports character offsets into `s`, one char per NormChar.
                     for t in self.jieba.tokenize(&s, mode, true) {
                         let (a, b) = (t.start, t.end.min(slice.len()));
+                        if b == a + 2
+                            && let Some(pairs) = word_pairs.as_deref_mut()
+                        {
+                            pairs[run.start + a] = true;
+                        }
                         if a < b {
                             push(&mut out, t.word.to_owned(), slice[a].from, slice[b - 1].to);
                         }
@@ -268,25 +321,53 @@ impl Analyzer {
                 _ => {}
             }
         }
-        join_codes(chars, &mut out);
+        join_codes(chars, runs, &mut out);
         out
     }
 
-    /// Overlapping CJK bigrams (single Han characters alone) and whole alphanumeric runs.
+    /// Every bigram of `text`: overlapping CJK bigrams (single Han characters alone) and whole
+    /// alphanumeric runs.
     pub fn bigrams(&self, text: &str) -> Vec<Term> {
-        let mut stream = BigramStream::new(text);
-        let mut out = Vec::new();
-        while tantivy::tokenizer::TokenStream::advance(&mut stream) {
-            let t = &stream.token;
-            out.push(Term {
-                text: t.text.clone(),
-                from: t.offset_from,
-                to: t.offset_to,
-                position: t.position,
-            });
-        }
-        out
+        collect_bigrams(BigramStream::new(text))
     }
+
+    /// The bigrams a document's bigram field holds: with [`Bigrams::NonWords`], those its
+    /// words hold as two-character words at the same place are left out (`电池` in `锂电池`),
+    /// a quarter fewer tokens to index.
+    pub fn document_bigrams(&self, text: &str) -> Vec<Term> {
+        let _words = self.document_words(text);
+        collect_bigrams(BigramStream::for_document(text))
+    }
+}
+
+fn collect_bigrams(mut stream: BigramStream) -> Vec<Term> {
+    let mut out = Vec::new();
+    while tantivy::tokenizer::TokenStream::advance(&mut stream) {
+        let t = &stream.token;
+        out.push(Term {
+            text: t.text.clone(),
+            from: t.offset_from,
+            to: t.offset_to,
+            position: t.position,
+        });
+    }
+    out
+}
+
+/// What the word tokenizer learnt of the last document text it analysed on this thread.
+/// tantivy indexes a document's fields in order on one thread, so the bigram tokenizer, run
+/// next on the same text, finds it here instead of normalising again, and learns which
+/// bigrams the words already hold.
+struct Analysed {
+    text: String,
+    chars: Vec<NormChar>,
+    runs: Vec<Run>,
+    word_pairs: Vec<bool>,
+}
+
+thread_local! {
+    static LAST_ANALYSED: std::cell::RefCell<Option<Analysed>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Bigram tokens produced one at a time into one reused buffer: the bigram field carries
@@ -296,6 +377,8 @@ pub struct BigramStream {
     runs: Vec<Run>,
     run: usize,
     at: usize,
+    /// Characters that start a two-character word token: their bigram is left out.
+    word_pairs: Vec<bool>,
     token: tantivy::tokenizer::Token,
 }
 
@@ -303,11 +386,26 @@ impl BigramStream {
     fn new(text: &str) -> Self {
         let chars = normalise(text);
         let runs = runs(&chars);
+        Self::of(chars, runs, Vec::new())
+    }
+
+    /// The bigrams of a document text: those its words hold are left out when the word
+    /// tokenizer just analysed this text on this thread (otherwise every bigram, which is
+    /// never wrong, since a query looks a bigram up among the words too).
+    fn for_document(text: &str) -> Self {
+        match LAST_ANALYSED.with_borrow_mut(Option::take) {
+            Some(last) if last.text == text => Self::of(last.chars, last.runs, last.word_pairs),
+            _ => Self::new(text),
+        }
+    }
+
+    fn of(chars: Vec<NormChar>, runs: Vec<Run>, word_pairs: Vec<bool>) -> Self {
         Self {
             chars,
             runs,
             run: 0,
             at: 0,
+            word_pairs,
             token: tantivy::tokenizer::Token {
                 position: usize::MAX,
                 ..Default::default()
@@ -342,6 +440,11 @@ impl tantivy::tokenizer::TokenStream for BigramStream {
                 Class::Han if start + self.at + 1 < end => {
                     let i = start + self.at;
                     self.at += 1;
+                    if self.word_pairs.get(i).copied().unwrap_or(false) {
+                        // Keeps positions as if it had been emitted.
+                        self.token.position = self.token.position.wrapping_add(1);
+                        continue;
+                    }
                     self.emit(i, i + 2, false);
                     return true;
                 }
@@ -421,8 +524,7 @@ fn runs(chars: &[NormChar]) -> Vec<Run> {
 }
 
 /// Emits `gb/t22900` for `GB/T 22900`: a letter-ending code followed by a space and digits.
-fn join_codes(chars: &[NormChar], out: &mut Vec<Term>) {
-    let runs = runs(chars);
+fn join_codes(chars: &[NormChar], runs: &[Run], out: &mut Vec<Term>) {
     for pair in runs.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if a.class != Class::Alnum || b.class != Class::Alnum {
@@ -486,10 +588,10 @@ impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzerStream {
         if self.bigrams {
-            AnalyzerStream::Bigrams(BigramStream::new(text))
+            AnalyzerStream::Bigrams(BigramStream::for_document(text))
         } else {
             AnalyzerStream::Words(TermStream {
-                terms: self.analyzer.words(text).into_iter(),
+                terms: self.analyzer.document_words(text).into_iter(),
                 current: tantivy::tokenizer::Token::default(),
             })
         }
@@ -642,6 +744,39 @@ mod tests {
                 let _slice = &text[term.from..term.to];
             }
         }
+    }
+
+    #[test]
+    fn document_bigrams_leave_out_only_the_two_character_words_at_their_place() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+        let config = crate::search::config::IndexConfig::load(&root).unwrap();
+        assert_eq!(config.bigrams, Bigrams::NonWords, "the shipped setting");
+        let analyzer = Analyzer::from_config(&config);
+        let text = "新型锂电池隔膜涂层，废旧电池回收";
+        let words = analyzer.words(text);
+        let all = analyzer.bigrams(text);
+        let kept = analyzer.document_bigrams(text);
+        let left_out: Vec<&Term> = all
+            .iter()
+            .filter(|b| !kept.iter().any(|k| k.from == b.from && k.text == b.text))
+            .collect();
+        assert!(!left_out.is_empty() && kept.len() + left_out.len() == all.len());
+        for b in &left_out {
+            assert!(
+                words
+                    .iter()
+                    .any(|w| w.text == b.text && w.from == b.from && w.to == b.to),
+                "{b:?} left out but not a word at that place: {words:?}"
+            );
+        }
+        let kept = texts(&kept);
+        assert!(!kept.contains(&"电池".to_owned()), "{kept:?}");
+        assert!(kept.contains(&"旧电".to_owned()), "{kept:?}");
+        // The shortcut only holds for the text the word tokenizer just read: any other text
+        // gets every bigram.
+        let _ = analyzer.document_words("隔膜");
+        let other = texts(&collect_bigrams(BigramStream::for_document("废旧电池")));
+        assert_eq!(other, ["废旧", "旧电", "电池"]);
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct IndexConfig {
     pub synonyms: String,
     /// `search` (jieba search mode: words and their sub-words) or `precise`.
     pub segmentation: Segmentation,
+    /// Which bigrams the bigram field holds.
+    pub bigrams: Bigrams,
     /// Query-time field weights (no rebuild needed to change them).
     pub weights: Weights,
     /// Segment queries into whole words only, even when documents carry sub-words too.
@@ -46,6 +48,18 @@ pub enum Segmentation {
     /// Words only.
     #[default]
     Precise,
+}
+
+/// Which CJK bigrams documents carry in their bigram field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bigrams {
+    /// Every bigram.
+    #[default]
+    All,
+    /// Bigrams that are not dictionary words: those (电池, 研究) are word tokens already, and
+    /// a query looks them up in the word field.
+    NonWords,
 }
 
 /// BM25 weight of each field in a query.
@@ -78,6 +92,8 @@ struct ConfigFile {
     #[serde(default)]
     segmentation: Segmentation,
     #[serde(default)]
+    bigrams: Bigrams,
+    #[serde(default)]
     weights: Weights,
     #[serde(default)]
     precise_queries: bool,
@@ -109,6 +125,7 @@ impl IndexConfig {
             dictionary: read(&file.dictionary)?,
             synonyms: read(&file.synonyms)?,
             segmentation: file.segmentation,
+            bigrams: file.bigrams,
             weights: file.weights,
             precise_queries: file.precise_queries,
             max_query_bigrams: file.max_query_bigrams,
@@ -127,8 +144,8 @@ impl IndexConfig {
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
         h.update(format!(
-            "schema={SCHEMA_VERSION};version={};segmentation={:?};",
-            self.version, self.segmentation
+            "schema={SCHEMA_VERSION};version={};segmentation={:?};bigrams={:?};",
+            self.version, self.segmentation, self.bigrams
         ));
         h.update(self.dictionary.as_bytes());
         h.update([0]);
@@ -148,6 +165,7 @@ mod tests {
             dictionary: "钙钛矿".into(),
             synonyms: "thz, 太赫兹".into(),
             segmentation: Segmentation::Search,
+            bigrams: Bigrams::All,
             weights: Weights::default(),
             precise_queries: false,
             max_query_bigrams: 0,
@@ -167,6 +185,7 @@ mod tests {
         assert_ne!(fp, changed(&|c| c.dictionary.push_str("\n固态电池")));
         assert_ne!(fp, changed(&|c| c.synonyms.clear()));
         assert_ne!(fp, changed(&|c| c.segmentation = Segmentation::Precise));
+        assert_ne!(fp, changed(&|c| c.bigrams = Bigrams::NonWords));
         assert_eq!(
             fp,
             changed(&|c| c.weights.body = 9.0),

@@ -319,11 +319,7 @@ impl SearchIndex {
         index
             .set_default_multithread_executor()
             .context("starting the search threads")?;
-        let analyzer = Arc::new(Analyzer::with_mode(
-            &config.dictionary,
-            &config.synonyms,
-            config.segmentation,
-        ));
+        let analyzer = Arc::new(Analyzer::from_config(config));
         index
             .tokenizers()
             .register(WORDS, TantivyAnalyzer::words(analyzer.clone()));
@@ -580,12 +576,27 @@ impl SearchIndex {
                 .collect();
             // Words in a large share of the listings (的, 研究, 方法) barely move BM25 but
             // match and cost the most: leave them out unless nothing else is left.
+            let sound_alikes = self.sound_alike_groups(&searcher, &words, common);
             let latin_typo = |t: &str| t.len() >= 5 && t.bytes().all(|b| b.is_ascii_lowercase());
             let useful = |n: u64| n > 0 && n <= common;
             if self.max_term_share > 0.0 && words.iter().any(|(n, _)| useful(*n)) {
                 words.retain(|(n, t)| useful(*n) || (*n == 0 && latin_typo(&t.text)));
             }
             let mut clauses: Vec<Scored> = Vec::new();
+            // Homophone typos (`盖钛旷` for `钙钛矿`): the indexed words that sound like the
+            // stretch around a character that joined no word, scored below an exact match.
+            for (reach, group) in sound_alikes {
+                clauses.push(Scored {
+                    df: reach,
+                    word: true,
+                    query: Box::new(BooleanQuery::new(
+                        group
+                            .iter()
+                            .map(|w| (Occur::Should, term(f.body, w, 0.5 * self.weights.body)))
+                            .collect(),
+                    )),
+                });
+            }
             for (n, t) in words {
                 let mut group: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 // Typos in Latin words (`perovskit`, `terahetz`) still find their word: a word
@@ -615,33 +626,46 @@ impl SearchIndex {
                     });
                 }
             }
-            let mut bigrams: Vec<(u64, String)> = Vec::new();
+            // Documents may hold a bigram among their words instead (`电池` in `锂电池`): it
+            // is looked up there too, unless the query has that word already.
+            let mut bigrams: Vec<(u64, String, bool)> = Vec::new();
             if w.body_bigram > 0.0 {
                 for t in self.analyzer.bigrams(text) {
-                    if seen.insert(format!("bigram:{}", t.text)) {
-                        bigrams.push((df(f.body_bigram, &t.text), t.text));
+                    if !seen.insert(format!("bigram:{}", t.text)) {
+                        continue;
                     }
+                    let among_words =
+                        self.analyzer.bigrams_may_be_words() && !seen.contains(&t.text);
+                    let mut reach = df(f.body_bigram, &t.text);
+                    if among_words {
+                        reach += df(f.body, &t.text);
+                    }
+                    bigrams.push((reach, t.text, among_words));
                 }
             }
-            if self.max_term_share > 0.0 && bigrams.iter().any(|(n, _)| useful(*n)) {
-                bigrams.retain(|(n, _)| useful(*n));
+            if self.max_term_share > 0.0 && bigrams.iter().any(|(n, _, _)| useful(*n)) {
+                bigrams.retain(|(n, _, _)| useful(*n));
             }
             // The rarest bigrams carry the signal; common ones (研究, 方法) add little to the
             // score and cost the most to read.
-            bigrams.sort();
+            bigrams.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             if self.max_query_bigrams > 0 {
                 bigrams.truncate(self.max_query_bigrams);
             }
-            clauses.extend(
-                bigrams
-                    .into_iter()
-                    .filter(|(df, _)| *df > 0)
-                    .map(|(df, b)| Scored {
-                        df,
-                        word: false,
-                        query: term(f.body_bigram, &b, w.body_bigram),
-                    }),
-            );
+            clauses.extend(bigrams.into_iter().filter(|(df, _, _)| *df > 0).map(
+                |(df, b, among_words)| Scored {
+                    df,
+                    word: false,
+                    query: if among_words {
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Should, term(f.body_bigram, &b, w.body_bigram)),
+                            (Occur::Should, term(f.body, &b, w.body_bigram)),
+                        ]))
+                    } else {
+                        term(f.body_bigram, &b, w.body_bigram)
+                    },
+                },
+            ));
             clauses
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -694,6 +718,81 @@ impl SearchIndex {
             }
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// For each stretch of 2 to 5 query characters, made of whole adjacent words, around a
+    /// character that joined no word (and is not a common one like 的), the indexed words that
+    /// sound the same at every place, most frequent first, with how many listings they reach.
+    fn sound_alike_groups(
+        &self,
+        searcher: &tantivy::Searcher,
+        words: &[(u64, crate::search::analysis::Term)],
+        common: u64,
+    ) -> Vec<(u64, Vec<String>)> {
+        const MAX_STRETCHES: usize = 4;
+        const MAX_WORDS: usize = 4;
+        let han = |t: &str| t.chars().all(crate::search::analysis::is_han);
+        let mut by_place: Vec<&crate::search::analysis::Term> = words
+            .iter()
+            .map(|(_, t)| t)
+            .filter(|t| han(&t.text))
+            .collect();
+        by_place.sort_by_key(|t| (t.from, t.to));
+        by_place.dedup_by_key(|t| t.from);
+        let loose: Vec<usize> = (0..by_place.len())
+            .filter(|&i| {
+                let t = by_place[i];
+                let df = words
+                    .iter()
+                    .find(|(_, w)| w.text == t.text)
+                    .map_or(0, |w| w.0);
+                t.text.chars().count() == 1 && df <= common
+            })
+            .collect();
+        let mut stretches: Vec<String> = Vec::new();
+        for &i in &loose {
+            for start in i.saturating_sub(2)..=i {
+                let mut text = String::new();
+                for end in start..by_place.len() {
+                    if end > start && by_place[end].from != by_place[end - 1].to {
+                        break;
+                    }
+                    text.push_str(&by_place[end].text);
+                    let chars = text.chars().count();
+                    if chars > 5 {
+                        break;
+                    }
+                    if end >= i && chars >= 2 && !stretches.contains(&text) {
+                        stretches.push(text.clone());
+                    }
+                }
+            }
+        }
+        let body = self.fields.body;
+        let df = |w: &str| {
+            searcher
+                .doc_freq(&Term::from_field_text(body, w))
+                .unwrap_or(0)
+        };
+        let mut groups = Vec::new();
+        for stretch in stretches {
+            if groups.len() == MAX_STRETCHES {
+                break;
+            }
+            let mut found: Vec<(u64, String)> = sound_alike_words(searcher, body, &stretch)
+                .into_iter()
+                .filter(|w| *w != stretch)
+                .map(|w| (df(&w), w))
+                .filter(|(n, _)| *n > 0)
+                .collect();
+            found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            found.truncate(MAX_WORDS);
+            if !found.is_empty() {
+                let reach = found.iter().map(|(n, _)| n).sum();
+                groups.push((reach, found.into_iter().map(|(_, w)| w).collect()));
+            }
+        }
+        groups
     }
 
     /// Combines a query's scored clauses so that the rarer terms decide which listings match
@@ -1046,6 +1145,26 @@ fn near_spellings(searcher: &tantivy::Searcher, field: Field, word: &str) -> Vec
     found.into_iter().take(8).collect()
 }
 
+/// The words of `field` that sound like `stretch` at every character (see `homophones.rs`).
+fn sound_alike_words(searcher: &tantivy::Searcher, field: Field, stretch: &str) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let automaton = crate::search::homophones::SoundsLike::new(stretch);
+        let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            if let Ok(text) = std::str::from_utf8(stream.key()) {
+                found.insert(text.to_owned());
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
 fn parse_key(key: &str) -> Option<(DocKind, i32)> {
     let (kind, id) = key.split_once(':')?;
     let kind = match kind {
@@ -1066,6 +1185,7 @@ mod tests {
             dictionary: "钙钛矿电池 20000 n".into(),
             synonyms: "钙钛矿电池, psc".into(),
             segmentation: crate::search::config::Segmentation::Search,
+            bigrams: crate::search::config::Bigrams::NonWords,
             weights: crate::search::config::Weights::default(),
             precise_queries: false,
             max_query_bigrams: 0,
@@ -1221,6 +1341,61 @@ mod tests {
             let found = index.search(&request(typo, Visibility::default())).unwrap();
             assert_eq!(found.hits.first().map(|h| h.id), Some(want), "{typo}");
         }
+    }
+
+    #[test]
+    fn homophone_typos_in_several_characters_still_find_their_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = config(1);
+        cfg.dictionary.push_str("\n钙钛矿 20000 n");
+        let index = SearchIndex::open(dir.path(), &cfg).unwrap();
+        let mut a = doc(1, "钙钛矿薄膜", "PUBLIC");
+        a.body = "钙钛矿薄膜的低温制备".into();
+        let mut b = doc(2, "锂电池回收", "PUBLIC");
+        b.body = "废旧锂电池回收与梯次利用".into();
+        let ops: Vec<IndexOp> = [a, b].into_iter().map(IndexOp::Upsert).collect();
+        index.apply(&ops, 2, true).unwrap();
+        // Two of three characters wrong (盖 for 钙, 旷 for 矿): no bigram survives.
+        let found = index
+            .search(&request("盖钛旷", Visibility::default()))
+            .unwrap();
+        assert_eq!(found.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [1]);
+        let snippets: Vec<&String> = found.hits[0].highlights.iter().map(|(_, s)| s).collect();
+        assert!(
+            snippets.iter().any(|s| s.contains("<em>钙钛矿</em>")),
+            "{snippets:?}"
+        );
+        // Sounding alike is not enough where the words are right.
+        let found = index
+            .search(&request("锂电池", Visibility::default()))
+            .unwrap();
+        assert_eq!(found.hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2]);
+    }
+
+    #[test]
+    fn a_query_bigram_finds_listings_that_hold_it_only_as_a_word() {
+        // With `bigrams = "non-words"`, 电池 in 废旧电池 is a word token and not a bigram.
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        let mut a = doc(1, "废旧电池回收", "PUBLIC");
+        a.body = "废旧电池回收与梯次利用".into();
+        index.apply(&[IndexOp::Upsert(a)], 1, true).unwrap();
+        let bigram = |text: &str| {
+            let searcher = index.reader.searcher();
+            let term = Term::from_field_text(index.fields.body_bigram, text);
+            searcher.doc_freq(&term).unwrap()
+        };
+        assert_eq!(
+            bigram("电池"),
+            0,
+            "a word at that place, left out of the bigrams"
+        );
+        assert_eq!(bigram("旧电"), 1, "bigrams across words stay");
+        // 锂电池 is one query word; its bigram 电池 finds the listing among the words.
+        let found = index
+            .search(&request("锂电池", Visibility::default()))
+            .unwrap();
+        assert_eq!(found.hits.first().map(|h| h.id), Some(1));
     }
 
     #[test]

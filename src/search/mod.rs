@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod config;
 pub mod crosswalk;
 mod facets;
+pub mod homophones;
 pub mod index;
 pub mod matching;
 pub mod reasons;
