@@ -158,31 +158,6 @@ fn main() -> anyhow::Result<()> {
         per(&|t| analyzer.document_bigrams(t).len())
     );
 
-    if std::env::var("QX_COUNT").is_ok() {
-        let jieba = Jieba::new();
-        let (mut total, mut same_span, mut in_dict, mut words2) = (0usize, 0usize, 0usize, 0usize);
-        for d in &sample {
-            let words = analyzer.words(&d.body);
-            let spans: HashSet<(usize, usize)> = words
-                .iter()
-                .filter(|w| w.text.chars().count() == 2)
-                .map(|w| (w.from, w.to))
-                .collect();
-            words2 += spans.len();
-            for b in analyzer.bigrams(&d.body) {
-                total += 1;
-                if spans.contains(&(b.from, b.to)) {
-                    same_span += 1;
-                }
-                if b.text.chars().count() == 2 && jieba.has_word(&b.text) {
-                    in_dict += 1;
-                }
-            }
-        }
-        println!(
-            "COUNT bigrams {total} same-span-as-2char-word {same_span} in-dict {in_dict} 2char-word-spans {words2}"
-        );
-    }
     let t = Instant::now();
     for d in &sample {
         std::hint::black_box(analyzer.words(&d.body));
@@ -277,6 +252,10 @@ fn main() -> anyhow::Result<()> {
     };
     // QX_QUERY="..." times one query five times and shows its words, then stops.
     if let Ok(q) = std::env::var("QX_QUERY") {
+        // QX_SOUND_ALIKE=1 makes it try words that sound alike whatever it finds.
+        if env_u64("QX_SOUND_ALIKE", 0) == 1 {
+            index.set_sound_alike_below(usize::MAX);
+        }
         for _ in 0..5 {
             let t = Instant::now();
             let f = index.search(&request(&q))?;

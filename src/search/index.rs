@@ -187,6 +187,9 @@ pub struct Hit {
     pub highlights: Vec<(&'static str, String)>,
 }
 
+/// A search with fewer hits than a page also tries words that sound alike.
+const SOUND_ALIKE_BELOW: usize = 10;
+
 /// Facet roots counted for every search.
 const FACET_ROOTS: &[&str] = &[
     "/industry",
@@ -284,6 +287,8 @@ pub struct SearchIndex {
     max_required_share: f32,
     min_required_listings: u64,
     writer_memory: usize,
+    /// Searches with fewer hits than this also try words that sound alike.
+    sound_alike_below: usize,
     pub(super) crosswalk: Arc<crate::search::crosswalk::Crosswalk>,
     facet_maps: crate::search::facets::FacetMapCache,
 }
@@ -345,6 +350,7 @@ impl SearchIndex {
             max_required_share: config.max_required_share,
             min_required_listings: config.min_required_listings,
             writer_memory: WRITER_MEMORY,
+            sound_alike_below: SOUND_ALIKE_BELOW,
             crosswalk: Arc::new(config.crosswalk.clone()),
             facet_maps: Default::default(),
         })
@@ -354,6 +360,12 @@ impl SearchIndex {
     /// it); takes effect when the writer is next taken.
     pub fn set_writer_memory(&mut self, bytes: usize) {
         self.writer_memory = bytes;
+    }
+
+    /// Sets how few hits make a search try words that sound alike (benchmarks time the
+    /// homophone pass with `usize::MAX`).
+    pub fn set_sound_alike_below(&mut self, hits: usize) {
+        self.sound_alike_below = hits;
     }
 
     /// The state recorded by the last commit; default when never committed.
@@ -520,7 +532,10 @@ impl SearchIndex {
     /// Turns the user's words into a query. Words are OR-ed and ranked by BM25 over title
     /// (boosted), keywords, body and the bigram fields; `"a phrase"` must match, `-word` must
     /// not. Unbalanced quotes or an empty query are errors.
-    fn user_query(&self, text: &str) -> Result<Box<dyn Query>, SearchError> {
+    /// The query for what a user typed; `sound_alikes` adds the words that sound like its
+    /// stretches around loose characters (see `sound_alike_groups`), as does a query whose
+    /// only deciding terms are single characters.
+    fn user_query(&self, text: &str, sound_alikes: bool) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         let text = text.trim();
         if text.is_empty() {
@@ -574,9 +589,20 @@ impl SearchIndex {
                 .filter(|t| seen.insert(t.text.clone()))
                 .map(|t| (df(f.body, &t.text), t))
                 .collect();
+            // A query in which only single characters are rare enough to decide reads like
+            // one with typos (盖钛旷电池): it tries words that sound alike at once.
+            let deciding = self.deciding_cutoff();
+            let decides = |t: &crate::search::analysis::Term, n: u64| {
+                n > 0 && n <= deciding && t.text.chars().count() > 1
+            };
+            let garbled = !words.iter().any(|(n, t)| decides(t, *n));
+            let sound_alikes = if sound_alikes || garbled {
+                self.sound_alike_groups(&searcher, &words, common)
+            } else {
+                Vec::new()
+            };
             // Words in a large share of the listings (的, 研究, 方法) barely move BM25 but
             // match and cost the most: leave them out unless nothing else is left.
-            let sound_alikes = self.sound_alike_groups(&searcher, &words, common);
             let latin_typo = |t: &str| t.len() >= 5 && t.bytes().all(|b| b.is_ascii_lowercase());
             let useful = |n: u64| n > 0 && n <= common;
             if self.max_term_share > 0.0 && words.iter().any(|(n, _)| useful(*n)) {
@@ -795,15 +821,19 @@ impl SearchIndex {
         groups
     }
 
+    /// Terms in at most this many listings decide which listings match.
+    fn deciding_cutoff(&self) -> u64 {
+        ((self.reader.searcher().num_docs() as f64 * f64::from(self.max_required_share)) as u64)
+            .max(self.min_required_listings)
+    }
+
     /// Combines a query's scored clauses so that the rarer terms decide which listings match
     /// and the commoner ones only add to their score.
     fn rare_terms_decide(&self, scored: Vec<Scored>) -> Box<dyn Query> {
         // Counting and faceting then walk a few thousand listings, not a third of the index,
         // and the top hits are as good (`cargo bench --bench retrieval`). When every term is
         // common, a listing must hold every word; words with no hits never decide.
-        let cutoff = ((self.reader.searcher().num_docs() as f64
-            * f64::from(self.max_required_share)) as u64)
-            .max(self.min_required_listings);
+        let cutoff = self.deciding_cutoff();
         let narrowing = self.max_required_share > 0.0;
         let rare = |c: &Scored| c.df > 0 && c.df <= cutoff;
         let any_rare = scored.iter().any(rare);
@@ -902,7 +932,8 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.user_query(text)?)];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, self.user_query(text, false)?)];
         clauses.extend(self.listed_filters(kind, visibility, now));
         let among: Vec<(Occur, Box<dyn Query>)> = keys
             .iter()
@@ -938,10 +969,25 @@ impl SearchIndex {
         Ok(found)
     }
 
-    /// Runs a search with visibility applied inside the query.
+    /// Runs a search with visibility applied inside the query. A search with fewer hits than
+    /// a page runs again with the words that sound like its loose characters (homophone
+    /// typos), which costs a walk of the term dictionaries, so only then; every page of one
+    /// search makes the same choice.
     pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
+        let found = self.search_with(req, self.user_query(&req.text, false)?)?;
+        if found.total >= self.sound_alike_below {
+            return Ok(found);
+        }
+        let wider = self.search_with(req, self.user_query(&req.text, true)?)?;
+        Ok(if wider.total > found.total {
+            wider
+        } else {
+            found
+        })
+    }
+
+    fn search_with(&self, req: &SearchRequest, user: Box<dyn Query>) -> Result<Found, SearchError> {
         let f = &self.fields;
-        let user = self.user_query(&req.text)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user.box_clone())];
         clauses.extend(self.listed_filters(req.kind, &req.visibility, req.now));
         for any_of in &req.facet_filters {
