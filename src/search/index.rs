@@ -531,10 +531,9 @@ impl SearchIndex {
 
     /// Turns the user's words into a query. Words are OR-ed and ranked by BM25 over title
     /// (boosted), keywords, body and the bigram fields; `"a phrase"` must match, `-word` must
-    /// not. Unbalanced quotes or an empty query are errors.
-    /// The query for what a user typed; `sound_alikes` adds the words that sound like its
-    /// stretches around loose characters (see `sound_alike_groups`), as does a query whose
-    /// only deciding terms are single characters.
+    /// not. Unbalanced quotes or an empty query are errors. `sound_alikes` adds the words
+    /// that sound like its stretches around loose characters (see `sound_alike_groups`), as
+    /// does a query whose only deciding terms are single characters.
     fn user_query(&self, text: &str, sound_alikes: bool) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         let text = text.trim();
