@@ -271,6 +271,7 @@ fn main() -> anyhow::Result<()> {
         variant("bigrams the words hold left out", &|c| {
             c.bigrams = Bigrams::NonWords
         }),
+        variant("no stopwords", &|c| c.stopwords.clear()),
         variant("no dictionary, no synonyms", &|c| {
             c.dictionary.clear();
             c.synonyms.clear();

@@ -124,6 +124,10 @@ fn main() -> anyhow::Result<()> {
     if let Ok(v) = std::env::var("QX_REQUIRED_SHARE") {
         config.max_required_share = v.parse()?;
     }
+    // QX_STOPWORDS=0 indexes the stopword characters and their bigrams too.
+    if env_u64("QX_STOPWORDS", 1) == 0 {
+        config.stopwords.clear();
+    }
     // QX_BIGRAMS=all puts dictionary-word bigrams in the bigram field too.
     if let Ok(v) = std::env::var("QX_BIGRAMS") {
         config.bigrams = toml::Value::String(v).try_into()?;

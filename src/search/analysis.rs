@@ -1,14 +1,16 @@
 //! Chinese text analysis for the index: NFKC normalisation (full-width `５Ｇ` is `5g`),
 //! lower-casing, punctuation removal, jieba segmentation with the domain dictionary, whole
 //! tokens for codes and model numbers (`bg136`, `gb/t22900`, `202310123456.6`), synonym groups,
-//! and a CJK-bigram variant for recall of words the dictionary lacks.
+//! a CJK-bigram variant for recall of words the dictionary lacks, and stopwords: function
+//! characters (的, 和, 在) that jieba leaves on their own are no token, and no bigram touches
+//! them.
 //!
 //! Offsets always refer to the original text and fall on character boundaries, so highlighting
 //! never slices inside a character.
 
 use crate::search::config::Bigrams;
 use jieba_rs::{Jieba, TokenizeMode};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
@@ -31,6 +33,8 @@ pub struct Analyzer {
     synonyms: FxHashMap<String, String>,
     mode: TokenizeMode,
     bigrams: Bigrams,
+    /// Characters that are no token when jieba leaves them on their own, nor part of a bigram.
+    stopwords: FxHashSet<char>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -161,6 +165,7 @@ impl Analyzer {
             synonyms: map,
             mode,
             bigrams: Bigrams::All,
+            stopwords: FxHashSet::default(),
         }
     }
 
@@ -169,6 +174,7 @@ impl Analyzer {
         let mut analyzer =
             Self::with_mode(&config.dictionary, &config.synonyms, config.segmentation);
         analyzer.bigrams = config.bigrams;
+        analyzer.stopwords = stopword_chars(&config.stopwords);
         analyzer
     }
 
@@ -198,56 +204,51 @@ impl Analyzer {
 
     fn words_in(&self, text: &str, mode: TokenizeMode) -> Vec<Term> {
         let chars = normalise(text);
-        self.words_of(&chars, &runs(&chars), mode, None)
+        let mut out = Vec::new();
+        self.words_of(&chars, &runs(&chars), mode, None, &mut out);
+        out
     }
 
     /// A document's word tokens, as the index's word tokenizer produces them. When bigrams
     /// that are words are left out, what this learnt of `text` is kept for the bigram
     /// tokenizer that tantivy runs next on the same text (see [`Analyzer::document_bigrams`]).
-    fn document_words(&self, text: &str) -> Vec<Term> {
+    fn document_words<W: WordSink + Default>(&self, text: &str) -> W {
         let chars = normalise(text);
         let runs = runs(&chars);
-        if self.bigrams == Bigrams::All {
-            return self.words_of(&chars, &runs, self.mode, None);
+        let mut words = W::default();
+        if self.bigrams == Bigrams::All && self.stopwords.is_empty() {
+            self.words_of(&chars, &runs, self.mode, None, &mut words);
+            return words;
         }
-        let mut word_pairs = vec![false; chars.len()];
-        let words = self.words_of(&chars, &runs, self.mode, Some(&mut word_pairs));
+        let mut skips = BigramSkips::new(chars.len(), self.bigrams == Bigrams::NonWords);
+        self.words_of(&chars, &runs, self.mode, Some(&mut skips), &mut words);
         LAST_ANALYSED.with_borrow_mut(|last| {
             *last = Some(Analysed {
                 text: text.to_owned(),
                 chars,
                 runs,
-                word_pairs,
+                left_out: skips.starting_at,
             })
         });
         words
     }
 
-    /// `words_of` marks in `word_pairs` each character that starts a two-character word.
+    /// Puts the words of `chars` in `out`, and marks in `skips` the bigrams they rule out:
+    /// those touching a stopword, and (if asked) those that are two-character words at the
+    /// same place.
     fn words_of(
         &self,
         chars: &[NormChar],
         runs: &[Run],
         mode: TokenizeMode,
-        mut word_pairs: Option<&mut Vec<bool>>,
-    ) -> Vec<Term> {
-        let mut out = Vec::new();
+        mut skips: Option<&mut BigramSkips>,
+        out: &mut impl WordSink,
+    ) {
         let mut position = 0;
-        let mut push = |out: &mut Vec<Term>, text: String, from: usize, to: usize| {
-            let canonical = self.synonyms.get(&text).filter(|c| **c != text).cloned();
-            out.push(Term {
-                text,
-                from,
-                to,
-                position,
-            });
-            if let Some(c) = canonical {
-                out.push(Term {
-                    text: c,
-                    from,
-                    to,
-                    position,
-                });
+        let mut push = |out: &mut dyn WordSink, text: &str, from: usize, to: usize| {
+            out.push(text, from, to, position);
+            if let Some(canonical) = self.synonyms.get(text).filter(|c| **c != text) {
+                out.push(canonical, from, to, position);
             }
             position += 1;
         };
@@ -259,24 +260,30 @@ impl Analyzer {
                     // jieba reports character offsets into `s`, one char per NormChar.
                     for t in self.jieba.tokenize(&s, mode, true) {
                         let (a, b) = (t.start, t.end.min(slice.len()));
-                        if b == a + 2
-                            && let Some(pairs) = word_pairs.as_deref_mut()
-                        {
-                            pairs[run.start + a] = true;
+                        if a >= b {
+                            continue;
                         }
-                        if a < b {
-                            push(&mut out, t.word.to_owned(), slice[a].from, slice[b - 1].to);
+                        let stop = b == a + 1 && self.stopwords.contains(&slice[a].c);
+                        if let Some(skips) = skips.as_deref_mut() {
+                            let at = run.start + a;
+                            if stop {
+                                // The bigram it starts (or it alone) and the one ending at it.
+                                skips.starting_at[at] = true;
+                                if a > 0 {
+                                    skips.starting_at[at - 1] = true;
+                                }
+                            } else if b == a + 2 && skips.two_character_words {
+                                skips.starting_at[at] = true;
+                            }
+                        }
+                        if !stop {
+                            push(out, t.word, slice[a].from, slice[b - 1].to);
                         }
                     }
                 }
                 Class::Alnum => {
                     let whole: String = slice.iter().map(|n| n.c).collect();
-                    push(
-                        &mut out,
-                        whole.clone(),
-                        slice[0].from,
-                        slice[slice.len() - 1].to,
-                    );
+                    push(out, &whole, slice[0].from, slice[slice.len() - 1].to);
                     // Patent numbers are found with or without their `ZL` / `CN` prefix.
                     let unprefixed = whole
                         .strip_prefix("zl")
@@ -284,12 +291,7 @@ impl Analyzer {
                     if let Some(rest) =
                         unprefixed.filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
                     {
-                        push(
-                            &mut out,
-                            rest.to_owned(),
-                            slice[2].from,
-                            slice[slice.len() - 1].to,
-                        );
+                        push(out, rest, slice[2].from, slice[slice.len() - 1].to);
                     }
                     // A code with connectors (`gb/t`, `li-ion`) is also found by its parts,
                     // and by its compact form (`202310123456.6` → `2023101234566`).
@@ -299,7 +301,7 @@ impl Analyzer {
                             .filter(|c| class_of(*c) != Class::Connector)
                             .collect();
                         if compact != whole {
-                            push(&mut out, compact, slice[0].from, slice[slice.len() - 1].to);
+                            push(out, &compact, slice[0].from, slice[slice.len() - 1].to);
                         }
                         let mut start = 0;
                         for (i, n) in slice
@@ -311,7 +313,7 @@ impl Analyzer {
                                 if i > start {
                                     let part: String =
                                         slice[start..i].iter().map(|n| n.c).collect();
-                                    push(&mut out, part, slice[start].from, slice[i - 1].to);
+                                    push(out, &part, slice[start].from, slice[i - 1].to);
                                 }
                                 start = i + 1;
                             }
@@ -321,22 +323,89 @@ impl Analyzer {
                 _ => {}
             }
         }
-        join_codes(chars, runs, &mut out);
-        out
+        join_codes(chars, runs, &mut |text, from, to| push(out, text, from, to));
     }
 
-    /// Every bigram of `text`: overlapping CJK bigrams (single Han characters alone) and whole
-    /// alphanumeric runs.
+    /// The bigrams a query looks up: overlapping CJK bigrams (single Han characters alone)
+    /// and whole alphanumeric runs, except those touching a stopword.
     pub fn bigrams(&self, text: &str) -> Vec<Term> {
-        collect_bigrams(BigramStream::new(text))
+        let chars = normalise(text);
+        let runs = runs(&chars);
+        let mut skips = BigramSkips::new(chars.len(), false);
+        if !self.stopwords.is_empty() {
+            self.words_of(&chars, &runs, self.mode, Some(&mut skips), &mut ());
+        }
+        collect_bigrams(BigramStream::of(chars, runs, skips.starting_at))
     }
 
-    /// The bigrams a document's bigram field holds: with [`Bigrams::NonWords`], those its
-    /// words hold as two-character words at the same place are left out (`电池` in `锂电池`),
-    /// a quarter fewer tokens to index.
+    /// The bigrams a document's bigram field holds: those touching a stopword are left out,
+    /// and with [`Bigrams::NonWords`] so are those its words hold as two-character words at
+    /// the same place (`电池` in `锂电池`).
     pub fn document_bigrams(&self, text: &str) -> Vec<Term> {
-        let _words = self.document_words(text);
+        self.document_words::<()>(text);
         collect_bigrams(BigramStream::for_document(text))
+    }
+}
+
+/// Where [`Analyzer::words_of`] puts the word tokens it finds.
+trait WordSink {
+    fn push(&mut self, text: &str, from: usize, to: usize, position: usize);
+}
+
+impl WordSink for Vec<Term> {
+    fn push(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        self.push(Term {
+            text: text.to_owned(),
+            from,
+            to,
+            position,
+        });
+    }
+}
+
+/// Words not wanted, only the bigrams they rule out.
+impl WordSink for () {
+    fn push(&mut self, _: &str, _: usize, _: usize, _: usize) {}
+}
+
+/// A document's word tokens in one buffer: indexing allocates nothing per token.
+#[derive(Default)]
+pub struct PackedWords {
+    text: String,
+    /// Each word's end in `text` (it starts where the one before ended), offsets, position.
+    words: Vec<(usize, usize, usize, usize)>,
+}
+
+impl WordSink for PackedWords {
+    fn push(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        self.text.push_str(text);
+        self.words.push((self.text.len(), from, to, position));
+    }
+}
+
+/// Reads the stopword file: one character a line (normalised as text is); `#` starts a comment.
+fn stopword_chars(text: &str) -> FxHashSet<char> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .flat_map(|l| normalise(l).into_iter().map(|n| n.c).collect::<Vec<_>>())
+        .filter(|c| is_han(*c))
+        .collect()
+}
+
+/// Which bigrams of a text are left out, by the character each starts at.
+struct BigramSkips {
+    starting_at: Vec<bool>,
+    /// Also leave out bigrams that are two-character words at the same place.
+    two_character_words: bool,
+}
+
+impl BigramSkips {
+    fn new(chars: usize, two_character_words: bool) -> Self {
+        Self {
+            starting_at: vec![false; chars],
+            two_character_words,
+        }
     }
 }
 
@@ -357,12 +426,12 @@ fn collect_bigrams(mut stream: BigramStream) -> Vec<Term> {
 /// What the word tokenizer learnt of the last document text it analysed on this thread.
 /// tantivy indexes a document's fields in order on one thread, so the bigram tokenizer, run
 /// next on the same text, finds it here instead of normalising again, and learns which
-/// bigrams the words already hold.
+/// bigrams to leave out.
 struct Analysed {
     text: String,
     chars: Vec<NormChar>,
     runs: Vec<Run>,
-    word_pairs: Vec<bool>,
+    left_out: Vec<bool>,
 }
 
 thread_local! {
@@ -377,8 +446,9 @@ pub struct BigramStream {
     runs: Vec<Run>,
     run: usize,
     at: usize,
-    /// Characters that start a two-character word token: their bigram is left out.
-    word_pairs: Vec<bool>,
+    /// Characters whose bigram (or, alone in a run, whose single-character token) is left
+    /// out: see [`BigramSkips`].
+    left_out: Vec<bool>,
     token: tantivy::tokenizer::Token,
 }
 
@@ -389,28 +459,33 @@ impl BigramStream {
         Self::of(chars, runs, Vec::new())
     }
 
-    /// The bigrams of a document text: those its words hold are left out when the word
+    /// The bigrams of a document text: those its words rule out are left out when the word
     /// tokenizer just analysed this text on this thread (otherwise every bigram, which is
-    /// never wrong, since a query looks a bigram up among the words too).
+    /// never wrong: a query looks a bigram up among the words too, and never looks up one
+    /// touching a stopword).
     fn for_document(text: &str) -> Self {
         match LAST_ANALYSED.with_borrow_mut(Option::take) {
-            Some(last) if last.text == text => Self::of(last.chars, last.runs, last.word_pairs),
+            Some(last) if last.text == text => Self::of(last.chars, last.runs, last.left_out),
             _ => Self::new(text),
         }
     }
 
-    fn of(chars: Vec<NormChar>, runs: Vec<Run>, word_pairs: Vec<bool>) -> Self {
+    fn of(chars: Vec<NormChar>, runs: Vec<Run>, left_out: Vec<bool>) -> Self {
         Self {
             chars,
             runs,
             run: 0,
             at: 0,
-            word_pairs,
+            left_out,
             token: tantivy::tokenizer::Token {
                 position: usize::MAX,
                 ..Default::default()
             },
         }
+    }
+
+    fn left_out(&self, at: usize) -> bool {
+        self.left_out.get(at).copied().unwrap_or(false)
     }
 
     fn emit(&mut self, from: usize, to: usize, skip_connectors: bool) {
@@ -434,13 +509,17 @@ impl tantivy::tokenizer::TokenStream for BigramStream {
             match class {
                 Class::Han if end - start == 1 && self.at == 0 => {
                     self.at = 1;
+                    if self.left_out(start) {
+                        self.token.position = self.token.position.wrapping_add(1);
+                        continue;
+                    }
                     self.emit(start, end, false);
                     return true;
                 }
                 Class::Han if start + self.at + 1 < end => {
                     let i = start + self.at;
                     self.at += 1;
-                    if self.word_pairs.get(i).copied().unwrap_or(false) {
+                    if self.left_out(i) {
                         // Keeps positions as if it had been emitted.
                         self.token.position = self.token.position.wrapping_add(1);
                         continue;
@@ -524,7 +603,7 @@ fn runs(chars: &[NormChar]) -> Vec<Run> {
 }
 
 /// Emits `gb/t22900` for `GB/T 22900`: a letter-ending code followed by a space and digits.
-fn join_codes(chars: &[NormChar], runs: &[Run], out: &mut Vec<Term>) {
+fn join_codes(chars: &[NormChar], runs: &[Run], emit: &mut dyn FnMut(&str, usize, usize)) {
     for pair in runs.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if a.class != Class::Alnum || b.class != Class::Alnum {
@@ -541,13 +620,7 @@ fn join_codes(chars: &[NormChar], runs: &[Run], out: &mut Vec<Term>) {
                 .map(|n| n.c)
                 .filter(|c| class_of(*c) != Class::Connector)
                 .collect();
-            let position = out.last().map_or(0, |t| t.position + 1);
-            out.push(Term {
-                text,
-                from: chars[a.start].from,
-                to: chars[b.end - 1].to,
-                position,
-            });
+            emit(&text, chars[a.start].from, chars[b.end - 1].to);
         }
     }
 }
@@ -577,9 +650,10 @@ impl TantivyAnalyzer {
     }
 }
 
-/// Tokens of one text, handed to tantivy one at a time.
+/// Word tokens of one text, handed to tantivy one at a time in one reused token.
 pub struct TermStream {
-    terms: std::vec::IntoIter<Term>,
+    packed: PackedWords,
+    next: usize,
     current: tantivy::tokenizer::Token,
 }
 
@@ -591,7 +665,8 @@ impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
             AnalyzerStream::Bigrams(BigramStream::for_document(text))
         } else {
             AnalyzerStream::Words(TermStream {
-                terms: self.analyzer.document_words(text).into_iter(),
+                packed: self.analyzer.document_words(text),
+                next: 0,
                 current: tantivy::tokenizer::Token::default(),
             })
         }
@@ -631,19 +706,17 @@ impl tantivy::tokenizer::TokenStream for AnalyzerStream {
 
 impl tantivy::tokenizer::TokenStream for TermStream {
     fn advance(&mut self) -> bool {
-        match self.terms.next() {
-            Some(t) => {
-                self.current = tantivy::tokenizer::Token {
-                    offset_from: t.from,
-                    offset_to: t.to,
-                    position: t.position,
-                    text: t.text,
-                    position_length: 1,
-                };
-                true
-            }
-            None => false,
-        }
+        let words = &self.packed.words;
+        let Some(&(end, from, to, position)) = words.get(self.next) else {
+            return false;
+        };
+        let start = self.next.checked_sub(1).map_or(0, |i| words[i].0);
+        self.next += 1;
+        let t = &mut self.current;
+        t.text.clear();
+        t.text.push_str(&self.packed.text[start..end]);
+        (t.offset_from, t.offset_to, t.position, t.position_length) = (from, to, position, 1);
+        true
     }
 
     fn token(&self) -> &tantivy::tokenizer::Token {
@@ -747,6 +820,32 @@ mod tests {
     }
 
     #[test]
+    fn stopwords_are_no_token_and_no_bigram_touches_them() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+        let config = crate::search::config::IndexConfig::load(&root).unwrap();
+        let analyzer = Analyzer::from_config(&config);
+        let text = "钙钛矿的制备与表征，和谐社会";
+        let words = texts(&analyzer.words(text));
+        assert!(!words.iter().any(|w| w == "的" || w == "与"), "{words:?}");
+        assert!(
+            words.contains(&"和谐".to_owned()),
+            "和 inside a word stays: {words:?}"
+        );
+        for bigrams in [analyzer.bigrams(text), analyzer.document_bigrams(text)] {
+            let bigrams = texts(&bigrams);
+            for gone in ["矿的", "的制", "备与", "与表"] {
+                assert!(!bigrams.contains(&gone.to_owned()), "{gone} in {bigrams:?}");
+            }
+            assert!(bigrams.contains(&"钛矿".to_owned()), "{bigrams:?}");
+        }
+        // Alone, a stopword leaves nothing to search for.
+        assert!(analyzer.words("的").is_empty() && analyzer.bigrams("的").is_empty());
+        // Without a stopword file every character counts.
+        assert!(analyzer.bigrams("矿的").is_empty());
+        assert_eq!(texts(&self::analyzer().bigrams("矿的")), ["矿的"]);
+    }
+
+    #[test]
     fn document_bigrams_leave_out_only_the_two_character_words_at_their_place() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
         let config = crate::search::config::IndexConfig::load(&root).unwrap();
@@ -774,7 +873,7 @@ mod tests {
         assert!(kept.contains(&"旧电".to_owned()), "{kept:?}");
         // The shortcut only holds for the text the word tokenizer just read: any other text
         // gets every bigram.
-        let _ = analyzer.document_words("隔膜");
+        analyzer.document_words::<()>("隔膜");
         let other = texts(&collect_bigrams(BigramStream::for_document("废旧电池")));
         assert_eq!(other, ["废旧", "旧电", "电池"]);
     }

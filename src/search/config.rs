@@ -17,6 +17,8 @@ pub struct IndexConfig {
     pub dictionary: String,
     /// Synonym groups.
     pub synonyms: String,
+    /// Stopword characters, one a line (empty: none).
+    pub stopwords: String,
     /// `search` (jieba search mode: words and their sub-words) or `precise`.
     pub segmentation: Segmentation,
     /// Which bigrams the bigram field holds.
@@ -89,6 +91,7 @@ struct ConfigFile {
     version: u32,
     dictionary: String,
     synonyms: String,
+    stopwords: Option<String>,
     #[serde(default)]
     segmentation: Segmentation,
     #[serde(default)]
@@ -124,6 +127,11 @@ impl IndexConfig {
             version: file.version,
             dictionary: read(&file.dictionary)?,
             synonyms: read(&file.synonyms)?,
+            stopwords: match &file.stopwords {
+                Some(name) => check_stopwords(&read(name)?)
+                    .with_context(|| format!("checking {}", dir.join(name).display()))?,
+                None => String::new(),
+            },
             segmentation: file.segmentation,
             bigrams: file.bigrams,
             weights: file.weights,
@@ -150,8 +158,30 @@ impl IndexConfig {
         h.update(self.dictionary.as_bytes());
         h.update([0]);
         h.update(self.synonyms.as_bytes());
+        h.update([0]);
+        h.update(self.stopwords.as_bytes());
         hex::encode(&h.finalize()[..16])
     }
+}
+
+/// A stopword file holds one Chinese character a line (`#` starts a comment): stopwords
+/// work on the characters jieba leaves on their own.
+fn check_stopwords(text: &str) -> anyhow::Result<String> {
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut chars = line.chars();
+        let one_han =
+            chars.next().is_some_and(crate::search::analysis::is_han) && chars.next().is_none();
+        anyhow::ensure!(
+            one_han,
+            "line {}: `{line}` is not one Chinese character (one stopword character a line)",
+            i + 1
+        );
+    }
+    Ok(text.to_owned())
 }
 
 #[cfg(test)]
@@ -164,6 +194,7 @@ mod tests {
             version: 1,
             dictionary: "钙钛矿".into(),
             synonyms: "thz, 太赫兹".into(),
+            stopwords: "的".into(),
             segmentation: Segmentation::Search,
             bigrams: Bigrams::All,
             weights: Weights::default(),
@@ -184,6 +215,7 @@ mod tests {
         assert_ne!(fp, changed(&|c| c.version = 2));
         assert_ne!(fp, changed(&|c| c.dictionary.push_str("\n固态电池")));
         assert_ne!(fp, changed(&|c| c.synonyms.clear()));
+        assert_ne!(fp, changed(&|c| c.stopwords.push_str("\n和")));
         assert_ne!(fp, changed(&|c| c.segmentation = Segmentation::Precise));
         assert_ne!(fp, changed(&|c| c.bigrams = Bigrams::NonWords));
         assert_eq!(
@@ -205,5 +237,15 @@ mod tests {
         assert!(cfg.dictionary.contains("钙钛矿"));
         assert!(cfg.synonyms.contains("太赫兹"));
         assert!(!cfg.crosswalk.is_empty());
+        assert!(cfg.stopwords.lines().any(|l| l == "的"));
+    }
+
+    #[test]
+    fn a_stopword_line_must_be_one_chinese_character() {
+        assert!(check_stopwords("# 虚词\n的\n\n 和 \n").is_ok());
+        for bad in ["的\n以及", "的\nthe"] {
+            let err = check_stopwords(bad).unwrap_err().to_string();
+            assert!(err.starts_with("line 2:"), "{err}");
+        }
     }
 }

@@ -1229,6 +1229,7 @@ mod tests {
             version,
             dictionary: "钙钛矿电池 20000 n".into(),
             synonyms: "钙钛矿电池, psc".into(),
+            stopwords: "的\n和\n与".into(),
             segmentation: crate::search::config::Segmentation::Search,
             bigrams: crate::search::config::Bigrams::NonWords,
             weights: crate::search::config::Weights::default(),
@@ -1540,6 +1541,11 @@ mod tests {
         ));
         assert!(matches!(
             index.search(&request("，。", Visibility::default())),
+            Err(SearchError::BadQuery(_))
+        ));
+        // Stopwords alone (的, 和) leave nothing to search for.
+        assert!(matches!(
+            index.search(&request("的 和", Visibility::default())),
             Err(SearchError::BadQuery(_))
         ));
         assert_eq!(
