@@ -370,7 +370,7 @@ impl WordSink for () {
 
 /// A document's word tokens in one buffer: indexing allocates nothing per token.
 #[derive(Default)]
-pub struct PackedWords {
+struct PackedWords {
     text: String,
     /// Each word's end in `text` (it starts where the one before ended), offsets, position.
     words: Vec<(usize, usize, usize, usize)>,
