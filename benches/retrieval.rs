@@ -187,7 +187,7 @@ fn ours(
             })
         })
         .collect();
-    index.apply(&ops, 0, true)?;
+    index.apply(&ops, 0)?;
     Ok(index)
 }
 

@@ -18,7 +18,7 @@ mod synthetic;
 
 use jieba_rs::Jieba;
 use qianxian::search::config::IndexConfig;
-use qianxian::search::index::{IndexOp, SearchIndex, SearchOrder, SearchRequest, Visibility};
+use qianxian::search::index::{SearchIndex, SearchOrder, SearchRequest, Visibility};
 use qianxian::search::matching::MatchRequest;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use std::collections::HashSet;
@@ -190,13 +190,11 @@ fn main() -> anyhow::Result<()> {
     while at < n {
         let end = (at + COMMIT_EVERY).min(n);
         let t = Instant::now();
-        let ops: Vec<IndexOp> = (at..end)
-            .map(|i| IndexOp::Upsert(corpus.listing(i)))
-            .collect();
+        let docs: Vec<_> = (at..end).map(|i| corpus.listing(i)).collect();
         generating += t.elapsed();
         let t = Instant::now();
         // As a rebuild does: stream batches to the writer, commit once at the end.
-        index.stage_batch(&ops, at == 0)?;
+        index.stage_rebuild(&docs, at == 0)?;
         indexing += t.elapsed();
         at = end;
         progress(at, n, started);

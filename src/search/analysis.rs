@@ -58,8 +58,9 @@ fn class_of(c: char) -> Class {
     match c {
         'a'..='z' | '0'..='9' => Class::Alnum,
         '.' | '/' | '-' | '_' | '+' => Class::Connector,
-        c if c.is_whitespace() => Class::Space,
+        // Before the Unicode tables: no ideograph is white space, and most text is ideographs.
         c if is_han(c) => Class::Han,
+        c if c.is_whitespace() => Class::Space,
         c if c.is_alphanumeric() => Class::Alnum,
         _ => Class::Other,
     }
@@ -91,8 +92,16 @@ fn normalise(text: &str) -> Vec<NormChar> {
             });
             continue;
         }
-        if matches!(ch as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF) {
+        if matches!(ch as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF) || is_nfkc_punctuation(ch) {
             out.push(NormChar { c: ch, from, to });
+            continue;
+        }
+        if let Some(ascii) = full_width_ascii(ch) {
+            out.push(NormChar {
+                c: ascii.to_ascii_lowercase(),
+                from,
+                to,
+            });
             continue;
         }
         for n in std::iter::once(ch).nfkc() {
@@ -102,6 +111,23 @@ fn normalise(text: &str) -> Vec<NormChar> {
         }
     }
     out
+}
+
+/// The Chinese punctuation of most listings (、。《》【】“”‘’—), which NFKC leaves as it is:
+/// a fast path, checked against NFKC in the tests.
+fn is_nfkc_punctuation(c: char) -> bool {
+    matches!(
+        c as u32,
+        // 、。 〈〉《》「」『』【】 〔〕〖〗〘〙〚〛 — ‘ ’ “ ”
+        0x3001..=0x3002 | 0x3008..=0x3011 | 0x3014..=0x301B | 0x2014 | 0x2018..=0x2019
+            | 0x201C..=0x201D
+    )
+}
+
+/// The ASCII character a full-width form (`Ｇ`, `５`, `，`, `（`) stands for, which is what
+/// NFKC makes of it: a fast path, checked against NFKC in the tests.
+fn full_width_ascii(c: char) -> Option<char> {
+    matches!(c as u32, 0xFF01..=0xFF5E).then(|| char::from((c as u32 - 0xFEE0) as u8))
 }
 
 impl Analyzer {
@@ -252,13 +278,16 @@ impl Analyzer {
             }
             position += 1;
         };
+        // One buffer for every Han run's text.
+        let mut han = String::new();
         for run in runs {
             let slice = &chars[run.start..run.end];
             match run.class {
                 Class::Han => {
-                    let s: String = slice.iter().map(|n| n.c).collect();
-                    // jieba reports character offsets into `s`, one char per NormChar.
-                    for t in self.jieba.tokenize(&s, mode, true) {
+                    han.clear();
+                    han.extend(slice.iter().map(|n| n.c));
+                    // jieba reports character offsets into `han`, one char per NormChar.
+                    for t in self.jieba.tokenize(&han, mode, true) {
                         let (a, b) = (t.start, t.end.min(slice.len()));
                         if a >= b {
                             continue;
@@ -745,6 +774,26 @@ mod tests {
 
     fn texts(terms: &[Term]) -> Vec<String> {
         terms.iter().map(|t| t.text.clone()).collect()
+    }
+
+    #[test]
+    fn normalising_fast_paths_agree_with_nfkc() {
+        let by_nfkc = |c: char| -> String {
+            std::iter::once(c)
+                .nfkc()
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let fast: Vec<char> = (0x2000..=0x303F_u32)
+            .chain(0xFF00..=0xFFEF)
+            .filter_map(char::from_u32)
+            .filter(|c| is_nfkc_punctuation(*c) || full_width_ascii(*c).is_some())
+            .collect();
+        assert_eq!(fast.len(), 2 + 10 + 8 + 5 + 94, "every range is covered");
+        for c in fast {
+            let normalised: String = normalise(&c.to_string()).iter().map(|n| n.c).collect();
+            assert_eq!(normalised, by_nfkc(c), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use tantivy::schema::{
     TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 const WORDS: &str = "qx_words";
 /// Fast fields that matching reads for each candidate.
@@ -30,7 +30,10 @@ const BIGRAMS: &str = "qx_bigrams";
 /// threads, taken as documents arrive, handed back after). `cargo bench --bench scale`
 /// (`QX_WRITER_MIB`): at 300k listings 512 MiB gave 8,379 listings/s and 1 GiB 9,768/s, but
 /// at 1M 1 GiB gave 8,407/s against 8,737/s with 512 MiB, for a peak of 2.7 GiB instead of
-/// 2.2 GiB; at 100k, 32 MiB gave 2,979/s because small segments spend the time merging.
+/// 2.2 GiB (peaks from before rebuilds dropped their delete terms: a 1M rebuild now peaks at
+/// 994 MiB); at 100k, 32 MiB gave 2,979/s because small segments spend the time merging.
+/// Re-measured at 1M on a slower host, alternated: 256 MiB gave 8,034 and 8,536/s (21-28 s of
+/// merges into one segment, and slower before them too) against 11,195 and 12,440/s.
 const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 
 /// A scored clause of a user's query: one word (in every field it is searched in) or one
@@ -385,17 +388,19 @@ impl SearchIndex {
 
     fn doc(&self, d: &ListingDoc) -> TantivyDocument {
         let f = &self.fields;
-        let mut doc = doc!(
-            f.key => d.kind.key(d.id),
-            f.kind => d.kind.as_str(),
-            f.id => d.id as u64,
-            f.owner => d.owner_id as u64,
-            f.title => d.title.clone(),
-            f.body => d.body.clone(),
-            f.body_bigram => d.body.clone(),
-            f.visibility => d.visibility,
-            f.live => if d.live { "1" } else { "0" },
-        );
+        // Sized for the texts it holds (the body twice: words and bigrams), so it never grows.
+        let texts: usize = d.keywords.iter().chain(&d.facets).map(String::len).sum();
+        let mut doc =
+            TantivyDocument::with_capacity(d.title.len() + 2 * d.body.len() + texts + 128);
+        doc.add_text(f.key, d.kind.key(d.id));
+        doc.add_text(f.kind, d.kind.as_str());
+        doc.add_u64(f.id, d.id as u64);
+        doc.add_u64(f.owner, d.owner_id as u64);
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.body, &d.body);
+        doc.add_text(f.body_bigram, &d.body);
+        doc.add_text(f.visibility, d.visibility);
+        doc.add_text(f.live, if d.live { "1" } else { "0" });
         // Only a live listing's expiry matters, and a search excludes the few whose expiry
         // has passed since indexing (see `listed_filters`).
         if let Some(expires) = d.expires_at.filter(|_| d.live) {
@@ -460,22 +465,35 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Applies a batch and commits once, recording `outbox_cursor`; `reset` empties the index
-    /// first (a rebuild). Readers see the whole batch or none of it.
-    pub fn apply(&self, ops: &[IndexOp], outbox_cursor: i64, reset: bool) -> anyhow::Result<()> {
-        self.stage_batch(ops, reset)?;
+    /// Applies a batch of changes and commits once, recording `outbox_cursor`. Readers see the
+    /// whole batch or none of it.
+    pub fn apply(&self, ops: &[IndexOp], outbox_cursor: i64) -> anyhow::Result<()> {
+        self.stage_batch(ops)?;
         self.commit(outbox_cursor)
     }
 
-    /// Hands a batch to the writer without committing (`reset` empties the index first), so a
-    /// rebuild can stream listings and commit once. Until [`Self::commit`], readers see none
-    /// of it, and if the process dies first, none of it survives.
-    pub fn stage_batch(&self, ops: &[IndexOp], reset: bool) -> anyhow::Result<()> {
+    /// Hands a batch of changes to the writer without committing: each upsert replaces the
+    /// listing's earlier document. Until [`Self::commit`], readers see none of it, and if the
+    /// process dies first, none of it survives. (A rebuild empties the index and adds through
+    /// [`Self::stage_rebuild`].)
+    pub fn stage_batch(&self, ops: &[IndexOp]) -> anyhow::Result<()> {
+        self.with_writer(|writer| self.stage(writer, ops))
+    }
+
+    /// Hands part of a rebuild to the writer without committing: `docs` are added as new
+    /// listings, each at most once per rebuild, to an index that the rebuild's `first` call
+    /// empties. Nothing is replaced, so unlike [`Self::stage_batch`] no listing carries a
+    /// delete term for every new segment to look up. Until [`Self::commit`], readers see the
+    /// old index, and if the process dies first, none of it survives.
+    pub fn stage_rebuild(&self, docs: &[ListingDoc], first: bool) -> anyhow::Result<()> {
         self.with_writer(|writer| {
-            if reset {
+            if first {
                 writer.delete_all_documents()?;
             }
-            self.stage(writer, ops)
+            for d in docs {
+                writer.add_document(self.doc(d))?;
+            }
+            Ok(())
         })
     }
 
@@ -1295,7 +1313,7 @@ mod tests {
         .into_iter()
         .map(|(id, t)| IndexOp::Upsert(doc(id, t, "PUBLIC")))
         .collect();
-        index.apply(&docs, 1, true).unwrap();
+        index.apply(&docs, 1).unwrap();
         let req = SearchRequest {
             order: SearchOrder::Newest,
             ..request("钙钛矿电池", Visibility::default())
@@ -1320,7 +1338,7 @@ mod tests {
             .map(|i| IndexOp::Upsert(doc(i, &format!("海洋技术方案{i}"), "PUBLIC")))
             .collect();
         ops.push(IndexOp::Upsert(doc(31, "钙钛矿技术", "PUBLIC")));
-        index.apply(&ops, 1, true).unwrap();
+        index.apply(&ops, 1).unwrap();
         let total = |q: &str| {
             index
                 .search(&request(q, Visibility::default()))
@@ -1346,7 +1364,7 @@ mod tests {
         let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
         let mut d = doc(1, "Perovskite 叠层组件", "PUBLIC");
         d.body = "Perovskite tandem module 叠层组件".into();
-        index.apply(&[IndexOp::Upsert(d)], 1, true).unwrap();
+        index.apply(&[IndexOp::Upsert(d)], 1).unwrap();
         assert_eq!(
             index
                 .search(&request("perovskit", Visibility::default()))
@@ -1381,7 +1399,7 @@ mod tests {
         let mut c = doc(3, "锂电池电解液添加剂", "PUBLIC");
         c.body = "锂电池电解液添加剂，提升低温性能".into();
         let ops: Vec<IndexOp> = [a, b, c].into_iter().map(IndexOp::Upsert).collect();
-        index.apply(&ops, 3, true).unwrap();
+        index.apply(&ops, 3).unwrap();
         // A wrong character (旷 for 矿, 谈 for 淡) leaves the other bigrams of the word to match.
         for (typo, want) in [("钙钛旷电池封装", 1), ("海水谈化", 2)] {
             let found = index.search(&request(typo, Visibility::default())).unwrap();
@@ -1400,7 +1418,7 @@ mod tests {
         let mut b = doc(2, "锂电池回收", "PUBLIC");
         b.body = "废旧锂电池回收与梯次利用".into();
         let ops: Vec<IndexOp> = [a, b].into_iter().map(IndexOp::Upsert).collect();
-        index.apply(&ops, 2, true).unwrap();
+        index.apply(&ops, 2).unwrap();
         // Two of three characters wrong (盖 for 钙, 旷 for 矿): no bigram survives.
         let found = index
             .search(&request("盖钛旷", Visibility::default()))
@@ -1425,7 +1443,7 @@ mod tests {
         let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
         let mut a = doc(1, "废旧电池回收", "PUBLIC");
         a.body = "废旧电池回收与梯次利用".into();
-        index.apply(&[IndexOp::Upsert(a)], 1, true).unwrap();
+        index.apply(&[IndexOp::Upsert(a)], 1).unwrap();
         let bigram = |text: &str| {
             let searcher = index.reader.searcher();
             let term = Term::from_field_text(index.fields.body_bigram, text);
@@ -1458,11 +1476,7 @@ mod tests {
         let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
         assert!(index.needs_rebuild(), "a new index has never been built");
         index
-            .apply(
-                &[IndexOp::Upsert(doc(1, "钙钛矿电池封装", "PUBLIC"))],
-                42,
-                true,
-            )
+            .apply(&[IndexOp::Upsert(doc(1, "钙钛矿电池封装", "PUBLIC"))], 42)
             .unwrap();
         assert!(!index.needs_rebuild());
         assert_eq!(index.committed_state().outbox_cursor, 42);
@@ -1487,7 +1501,6 @@ mod tests {
                     IndexOp::Upsert(doc(102, "钙钛矿电池检测需求", "ANONYMOUS")),
                 ],
                 3,
-                true,
             )
             .unwrap();
         let public = Visibility {
@@ -1526,7 +1539,7 @@ mod tests {
             "brokers find everything"
         );
         index
-            .apply(&[IndexOp::Delete(DocKind::Need, 102)], 4, false)
+            .apply(&[IndexOp::Delete(DocKind::Need, 102)], 4)
             .unwrap();
         assert_eq!(
             index
@@ -1582,15 +1595,9 @@ mod tests {
             "/trl/4".into(),
         ];
         // Two commits: two segments, whose counts are merged.
+        index.apply(&[IndexOp::Upsert(two_divisions)], 1).unwrap();
         index
-            .apply(&[IndexOp::Upsert(two_divisions)], 1, true)
-            .unwrap();
-        index
-            .apply(
-                &[IndexOp::Upsert(software), IndexOp::Upsert(battery)],
-                2,
-                false,
-            )
+            .apply(&[IndexOp::Upsert(software), IndexOp::Upsert(battery)], 2)
             .unwrap();
         assert!(index.segment_sizes().len() >= 2);
         let expected: Vec<(String, u64)> = [
@@ -1637,7 +1644,7 @@ mod tests {
             })
             .collect();
         ops.push(IndexOp::Upsert(doc(21, "钙钛矿海洋浮标", "PUBLIC")));
-        index.apply(&ops, 1, true).unwrap();
+        index.apply(&ops, 1).unwrap();
         let search = |q: &str| index.search(&request(q, Visibility::default())).unwrap();
         let found = search("钙钛矿 海洋 浮标");
         assert_eq!(found.total, 1, "only the rare word decides");
@@ -1664,7 +1671,7 @@ mod tests {
             .into_iter()
             .map(IndexOp::Upsert)
             .collect();
-        index.apply(&ops, 1, true).unwrap();
+        index.apply(&ops, 1).unwrap();
         let ids_at = |now: i64| {
             let mut ids: Vec<i32> = index
                 .search(&SearchRequest {

@@ -243,7 +243,7 @@ impl SearchService {
             }
             applied += rows.len() as u64;
             let index = self.index.clone();
-            tokio::task::spawn_blocking(move || index.apply(&ops, last, false)).await??;
+            tokio::task::spawn_blocking(move || index.apply(&ops, last)).await??;
         }
         if applied > 0 {
             tracing::debug!(
@@ -266,7 +266,7 @@ impl SearchService {
             let kind = doc_kind(ListingKind::of_row(row));
             ops.push(self.op_for(kind, row.listing_id).await?);
         }
-        self.index.stage_batch(&ops, false)?;
+        self.index.stage_batch(&ops)?;
         Ok(ops.len())
     }
 
@@ -349,7 +349,7 @@ impl SearchService {
         for kind in [DocKind::Achievement, DocKind::Need] {
             let mut after = 0;
             loop {
-                let ops = match kind {
+                let docs = match kind {
                     DocKind::Achievement => {
                         let batch = achievements::batch_after(db, after, BATCH).await?;
                         let Some(last) = batch.last().map(|a| a.id) else {
@@ -361,10 +361,7 @@ impl SearchService {
                         batch
                             .iter()
                             .map(|a| {
-                                IndexOp::Upsert(achievement_doc(
-                                    a,
-                                    regions.get(&a.owner_id).map(String::as_str),
-                                ))
+                                achievement_doc(a, regions.get(&a.owner_id).map(String::as_str))
                             })
                             .collect::<Vec<_>>()
                     }
@@ -378,28 +375,22 @@ impl SearchService {
                         let regions = self.regions(&owners).await?;
                         batch
                             .iter()
-                            .map(|n| {
-                                IndexOp::Upsert(need_doc(
-                                    n,
-                                    regions.get(&n.owner_id).map(String::as_str),
-                                ))
-                            })
+                            .map(|n| need_doc(n, regions.get(&n.owner_id).map(String::as_str)))
                             .collect::<Vec<_>>()
                     }
                 };
-                count += ops.len() as u64;
+                count += docs.len() as u64;
                 let index = self.index.clone();
-                let reset = std::mem::take(&mut first);
-                tokio::task::spawn_blocking(move || index.stage_batch(&ops, reset)).await??;
+                let is_first = std::mem::take(&mut first);
+                tokio::task::spawn_blocking(move || index.stage_rebuild(&docs, is_first)).await??;
                 progress(count);
             }
         }
         let index = self.index.clone();
-        let reset = first;
         tokio::task::spawn_blocking(move || {
-            if reset {
+            if first {
                 // Nothing was read: the rebuilt index is empty.
-                index.stage_batch(&[], true)?;
+                index.stage_rebuild(&[], true)?;
             }
             index.commit(cursor)
         })
