@@ -23,6 +23,22 @@ pub struct Application {
     sweep_every: Duration,
     index_poll: Duration,
     sync_every: Vec<(crate::connectors::Market, Duration)>,
+    first_passes: tokio::sync::watch::Sender<usize>,
+}
+
+/// The background loops that run a first pass as soon as the service starts: the indexer
+/// (catch-up, stored matches, market pushes) and the expiry sweeper.
+const LOOPS_WITH_A_FIRST_PASS: usize = 2;
+
+/// Completes once every background loop has finished its first pass after start, so that a
+/// caller driving the services itself (tests, tools) never races those passes.
+pub struct FirstPasses(tokio::sync::watch::Receiver<usize>);
+
+impl FirstPasses {
+    /// Waits for the first passes; returns at once if the service has already stopped.
+    pub async fn done(mut self) {
+        let _ = self.0.wait_for(|n| *n >= LOOPS_WITH_A_FIRST_PASS).await;
+    }
 }
 
 impl Application {
@@ -80,7 +96,14 @@ impl Application {
                         .then(|| (m, Duration::from_secs(s.every_minutes * 60)))
                 })
                 .collect(),
+            first_passes: tokio::sync::watch::channel(0).0,
         })
+    }
+
+    /// Completes when the background loops have finished their first pass after
+    /// [`Application::run_until_stopped`] starts them.
+    pub fn first_passes(&self) -> FirstPasses {
+        FirstPasses(self.first_passes.subscribe())
     }
 
     /// The bound port.
@@ -106,12 +129,14 @@ impl Application {
         let indexer = tokio::spawn(run_indexer(
             self.services.clone(),
             self.index_poll,
+            self.first_passes.clone(),
             stop_rx.clone(),
         ));
         let sweeper = tokio::spawn(sweep_expired(
             self.services.clone(),
             self.rate_limits.clone(),
             self.sweep_every,
+            self.first_passes.clone(),
             stop_rx.clone(),
         ));
         let schedules: Vec<_> = self
@@ -148,9 +173,11 @@ async fn sweep_expired(
     services: Services,
     rate_limits: Arc<http::rate_limit::RateLimits>,
     every: Duration,
+    first_passes: tokio::sync::watch::Sender<usize>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(every);
+    let mut first = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -160,6 +187,9 @@ async fn sweep_expired(
                 }
                 if let Err(err) = services.pairings.expire_due().await {
                     tracing::warn!(error = ?err, "pairing deadline sweep failed");
+                }
+                if std::mem::take(&mut first) {
+                    first_passes.send_modify(|n| *n += 1);
                 }
             }
             _ = stop.changed() => break,
@@ -172,10 +202,12 @@ async fn sweep_expired(
 async fn run_indexer(
     services: Services,
     every: Duration,
+    first_passes: tokio::sync::watch::Sender<usize>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut first = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -186,6 +218,9 @@ async fn run_indexer(
                 }
                 if let Err(err) = services.sync.push_pending().await {
                     tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
+                }
+                if std::mem::take(&mut first) {
+                    first_passes.send_modify(|n| *n += 1);
                 }
             }
             _ = stop.changed() => break,

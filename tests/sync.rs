@@ -552,6 +552,31 @@ async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_ret
 }
 
 #[tokio::test]
+async fn two_push_passes_at_once_send_a_listing_once() {
+    let fake = FakeMarket::start(Market::Provincial, 0, 1).await;
+    let app = app_with(&[(&fake, Market::Provincial)]).await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛并发推送大学", "370212", true)
+        .await;
+    app.published_achievement(&university, achievement_fields())
+        .await;
+    app.gql_ok_as(
+        &university.token,
+        "mutation($o: ID!) { setMarketPublishing(input: { organizationId: $o, market: PROVINCIAL, enabled: true }) { markets } }",
+        json!({ "o": university }),
+    )
+    .await;
+    let sync = &app.services.sync;
+    let (a, b) = tokio::join!(sync.push_pending(), sync.push_pending());
+    assert_eq!(
+        a.unwrap() + b.unwrap(),
+        1,
+        "one pass sends it, the other finds nothing due"
+    );
+    assert_eq!(fake.stats().await["pushes"], 1);
+}
+
+#[tokio::test]
 async fn a_run_cut_short_by_a_crash_is_closed_and_the_next_one_resumes_from_the_cursor() {
     let fake = FakeMarket::start(Market::Provincial, 25, 9).await;
     let app = app_with(&[(&fake, Market::Provincial)]).await;

@@ -95,6 +95,9 @@ pub struct SyncService {
     organizations: OrganizationService,
     connectors: HashMap<Market, Arc<dyn MarketConnector>>,
     running: Arc<Mutex<HashSet<Market>>>,
+    /// Held for a whole [`SyncService::push_pending`]: two passes at once would each plan from
+    /// the same outbox cursor and could send one listing twice or undo a recorded failure.
+    pushing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for SyncService {
@@ -120,6 +123,7 @@ impl SyncService {
             organizations,
             connectors,
             running: Arc::new(Mutex::new(HashSet::new())),
+            pushing: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -422,11 +426,12 @@ impl SyncService {
     /// Follows the listing outbox: every local listing of an opted-in organisation that changed
     /// is queued to be shown (live, and for needs public) or taken down at each market; then
     /// sends what is due. Failed pushes are retried later with a growing delay. Returns the
-    /// pushes attempted.
+    /// pushes attempted. One pass runs at a time.
     pub async fn push_pending(&self) -> ServiceResult<u64> {
         if self.connectors.is_empty() {
             return Ok(0);
         }
+        let _one_pass = self.pushing.lock().await;
         let db = &self.ctx.db.conn;
         loop {
             let cursor = crate::db::matches::job_cursor(db, PUSH_JOB).await?;

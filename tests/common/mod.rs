@@ -91,7 +91,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.search.config_dir = options
         .index_config
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index"));
-    // Tests run the indexer directly (`services.search.catch_up()`), never by waiting for it.
+    // Tests run the indexer directly (`services.search.catch_up()`), never by waiting for it;
+    // the background loops' first pass at start is over before a test begins (see `start`).
     settings.search.poll_ms = 3_600_000;
     if let Some(limit) = options.body_limit {
         settings.server.body_limit_bytes = limit;
@@ -130,10 +131,14 @@ async fn start(
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let services = app.services().clone();
+    let first_passes = app.first_passes();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
+    // The indexer and the sweeper each run once at start; a test that drives the same services
+    // while those passes are still going would race them (a push planned twice, say).
+    first_passes.done().await;
     TestApp {
         address,
         client: reqwest::Client::new(),
