@@ -459,16 +459,21 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
     assert_eq!(data["achievements"]["totalCount"], 3);
 }
 
-#[tokio::test]
-async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_retried() {
+/// The provincial fake market, an app connected to it, and a verified university `name` with
+/// one published result (its id last).
+async fn university_with_a_result(name: &str) -> (FakeMarket, TestApp, Org, String) {
     let fake = FakeMarket::start(Market::Provincial, 0, 1).await;
     let app = app_with(&[(&fake, Market::Provincial)]).await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛推送测试大学", "370212", true)
-        .await;
+    let university = app.create_org("UNIVERSITY", name, "370212", true).await;
     let achievement = app
         .published_achievement(&university, achievement_fields())
         .await;
+    (fake, app, university, achievement)
+}
+
+#[tokio::test]
+async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_retried() {
+    let (fake, app, university, achievement) = university_with_a_result("青岛推送测试大学").await;
     // Not opted in: nothing leaves.
     app.services.sync.push_pending().await.unwrap();
     assert_eq!(fake.stats().await["pushes"], 0);
@@ -553,13 +558,7 @@ async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_ret
 
 #[tokio::test]
 async fn two_push_passes_at_once_send_a_listing_once() {
-    let fake = FakeMarket::start(Market::Provincial, 0, 1).await;
-    let app = app_with(&[(&fake, Market::Provincial)]).await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛并发推送大学", "370212", true)
-        .await;
-    app.published_achievement(&university, achievement_fields())
-        .await;
+    let (fake, app, university, _) = university_with_a_result("青岛并发推送大学").await;
     app.gql_ok_as(
         &university.token,
         "mutation($o: ID!) { setMarketPublishing(input: { organizationId: $o, market: PROVINCIAL, enabled: true }) { markets } }",
