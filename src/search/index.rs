@@ -147,6 +147,9 @@ fn schema() -> (Schema, Fields) {
         );
         if stored { o.set_stored() } else { o }
     };
+    // Bigram frequencies are kept: each distinct bigram once per document without frequencies
+    // (88 tokens a listing instead of 143) indexed 1M no faster (13,792/s against 13,962 and
+    // 14,086/s in the same sitting) and lowered P@10 to 0.2270 from 0.2276.
     let bigrams = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(BIGRAMS)
