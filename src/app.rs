@@ -41,6 +41,21 @@ impl FirstPasses {
     }
 }
 
+/// One loop's share of [`FirstPasses`]: counts the loop's first pass, and only that one.
+struct FirstPass(Option<tokio::sync::watch::Sender<usize>>);
+
+impl FirstPass {
+    fn of(first_passes: &tokio::sync::watch::Sender<usize>) -> Self {
+        Self(Some(first_passes.clone()))
+    }
+
+    fn done(&mut self) {
+        if let Some(count) = self.0.take() {
+            count.send_modify(|n| *n += 1);
+        }
+    }
+}
+
 impl Application {
     /// Connects, migrates, loads demo data if enabled and the database is empty, and binds.
     pub async fn build(settings: &Settings, clock: SharedClock) -> anyhow::Result<Self> {
@@ -129,14 +144,14 @@ impl Application {
         let indexer = tokio::spawn(run_indexer(
             self.services.clone(),
             self.index_poll,
-            self.first_passes.clone(),
+            FirstPass::of(&self.first_passes),
             stop_rx.clone(),
         ));
         let sweeper = tokio::spawn(sweep_expired(
             self.services.clone(),
             self.rate_limits.clone(),
             self.sweep_every,
-            self.first_passes.clone(),
+            FirstPass::of(&self.first_passes),
             stop_rx.clone(),
         ));
         let schedules: Vec<_> = self
@@ -173,11 +188,10 @@ async fn sweep_expired(
     services: Services,
     rate_limits: Arc<http::rate_limit::RateLimits>,
     every: Duration,
-    first_passes: tokio::sync::watch::Sender<usize>,
+    mut first_pass: FirstPass,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(every);
-    let mut first = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -188,9 +202,7 @@ async fn sweep_expired(
                 if let Err(err) = services.pairings.expire_due().await {
                     tracing::warn!(error = ?err, "pairing deadline sweep failed");
                 }
-                if std::mem::take(&mut first) {
-                    first_passes.send_modify(|n| *n += 1);
-                }
+                first_pass.done();
             }
             _ = stop.changed() => break,
         }
@@ -202,12 +214,11 @@ async fn sweep_expired(
 async fn run_indexer(
     services: Services,
     every: Duration,
-    first_passes: tokio::sync::watch::Sender<usize>,
+    mut first_pass: FirstPass,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut first = true;
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -219,9 +230,7 @@ async fn run_indexer(
                 if let Err(err) = services.sync.push_pending().await {
                     tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
                 }
-                if std::mem::take(&mut first) {
-                    first_passes.send_modify(|n| *n += 1);
-                }
+                first_pass.done();
             }
             _ = stop.changed() => break,
         }
