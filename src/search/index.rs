@@ -297,6 +297,8 @@ pub struct SearchIndex {
     sound_alike_below: usize,
     pub(super) crosswalk: Arc<crate::search::crosswalk::Crosswalk>,
     facet_maps: crate::search::facets::FacetMapCache,
+    /// The identity of the database the outbox places come from (empty until bound).
+    database: Mutex<String>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -312,8 +314,12 @@ impl std::fmt::Debug for SearchIndex {
 pub struct CommitState {
     /// Configuration fingerprint the index was built with.
     pub fingerprint: String,
-    /// Last outbox id applied.
+    /// Place (in the outbox's commit order) of the last change applied.
     pub outbox_cursor: i64,
+    /// Identity of the database whose outbox the place belongs to: a place means nothing in
+    /// another database, or in the same one recreated.
+    #[serde(default)]
+    pub database: String,
 }
 
 impl SearchIndex {
@@ -359,6 +365,7 @@ impl SearchIndex {
             sound_alike_below: SOUND_ALIKE_BELOW,
             crosswalk: Arc::new(config.crosswalk.clone()),
             facet_maps: Default::default(),
+            database: Mutex::new(String::new()),
         })
     }
 
@@ -384,9 +391,24 @@ impl SearchIndex {
             .unwrap_or_default()
     }
 
-    /// Whether the index was built with another configuration (or never) and must be rebuilt.
+    /// Binds the index to the database it follows: commits record its identity, and an index
+    /// built from another database must be rebuilt.
+    pub fn bind_database(&self, identity: &str) {
+        *self.database.lock().unwrap_or_else(|e| e.into_inner()) = identity.to_owned();
+    }
+
+    fn database(&self) -> String {
+        self.database
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the index was built with another configuration or from another database (or
+    /// never) and must be rebuilt.
     pub fn needs_rebuild(&self) -> bool {
-        self.committed_state().fingerprint != self.fingerprint
+        let state = self.committed_state();
+        state.fingerprint != self.fingerprint || state.database != self.database()
     }
 
     fn doc(&self, d: &ListingDoc) -> TantivyDocument {
@@ -507,6 +529,7 @@ impl SearchIndex {
             let state = CommitState {
                 fingerprint: self.fingerprint.clone(),
                 outbox_cursor,
+                database: self.database(),
             };
             let mut commit = writer.prepare_commit()?;
             commit.set_payload(&serde_json::to_string(&state)?);

@@ -206,8 +206,11 @@ impl MatchService {
                 break;
             }
             let rows = outbox::after(db, cursor, JOB_BATCH).await?;
-            let rows: Vec<_> = rows.into_iter().filter(|r| r.id <= indexed).collect();
-            let Some(last) = rows.last().map(|r| r.id) else {
+            let rows: Vec<_> = rows
+                .into_iter()
+                .filter(|r| r.seq.is_some_and(|seq| seq <= indexed))
+                .collect();
+            let Some(last) = rows.last().and_then(|r| r.seq) else {
                 break;
             };
             let mut seen = HashSet::new();

@@ -60,6 +60,8 @@ pub struct SearchService {
     needs: NeedService,
     /// One catch-up or rebuild at a time, so an older batch never lands after a newer one.
     writing: Arc<tokio::sync::Mutex<()>>,
+    /// Set once the index is bound to the database's identity.
+    bound: Arc<tokio::sync::OnceCell<()>>,
 }
 
 /// Facet paths of a listing: industry lineage, discipline lineage, the owner's region
@@ -210,13 +212,28 @@ impl SearchService {
             achievements,
             needs,
             writing: Arc::new(tokio::sync::Mutex::new(())),
+            bound: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// Tells the index which database it follows (read once), so that a position recorded
+    /// against another database, or this one recreated, makes it rebuild.
+    async fn bind_database(&self) -> anyhow::Result<()> {
+        self.bound
+            .get_or_try_init(|| async {
+                let identity = outbox::database_identity(&self.ctx.db.conn).await?;
+                self.index.bind_database(&identity);
+                anyhow::Ok(())
+            })
+            .await?;
+        Ok(())
     }
 
     /// Brings the index up to date: a full rebuild when its configuration changed, then every
     /// outbox change after the committed cursor, in batches. Returns the changes applied.
     pub async fn catch_up(&self) -> anyhow::Result<u64> {
         let _writing = self.writing.lock().await;
+        self.bind_database().await?;
         if self.index.needs_rebuild() {
             let count = self.rebuild_locked(&|_| {}).await?;
             // A rebuild filled the writer's buffers and started merges: wait for them and let
@@ -226,11 +243,12 @@ impl SearchService {
             return Ok(count);
         }
         let db = &self.ctx.db.conn;
+        outbox::sequence(&self.ctx.db).await?;
         let mut applied = 0;
         loop {
             let cursor = self.index.committed_state().outbox_cursor;
             let rows = outbox::after(db, cursor, BATCH).await?;
-            let Some(last) = rows.last().map(|r| r.id) else {
+            let Some(last) = rows.last().and_then(|r| r.seq) else {
                 break;
             };
             let mut seen = HashSet::new();
@@ -259,6 +277,8 @@ impl SearchService {
     /// committing: what a writer killed mid-batch leaves. For crash-recovery tests.
     pub async fn stage_pending_without_commit(&self) -> anyhow::Result<usize> {
         let _writing = self.writing.lock().await;
+        self.bind_database().await?;
+        outbox::sequence(&self.ctx.db).await?;
         let cursor = self.index.committed_state().outbox_cursor;
         let rows = outbox::after(&self.ctx.db.conn, cursor, BATCH).await?;
         let mut ops = Vec::with_capacity(rows.len());
@@ -335,13 +355,15 @@ impl SearchService {
     /// after each batch read.
     pub async fn rebuild(&self, progress: impl Fn(u64) + Send + Sync) -> anyhow::Result<u64> {
         let _writing = self.writing.lock().await;
+        self.bind_database().await?;
         self.rebuild_locked(&progress).await
     }
 
     async fn rebuild_locked(&self, progress: &(dyn Fn(u64) + Send + Sync)) -> anyhow::Result<u64> {
         let db = &self.ctx.db.conn;
-        // Changes after this cursor are applied again by the next catch-up: harmless.
-        let cursor = outbox::max_id(db).await?;
+        // Every change placed by now is in the tables read below; changes placed later are
+        // applied again by the next catch-up: harmless.
+        let cursor = outbox::last_place(db).await?;
         let mut count = 0;
         let mut first = true;
         // Stream in batches and commit once: memory stays flat and readers keep the old index
@@ -629,7 +651,19 @@ impl SearchService {
         self.index.num_docs()
     }
 
-    /// The last outbox id the index applied.
+    /// Listing changes committed to the database that this index has not applied yet
+    /// (placed after its position, or not yet placed); everything, when the index follows
+    /// another database or configuration and must be rebuilt.
+    pub async fn index_lag(&self) -> anyhow::Result<u64> {
+        self.bind_database().await?;
+        if self.index.needs_rebuild() {
+            return Ok(u64::MAX);
+        }
+        let cursor = self.index.committed_state().outbox_cursor;
+        Ok(outbox::pending_after(&self.ctx.db.conn, cursor).await?)
+    }
+
+    /// The last outbox place the index applied.
     pub fn outbox_cursor(&self) -> i64 {
         self.index.committed_state().outbox_cursor
     }

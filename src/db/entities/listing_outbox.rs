@@ -12,6 +12,8 @@ pub struct Model {
     pub listing_id: i32,
     pub change: String,
     pub created_at: DateTimeUtc,
+    /// The change's place in commit order; `None` until the sequencer saw it committed.
+    pub seq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
