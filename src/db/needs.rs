@@ -109,6 +109,18 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Need>, D
     Ok(Entity::find_by_id(id).one(db).await?.map(from_model))
 }
 
+/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
+/// reads through this, so two concurrent changes apply one after the other and neither is lost.
+pub async fn find_for_update<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Need>, DbErr> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .map(from_model))
+}
+
 /// Record by source and external id.
 pub async fn find_external<C: ConnectionTrait>(
     db: &C,
@@ -149,7 +161,8 @@ pub async fn page<C: ConnectionTrait>(
     Ok(rows.into_iter().map(from_model).collect())
 }
 
-/// Open or negotiating needs past their expiry at `now`, at most `limit`.
+/// Open or negotiating needs past their expiry at `now`, at most `limit`, locked for the
+/// caller's transaction (a listing renewed meanwhile is re-checked and left out).
 pub async fn overdue<C: ConnectionTrait>(
     db: &C,
     now: chrono::DateTime<chrono::Utc>,
@@ -161,6 +174,7 @@ pub async fn overdue<C: ConnectionTrait>(
         .filter(Column::ExpiresAt.lte(now))
         .order_by_asc(Column::ExpiresAt)
         .limit(limit)
+        .lock_exclusive()
         .all(db)
         .await?;
     Ok(rows.into_iter().map(from_model).collect())

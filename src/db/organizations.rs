@@ -54,6 +54,21 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Organiza
     Ok(Entity::find_by_id(id).one(db).await?.map(from_model))
 }
 
+/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
+/// reads through this, so two concurrent changes apply one after the other and neither is lost.
+pub async fn find_for_update<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<Organization>, DbErr> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .map(from_model))
+}
+
 /// Records by ids in one statement.
 pub async fn find_many<C: ConnectionTrait>(
     db: &C,

@@ -120,6 +120,22 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Pairing>
         .transpose()
 }
 
+/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
+/// reads through this, so two concurrent changes apply one after the other and neither is lost.
+pub async fn find_for_update<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<Pairing>, DbErr> {
+    use sea_orm::QuerySelect;
+    pairing::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()
+}
+
 /// The open pairing with this key, if any.
 pub async fn find_open<C: ConnectionTrait>(db: &C, key: &str) -> Result<Option<Pairing>, DbErr> {
     pairing::Entity::find()

@@ -49,6 +49,17 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<UserRow>
     user::Entity::find_by_id(id).one(db).await
 }
 
+/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
+/// reads through this, so two concurrent changes apply one after the other and neither is lost.
+pub async fn find_for_update<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<UserRow>, DbErr> {
+    use sea_orm::QuerySelect;
+    user::Entity::find_by_id(id).lock_exclusive().one(db).await
+}
+
 /// One user by email or phone.
 pub async fn find_by_login<C: ConnectionTrait>(
     db: &C,
@@ -229,6 +240,20 @@ pub async fn find_request<C: ConnectionTrait>(
     id: i32,
 ) -> Result<Option<MembershipRequestRow>, DbErr> {
     membership_request::Entity::find_by_id(id).one(db).await
+}
+
+/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
+/// reads through this, so two concurrent changes apply one after the other and neither is lost.
+pub async fn find_request_for_update<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<MembershipRequestRow>, DbErr> {
+    use sea_orm::QuerySelect;
+    membership_request::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await
 }
 
 /// Pending requests of a user (any organisation).

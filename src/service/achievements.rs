@@ -179,6 +179,17 @@ impl AchievementService {
         txn: &DatabaseTransaction,
         mut next: Achievement,
     ) -> ServiceResult<Achievement> {
+        // The revision was made from a copy read before this transaction: refuse it if the
+        // listing changed since, rather than overwrite that change.
+        let stored = repo::find_for_update(txn, next.id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("科技成果"))?;
+        if stored.updated_at != next.updated_at {
+            return Err(ServiceError::coded(
+                ErrorCode::Conflict,
+                format!("成果“{}”在导入期间被修改，请重新导入这一行", stored.title),
+            ));
+        }
         let now = self.ctx.clock.now();
         next.updated_at = now;
         let saved = repo::save(txn, &next).await?;
@@ -338,7 +349,7 @@ impl AchievementService {
             policy::require_operator(actor)?;
             let reason = moderation_reason(reason)?;
             let txn = self.ctx.db.begin_write().await?;
-            let mut a = repo::find(&txn, id)
+            let mut a = repo::find_for_update(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("科技成果"))?;
             let now = self.ctx.clock.now();
@@ -431,7 +442,7 @@ impl AchievementService {
         id: i32,
     ) -> ServiceResult<Achievement> {
         policy::require_signed_in(actor)?;
-        let a = repo::find(txn, id)
+        let a = repo::find_for_update(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("科技成果"))?;
         if !self.may_see(actor, &a) {

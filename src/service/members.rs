@@ -128,7 +128,7 @@ impl MemberService {
         let r = async {
             policy::require_signed_in(actor)?;
             let txn = self.ctx.db.begin_write().await?;
-            let req = repo::find_request(&txn, request_id)
+            let req = repo::find_request_for_update(&txn, request_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("加入申请"))?;
             policy::require_org_admin(actor, req.organization_id)?;

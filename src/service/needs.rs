@@ -295,7 +295,7 @@ impl NeedService {
             policy::require_operator(actor)?;
             let reason = moderation_reason(reason)?;
             let txn = self.ctx.db.begin_write().await?;
-            let mut n = repo::find(&txn, id)
+            let mut n = repo::find_for_update(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("技术需求"))?;
             let now = self.ctx.clock.now();
@@ -392,7 +392,7 @@ impl NeedService {
         id: i32,
     ) -> ServiceResult<Need> {
         policy::require_signed_in(actor)?;
-        let n = repo::find(txn, id)
+        let n = repo::find_for_update(txn, id)
             .await?
             .ok_or_else(|| ServiceError::not_found("技术需求"))?;
         if !self.may_see(actor, &n) {

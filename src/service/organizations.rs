@@ -115,7 +115,7 @@ impl OrganizationService {
         let r = async {
             policy::require_org_admin(actor, id)?;
             let txn = self.ctx.db.begin_write().await?;
-            let current = repo::find(&txn, id)
+            let current = repo::find_for_update(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
             let content = patch
@@ -165,7 +165,7 @@ impl OrganizationService {
         let r = async {
             policy::require_operator(actor)?;
             let txn = self.ctx.db.begin_write().await?;
-            let current = repo::find(&txn, id)
+            let current = repo::find_for_update(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
             let current_verified = current.verified;
