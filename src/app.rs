@@ -8,6 +8,7 @@ use crate::graphql::build_schema;
 use crate::http::{self, AppState};
 use crate::seed;
 use crate::service::Services;
+use crate::service::jobs::Job;
 use anyhow::Context;
 use std::future::Future;
 use std::sync::Arc;
@@ -72,9 +73,16 @@ impl Application {
         let seed_dir = &settings.seed.dir;
         if settings.seed.demo_data && !seed_dir.is_dir() {
             tracing::warn!(dir = %seed_dir.display(), "seed folder not found; starting without demo data");
-        } else if settings.seed.demo_data && seed::database_is_empty(&services).await? {
-            let report = seed::load_dir(&services, seed_dir).await?;
-            tracing::info!(%report, "demo data loaded");
+        } else if settings.seed.demo_data {
+            let _one_loader = services
+                .context()
+                .db
+                .cluster_lock(crate::db::SEED_LOCK)
+                .await?;
+            if seed::database_is_empty(&services).await? {
+                let report = seed::load_dir(&services, seed_dir).await?;
+                tracing::info!(%report, "demo data loaded");
+            }
         }
         let rate_limits = Arc::new(http::rate_limit::RateLimits::new(
             settings.rate_limit.per_address_per_minute,
@@ -88,6 +96,10 @@ impl Application {
             rate_limits: rate_limits.clone(),
             body_limit: settings.server.body_limit_bytes,
             upload_limit: settings.server.upload_limit_bytes,
+            in_flight: Arc::new(http::load_shed::InFlight::new(
+                settings.server.max_in_flight,
+            )),
+            max_ready_lag: settings.search.max_ready_lag,
         };
         let router = http::router(
             state,
@@ -179,6 +191,7 @@ impl Application {
         }
         let _ = sweeper.await;
         let _ = indexer.await;
+        self.services.jobs.release_all().await;
         tracing::info!("qianxian stopped");
         Ok(())
     }
@@ -196,11 +209,13 @@ async fn sweep_expired(
         tokio::select! {
             _ = tick.tick() => {
                 rate_limits.forget_idle();
-                if let Err(err) = services.expiry.expire_due().await {
-                    tracing::warn!(error = ?err, "expiry sweep failed");
-                }
-                if let Err(err) = services.pairings.expire_due().await {
-                    tracing::warn!(error = ?err, "pairing deadline sweep failed");
+                if holds(&services, Job::Sweep).await {
+                    if let Err(err) = services.expiry.expire_due().await {
+                        tracing::warn!(error = ?err, "expiry sweep failed");
+                    }
+                    if let Err(err) = services.pairings.expire_due().await {
+                        tracing::warn!(error = ?err, "pairing deadline sweep failed");
+                    }
                 }
                 first_pass.done();
             }
@@ -222,12 +237,17 @@ async fn run_indexer(
     loop {
         tokio::select! {
             _ = tick.tick() => {
+                // Every replica keeps its own index; the jobs after it run on one replica.
                 if let Err(err) = services.search.catch_up().await {
                     tracing::warn!(error = ?err, "search indexing failed; retrying");
-                } else if let Err(err) = services.matching.refresh_stored().await {
+                } else if holds(&services, Job::StoredMatches).await
+                    && let Err(err) = services.matching.refresh_stored().await
+                {
                     tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
                 }
-                if let Err(err) = services.sync.push_pending().await {
+                if holds(&services, Job::MarketPush).await
+                    && let Err(err) = services.sync.push_pending().await
+                {
                     tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
                 }
                 first_pass.done();
@@ -249,6 +269,9 @@ async fn sync_on_schedule(
     loop {
         tokio::select! {
             _ = tick.tick() => {
+                if !holds(&services, Job::Sync(market)).await {
+                    continue;
+                }
                 let run = services
                     .sync
                     .run(&crate::service::Actor::System, market, crate::service::sync::Trigger::Schedule, |_| {})
@@ -258,6 +281,18 @@ async fn sync_on_schedule(
                 }
             }
             _ = stop.changed() => break,
+        }
+    }
+}
+
+/// Whether this replica runs `job`'s pass now (it holds the job's lease); a database
+/// failure counts as no.
+async fn holds(services: &Services, job: Job) -> bool {
+    match services.jobs.hold(job).await {
+        Ok(held) => held,
+        Err(err) => {
+            tracing::warn!(job = %job.name(), error = ?err, "could not check the job lease");
+            false
         }
     }
 }

@@ -46,6 +46,9 @@ pub struct SearchSettings {
     pub config_dir: PathBuf,
     /// Milliseconds between outbox polls when idle.
     pub poll_ms: u64,
+    /// `/readyz` answers ready only while the index is at most this many outbox changes
+    /// behind the database (a replica rebuilding its index is not ready).
+    pub max_ready_lag: u64,
 }
 
 impl Default for SearchSettings {
@@ -53,6 +56,7 @@ impl Default for SearchSettings {
         Self {
             config_dir: PathBuf::from("index"),
             poll_ms: 250,
+            max_ready_lag: 1000,
         }
     }
 }
@@ -132,6 +136,13 @@ pub struct ServerSettings {
     pub upload_limit_bytes: usize,
     /// Per-request timeout in seconds.
     pub request_timeout_secs: u64,
+    /// Seconds a replica holds a cluster-wide background job (expiry sweep, stored matches,
+    /// market pushes, scheduled syncs) without renewing it: how long the others wait before
+    /// taking over from a replica that died.
+    pub job_lease_secs: u64,
+    /// GraphQL requests served at once; one more is refused at once with 503 and
+    /// `Retry-After` (load shedding), so the latency of those admitted stays bounded.
+    pub max_in_flight: usize,
 }
 
 /// GraphQL limits.
@@ -216,6 +227,8 @@ impl Default for ServerSettings {
             body_limit_bytes: 1024 * 1024,
             upload_limit_bytes: 32 * 1024 * 1024,
             request_timeout_secs: 30,
+            job_lease_secs: 30,
+            max_in_flight: 64,
         }
     }
 }
@@ -299,6 +312,7 @@ impl Settings {
         };
         Ok(crate::service::ServiceSettings {
             listing_ttl_days: self.listings.ttl_days,
+            job_lease_secs: i64::try_from(self.server.job_lease_secs).unwrap_or(i64::MAX / 1000),
             pairing: self.pairing.clone(),
             connectors: self.connectors.clone(),
             max_page_size: self.graphql.max_page_size,

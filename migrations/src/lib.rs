@@ -1,5 +1,6 @@
 //! Database migrations for Qianxian, one change per file, never edited once applied.
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_organizations;
@@ -19,6 +20,10 @@ mod m20261126_000014_create_pairings;
 mod m20261126_000015_add_match_sides;
 mod m20261126_000016_create_sync;
 mod m20261126_000017_create_market_pushes;
+mod m20261205_000018_sequence_outbox;
+mod m20261205_000019_create_database_identity;
+mod m20261205_000020_create_job_leases;
+mod m20261205_000021_add_notification_keys;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -44,6 +49,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000015_add_match_sides::Migration),
             Box::new(m20261126_000016_create_sync::Migration),
             Box::new(m20261126_000017_create_market_pushes::Migration),
+            Box::new(m20261205_000018_sequence_outbox::Migration),
+            Box::new(m20261205_000019_create_database_identity::Migration),
+            Box::new(m20261205_000020_create_job_leases::Migration),
+            Box::new(m20261205_000021_add_notification_keys::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod achievements;
 pub mod audit;
 pub mod entities;
 pub mod grants;
+pub mod leases;
 pub mod listing_query;
 pub mod matches;
 pub mod needs;
@@ -25,6 +26,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The advisory lock migrations run under on PostgreSQL ("QXMIGR").
+const MIGRATION_LOCK: i64 = 0x5158_4D49_4752;
+
+/// The advisory lock the demo data is loaded under on PostgreSQL ("QXSEED"), so replicas
+/// started together on an empty database load it once.
+pub const SEED_LOCK: i64 = 0x5158_5345_4544;
+
 /// Counts SQL statements; `/metrics` exposes the count and tests read it to prove that
 /// DataLoaders keep the statement count bounded.
 #[derive(Debug, Default)]
@@ -39,11 +47,16 @@ impl DbStats {
     }
 }
 
-/// A connection pool plus its statement counter.
+/// The connection pools plus their statement counter.
 #[derive(Debug, Clone)]
 pub struct Database {
-    /// The sea-orm pool.
+    /// The pool for reads (and, on PostgreSQL, for everything).
     pub conn: DatabaseConnection,
+    /// Where write transactions run. On SQLite a pool of one connection: writers queue for it
+    /// in the pool instead of holding reader connections while they wait for SQLite's single
+    /// write lock, so reads never wait behind writes (WAL lets them read meanwhile). On
+    /// PostgreSQL the same pool as `conn`.
+    writer: DatabaseConnection,
     /// Statement counter.
     pub stats: Arc<DbStats>,
 }
@@ -55,7 +68,7 @@ impl Database {
     /// first (measured: 15–20% of API writes at 100 writes/s). PostgreSQL ignores the mode.
     pub async fn begin_write(&self) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
         use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
-        self.conn
+        self.writer
             .begin_with_options(TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
@@ -73,36 +86,99 @@ impl Database {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating database folder {}", dir.display()))?;
         }
-        let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .max_connections(max_connections)
-            .connect_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        let mut conn = sea_orm::Database::connect(options)
-            .await
-            .with_context(|| format!("connecting to database {}", redact_url(url)))?;
-        if url.starts_with("sqlite:") {
-            for pragma in [
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA busy_timeout = 5000",
-            ] {
-                conn.execute_unprepared(pragma).await?;
+        let pool = |size: u32| async move {
+            let mut options = ConnectOptions::new(url.to_owned());
+            options
+                .max_connections(size)
+                .connect_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let conn = sea_orm::Database::connect(options)
+                .await
+                .with_context(|| format!("connecting to database {}", redact_url(url)))?;
+            if url.starts_with("sqlite:") {
+                for pragma in [
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA busy_timeout = 5000",
+                ] {
+                    conn.execute_unprepared(pragma).await?;
+                }
             }
-        }
+            anyhow::Ok(conn)
+        };
+        let mut conn = pool(max_connections).await?;
+        let mut writer = if sqlite_file(url).is_some() {
+            pool(1).await?
+        } else {
+            conn.clone()
+        };
         let stats = Arc::new(DbStats::default());
-        let counter = stats.clone();
-        conn.set_metric_callback(move |_info| {
-            counter.statements.fetch_add(1, Ordering::Relaxed);
-        });
-        Ok(Self { conn, stats })
+        for pool in [&mut conn, &mut writer] {
+            let counter = stats.clone();
+            pool.set_metric_callback(move |_info| {
+                counter.statements.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        Ok(Self {
+            conn,
+            writer,
+            stats,
+        })
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations in one transaction that excludes every other migrator (an
+    /// advisory lock on PostgreSQL, the write lock on SQLite), so processes started together
+    /// take turns: the first applies them, the others wait and then find nothing pending.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.conn, None)
+        use sea_orm::{DatabaseBackend, Statement, TransactionTrait};
+        let txn = if self.conn.get_database_backend() == DatabaseBackend::Postgres {
+            let txn = self.conn.begin().await?;
+            txn.execute_raw(Statement::from_string(
+                DatabaseBackend::Postgres,
+                format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"),
+            ))
             .await
-            .context("applying migrations")
+            .context("waiting for the migration lock")?;
+            txn
+        } else {
+            self.begin_write()
+                .await
+                .context("waiting for the database write lock to migrate")?
+        };
+        Migrator::up(&txn, None)
+            .await
+            .context("applying migrations")?;
+        txn.commit().await.context("committing migrations")?;
+        Ok(())
+    }
+
+    /// Takes a cluster-wide lock named by `key` until the returned guard is dropped: on
+    /// PostgreSQL an advisory lock held by an otherwise idle transaction (replicas starting
+    /// together wait here); on SQLite nothing, as one process owns the file.
+    pub async fn cluster_lock(
+        &self,
+        key: i64,
+    ) -> Result<Option<sea_orm::DatabaseTransaction>, sea_orm::DbErr> {
+        use sea_orm::{DatabaseBackend, Statement, TransactionTrait};
+        if self.conn.get_database_backend() != DatabaseBackend::Postgres {
+            return Ok(None);
+        }
+        let txn = self.conn.begin().await?;
+        txn.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
+        Ok(Some(txn))
+    }
+
+    /// Whether every migration this binary knows is applied (and no unknown one is): the
+    /// schema is the one the code expects. Never creates anything.
+    pub async fn schema_is_current(&self) -> Result<bool, sea_orm::DbErr> {
+        use migrations::MigrationStatus;
+        let all = Migrator::get_migration_with_status_read_only(&self.conn).await?;
+        Ok(all.iter().all(|m| m.status() == MigrationStatus::Applied))
     }
 
     /// Whether the database answers.

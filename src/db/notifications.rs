@@ -24,9 +24,12 @@ pub struct NewNotification {
     pub pairing_id: Option<i32>,
     /// The listing it is about: (`achievement` | `need`, id).
     pub listing: Option<(&'static str, i32)>,
+    /// The event it tells of: a person already told of it is not told again.
+    pub event_key: Option<String>,
 }
 
-/// Stores one notification per user; returns the stored rows.
+/// Stores one notification per user, leaving out users already told of the same event;
+/// returns the stored rows.
 pub async fn insert_for<C: ConnectionTrait>(
     db: &C,
     users: &[i32],
@@ -46,10 +49,22 @@ pub async fn insert_for<C: ConnectionTrait>(
             listing_id: Set(n.listing.map(|(_, id)| id)),
             created_at: Set(now),
             read_at: Set(None),
+            event_key: Set(n.event_key.clone()),
+        };
+        let inserted = notification::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([notification::Column::UserId, notification::Column::EventKey])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_with_returning(db)
+            .await;
+        match inserted {
+            Ok(row) => out.push(row),
+            // Told already (a unique key met): nothing to send.
+            Err(DbErr::RecordNotInserted | DbErr::RecordNotFound(_)) => {}
+            Err(err) => return Err(err),
         }
-        .insert(db)
-        .await?;
-        out.push(row);
     }
     Ok(out)
 }

@@ -51,6 +51,7 @@ pub(crate) async fn announce_new_matches(
                     body: format!("成果“{}”与你的需求匹配度 {percent}%", achievement.title),
                     pairing_id: None,
                     listing: Some((ListingKind::Achievement, achievement.id)),
+                    event_key: Some(format!("new-match:{}:{}:need", need.id, achievement.id)),
                 },
                 now,
             )
@@ -68,6 +69,10 @@ pub(crate) async fn announce_new_matches(
                         body: format!("需求“{}”与你的成果匹配度 {percent}%", need.title),
                         pairing_id: None,
                         listing: Some((ListingKind::Need, need.id)),
+                        event_key: Some(format!(
+                            "new-match:{}:{}:achievement",
+                            need.id, achievement.id
+                        )),
                     },
                     now,
                 )
@@ -158,6 +163,11 @@ pub(crate) async fn run_saved_searches(
                         body: format!("新{what}“{title}”符合你订阅的检索“{}”", search.query),
                         pairing_id: None,
                         listing: Some((listing_kind, id)),
+                        event_key: Some(format!(
+                            "saved-search:{}:{}:{id}",
+                            search.id,
+                            listing_kind.as_str()
+                        )),
                     },
                     now,
                 )

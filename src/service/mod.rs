@@ -16,6 +16,7 @@ pub mod filters;
 pub mod import;
 pub mod import_columns;
 pub mod inputs;
+pub mod jobs;
 pub mod matching;
 pub mod members;
 pub mod needs;
@@ -54,6 +55,8 @@ pub struct ServiceSettings {
     pub auth: accounts::AuthSettings,
     /// Secret that signs tokens.
     pub signing_secret: Vec<u8>,
+    /// Seconds a replica holds a background job's lease without renewing it.
+    pub job_lease_secs: i64,
 }
 
 impl Default for ServiceSettings {
@@ -66,6 +69,7 @@ impl Default for ServiceSettings {
             default_page_size: 20,
             auth: accounts::AuthSettings::default(),
             signing_secret: b"qianxian-test-secret-0123456789abcdef".to_vec(),
+            job_lease_secs: 30,
         }
     }
 }
@@ -125,6 +129,7 @@ impl Context {
                 body,
                 pairing_id: None,
                 listing,
+                event_key: None,
             },
             self.clock.now(),
         )
@@ -187,6 +192,8 @@ pub struct Services {
     pub sync: sync::SyncService,
     /// Spreadsheet import.
     pub imports: import::ImportService,
+    /// Leases of the cluster-wide background jobs.
+    pub jobs: jobs::JobService,
     ctx: Arc<Context>,
 }
 
@@ -237,6 +244,7 @@ impl Services {
             members: members::MemberService::new(ctx.clone()),
             audit: audit::AuditService::new(ctx.clone()),
             disclosure: disclosure::DisclosureService::new(ctx.clone()),
+            jobs: jobs::JobService::new(ctx.clone()),
             ctx,
         }
     }

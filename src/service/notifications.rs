@@ -101,6 +101,8 @@ pub(crate) struct Outgoing {
     pub body: String,
     pub pairing_id: Option<i32>,
     pub listing: Option<(ListingKind, i32)>,
+    /// The event told of, for notifications a job may send again (see `event_key`).
+    pub event_key: Option<String>,
 }
 
 /// Stores `n` for each of `users` (duplicates removed) inside the caller's transaction and
@@ -122,6 +124,7 @@ pub(crate) async fn stage<C: ConnectionTrait>(
             body: n.body,
             pairing_id: n.pairing_id,
             listing: n.listing.map(|(k, id)| (k.as_str(), id)),
+            event_key: n.event_key,
         },
         now,
     )

@@ -701,7 +701,7 @@ impl PairingService {
         let r = async {
             policy::require_signed_in(actor)?;
             let txn = self.ctx.db.begin_write().await?;
-            let mut p = repo::find(&txn, id)
+            let mut p = repo::find_for_update(&txn, id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("对接"))?;
             let roles = policy::pairing_roles(actor, p.enterprise_org_id, p.university_org_id);
@@ -724,11 +724,11 @@ impl PairingService {
             if activity {
                 self.schedule(&mut p, now);
             }
-            let achievement = achievements::find(&txn, p.achievement_id)
+            let achievement = achievements::find_for_update(&txn, p.achievement_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("科技成果"))?;
             let need = match p.need_id {
-                Some(id) => needs::find(&txn, id).await?,
+                Some(id) => needs::find_for_update(&txn, id).await?,
                 None => None,
             };
             if moved {
@@ -966,6 +966,7 @@ impl PairingService {
             body,
             pairing_id: Some(p.id),
             listing: None,
+            event_key: Some(format!("pairing-event:{}", e.id)),
         }
     }
 }

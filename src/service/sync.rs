@@ -433,10 +433,11 @@ impl SyncService {
         }
         let _one_pass = self.pushing.lock().await;
         let db = &self.ctx.db.conn;
+        crate::db::outbox::sequence(&self.ctx.db).await?;
         loop {
             let cursor = crate::db::matches::job_cursor(db, PUSH_JOB).await?;
             let rows = crate::db::outbox::after(db, cursor, 500).await?;
-            let Some(last) = rows.last().map(|r| r.id) else {
+            let Some(last) = rows.last().and_then(|r| r.seq) else {
                 break;
             };
             let mut seen = HashSet::new();

@@ -5,6 +5,7 @@ pub mod audit_event;
 pub mod auth_token;
 pub mod disclosure_grant;
 pub mod job_cursor;
+pub mod job_lease;
 pub mod listing_match;
 pub mod listing_outbox;
 pub mod listing_source;

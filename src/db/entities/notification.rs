@@ -17,6 +17,8 @@ pub struct Model {
     pub listing_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// The event this notifies of; one notification per person and key.
+    pub event_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
