@@ -65,6 +65,10 @@ pub enum ErrorCode {
     InvalidFile,
     /// Something failed inside the service; details are in the logs only.
     Internal,
+    /// The service cannot answer now (its database is unreachable, overloaded or not yet
+    /// set up, or too many requests are in flight): try again later. Never a verdict on the
+    /// caller's credentials or input.
+    Unavailable,
 }
 
 impl ErrorCode {
@@ -100,6 +104,7 @@ impl ErrorCode {
             InvalidQuery => "INVALID_QUERY",
             InvalidFile => "INVALID_FILE",
             Internal => "INTERNAL",
+            Unavailable => "UNAVAILABLE",
         }
     }
 
@@ -114,6 +119,7 @@ impl ErrorCode {
             Conflict => 409,
             RateLimited => 429,
             Internal => 500,
+            Unavailable => 503,
             _ => 422,
         }
     }
@@ -186,10 +192,86 @@ impl ServiceError {
 
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(err: sea_orm::DbErr) -> Self {
-        if is_unique_violation(&err) {
-            return Self::coded(ErrorCode::Conflict, "与已有记录冲突（唯一性约束）");
+        match db_failure(&err) {
+            DbFailure::Unique => Self::coded(ErrorCode::Conflict, "与已有记录冲突（唯一性约束）"),
+            DbFailure::Concurrent => {
+                tracing::info!(error = %err, "write refused after a concurrent change");
+                Self::coded(ErrorCode::Conflict, "该记录正被他人同时修改，请刷新后重试")
+            }
+            DbFailure::Unavailable => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::unavailable()
+            }
+            DbFailure::Other => Self::Internal(anyhow::Error::new(err)),
         }
-        Self::Internal(anyhow::Error::new(err))
+    }
+}
+
+impl ServiceError {
+    /// The generic answer while the database (or the service) cannot serve.
+    pub fn unavailable() -> Self {
+        Self::coded(ErrorCode::Unavailable, "服务暂时不可用，请稍后重试")
+    }
+
+    /// Whether an internal error was caused by the database being unavailable (it reached
+    /// here through `anyhow` rather than `From<DbErr>`).
+    pub fn is_database_outage(cause: &anyhow::Error) -> bool {
+        cause
+            .chain()
+            .filter_map(|e| e.downcast_ref::<sea_orm::DbErr>())
+            .any(|e| db_failure(e) == DbFailure::Unavailable)
+    }
+}
+
+/// What a database error means for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DbFailure {
+    /// A unique constraint refused the write.
+    Unique,
+    /// A concurrent transaction won (serialisation failure or deadlock): nothing was written.
+    Concurrent,
+    /// The database cannot be reached or used right now.
+    Unavailable,
+    /// Anything else: a bug or a broken database, logged as internal.
+    Other,
+}
+
+/// The one place that reads a database error on either backend.
+fn db_failure(err: &sea_orm::DbErr) -> DbFailure {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    if is_unique_violation(err) {
+        return DbFailure::Unique;
+    }
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return DbFailure::Unavailable,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return DbFailure::Other,
+    };
+    match &**sqlx {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => DbFailure::Unavailable,
+        Sqlx::Database(e) => {
+            let code = e.code().unwrap_or_default();
+            match code.as_ref() {
+                // PostgreSQL: serialization_failure, deadlock_detected.
+                "40001" | "40P01" => DbFailure::Concurrent,
+                // PostgreSQL: the database is gone or not set up (invalid_catalog_name,
+                // undefined_table), shutting down or refusing connections (class 57P),
+                // connection exceptions (class 08), too many connections, out of disk.
+                // SQLite: busy or locked past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED
+                // and their extended codes), disk full, cannot open.
+                "3D000" | "42P01" | "53300" | "53100" | "5" | "6" | "13" | "14" | "261" | "262"
+                | "517" => DbFailure::Unavailable,
+                c if c.starts_with("08") || c.starts_with("57P") => DbFailure::Unavailable,
+                _ => DbFailure::Other,
+            }
+        }
+        _ => DbFailure::Other,
     }
 }
 

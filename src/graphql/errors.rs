@@ -64,6 +64,10 @@ pub fn to_gql(err: ServiceError) -> async_graphql::Error {
         ServiceError::Coded { code, message } => {
             async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
         }
+        ServiceError::Internal(cause) if ServiceError::is_database_outage(&cause) => {
+            tracing::warn!(error = ?cause, "database unavailable");
+            to_gql(ServiceError::unavailable())
+        }
         ServiceError::Internal(cause) => {
             tracing::error!(error = ?cause, "internal error");
             async_graphql::Error::new("服务内部错误，请稍后重试")

@@ -3,7 +3,7 @@
 //! GraphQL-over-HTTP draft.
 
 use super::AppState;
-use crate::error::ErrorCode;
+use crate::error::{ErrorCode, ServiceError};
 use crate::graphql::{limits, request_data};
 use crate::service::Actor;
 use async_graphql::http::GraphiQLSource;
@@ -124,19 +124,7 @@ async fn execute(
         None => Actor::Anonymous,
         Some(token) => match state.services.accounts.authenticate(token).await {
             Ok(actor) => actor,
-            Err(err) => {
-                let mut resp = request_error(
-                    &headers,
-                    StatusCode::UNAUTHORIZED,
-                    err.code(),
-                    &err.to_string(),
-                );
-                resp.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    header::HeaderValue::from_static("Bearer"),
-                );
-                return resp;
-            }
+            Err(err) => return authentication_failed(&headers, err),
         },
     };
     if let Some(Err(wait)) = actor
@@ -207,7 +195,16 @@ async fn execute(
         }
     }
     let modern = accepts(&headers, GRAPHQL_RESPONSE);
-    let status = if modern && is_request_error {
+    let unavailable = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|ext| ext.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Unavailable.as_str()))
+    });
+    let status = if unavailable {
+        // Clients and load balancers retry elsewhere or later; nothing was decided.
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if modern && is_request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -218,7 +215,43 @@ async fn execute(
     } else {
         "application/json"
     };
-    (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
+    let mut resp = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    if unavailable {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    }
+    resp
+}
+
+/// The answer when a bearer token could not be turned into an actor. Only a verdict on the
+/// token is a 401: when the database could not be asked, the token may well be good, and a
+/// 401 would make clients throw it away.
+fn authentication_failed(headers: &HeaderMap, err: ServiceError) -> Response {
+    let code = match err.code() {
+        ErrorCode::Unauthenticated => ErrorCode::Unauthenticated,
+        ErrorCode::Internal | ErrorCode::Unavailable => ErrorCode::Unavailable,
+        other => other,
+    };
+    if code != ErrorCode::Unauthenticated {
+        if let ServiceError::Internal(cause) = &err {
+            tracing::warn!(error = ?cause, "could not check a token");
+        }
+        let mut resp = request_error(
+            headers,
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            code,
+            "服务暂时不可用，请稍后重试",
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return resp;
+    }
+    let mut resp = request_error(headers, StatusCode::UNAUTHORIZED, code, &err.to_string());
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    resp
 }
 
 /// Codes for errors async-graphql raises itself (parsing, validation, argument checks).

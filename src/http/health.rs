@@ -9,11 +9,39 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready: the database answers.
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.services.context().db.ping().await {
-        (StatusCode::OK, "ready")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+/// Ready: the database answers, its schema is the one this binary expects (every migration
+/// applied, none unknown), and the local search index is at most `search.max_ready_lag`
+/// changes behind the outbox. A load balancer sends traffic only to ready replicas.
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    let db = &state.services.context().db;
+    if !db.ping().await {
+        return not_ready("database unavailable".to_owned());
     }
+    match db.schema_is_current().await {
+        Ok(true) => {}
+        Ok(false) => {
+            return not_ready(
+                "database schema is not the expected one (migrations pending)".to_owned(),
+            );
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness: reading the migration table failed");
+            return not_ready("database schema unreadable".to_owned());
+        }
+    }
+    match state.services.search.index_lag().await {
+        Ok(lag) if lag <= state.max_ready_lag => (StatusCode::OK, "ready".to_owned()),
+        Ok(lag) => not_ready(format!(
+            "search index {lag} changes behind the database (at most {} for ready)",
+            state.max_ready_lag
+        )),
+        Err(err) => {
+            tracing::warn!(error = ?err, "readiness: measuring the index lag failed");
+            not_ready("search index lag unknown".to_owned())
+        }
+    }
+}
+
+fn not_ready(why: String) -> (StatusCode, String) {
+    (StatusCode::SERVICE_UNAVAILABLE, why)
 }

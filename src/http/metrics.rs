@@ -12,7 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Labels of one GraphQL operation.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -38,6 +38,11 @@ pub struct Metrics {
     db_statements: Gauge<u64, AtomicU64>,
     search_documents: Gauge<u64, AtomicU64>,
     search_outbox_cursor: Gauge<i64>,
+    index_lag: Gauge<i64>,
+    shed: Gauge<u64, AtomicU64>,
+    in_flight: Gauge<i64>,
+    /// Statements the scrapes themselves ran (the index lag), left out of `db_statements`.
+    scrape_statements: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -60,7 +65,7 @@ impl Default for Metrics {
         );
         registry.register(
             "db_statements",
-            "SQL statements executed since start",
+            "SQL statements executed since start (not counting the metrics scrapes' own)",
             db_statements.clone(),
         );
         let search_documents = Gauge::<u64, AtomicU64>::default();
@@ -72,11 +77,33 @@ impl Default for Metrics {
         let search_outbox_cursor = Gauge::<i64>::default();
         registry.register(
             "search_outbox_cursor",
-            "Last listing-outbox id the search index has applied",
+            "Place in the listing outbox's commit order of the last change the search index applied",
             search_outbox_cursor.clone(),
+        );
+        let index_lag = Gauge::<i64>::default();
+        registry.register(
+            "index_lag",
+            "Listing changes committed to the database that this replica's search index has not applied (-1: unknown)",
+            index_lag.clone(),
+        );
+        let shed = Gauge::<u64, AtomicU64>::default();
+        registry.register(
+            "requests_shed",
+            "GraphQL requests refused with 503 because too many were in flight, since start",
+            shed.clone(),
+        );
+        let in_flight = Gauge::<i64>::default();
+        registry.register(
+            "requests_in_flight",
+            "GraphQL requests being served now",
+            in_flight.clone(),
         );
         Self {
             registry,
+            index_lag,
+            shed,
+            in_flight,
+            scrape_statements: AtomicU64::new(0),
             requests,
             latency,
             db_statements,
@@ -118,12 +145,29 @@ fn sanitize(name: &str) -> String {
 /// `GET /metrics` in Prometheus text format.
 pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
     let metrics = &state.metrics;
+    let search = &state.services.search;
+    let stats = &state.services.context().db.stats;
+    let before = stats.statements();
+    let lag = match search.index_lag().await {
+        Ok(lag) => i64::try_from(lag).unwrap_or(i64::MAX),
+        Err(_) => -1,
+    };
+    // The scrape's own statements are left out of the count, so that reading the metrics
+    // does not change them.
+    let own = metrics
+        .scrape_statements
+        .fetch_add(stats.statements() - before, Ordering::Relaxed)
+        + (stats.statements() - before);
     metrics
         .db_statements
-        .set(state.services.context().db.stats.statements());
-    let search = &state.services.search;
+        .set(stats.statements().saturating_sub(own));
     metrics.search_documents.set(search.indexed_documents());
     metrics.search_outbox_cursor.set(search.outbox_cursor());
+    metrics.index_lag.set(lag);
+    metrics.shed.set(state.in_flight.shed());
+    metrics
+        .in_flight
+        .set(i64::try_from(state.in_flight.in_flight()).unwrap_or(i64::MAX));
     let mut body = String::new();
     if let Err(err) = encode(&mut body, &metrics.registry) {
         tracing::error!(error = %err, "encoding metrics failed");

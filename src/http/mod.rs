@@ -4,6 +4,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod load_shed;
 pub mod metrics;
 pub mod rate_limit;
 pub mod subscriptions;
@@ -35,6 +36,10 @@ pub struct AppState {
     pub body_limit: usize,
     /// Largest multipart (file upload) request body in bytes.
     pub upload_limit: usize,
+    /// GraphQL requests in flight, bounded (load shedding).
+    pub in_flight: Arc<load_shed::InFlight>,
+    /// How far behind the outbox the index may be for `/readyz` to say ready.
+    pub max_ready_lag: u64,
 }
 
 /// Builds the router.
@@ -45,7 +50,9 @@ pub fn router(state: AppState, timeout: Duration) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(graphql::get_handler).post(graphql::post_handler),
+            get(graphql::get_handler).post(graphql::post_handler).layer(
+                axum::middleware::from_fn_with_state(state.in_flight.clone(), load_shed::admit),
+            ),
         )
         .route("/graphql/ws", get(subscriptions::handler))
         .route("/healthz", get(health::healthz))
