@@ -71,6 +71,10 @@ pub struct Options {
     pub match_notify_threshold: Option<f64>,
     /// Market connections.
     pub connectors: Option<qianxian::connectors::ConnectorsSettings>,
+    /// GraphQL requests served at once before load shedding.
+    pub max_in_flight: Option<usize>,
+    /// Index lag up to which `/readyz` says ready.
+    pub max_ready_lag: Option<u64>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -78,6 +82,26 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    let (settings, data_dir, clock) = test_settings(options).await;
+    start(settings, clock, data_dir, HashMap::new()).await
+}
+
+/// Starts `n` replicas at the same moment on one new, empty database (each with its own data
+/// folder), as a deployment's processes start together.
+pub async fn spawn_replicas_together(n: usize) -> Vec<TestApp> {
+    let (settings, data_dir, clock) = test_settings(Options::default()).await;
+    let mut dirs = vec![data_dir];
+    dirs.extend((1..n).map(|_| tempfile::tempdir().expect("temp dir")));
+    futures::future::join_all(dirs.into_iter().map(|dir| {
+        let mut settings = settings.clone();
+        settings.data_dir = dir.path().to_path_buf();
+        start(settings, clock.clone(), dir, HashMap::new())
+    }))
+    .await
+}
+
+/// The settings of a test app (a fresh database, a temporary data folder) and its clock.
+async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, ManualClock) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         data_dir: data_dir.path().to_path_buf(),
@@ -109,6 +133,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if let Some(aliases) = options.max_aliases {
         settings.graphql.max_aliases = aliases;
     }
+    // Suites fire many requests at once; load shedding has its own test.
+    settings.server.max_in_flight = options.max_in_flight.unwrap_or(10_000);
+    if let Some(lag) = options.max_ready_lag {
+        settings.search.max_ready_lag = lag;
+    }
     // Cheap password hashing keeps the suite fast; the cost is a setting, measured in the bench.
     settings.auth.argon2_memory_kib = 1024;
     settings.auth.argon2_iterations = 1;
@@ -117,7 +146,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.rate_limit.per_address_per_minute = options.per_address_per_minute.unwrap_or(100_000);
     settings.rate_limit.per_token_per_minute = options.per_token_per_minute.unwrap_or(100_000);
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
-    start(settings, clock, data_dir, HashMap::new()).await
+    (settings, data_dir, clock)
 }
 
 async fn start(
@@ -170,6 +199,60 @@ impl TestApp {
         running.await.expect("joins").expect("stops cleanly");
         drop(services);
         start(settings, clock, _data_dir, owners.into_inner().unwrap()).await
+    }
+}
+
+impl TestApp {
+    /// Starts another replica of this service: its own data folder and index, the same
+    /// database and clock, as a second `qianxian serve` behind a load balancer would be.
+    pub async fn replica(&self) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = self.settings.clone();
+        settings.data_dir = data_dir.path().to_path_buf();
+        let owners = self.owners.lock().unwrap().clone();
+        start(settings, self.clock.clone(), data_dir, owners).await
+    }
+
+    /// Stops the service and starts it again on the same data folder (and search index) but
+    /// a new, empty database, as after an operator recreated the database.
+    pub async fn restart_on_a_new_database(self) -> TestApp {
+        let TestApp {
+            services,
+            clock,
+            mut settings,
+            stop,
+            running,
+            _data_dir,
+            ..
+        } = self;
+        let _ = stop.send(());
+        running.await.expect("joins").expect("stops cleanly");
+        drop(services);
+        settings.database.url = if settings.database.url.starts_with("sqlite") {
+            format!(
+                "sqlite://{}?mode=rwc",
+                settings.data_dir.join("recreated.db").display()
+            )
+        } else {
+            fresh_database_url(&settings).await
+        };
+        start(settings, clock, _data_dir, HashMap::new()).await
+    }
+
+    /// The database this app (and its replicas) use.
+    pub fn database_url(&self) -> &str {
+        &self.settings.database.url
+    }
+
+    /// Whether the suite runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.settings.database.url.starts_with("postgres")
+    }
+
+    /// Stops the service gracefully (its leases are given back).
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.running.await.expect("joins").expect("stops cleanly");
     }
 }
 
