@@ -25,11 +25,13 @@ pub struct Application {
     index_poll: Duration,
     sync_every: Vec<(crate::connectors::Market, Duration)>,
     first_passes: tokio::sync::watch::Sender<usize>,
+    database_url: String,
 }
 
 /// The background loops that run a first pass as soon as the service starts: the indexer
-/// (catch-up, stored matches, market pushes) and the expiry sweeper.
-const LOOPS_WITH_A_FIRST_PASS: usize = 2;
+/// (catch-up, stored matches, market pushes), the expiry sweeper, and the notification feed
+/// (listening, on PostgreSQL).
+const LOOPS_WITH_A_FIRST_PASS: usize = 3;
 
 /// Completes once every background loop has finished its first pass after start, so that a
 /// caller driving the services itself (tests, tools) never races those passes.
@@ -124,6 +126,7 @@ impl Application {
                 })
                 .collect(),
             first_passes: tokio::sync::watch::channel(0).0,
+            database_url: settings.database_url(),
         })
     }
 
@@ -166,6 +169,20 @@ impl Application {
             FirstPass::of(&self.first_passes),
             stop_rx.clone(),
         ));
+        let feed = {
+            let (services, url, stop) = (
+                self.services.clone(),
+                self.database_url.clone(),
+                stop_rx.clone(),
+            );
+            let mut first_pass = FirstPass::of(&self.first_passes);
+            tokio::spawn(async move {
+                services
+                    .notifications
+                    .follow_cluster(&url, stop, || first_pass.done())
+                    .await
+            })
+        };
         let schedules: Vec<_> = self
             .sync_every
             .iter()
@@ -191,6 +208,7 @@ impl Application {
         }
         let _ = sweeper.await;
         let _ = indexer.await;
+        let _ = feed.await;
         self.services.jobs.release_all().await;
         tracing::info!("qianxian stopped");
         Ok(())

@@ -69,6 +69,46 @@ pub async fn insert_for<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The PostgreSQL channel on which a transaction that stored notifications announces their
+/// ids (delivered by PostgreSQL at commit, to every replica listening).
+pub const CHANNEL: &str = "qianxian_notifications";
+
+/// Announces stored notifications to every replica when the caller's transaction commits
+/// (PostgreSQL `NOTIFY`, which is transactional); nothing on SQLite, where one process serves.
+pub async fn announce<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<(), DbErr> {
+    use sea_orm::{DatabaseBackend, Statement};
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    // A payload holds at most 8,000 bytes.
+    for chunk in ids.chunks(500) {
+        let payload = chunk
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        db.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), payload.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Notifications by id, in id order.
+pub async fn find_many<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i32],
+) -> Result<Vec<NotificationRow>, DbErr> {
+    notification::Entity::find()
+        .filter(notification::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await
+}
+
 /// A user's notifications with id above `after`, oldest first, at most `limit`.
 pub async fn after<C: ConnectionTrait>(
     db: &C,

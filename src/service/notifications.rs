@@ -3,7 +3,10 @@
 //! Delivery is at-least-once: a notification is stored in the transaction that caused it and
 //! pushed to live subscribers only after that transaction commits. A subscriber that was away
 //! reads what it missed from the inbox (`after` its last id) and then follows the live stream,
-//! which it joined before reading, so nothing falls between the two.
+//! which it joined before reading, so nothing falls between the two. With several replicas
+//! on PostgreSQL, the storing transaction also announces the ids (`NOTIFY`, delivered at
+//! commit) and every replica's cluster feed (`follow_cluster`) pushes them to its own
+//! subscribers, wherever the change was made.
 
 use crate::db::notifications::{self as repo, NewNotification, NotificationRow, SavedSearchRow};
 use crate::db::outbox::ListingKind;
@@ -15,6 +18,7 @@ use futures::Stream;
 use sea_orm::ConnectionTrait;
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::broadcast;
 
 /// How many notifications a live subscriber may fall behind before it re-reads its inbox.
@@ -70,23 +74,41 @@ impl From<NotificationRow> for Notification {
 #[derive(Debug, Clone)]
 pub struct NotificationHub {
     tx: broadcast::Sender<Arc<Notification>>,
+    /// Set while the cluster feed (PostgreSQL `LISTEN`) delivers every committed notification
+    /// to this replica, its own included; the services' own `publish` then stands aside.
+    fed_by_cluster: Arc<AtomicBool>,
 }
 
 impl Default for NotificationHub {
     fn default() -> Self {
         Self {
             tx: broadcast::channel(HUB_CAPACITY).0,
+            fed_by_cluster: Arc::new(AtomicBool::new(false)),
         }
     }
 }
 
 impl NotificationHub {
-    /// Pushes notifications that are already committed.
+    /// Pushes notifications that are already committed (unless the cluster feed delivers
+    /// them, on PostgreSQL).
     pub fn publish(&self, sent: Vec<Notification>) {
+        if self.fed_by_cluster.load(Ordering::Acquire) {
+            return;
+        }
+        self.deliver(sent);
+    }
+
+    /// Pushes committed notifications to this replica's subscribers.
+    pub(crate) fn deliver(&self, sent: Vec<Notification>) {
         for n in sent {
             // No subscriber is not an error: the inbox holds the notification.
             let _ = self.tx.send(Arc::new(n));
         }
+    }
+
+    /// Whether the cluster feed delivers (true while it listens).
+    pub(crate) fn set_fed_by_cluster(&self, on: bool) {
+        self.fed_by_cluster.store(on, Ordering::Release);
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Arc<Notification>> {
@@ -129,6 +151,7 @@ pub(crate) async fn stage<C: ConnectionTrait>(
         now,
     )
     .await?;
+    repo::announce(db, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
     Ok(rows.into_iter().map(Notification::from).collect())
 }
 
@@ -356,6 +379,88 @@ impl Follower {
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
+        }
+    }
+}
+
+impl NotificationService {
+    /// Follows the notifications committed by every replica (PostgreSQL `LISTEN` on
+    /// [`repo::CHANNEL`]) and pushes them to this replica's subscribers, until `stop`. While
+    /// the feed is down (lost connection), this replica pushes its own notifications itself;
+    /// a subscriber that missed some finds them in its inbox on resume. Returns at once on
+    /// SQLite.
+    /// `listening` is called each time the feed starts listening (at once on SQLite).
+    pub async fn follow_cluster(
+        &self,
+        database_url: &str,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+        mut listening: impl FnMut() + Send,
+    ) {
+        use sea_orm::sqlx::postgres::PgListener;
+        if !database_url.starts_with("postgres") {
+            listening();
+            return;
+        }
+        let hub = &self.ctx.hub;
+        loop {
+            let listener = async {
+                let mut listener = PgListener::connect(database_url).await?;
+                listener.listen(repo::CHANNEL).await?;
+                anyhow::Ok(listener)
+            };
+            let mut listener = tokio::select! {
+                l = listener => l,
+                _ = stop.changed() => return,
+            };
+            match listener.as_mut() {
+                Ok(listener) => {
+                    hub.set_fed_by_cluster(true);
+                    listening();
+                    tracing::info!("following notifications from every replica");
+                    loop {
+                        let next = tokio::select! {
+                            n = listener.try_recv() => n,
+                            _ = stop.changed() => {
+                                hub.set_fed_by_cluster(false);
+                                return;
+                            }
+                        };
+                        match next {
+                            Ok(Some(n)) => self.deliver_announced(n.payload()).await,
+                            Ok(None) => {
+                                tracing::warn!(
+                                    "notification feed lost its connection; reconnecting"
+                                );
+                                break;
+                            }
+                            Err(err) => {
+                                tracing::warn!(error = %err, "notification feed failed; reconnecting");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot follow notifications; retrying"),
+            }
+            hub.set_fed_by_cluster(false);
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    async fn deliver_announced(&self, payload: &str) {
+        let ids: Vec<i32> = payload
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        match repo::find_many(&self.ctx.db.conn, &ids).await {
+            Ok(rows) => self
+                .ctx
+                .hub
+                .deliver(rows.into_iter().map(Notification::from).collect()),
+            Err(err) => tracing::warn!(error = %err, "reading announced notifications failed"),
         }
     }
 }
