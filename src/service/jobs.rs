@@ -25,8 +25,11 @@ pub enum Job {
     StoredMatches,
     /// Publishing opted-in listings to the markets.
     MarketPush,
-    /// The scheduled pull from one market.
+    /// The scheduled pull from one market: which replica keeps the schedule.
     Sync(Market),
+    /// A pull from one market in progress (scheduled, by an operator, or `qianxian sync`):
+    /// held for the run, renewed page by page, so two runs never pull one market at once.
+    SyncRun(Market),
 }
 
 impl Job {
@@ -37,6 +40,7 @@ impl Job {
             Self::StoredMatches => "stored-matches".to_owned(),
             Self::MarketPush => "market-push".to_owned(),
             Self::Sync(m) => format!("sync-{}", m.as_str()),
+            Self::SyncRun(m) => format!("sync-run-{}", m.as_str()),
         }
     }
 }
@@ -105,6 +109,20 @@ impl JobService {
             .unwrap_or_else(|e| e.into_inner())
             .get(&job)
             .copied()
+    }
+
+    /// Gives back one lease, if this replica holds it.
+    pub async fn release(&self, job: Job) {
+        let held = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&job);
+        if held.is_some()
+            && let Err(err) = leases::release(&self.ctx.db.conn, &job.name(), &self.holder).await
+        {
+            tracing::warn!(job = %job.name(), error = %err, "giving back a job lease failed");
+        }
     }
 
     /// Gives back every lease this replica holds (on shutdown), so others need not wait for

@@ -222,12 +222,14 @@ impl Services {
             needs.clone(),
         );
         let organizations = organizations::OrganizationService::new(ctx.clone());
+        let jobs = jobs::JobService::new(ctx.clone());
         Self {
             sync: sync::SyncService::new(
                 ctx.clone(),
                 achievements.clone(),
                 needs.clone(),
                 organizations.clone(),
+                jobs.clone(),
             ),
             organizations,
             imports: import::ImportService::new(ctx.clone(), achievements.clone()),
@@ -244,7 +246,7 @@ impl Services {
             members: members::MemberService::new(ctx.clone()),
             audit: audit::AuditService::new(ctx.clone()),
             disclosure: disclosure::DisclosureService::new(ctx.clone()),
-            jobs: jobs::JobService::new(ctx.clone()),
+            jobs,
             ctx,
         }
     }

@@ -22,6 +22,7 @@ use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::achievements::AchievementService;
 use crate::service::dedup::Siblings;
 use crate::service::inputs::{AchievementInput, IpInput, NeedInput, OrganizationInput, PriceInput};
+use crate::service::jobs::{Job, JobService};
 use crate::service::needs::NeedService;
 use crate::service::organizations::OrganizationService;
 use crate::service::{Actor, Context, policy};
@@ -95,6 +96,8 @@ pub struct SyncService {
     organizations: OrganizationService,
     connectors: HashMap<Market, Arc<dyn MarketConnector>>,
     running: Arc<Mutex<HashSet<Market>>>,
+    /// Leases: a run holds its market's across every replica and `qianxian sync`.
+    jobs: JobService,
     /// Held for a whole [`SyncService::push_pending`]: two passes at once would each plan from
     /// the same outbox cursor and could send one listing twice or undo a recorded failure.
     pushing: Arc<tokio::sync::Mutex<()>>,
@@ -114,6 +117,7 @@ impl SyncService {
         achievements: AchievementService,
         needs: NeedService,
         organizations: OrganizationService,
+        jobs: JobService,
     ) -> Self {
         let connectors = ctx.settings.connectors.build();
         Self {
@@ -122,6 +126,7 @@ impl SyncService {
             needs,
             organizations,
             connectors,
+            jobs,
             running: Arc::new(Mutex::new(HashSet::new())),
             pushing: Arc::new(tokio::sync::Mutex::new(())),
         }
@@ -195,6 +200,14 @@ impl SyncService {
             market,
             running: self.running.clone(),
         };
+        // Across replicas and processes: one run per market. Holding the lease also means a
+        // run still marked running was abandoned (its holder died), so it is failed below.
+        if !self.jobs.hold(Job::SyncRun(market)).await? {
+            return Err(ServiceError::coded(
+                ErrorCode::Conflict,
+                format!("{}正在同步，请等本次同步结束", market.label_zh()),
+            ));
+        }
         let db = &self.ctx.db.conn;
         let now = self.ctx.clock.now();
         repo::fail_abandoned_runs(db, market.as_str(), now).await?;
@@ -214,6 +227,17 @@ impl SyncService {
     }
 
     async fn complete(
+        &self,
+        handle: RunHandle,
+        progress: impl Fn(&RunCounts),
+    ) -> ServiceResult<RunRow> {
+        let market = handle.market;
+        let result = self.pull(handle, progress).await;
+        self.jobs.release(Job::SyncRun(market)).await;
+        result
+    }
+
+    async fn pull(
         &self,
         handle: RunHandle,
         progress: impl Fn(&RunCounts),
@@ -241,6 +265,10 @@ impl SyncService {
                 None => break None,
             };
             counts.fetched += (page.records.len() + page.bad.len()) as i64;
+            if !self.jobs.hold(Job::SyncRun(market)).await? {
+                // Paused past the lease: another run may have started; stop writing.
+                break Some("同步中断：本次同步的租约已被另一进程接管".to_owned());
+            }
             self.apply_page(market, run.id, &page, &mut counts, &mut cache)
                 .await?;
             progress(&counts);
