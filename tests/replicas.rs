@@ -483,3 +483,107 @@ async fn a_database_outage_reads_as_unavailable_and_never_as_a_bad_token() {
         .unwrap();
     assert_eq!(ready.status(), 503);
 }
+
+#[tokio::test]
+async fn a_subscriber_on_one_replica_hears_of_a_change_made_on_another() {
+    let a = spawn_app().await;
+    if !a.is_postgres() {
+        // On SQLite one process serves; replicas need PostgreSQL.
+        return;
+    }
+    let b = a.replica().await;
+    let university = a
+        .create_org("UNIVERSITY", "青岛跨副本大学", "370212", true)
+        .await;
+    let firm = a
+        .create_org("ENTERPRISE", "青岛跨副本企业有限公司", "370211", true)
+        .await;
+    let broker = a.staff_token("跨副本经纪人", false, true).await;
+    let achievement = a
+        .published_achievement(&university, achievement_fields())
+        .await;
+    let asked = a
+        .gql_ok_as(
+            &firm.token,
+            "mutation($a: ID!) { requestPairing(input: { achievementId: $a, message: \"申请对接\" }) { pairing { id } userErrors { code } } }",
+            json!({ "a": achievement }),
+        )
+        .await;
+    let pairing = asked["requestPairing"]["pairing"]["id"].clone();
+
+    // The firm listens on B; the broker acts on A.
+    let mut ws = b.websocket(Some(&firm.token)).await;
+    ws.subscribe(
+        "1",
+        "subscription { notificationAdded { id kind title pairingId } }",
+        json!({}),
+    )
+    .await;
+    a.gql_ok_as(
+        &broker,
+        "mutation($id: ID!) { takePairing(input: { id: $id }) { userErrors { code } } }",
+        json!({ "id": pairing }),
+    )
+    .await;
+    let heard = ws.next().await;
+    assert_eq!(heard["type"], "next", "{heard}");
+    let event = &heard["payload"]["data"]["notificationAdded"];
+    assert_eq!(event["pairingId"], pairing);
+    assert!(
+        event["title"].as_str().unwrap().ends_with("已受理"),
+        "{event}"
+    );
+    ws.close().await;
+}
+
+#[tokio::test]
+async fn one_market_is_pulled_by_one_run_at_a_time_across_replicas() {
+    use qianxian::connectors::{ConnectorsSettings, Market};
+    use qianxian::service::Actor;
+    use qianxian::service::sync::Trigger;
+    let fake = FakeMarket::start(Market::Provincial, 5, 3).await;
+    let connectors = ConnectorsSettings {
+        provincial: fake.settings(),
+        ..Default::default()
+    };
+    let a = spawn_app_with(Options {
+        connectors: Some(connectors),
+        ..Default::default()
+    })
+    .await;
+    let b = a.replica().await;
+    // A run is under way on A (it holds the market's run lease).
+    assert!(
+        a.services
+            .jobs
+            .hold(Job::SyncRun(Market::Provincial))
+            .await
+            .unwrap()
+    );
+    let refused = b
+        .services
+        .sync
+        .run(&Actor::System, Market::Provincial, Trigger::Command, |_| {})
+        .await
+        .expect_err("a second run of the same market is refused");
+    assert_eq!(refused.code(), qianxian::error::ErrorCode::Conflict);
+    // When A's run ends, B may run; its own lease is given back when it ends.
+    a.services
+        .jobs
+        .release(Job::SyncRun(Market::Provincial))
+        .await;
+    let run = b
+        .services
+        .sync
+        .run(&Actor::System, Market::Provincial, Trigger::Command, |_| {})
+        .await
+        .expect("runs");
+    assert_eq!(run.status, "SUCCEEDED", "{run:?}");
+    assert!(
+        a.services
+            .jobs
+            .hold(Job::SyncRun(Market::Provincial))
+            .await
+            .unwrap()
+    );
+}
