@@ -28,10 +28,10 @@ pub struct Application {
     database_url: String,
 }
 
-/// The background loops that run a first pass as soon as the service starts: the indexer
-/// (catch-up, stored matches, market pushes), the expiry sweeper, and the notification feed
-/// (listening, on PostgreSQL).
-const LOOPS_WITH_A_FIRST_PASS: usize = 3;
+/// The background loops that run a first pass as soon as the service starts: the indexer,
+/// the outbox jobs (stored matches, market pushes), the expiry sweeper, and the notification
+/// feed (listening, on PostgreSQL).
+const LOOPS_WITH_A_FIRST_PASS: usize = 4;
 
 /// Completes once every background loop has finished its first pass after start, so that a
 /// caller driving the services itself (tests, tools) never races those passes.
@@ -162,6 +162,12 @@ impl Application {
             FirstPass::of(&self.first_passes),
             stop_rx.clone(),
         ));
+        let outbox_jobs = tokio::spawn(run_outbox_jobs(
+            self.services.clone(),
+            self.index_poll,
+            FirstPass::of(&self.first_passes),
+            stop_rx.clone(),
+        ));
         let sweeper = tokio::spawn(sweep_expired(
             self.services.clone(),
             self.rate_limits.clone(),
@@ -208,6 +214,7 @@ impl Application {
         }
         let _ = sweeper.await;
         let _ = indexer.await;
+        let _ = outbox_jobs.await;
         let _ = feed.await;
         self.services.jobs.release_all().await;
         tracing::info!("qianxian stopped");
@@ -255,10 +262,32 @@ async fn run_indexer(
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                // Every replica keeps its own index; the jobs after it run on one replica.
+                // Every replica keeps its own index.
                 if let Err(err) = services.search.catch_up().await {
                     tracing::warn!(error = ?err, "search indexing failed; retrying");
-                } else if holds(&services, Job::StoredMatches).await
+                }
+                first_pass.done();
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+/// The jobs that follow the outbox on one replica of the cluster (stored matches and their
+/// alerts, market pushes), in a task of their own so that the replica holding them indexes
+/// as promptly as the others.
+async fn run_outbox_jobs(
+    services: Services,
+    every: Duration,
+    mut first_pass: FirstPass,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if holds(&services, Job::StoredMatches).await
                     && let Err(err) = services.matching.refresh_stored().await
                 {
                     tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
