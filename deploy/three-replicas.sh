@@ -40,8 +40,9 @@ for i in 1 2 3; do
 done
 haproxy -f deploy/haproxy.cfg -D -p "$run/haproxy.pid"
 for _ in $(seq 1 120); do
+  # Ready replicas, and HAProxy's health checks have seen one (rise 2, every 2 s).
   if curl -fs http://127.0.0.1:8081/readyz >/dev/null && curl -fs http://127.0.0.1:8082/readyz >/dev/null \
-     && curl -fs http://127.0.0.1:8083/readyz >/dev/null; then
+     && curl -fs http://127.0.0.1:8083/readyz >/dev/null && curl -fs http://127.0.0.1:8080/readyz >/dev/null; then
     echo "three replicas ready behind http://127.0.0.1:8080/graphql (stop: bash deploy/three-replicas.sh stop)"
     exit 0
   fi

@@ -57,7 +57,12 @@ pub struct JobService {
 
 impl JobService {
     pub(crate) fn new(ctx: Arc<Context>) -> Self {
-        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".to_owned());
+        let host = std::env::var("HOSTNAME")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "host".to_owned());
         let holder = format!(
             "{host}/{}/{}",
             std::process::id(),
