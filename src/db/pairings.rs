@@ -176,11 +176,20 @@ fn select(q: &PairingQuery) -> Select<pairing::Entity> {
     if let Some(track) = &q.track {
         s = s.filter(C::TrackCode.eq(track.as_str()));
     }
+    // The industry and region describe the firm (its need, its seat). A side that may not
+    // know the firm yet cannot filter by them either: only pairings whose firm it may see
+    // take part, so a filter cannot tell a hidden firm's industry or region.
+    let about_the_firm = |c: sea_orm::sea_query::SimpleExpr| match q.organization {
+        Some(org) => Condition::all().add(c).add(firm_visible_to(org)),
+        None => Condition::all().add(c),
+    };
     if let Some(industry) = &q.industry {
-        s = s.filter(C::IndustryCode.starts_with(industry.as_str()));
+        s = s.filter(about_the_firm(
+            C::IndustryCode.starts_with(industry.as_str()),
+        ));
     }
     if let Some(region) = &q.region {
-        s = s.filter(C::RegionCode.starts_with(region.as_str()));
+        s = s.filter(about_the_firm(C::RegionCode.starts_with(region.as_str())));
     }
     if let Some(before) = q.created_before {
         s = s.filter(C::CreatedAt.lte(before));
@@ -199,6 +208,29 @@ fn select(q: &PairingQuery) -> Select<pairing::Entity> {
         );
     }
     s
+}
+
+/// Pairings whose firm a member of `org` may know: its own, those introduced, those asked
+/// openly (no need) and those about a public need.
+fn firm_visible_to(org: i32) -> Condition {
+    use crate::db::entities::need;
+    use pairing::Column as C;
+    use sea_orm::sea_query::Query;
+    Condition::any()
+        .add(C::EnterpriseOrgId.eq(org))
+        .add(C::IntroducedAt.is_not_null())
+        .add(C::NeedId.is_null())
+        .add(
+            C::NeedId.in_subquery(
+                Query::select()
+                    .column(need::Column::Id)
+                    .from(need::Entity)
+                    .and_where(
+                        need::Column::Visibility.eq(crate::domain::NeedVisibility::Public.as_str()),
+                    )
+                    .to_owned(),
+            ),
+        )
 }
 
 /// How many pairings match.

@@ -43,6 +43,14 @@ pub struct ListingFilter<S> {
     pub sort: ListingSort,
 }
 
+impl<S> ListingFilter<S> {
+    /// Whether the filter asks about the owning organisation (who, what kind, where): facts
+    /// an anonymous need hides.
+    pub fn depends_on_owner(&self) -> bool {
+        !self.owner_ids.is_empty() || !self.owner_kinds.is_empty() || self.region.is_some()
+    }
+}
+
 impl<S> Default for ListingFilter<S> {
     fn default() -> Self {
         Self {

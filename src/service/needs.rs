@@ -459,7 +459,14 @@ impl NeedService {
             filter.statuses.clone()
         };
         query.statuses = scoped_statuses(actor, &wanted, is_public, status_clause);
-        query.visibilities = policy::listable_need_visibilities(actor);
+        // A filter on the owner (which organisation, its kind or region) only looks at needs
+        // whose owner the viewer may know: otherwise trying every organisation would tell
+        // who posted each anonymous need.
+        query.visibilities = if filter.depends_on_owner() {
+            policy::attributable_need_visibilities(actor)
+        } else {
+            policy::listable_need_visibilities(actor)
+        };
         query.visibility_exempt_owner = actor.organization_id();
         if query.statuses.is_empty() {
             return Ok(Window::page(Vec::new(), 0, 0));

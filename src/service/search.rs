@@ -166,6 +166,9 @@ fn achievement_doc(a: &Achievement, region: Option<&str>) -> ListingDoc {
 }
 
 fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
+    // An anonymous need does not say where its owner is: no region to find, filter or count
+    // it by (everyone who may see a confidential need may also see its owner).
+    let facet_region = region.filter(|_| n.visibility != NeedVisibility::Anonymous);
     ListingDoc {
         kind: DocKind::Need,
         id: n.id,
@@ -179,7 +182,7 @@ fn need_doc(n: &Need, region: Option<&str>) -> ListingDoc {
         facets: facet_paths(
             &n.industry_codes,
             n.discipline_code.as_deref(),
-            region,
+            facet_region,
             n.min_trl,
             &n.priority_tracks,
             &n.cooperation_modes,

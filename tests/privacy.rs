@@ -1,0 +1,175 @@
+//! Privacy as an attacker probes it: a fact hidden from a viewer (who posted an anonymous
+//! need, where a firm not yet introduced sits and what it works in) must not change any answer
+//! that viewer gets — lists, filters, counts, facets. Each test builds two worlds that differ
+//! only in the hidden fact and asks both the same questions.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const NEEDS: &str =
+    "query($f: NeedFilterInput) { needs(first: 50, filter: $f) { totalCount nodes { title } } }";
+const SEARCH: &str = "query($f: SearchFilterInput) { search(query: \"高盐废水\", kind: NEEDS, first: 50, filter: $f) { totalCount edges { node { ... on Need { title } } } facets { dimension code count } } }";
+
+/// What one viewer learns from every owner-dependent question in one world.
+async fn answers(app: &TestApp, token: Option<&str>, firms: &[&Org]) -> Vec<Value> {
+    let mut filters = vec![
+        json!({}),
+        json!({ "region": "370202" }),
+        json!({ "region": "370211" }),
+        json!({ "region": "3702" }),
+        json!({ "region": "37" }),
+        json!({ "ownerKinds": ["ENTERPRISE"] }),
+    ];
+    filters.extend(firms.iter().map(|f| json!({ "ownerId": f.id })));
+    let mut out = Vec::new();
+    for f in &filters {
+        let vars = json!({ "f": f });
+        out.push(match token {
+            Some(t) => app.gql_ok_as(t, NEEDS, vars).await,
+            None => app.gql_ok(NEEDS, vars).await,
+        });
+    }
+    for f in [
+        json!({}),
+        json!({ "region": "370202" }),
+        json!({ "region": "370211" }),
+        json!({ "region": "3702" }),
+    ] {
+        let vars = json!({ "f": f });
+        let mut data = match token {
+            Some(t) => app.gql_ok_as(t, SEARCH, vars).await,
+            None => app.gql_ok(SEARCH, vars).await,
+        };
+        // Titles in a stable order: scores may differ in the last digits between worlds.
+        if let Some(edges) = data["search"]["edges"].as_array_mut() {
+            edges.sort_by_key(|e| e["node"]["title"].to_string());
+        }
+        out.push(data);
+    }
+    out
+}
+
+/// A world where `poster` (0 or 1) of two firms posted the anonymous need.
+async fn needs_world(poster: usize) -> (TestApp, Vec<Value>, Vec<Value>, Value) {
+    let app = spawn_app().await;
+    let x = app
+        .create_org("ENTERPRISE", "青岛市南水处理有限公司", "370202", true)
+        .await;
+    let y = app
+        .create_org("ENTERPRISE", "青岛黄岛化工有限公司", "370211", true)
+        .await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛隐私大学", "370212", true)
+        .await;
+    let need = |title: &str, visibility: &str| {
+        with(
+            need_fields(),
+            json!({ "title": title, "problem": "高盐废水零排放处理，需要膜浓缩与蒸发结晶技术。", "keywords": ["高盐废水"], "visibility": visibility }),
+        )
+    };
+    app.published_need(&x, need("高盐废水公开需求甲", "PUBLIC"))
+        .await;
+    app.published_need(&y, need("高盐废水公开需求乙", "PUBLIC"))
+        .await;
+    let owner = [&x, &y][poster];
+    app.published_need(owner, need("高盐废水匿名需求", "ANONYMOUS"))
+        .await;
+    app.services.search.catch_up().await.expect("indexing");
+    let member = app.member_token(&university, "隐私测试成员").await;
+    let anonymous = answers(&app, None, &[&x, &y]).await;
+    let outsider = answers(&app, Some(&member), &[&x, &y]).await;
+    // The broker may know the owner: the filter finds the need under its real owner.
+    let broker = app.staff_token("隐私测试经纪人", false, true).await;
+    let by_owner = app
+        .gql_ok_as(&broker, NEEDS, json!({ "f": { "ownerId": owner.id } }))
+        .await;
+    (app, anonymous, outsider, by_owner)
+}
+
+#[tokio::test]
+async fn who_posted_an_anonymous_need_changes_no_answer_for_those_who_may_not_know() {
+    let (_a, anonymous_a, outsider_a, broker_a) = needs_world(0).await;
+    let (_b, anonymous_b, outsider_b, broker_b) = needs_world(1).await;
+    assert!(
+        anonymous_a[0].to_string().contains("高盐废水匿名需求"),
+        "the anonymous need is listed: {}",
+        anonymous_a[0]
+    );
+    for (i, (a, b)) in anonymous_a.iter().zip(&anonymous_b).enumerate() {
+        assert_eq!(a, b, "anonymous visitor, question {i}");
+    }
+    for (i, (a, b)) in outsider_a.iter().zip(&outsider_b).enumerate() {
+        assert_eq!(a, b, "member of another organisation, question {i}");
+    }
+    for broker in [broker_a, broker_b] {
+        assert!(
+            broker.to_string().contains("高盐废水匿名需求"),
+            "a broker filters by the real owner: {broker}"
+        );
+    }
+}
+
+/// A world where the firm behind an anonymous need sits in `region` and works in `industry`;
+/// the university's admin sees the pairing before any introduction.
+async fn pairing_world(region: &str, industry: &str) -> Vec<Value> {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛对接隐私大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛对接隐私企业有限公司", region, true)
+        .await;
+    let achievement = app
+        .published_achievement(&university, achievement_fields())
+        .await;
+    let need = app
+        .published_need(
+            &firm,
+            with(
+                need_fields(),
+                json!({ "visibility": "ANONYMOUS", "industries": [industry] }),
+            ),
+        )
+        .await;
+    app.gql_ok_as(
+        &firm.token,
+        "mutation($a: ID!, $n: ID!) { requestPairing(input: { achievementId: $a, needId: $n, message: \"申请对接\" }) { pairing { id } userErrors { code message } } }",
+        json!({ "a": achievement, "n": need }),
+    )
+    .await;
+    let mut out = Vec::new();
+    for f in [
+        json!({}),
+        json!({ "region": "370202" }),
+        json!({ "region": "370211" }),
+        json!({ "region": "3702" }),
+        json!({ "industry": "C" }),
+        json!({ "industry": "C26" }),
+        json!({ "industry": "C38" }),
+    ] {
+        out.push(
+            app.gql_ok_as(
+                &university.token,
+                "query($f: PairingFilterInput) { pairings(first: 20, filter: $f) { totalCount } }",
+                json!({ "f": f }),
+            )
+            .await,
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_hidden_firms_region_and_industry_change_no_answer_for_the_other_side() {
+    let a = pairing_world("370202", "C2662").await;
+    let b = pairing_world("370211", "C3841").await;
+    assert_eq!(
+        a[0]["pairings"]["totalCount"], 1,
+        "the university sees the pairing"
+    );
+    for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(a, b, "question {i}");
+    }
+}
