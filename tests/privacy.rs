@@ -173,3 +173,80 @@ async fn a_hidden_firms_region_and_industry_change_no_answer_for_the_other_side(
         assert_eq!(a, b, "question {i}");
     }
 }
+
+#[tokio::test]
+async fn nobody_grants_themselves_access_not_even_an_operator() {
+    let app = spawn_app().await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛自授权测试有限公司", "370211", true)
+        .await;
+    let operator = app.staff_token("平台管理员甲", true, false).await;
+    let second = app.staff_token("平台管理员乙", true, false).await;
+    let code = |body: &Value| {
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| {
+                body["data"]
+                    .as_object()
+                    .and_then(|d| d.values().next())
+                    .and_then(|p| p["userErrors"][0]["code"].as_str())
+                    .map(str::to_owned)
+            })
+    };
+
+    // The broker role (which reads every confidential need) on oneself: refused.
+    const ROLES: &str = "mutation($u: ID!) { setUserRoles(input: { userId: $u, operator: true, broker: true }) { user { id } userErrors { code message } } }";
+    let global = app.gql_ok_as(&operator, "{ me { id } }", json!({})).await["me"]["id"].clone();
+    let refused = app.gql_as(&operator, ROLES, json!({ "u": global })).await;
+    assert_eq!(code(&refused).as_deref(), Some("FORBIDDEN"), "{refused}");
+    let granted = app.gql_ok_as(&second, ROLES, json!({ "u": global })).await;
+    assert_eq!(
+        granted["setUserRoles"]["userErrors"],
+        json!([]),
+        "{granted}"
+    );
+
+    // Joining an organisation by approving one's own request: refused.
+    let asked = app
+        .gql_ok_as(
+            &operator,
+            "mutation($o: ID!) { requestMembership(input: { organizationId: $o }) { request { id } } }",
+            json!({ "o": firm }),
+        )
+        .await;
+    let request = asked["requestMembership"]["request"]["id"].clone();
+    const APPROVE: &str = "mutation($r: ID!) { approveMembership(input: { requestId: $r }) { request { status } userErrors { code } } }";
+    let refused = app
+        .gql_as(&operator, APPROVE, json!({ "r": request }))
+        .await;
+    assert_eq!(code(&refused).as_deref(), Some("FORBIDDEN"), "{refused}");
+    let approved = app
+        .gql_ok_as(&firm.token, APPROVE, json!({ "r": request }))
+        .await;
+    assert_eq!(
+        approved["approveMembership"]["request"]["status"],
+        "APPROVED"
+    );
+
+    // Both refusals are in the audit log.
+    let audit = app
+        .gql_ok_as(
+            &second,
+            "{ auditLog(first: 50) { nodes { action outcome } } }",
+            json!({}),
+        )
+        .await;
+    let refusals: Vec<&Value> = audit["auditLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["outcome"] == "FORBIDDEN")
+        .collect();
+    for action in ["setUserRoles", "approveMembership"] {
+        assert!(
+            refusals.iter().any(|n| n["action"] == action),
+            "{action} refused and audited: {audit}"
+        );
+    }
+}

@@ -132,6 +132,11 @@ impl MemberService {
                 .await?
                 .ok_or_else(|| ServiceError::not_found("加入申请"))?;
             policy::require_org_admin(actor, req.organization_id)?;
+            policy::forbid_self(
+                actor,
+                req.user_id,
+                "不能审批自己的加入申请，请由机构的其他管理员或平台管理员审批",
+            )?;
             if req.status != "PENDING" {
                 return Err(ServiceError::coded(
                     ErrorCode::InvalidStateTransition,
@@ -202,6 +207,11 @@ impl MemberService {
     ) -> ServiceResult<User> {
         let r = async {
             policy::require_operator(actor)?;
+            policy::forbid_self(
+                actor,
+                user_id,
+                "不能修改自己的平台角色，请由另一位平台管理员操作",
+            )?;
             let txn = self.ctx.db.begin_write().await?;
             repo::find(&txn, user_id)
                 .await?
@@ -231,6 +241,11 @@ impl MemberService {
         role: OrgRole,
     ) -> ServiceResult<()> {
         policy::require_operator(actor)?;
+        policy::forbid_self(
+            actor,
+            user_id,
+            "不能把自己加入机构，请由另一位平台管理员操作",
+        )?;
         let txn = self.ctx.db.begin_write().await?;
         org_repo::find(&txn, org_id)
             .await?

@@ -11,7 +11,7 @@
 //! | a counterpart with a disclosure grant | that listing's confidential detail and its owner's contacts | nothing |
 
 use crate::domain::{Need, NeedVisibility, PairingRole};
-use crate::error::{ErrorCode, ServiceError};
+use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::actor::{Actor, OrgRole};
 
 fn is_member(actor: &Actor, org_id: i32) -> bool {
@@ -66,6 +66,16 @@ pub fn attributable_need_visibilities(actor: &Actor) -> Vec<&'static str> {
     } else {
         vec![NeedVisibility::Public.as_str()]
     }
+}
+
+/// Refuses a decision about `user_id`'s own access taken by that same user: nobody approves
+/// their own membership request or grants themselves a role, whatever roles they hold (an
+/// operator could otherwise give themselves confidential access). The system may.
+pub fn forbid_self(actor: &Actor, user_id: i32, message: &str) -> ServiceResult<()> {
+    if actor.user_id() == Some(user_id) {
+        return Err(ServiceError::coded(ErrorCode::Forbidden, message));
+    }
+    Ok(())
 }
 
 /// Whether `actor` may see which organisation owns `need`.
