@@ -198,6 +198,10 @@ impl From<sea_orm::DbErr> for ServiceError {
                 tracing::info!(error = %err, "write refused after a concurrent change");
                 Self::coded(ErrorCode::Conflict, "该记录正被他人同时修改，请刷新后重试")
             }
+            DbFailure::BadText => Self::coded(
+                ErrorCode::InvalidText,
+                "文本中含有数据库不能保存的字符（如控制字符）",
+            ),
             DbFailure::Unavailable => {
                 tracing::warn!(error = %err, "database unavailable");
                 Self::unavailable()
@@ -232,6 +236,9 @@ enum DbFailure {
     Concurrent,
     /// The database cannot be reached or used right now.
     Unavailable,
+    /// Text the database cannot store (PostgreSQL: NUL, invalid encoding) that escaped
+    /// validation.
+    BadText,
     /// Anything else: a bug or a broken database, logged as internal.
     Other,
 }
@@ -260,6 +267,8 @@ fn db_failure(err: &sea_orm::DbErr) -> DbFailure {
             match code.as_ref() {
                 // PostgreSQL: serialization_failure, deadlock_detected.
                 "40001" | "40P01" => DbFailure::Concurrent,
+                // PostgreSQL: character_not_in_repertoire, untranslatable_character.
+                "22021" | "22P05" => DbFailure::BadText,
                 // PostgreSQL: the database is gone or not set up (invalid_catalog_name,
                 // undefined_table), shutting down or refusing connections (class 57P),
                 // connection exceptions (class 08), too many connections, out of disk.

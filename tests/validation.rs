@@ -326,3 +326,81 @@ async fn bad_filters_are_typed_errors_not_empty_pages() {
         );
     }
 }
+
+#[tokio::test]
+async fn control_characters_are_refused_as_a_field_error_on_every_backend_and_change_nothing() {
+    let app = spawn_app().await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛控制字符测试有限公司", "370211", true)
+        .await;
+    // In a variable: the error names the field, and no need is created.
+    let body = app
+        .gql_as(
+            &firm.token,
+            CREATE_NEED,
+            json!({ "input": { "ownerId": firm, "need": with(need_fields(), json!({ "title": "高盐\u{0}废水" })) } }),
+        )
+        .await;
+    let err = &body["errors"][0];
+    assert_eq!(err["extensions"]["code"], "INVALID_TEXT", "{body}");
+    assert_eq!(
+        err["extensions"]["fields"][0]["field"],
+        json!(["variables", "input", "need", "title"]),
+        "{body}"
+    );
+    assert!(err["message"].as_str().unwrap().contains("控制字符"));
+    // Inline in the document, as an escape.
+    let inline = app
+        .gql_as(
+            &firm.token,
+            "mutation { saveSearch(input: { name: \"订阅\\u0000\", query: \"海水淡化\" }) { savedSearch { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        inline["errors"][0]["extensions"]["code"], "INVALID_TEXT",
+        "{inline}"
+    );
+    let count = app
+        .gql_ok_as(&firm.token, "{ needs(first: 5, filter: { statuses: [DRAFT] }) { totalCount } savedSearches { id } }", json!({}))
+        .await;
+    assert_eq!(count["needs"]["totalCount"], 0, "{count}");
+    assert_eq!(count["savedSearches"], json!([]), "{count}");
+    // Tabs and line breaks are text.
+    let fine = app
+        .gql_ok_as(
+            &firm.token,
+            CREATE_NEED,
+            json!({ "input": { "ownerId": firm, "need": with(need_fields(), json!({ "problem": "第一行\n第二行\t要求" })) } }),
+        )
+        .await;
+    assert_eq!(fine["createNeed"]["userErrors"], json!([]), "{fine}");
+}
+
+#[tokio::test]
+async fn a_search_that_would_cost_more_than_any_real_one_is_refused_at_once() {
+    let app = spawn_app().await;
+    const SEARCH: &str = "query($q: String!) { search(query: $q, first: 5) { totalCount } }";
+    for (q, why) in [
+        ("a".repeat(100_000), "one 100,000-letter word"),
+        ("x".repeat(65), "a 65-letter word"),
+        ("海洋浮标 ".repeat(60), "300 characters"),
+        ("海洋\u{0}浮标".to_owned(), "a NUL"),
+    ] {
+        // Refused by the bounds, before any analysis runs.
+        let body = app.gql(SEARCH, json!({ "q": q })).await;
+        let code = &body["errors"][0]["extensions"]["code"];
+        assert!(
+            code == "INVALID_QUERY" || code == "INVALID_TEXT",
+            "{why}: {body}"
+        );
+    }
+    // A long but real query still runs.
+    let ok = app
+        .gql_ok(
+            SEARCH,
+            json!({ "q": "海水淡化 反渗透膜 耐腐蚀钛合金 THz 成像 GB/T 22900" }),
+        )
+        .await;
+    assert!(ok["search"]["totalCount"].is_number());
+}

@@ -16,6 +16,9 @@ impl Text {
         label: &str,
     ) -> Result<Self, FieldError> {
         let text = input.trim();
+        if let Some(err) = control_character(text, field, label) {
+            return Err(err);
+        }
         let len = text.chars().count();
         if len < min {
             let msg = if min == 1 {
@@ -59,6 +62,21 @@ impl Text {
     }
 }
 
+/// A field error if `text` holds a control character other than tab, line feed or carriage
+/// return (NUL and the like: PostgreSQL refuses them, SQLite would store them; both refuse
+/// them here, the same way).
+pub fn control_character(text: &str, field: &str, label: &str) -> Option<FieldError> {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        .then(|| {
+            FieldError::new(
+                field,
+                ErrorCode::InvalidText,
+                format!("{label}中不能含有控制字符（制表符和换行除外）"),
+            )
+        })
+}
+
 /// Up to ten distinct keywords of at most 20 characters each.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Keywords(Vec<String>);
@@ -74,6 +92,9 @@ impl Keywords {
             let kw = raw.trim();
             if kw.is_empty() || out.iter().any(|k| k == kw) {
                 continue;
+            }
+            if let Some(err) = control_character(kw, &format!("{field}.{i}"), "关键词") {
+                return Err(err);
             }
             if kw.chars().count() > 20 {
                 return Err(FieldError::new(
@@ -132,6 +153,23 @@ impl RegistrationNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_refuses_control_characters_but_keeps_tabs_and_line_breaks() {
+        for bad in [
+            "海洋\u{0}浮标",
+            "海洋\u{7}浮标",
+            "海洋\u{1b}[31m浮标",
+            "海洋\u{7f}",
+        ] {
+            let err = Text::parse(bad, 1, 100, "title", "标题").unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidText, "{bad:?}");
+            assert!(err.message.contains("控制字符"));
+        }
+        assert!(Text::parse("第一行\n第二行\t制表\r\n", 1, 100, "summary", "摘要").is_ok());
+        let err = Keywords::parse(&["正常".into(), "坏\u{0}词".into()], "keywords").unwrap_err();
+        assert_eq!(err.field, vec!["keywords", "1"]);
+    }
 
     #[test]
     fn text_counts_characters_not_bytes() {

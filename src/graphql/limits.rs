@@ -1,6 +1,142 @@
-//! Limits async-graphql does not enforce by itself: the number of aliased fields.
+//! Limits async-graphql does not enforce by itself: the number of aliased fields, and text
+//! with control characters. [`RequestLimits`] applies them to every operation on every
+//! transport (HTTP and the WebSocket), right after parsing.
 
+use crate::error::ErrorCode;
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ServerError, ServerResult, Value, Variables};
+use std::sync::Arc;
+
+/// The schema extension that enforces these limits.
+pub struct RequestLimits {
+    /// Most aliased fields in one document.
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for RequestLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(RequestLimitsExtension {
+            max_aliases: self.max_aliases,
+        })
+    }
+}
+
+struct RequestLimitsExtension {
+    max_aliases: usize,
+}
+
+#[async_trait::async_trait]
+impl Extension for RequestLimitsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        if count_aliases(&doc) > self.max_aliases {
+            return Err(coded(
+                ErrorCode::QueryTooComplex,
+                format!("too many aliases (at most {})", self.max_aliases),
+            ));
+        }
+        if let Some(path) = control_text(&doc, variables) {
+            let mut err = coded(
+                ErrorCode::InvalidText,
+                format!("文本中不能含有控制字符（制表符和换行除外）：{path}"),
+            );
+            if let Some(ext) = err.extensions.as_mut() {
+                ext.set(
+                    "fields",
+                    Value::List(vec![Value::Object(
+                        [
+                            (
+                                async_graphql::Name::new("field"),
+                                Value::List(path.split('.').map(Value::from).collect()),
+                            ),
+                            (
+                                async_graphql::Name::new("code"),
+                                Value::from(ErrorCode::InvalidText.as_str()),
+                            ),
+                        ]
+                        .into_iter()
+                        .collect(),
+                    )]),
+                );
+            }
+            return Err(err);
+        }
+        Ok(doc)
+    }
+}
+
+fn coded(code: ErrorCode, message: String) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code.as_str());
+    err.extensions = Some(ext);
+    err
+}
+
+/// Whether `c` may stand in user text: anything but control characters, except tab, line
+/// feed and carriage return. (PostgreSQL cannot store NUL at all; SQLite would.)
+pub fn allowed_in_text(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n' | '\r')
+}
+
+/// The path of the first string (in the variables or inline in the document) that holds a
+/// control character, e.g. `variables.input.need.title` or `argument.query`.
+pub fn control_text(doc: &ExecutableDocument, variables: &Variables) -> Option<String> {
+    for (name, value) in variables.iter() {
+        if let Some(path) = bad_in_const(value, format!("variables.{name}")) {
+            return Some(path);
+        }
+    }
+    let ops = doc
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node);
+    let frags = doc.fragments.values().map(|f| &f.node.selection_set.node);
+    ops.chain(frags).find_map(bad_in_set)
+}
+
+fn bad_in_const(value: &Value, path: String) -> Option<String> {
+    use Value as V;
+    match value {
+        V::String(s) if !s.chars().all(allowed_in_text) => Some(path),
+        V::List(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| bad_in_const(v, format!("{path}.{i}"))),
+        V::Object(fields) => fields
+            .iter()
+            .find_map(|(k, v)| bad_in_const(v, format!("{path}.{k}"))),
+        _ => None,
+    }
+}
+
+fn bad_in_set(set: &SelectionSet) -> Option<String> {
+    set.items.iter().find_map(|item| match &item.node {
+        Selection::Field(f) => f
+            .node
+            .arguments
+            .iter()
+            .find_map(|(name, value)| {
+                // Variables were checked above; here only what is written in the document.
+                let literal = value
+                    .node
+                    .clone()
+                    .into_const_with(|_| Ok::<_, ()>(Value::Null))
+                    .unwrap_or(Value::Null);
+                bad_in_const(&literal, format!("argument.{}", name.node))
+            })
+            .or_else(|| bad_in_set(&f.node.selection_set.node)),
+        Selection::InlineFragment(f) => bad_in_set(&f.node.selection_set.node),
+        Selection::FragmentSpread(_) => None,
+    })
+}
 
 /// Counts aliased fields in every operation and fragment of `doc`.
 pub fn count_aliases(doc: &ExecutableDocument) -> usize {

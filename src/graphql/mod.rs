@@ -36,6 +36,9 @@ pub fn build_schema(services: Services, settings: &GraphqlSettings) -> AppSchema
     .data(services)
     .limit_depth(settings.max_depth)
     .limit_complexity(settings.max_complexity)
+    .extension(limits::RequestLimits {
+        max_aliases: settings.max_aliases,
+    })
     .finish()
 }
 

@@ -272,7 +272,13 @@ impl NotificationService {
                 "订阅名称不能为空，且不超过 50 个字",
             ));
         }
-        if query.is_empty() || query.chars().count() > 200 {
+        if let Err(err) = crate::service::search::check_query(query) {
+            errors.push(FieldError::new(
+                "query",
+                ErrorCode::InvalidQuery,
+                err.to_string(),
+            ));
+        } else if query.is_empty() || query.chars().count() > 200 {
             errors.push(FieldError::new(
                 "query",
                 ErrorCode::InvalidQuery,

@@ -117,6 +117,48 @@ pub(crate) fn filter_path(root: &str, code: &str) -> Option<String> {
     (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
 }
 
+/// Most characters a search query may have: a search box, not a document (a need's whole
+/// text is matched by `matchesForNeed`, not searched).
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// Most characters in one unbroken run of letters or digits: longer runs are no word anyone
+/// searches for, and each costs analysis, fuzzy automata and sound-alike expansion.
+pub const MAX_QUERY_WORD_CHARS: usize = 64;
+
+/// Refuses a query whose analysis would cost more than any real query: too long, or holding
+/// a "word" no dictionary has. Checked before any analysis runs.
+pub fn check_query(text: &str) -> ServiceResult<()> {
+    let refuse = |message: String| Err(ServiceError::coded(ErrorCode::InvalidQuery, message));
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return refuse(format!("搜索语句过长：最多 {MAX_QUERY_CHARS} 个字符"));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\n')
+    {
+        return refuse("搜索语句含有控制字符".to_owned());
+    }
+    let mut run = 0;
+    for c in text.chars() {
+        // Chinese is cut into words by the dictionary; Latin letters and digits are not.
+        if c.is_ascii_alphanumeric() || (c.is_alphanumeric() && !is_cjk(c)) {
+            run += 1;
+            if run > MAX_QUERY_WORD_CHARS {
+                return refuse(format!(
+                    "搜索语句中有过长的词：一个词最多 {MAX_QUERY_WORD_CHARS} 个字母或数字"
+                ));
+            }
+        } else {
+            run = 0;
+        }
+    }
+    Ok(())
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
 /// The index's name for a listing table.
 pub(crate) fn doc_kind(kind: ListingKind) -> DocKind {
     match kind {
@@ -442,6 +484,7 @@ impl SearchService {
         filter: &SearchFilter,
         window: Window,
     ) -> ServiceResult<SearchPage> {
+        check_query(text)?;
         let s = &self.ctx.settings;
         let first = window.first.unwrap_or(s.default_page_size as i32);
         let (offset, limit) = Window {
