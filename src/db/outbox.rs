@@ -126,6 +126,10 @@ pub async fn sequence(db: &crate::db::Database) -> Result<u64, DbErr> {
         }
         let txn = db.begin_write().await?;
         if backend == DatabaseBackend::Postgres {
+            // Each statement below must see what committed before it (a server whose default
+            // isolation is REPEATABLE READ would freeze the snapshot before the lock).
+            txn.execute_unprepared("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                .await?;
             // Held to the end of the transaction: the next sequencer's statements see this
             // one's places, because they start after it committed.
             txn.execute_raw(Statement::from_sql_and_values(
@@ -135,13 +139,16 @@ pub async fn sequence(db: &crate::db::Database) -> Result<u64, DbErr> {
             ))
             .await?;
         }
-        let top: Option<i64> = txn
+        let top: Option<i64> = match txn
             .query_one_raw(Statement::from_string(
                 backend,
                 "SELECT MAX(seq) AS top FROM listing_outbox",
             ))
             .await?
-            .and_then(|row| row.try_get("", "top").ok());
+        {
+            Some(row) => row.try_get("", "top")?,
+            None => None,
+        };
         let range = txn
             .query_one_raw(Statement::from_sql_and_values(
                 backend,
@@ -150,15 +157,14 @@ pub async fn sequence(db: &crate::db::Database) -> Result<u64, DbErr> {
                 [SEQUENCE_BATCH.into()],
             ))
             .await?;
-        let (Some(low), Some(high)) = range
-            .map(|row| {
-                (
-                    row.try_get::<Option<i64>>("", "low").ok().flatten(),
-                    row.try_get::<Option<i64>>("", "high").ok().flatten(),
-                )
-            })
-            .unwrap_or((None, None))
-        else {
+        let (low, high) = match range {
+            Some(row) => (
+                row.try_get::<Option<i64>>("", "low")?,
+                row.try_get::<Option<i64>>("", "high")?,
+            ),
+            None => (None, None),
+        };
+        let (Some(low), Some(high)) = (low, high) else {
             txn.commit().await?;
             return Ok(placed);
         };

@@ -60,8 +60,8 @@ pub struct SearchService {
     needs: NeedService,
     /// One catch-up or rebuild at a time, so an older batch never lands after a newer one.
     writing: Arc<tokio::sync::Mutex<()>>,
-    /// Set once the index is bound to the database's identity.
-    bound: Arc<tokio::sync::OnceCell<()>>,
+    /// When a catch-up last found nothing more to apply (never, until the first one ends).
+    caught_up_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 /// Facet paths of a listing: industry lineage, discipline lineage, the owner's region
@@ -257,21 +257,40 @@ impl SearchService {
             achievements,
             needs,
             writing: Arc::new(tokio::sync::Mutex::new(())),
-            bound: Arc::new(tokio::sync::OnceCell::new()),
+            caught_up_at: Arc::default(),
         }
     }
 
-    /// Tells the index which database it follows (read once), so that a position recorded
-    /// against another database, or this one recreated, makes it rebuild.
+    /// Whether a catch-up found the index complete within the last `period`: an index that
+    /// is behind only because a large commit just landed is working through it.
+    pub fn caught_up_within(&self, period: std::time::Duration) -> bool {
+        self.caught_up_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < period)
+    }
+
+    fn mark_caught_up(&self) {
+        *self.caught_up_at.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(std::time::Instant::now());
+    }
+
+    /// Tells the index which database it follows, so that a position recorded against
+    /// another database, or this one recreated, makes it rebuild. Read on every pass: the
+    /// database can be recreated under a running process.
     async fn bind_database(&self) -> anyhow::Result<()> {
-        self.bound
-            .get_or_try_init(|| async {
-                let identity = outbox::database_identity(&self.ctx.db.conn).await?;
-                self.index.bind_database(&identity);
-                anyhow::Ok(())
-            })
-            .await?;
+        let identity = outbox::database_identity(&self.ctx.db.conn).await?;
+        self.index.bind_database(&identity);
         Ok(())
+    }
+
+    /// Whether the index's position lies beyond anything the database has placed: the
+    /// database lost commits the index had applied (a failover to a standby that was behind,
+    /// a restore to an earlier point). New changes would get places the index believes it
+    /// has passed, so it must rebuild rather than wait for them.
+    async fn ahead_of_database(&self) -> anyhow::Result<bool> {
+        let cursor = self.index.committed_state().outbox_cursor;
+        Ok(cursor > 0 && outbox::last_place(&self.ctx.db.conn).await? < cursor)
     }
 
     /// Brings the index up to date: a full rebuild when its configuration changed, then every
@@ -279,12 +298,13 @@ impl SearchService {
     pub async fn catch_up(&self) -> anyhow::Result<u64> {
         let _writing = self.writing.lock().await;
         self.bind_database().await?;
-        if self.index.needs_rebuild() {
+        if self.index.needs_rebuild() || self.ahead_of_database().await? {
             let count = self.rebuild_locked(&|_| {}).await?;
             // A rebuild filled the writer's buffers and started merges: wait for them and let
             // the writer go, so a serving process does not keep a bulk load's memory.
             let index = self.index.clone();
             tokio::task::spawn_blocking(move || index.finish_writes()).await??;
+            self.mark_caught_up();
             return Ok(count);
         }
         let db = &self.ctx.db.conn;
@@ -294,6 +314,7 @@ impl SearchService {
             let cursor = self.index.committed_state().outbox_cursor;
             let rows = outbox::after(db, cursor, BATCH).await?;
             let Some(last) = rows.last().and_then(|r| r.seq) else {
+                self.mark_caught_up();
                 break;
             };
             let mut seen = HashSet::new();
@@ -702,7 +723,7 @@ impl SearchService {
     /// another database or configuration and must be rebuilt.
     pub async fn index_lag(&self) -> anyhow::Result<u64> {
         self.bind_database().await?;
-        if self.index.needs_rebuild() {
+        if self.index.needs_rebuild() || self.ahead_of_database().await? {
             return Ok(u64::MAX);
         }
         let cursor = self.index.committed_state().outbox_cursor;
