@@ -102,6 +102,7 @@ impl Application {
                 settings.server.max_in_flight,
             )),
             max_ready_lag: settings.search.max_ready_lag,
+            ready_grace: Duration::from_secs(settings.search.ready_grace_secs),
         };
         let router = http::router(
             state,
@@ -287,13 +288,19 @@ async fn run_outbox_jobs(
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if holds(&services, Job::StoredMatches).await
-                    && let Err(err) = services.matching.refresh_stored().await
+                // Each batch asks for the lease again (renewing it), so a pass that outlasts
+                // the lease stops instead of running beside the replica that took it over.
+                if let Err(err) = services
+                    .matching
+                    .refresh_stored_while(|| holds(&services, Job::StoredMatches))
+                    .await
                 {
                     tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
                 }
-                if holds(&services, Job::MarketPush).await
-                    && let Err(err) = services.sync.push_pending().await
+                if let Err(err) = services
+                    .sync
+                    .push_pending_while(|| holds(&services, Job::MarketPush))
+                    .await
                 {
                     tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
                 }
@@ -316,8 +323,15 @@ async fn sync_on_schedule(
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if !holds(&services, Job::Sync(market)).await {
-                    continue;
+                // One replica per period: the lease lasts the period, so replicas whose timers
+                // tick later find it taken.
+                match services.jobs.claim_period(Job::Sync(market), every).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(err) => {
+                        tracing::warn!(market = market.as_str(), error = ?err, "could not claim the sync period");
+                        continue;
+                    }
                 }
                 let run = services
                     .sync

@@ -35,6 +35,32 @@ pub async fn try_take<C: ConnectionTrait>(
     Ok(taken == 1)
 }
 
+/// Claims `name` for one period ending at `until`, only if the last claim has run out at
+/// `now` (whoever made it): a period is claimed once across the cluster, even by replicas
+/// whose timers tick at different moments.
+pub async fn try_claim<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let taken = job_lease::Entity::insert(job_lease::ActiveModel {
+        name: Set(name.to_owned()),
+        holder: Set(holder.to_owned()),
+        expires_at: Set(until),
+    })
+    .on_conflict(
+        OnConflict::column(job_lease::Column::Name)
+            .update_columns([job_lease::Column::Holder, job_lease::Column::ExpiresAt])
+            .action_and_where(Expr::col((job_lease::Entity, job_lease::Column::ExpiresAt)).lte(now))
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(taken == 1)
+}
+
 /// Gives a lease back (a replica shutting down), so another takes it at once.
 pub async fn release<C: ConnectionTrait>(db: &C, name: &str, holder: &str) -> Result<(), DbErr> {
     job_lease::Entity::delete_many()

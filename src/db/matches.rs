@@ -237,6 +237,37 @@ pub async fn job_cursor<C: ConnectionTrait>(db: &C, name: &str) -> Result<i64, D
         .map_or(0, |c| c.position))
 }
 
+/// Moves a background job from `from` to `to`, only if it still stands at `from`: false when
+/// another run moved it meanwhile (a replica that lost the job's lease), whose work then
+/// stands and this run's must not.
+pub async fn advance_job_cursor<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    from: i64,
+    to: i64,
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    job_cursor::Entity::insert(job_cursor::ActiveModel {
+        name: Set(name.to_owned()),
+        position: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(job_cursor::Column::Name)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let moved = job_cursor::Entity::update_many()
+        .col_expr(job_cursor::Column::Position, Expr::value(to))
+        .filter(job_cursor::Column::Name.eq(name))
+        .filter(job_cursor::Column::Position.eq(from))
+        .exec(db)
+        .await?;
+    Ok(moved.rows_affected == 1)
+}
+
 /// Records where a background job stands.
 pub async fn set_job_cursor<C: ConnectionTrait>(
     db: &C,

@@ -466,29 +466,37 @@ pub async fn record_push<C: ConnectionTrait>(
     outcome: Result<Option<String>, (String, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    use crate::db::entities::market_push;
-    let mut active = market_push::ActiveModel {
-        id: Set(row.id),
-        updated_at: Set(now),
-        ..Default::default()
-    };
-    match outcome {
-        Ok(remote_id) => {
-            active.state = Set("DONE".to_owned());
-            active.attempts = Set(0);
-            active.last_error = Set(None);
-            if remote_id.is_some() {
-                active.remote_id = Set(remote_id);
-            }
-        }
-        Err((error, retry_at)) => {
-            active.state = Set("FAILED".to_owned());
-            active.attempts = Set(row.attempts + 1);
-            active.last_error = Set(Some(error));
-            active.next_attempt_at = Set(retry_at);
-        }
+    use crate::db::entities::market_push::{Column, Entity};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if let Ok(Some(remote_id)) = &outcome {
+        // The market's id for the listing is a fact whatever else changed meanwhile.
+        Entity::update_many()
+            .col_expr(Column::RemoteId, Expr::value(remote_id.clone()))
+            .filter(Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
     }
-    active.update(db).await?;
+    let update = match outcome {
+        Ok(_) => Entity::update_many()
+            .col_expr(Column::State, Expr::value("DONE"))
+            .col_expr(Column::Attempts, Expr::value(0))
+            .col_expr(Column::LastError, Expr::value(Option::<String>::None)),
+        Err((error, retry_at)) => Entity::update_many()
+            .col_expr(Column::State, Expr::value("FAILED"))
+            .col_expr(Column::Attempts, Expr::value(row.attempts + 1))
+            .col_expr(Column::LastError, Expr::value(Some(error)))
+            .col_expr(Column::NextAttemptAt, Expr::value(retry_at)),
+    };
+    // Only if nobody asked for something else since this attempt read the row: a newer
+    // wish (say, withdraw after this push) stays pending.
+    update
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::Wanted.eq(row.wanted.as_str()))
+        .filter(Column::UpdatedAt.eq(row.updated_at))
+        .exec(db)
+        .await?;
     Ok(())
 }
 

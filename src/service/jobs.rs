@@ -108,6 +108,16 @@ impl JobService {
         Ok(taken)
     }
 
+    /// Claims the current period of a job that runs every `every` (a scheduled sync): true
+    /// for exactly one replica per period, however their timers are spread.
+    pub async fn claim_period(&self, job: Job, every: std::time::Duration) -> ServiceResult<bool> {
+        let now = self.ctx.clock.now();
+        // A little short of the period, so this replica's own next tick finds it free.
+        let period = Duration::from_std(every).unwrap_or(Duration::days(1));
+        let until = now + period - period / 20;
+        Ok(leases::try_claim(&self.ctx.db.conn, &job.name(), &self.holder, now, until).await?)
+    }
+
     fn held_until(&self, job: Job) -> Option<DateTime<Utc>> {
         self.held
             .lock()

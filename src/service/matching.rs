@@ -197,9 +197,23 @@ impl MatchService {
     /// Recomputes and stores the matches of listings changed since the job's cursor, up to
     /// what the index already holds. Returns the listings handled.
     pub async fn refresh_stored(&self) -> anyhow::Result<u64> {
+        self.refresh_stored_while(|| async { true }).await
+    }
+
+    /// [`Self::refresh_stored`], asking `still_ours` before each batch (the job's lease) and
+    /// stopping when it says no. A batch whose cursor another run moved meanwhile is rolled
+    /// back, so two runs never both announce one change.
+    pub async fn refresh_stored_while<F, Fut>(&self, mut still_ours: F) -> anyhow::Result<u64>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
         let db = &self.ctx.db.conn;
         let mut handled = 0;
         loop {
+            if !still_ours().await {
+                break;
+            }
             let cursor = matches::job_cursor(db, JOB).await?;
             let indexed = self.index.committed_state().outbox_cursor;
             if cursor >= indexed {
@@ -278,7 +292,13 @@ impl MatchService {
                 }
             }
             sent.extend(run_saved_searches(&txn, &self.index, &searches, &indexed, now).await?);
-            matches::set_job_cursor(&txn, JOB, last).await?;
+            if !matches::advance_job_cursor(&txn, JOB, cursor, last).await? {
+                tracing::warn!(
+                    "stored matches: another run moved the cursor; this batch is dropped"
+                );
+                txn.rollback().await?;
+                break;
+            }
             txn.commit().await?;
             self.ctx.hub.publish(sent);
             handled += computed.len() as u64;

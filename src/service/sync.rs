@@ -456,6 +456,16 @@ impl SyncService {
     /// sends what is due. Failed pushes are retried later with a growing delay. Returns the
     /// pushes attempted. One pass runs at a time.
     pub async fn push_pending(&self) -> ServiceResult<u64> {
+        self.push_pending_while(|| async { true }).await
+    }
+
+    /// [`Self::push_pending`], asking `still_ours` (the job's lease) before each step and
+    /// stopping when it says no.
+    pub async fn push_pending_while<F, Fut>(&self, mut still_ours: F) -> ServiceResult<u64>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
         if self.connectors.is_empty() {
             return Ok(0);
         }
@@ -475,12 +485,19 @@ impl SyncService {
                     self.plan_push(kind, row.listing_id).await?;
                 }
             }
-            crate::db::matches::set_job_cursor(db, PUSH_JOB, last).await?;
+            if !crate::db::matches::advance_job_cursor(db, PUSH_JOB, cursor, last).await?
+                || !still_ours().await
+            {
+                return Ok(0);
+            }
         }
         let now = self.ctx.clock.now();
         let due = repo::due_pushes(db, now, 200).await?;
         let attempted = due.len() as u64;
         for row in due {
+            if !still_ours().await {
+                break;
+            }
             let Some(market) = Market::parse(&row.market) else {
                 continue;
             };
