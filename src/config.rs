@@ -49,6 +49,10 @@ pub struct SearchSettings {
     /// `/readyz` answers ready only while the index is at most this many outbox changes
     /// behind the database (a replica rebuilding its index is not ready).
     pub max_ready_lag: u64,
+    /// ... unless a catch-up found the index complete within this many seconds: a large
+    /// commit (an import) puts every replica behind at once, and they stay in the pool while
+    /// they work through it.
+    pub ready_grace_secs: u64,
 }
 
 impl Default for SearchSettings {
@@ -57,6 +61,7 @@ impl Default for SearchSettings {
             config_dir: PathBuf::from("index"),
             poll_ms: 250,
             max_ready_lag: 1000,
+            ready_grace_secs: 30,
         }
     }
 }

@@ -173,12 +173,31 @@ impl Database {
         Ok(Some(txn))
     }
 
-    /// Whether every migration this binary knows is applied (and no unknown one is): the
-    /// schema is the one the code expects. Never creates anything.
+    /// Whether every migration this binary knows is applied: the schema is (at least) the
+    /// one the code expects. Never creates anything.
     pub async fn schema_is_current(&self) -> Result<bool, sea_orm::DbErr> {
-        use migrations::MigrationStatus;
-        let all = Migrator::get_migration_with_status_read_only(&self.conn).await?;
-        Ok(all.iter().all(|m| m.status() == MigrationStatus::Applied))
+        use sea_orm::Statement;
+        // Read directly rather than through the migrator, which fails on migrations it does
+        // not know: during a rolling upgrade the first new replica migrates, and the old
+        // ones must stay ready on a schema that only grew.
+        let applied: std::collections::HashSet<String> = match self
+            .conn
+            .query_all_raw(Statement::from_string(
+                self.conn.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
+            .await
+        {
+            Ok(rows) => rows
+                .iter()
+                .map(|r| r.try_get::<String>("", "version"))
+                .collect::<Result<_, _>>()?,
+            // No migration table: a database nobody migrated (or recreated empty).
+            Err(_) => return Ok(false),
+        };
+        Ok(Migrator::migrations()
+            .iter()
+            .all(|m| applied.contains(m.name())))
     }
 
     /// Whether the database answers.

@@ -10,8 +10,10 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Ready: the database answers, its schema is the one this binary expects (every migration
-/// applied, none unknown), and the local search index is at most `search.max_ready_lag`
-/// changes behind the outbox. A load balancer sends traffic only to ready replicas.
+/// it knows applied; newer ones are fine, as in a rolling upgrade), and the local search
+/// index is at most `search.max_ready_lag` changes behind the outbox — or was complete
+/// within `search.ready_grace_secs` and is catching up with a large commit. A replica that
+/// is (re)building its index is not ready. A load balancer sends traffic only to ready ones.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     let db = &state.services.context().db;
     if !db.ping().await {
@@ -29,8 +31,15 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
             return not_ready("database schema unreadable".to_owned());
         }
     }
-    match state.services.search.index_lag().await {
+    let search = &state.services.search;
+    match search.index_lag().await {
         Ok(lag) if lag <= state.max_ready_lag => (StatusCode::OK, "ready".to_owned()),
+        // One large commit (an import) puts every replica behind at once; one that was
+        // complete a moment ago is working through it and stays in the pool.
+        Ok(lag) if lag != u64::MAX && search.caught_up_within(state.ready_grace) => (
+            StatusCode::OK,
+            format!("ready (search index {lag} changes behind, catching up)"),
+        ),
         Ok(lag) => not_ready(format!(
             "search index {lag} changes behind the database (at most {} for ready)",
             state.max_ready_lag

@@ -40,6 +40,8 @@ pub struct AppState {
     pub in_flight: Arc<load_shed::InFlight>,
     /// How far behind the outbox the index may be for `/readyz` to say ready.
     pub max_ready_lag: u64,
+    /// How recently the index must have been complete to stay ready while further behind.
+    pub ready_grace: Duration,
 }
 
 /// Builds the router.

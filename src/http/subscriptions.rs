@@ -41,7 +41,8 @@ pub async fn handler(
                             .accounts
                             .authenticate(&token)
                             .await
-                            .map_err(|e| async_graphql::Error::new(e.to_string()))?,
+                            // A database fault keeps its code (UNAVAILABLE): not a bad token.
+                            .map_err(crate::graphql::errors::to_gql)?,
                     };
                     let (actor, loaders) = request_data(&services, actor);
                     let mut data = Data::default();

@@ -75,6 +75,8 @@ pub struct Options {
     pub max_in_flight: Option<usize>,
     /// Index lag up to which `/readyz` says ready.
     pub max_ready_lag: Option<u64>,
+    /// With `max_ready_lag`: how recently a complete index keeps a replica ready (default 0).
+    pub ready_grace_secs: Option<u64>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -137,6 +139,9 @@ async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, Manual
     settings.server.max_in_flight = options.max_in_flight.unwrap_or(10_000);
     if let Some(lag) = options.max_ready_lag {
         settings.search.max_ready_lag = lag;
+        // The lag alone decides, unless the test says how recently the index may have been
+        // complete to count as catching up.
+        settings.search.ready_grace_secs = options.ready_grace_secs.unwrap_or(0);
     }
     // Cheap password hashing keeps the suite fast; the cost is a setting, measured in the bench.
     settings.auth.argon2_memory_kib = 1024;
