@@ -54,6 +54,20 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Organiza
     Ok(Entity::find_by_id(id).one(db).await?.map(from_model))
 }
 
+/// The same, with a shared lock until the caller's transaction ends (`FOR SHARE` on
+/// PostgreSQL): for a change that depends on the row without changing it.
+pub async fn find_shared<C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<Organization>, DbErr> {
+    use sea_orm::QuerySelect;
+    Ok(Entity::find_by_id(id)
+        .lock_shared()
+        .one(db)
+        .await?
+        .map(from_model))
+}
+
 /// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
 /// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
 /// reads through this, so two concurrent changes apply one after the other and neither is lost.

@@ -89,7 +89,10 @@ pub fn split<T>(
         Err(ServiceError::Coded { code, message })
             if !matches!(
                 code,
-                ErrorCode::Unauthenticated | ErrorCode::Forbidden | ErrorCode::RateLimited
+                ErrorCode::Unauthenticated
+                    | ErrorCode::Forbidden
+                    | ErrorCode::RateLimited
+                    | ErrorCode::Unavailable
             ) =>
         {
             Ok((

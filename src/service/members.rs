@@ -71,6 +71,17 @@ impl MemberService {
                 ));
             }
             let txn = self.ctx.db.begin_write().await?;
+            // The user's row, locked: requests and approvals for one user take turns, so
+            // two at once cannot both find none pending or both find the user free.
+            let me = repo::find_for_update(&txn, user.user_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("用户"))?;
+            if me.organization_id.is_some() {
+                return Err(ServiceError::coded(
+                    ErrorCode::Conflict,
+                    "你已属于一个机构，每位用户只能属于一个机构",
+                ));
+            }
             org_repo::find(&txn, org_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
@@ -145,7 +156,7 @@ impl MemberService {
             }
             let now = self.ctx.clock.now();
             if approve {
-                let user = repo::find(&txn, req.user_id)
+                let user = repo::find_for_update(&txn, req.user_id)
                     .await?
                     .ok_or_else(|| ServiceError::not_found("用户"))?;
                 if user.organization_id.is_some() {

@@ -143,7 +143,9 @@ impl Context {
         owner_id: i32,
         verb: &str,
     ) -> crate::error::ServiceResult<()> {
-        let owner = crate::db::organizations::find(txn, owner_id)
+        // Shared lock: an operator revoking the verification waits for this change, or
+        // this change sees the revocation.
+        let owner = crate::db::organizations::find_shared(txn, owner_id)
             .await?
             .ok_or_else(|| crate::error::ServiceError::not_found("机构"))?;
         if owner.verified {

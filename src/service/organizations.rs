@@ -78,6 +78,17 @@ impl OrganizationService {
             };
             let saved = repo::save(&txn, &org).await?;
             if let Some(user_id) = actor.user_id() {
+                // Read again, locked: the token's view of the user may be stale (an approval
+                // or another registration since), and a user belongs to one organisation.
+                let me = users::find_for_update(&txn, user_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("用户"))?;
+                if me.organization_id.is_some() {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Conflict,
+                        "你已属于一个机构，每位用户只能属于一个机构",
+                    ));
+                }
                 users::set_membership(
                     &txn,
                     user_id,
