@@ -353,6 +353,73 @@ async fn readiness_waits_for_the_index_and_metrics_show_its_lag() {
     );
     app.services.search.catch_up().await.expect("indexing");
     assert_eq!(app.client.get(&readyz).send().await.unwrap().status(), 200);
+
+    // A large commit puts every replica behind at once; one whose index was complete a
+    // moment ago stays ready while it works through it.
+    let busy = spawn_app_with(Options {
+        max_ready_lag: Some(1),
+        ready_grace_secs: Some(3600),
+        ..Default::default()
+    })
+    .await;
+    let uni = busy
+        .create_org("UNIVERSITY", "青岛追赶大学", "370212", true)
+        .await;
+    for i in 0..2 {
+        busy.published_achievement(&uni, titanium(i)).await;
+    }
+    let ready = busy
+        .client
+        .get(format!("{}/readyz", busy.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(ready.text().await.unwrap().contains("catching up"));
+}
+
+#[tokio::test]
+async fn an_index_ahead_of_its_database_rebuilds_instead_of_waiting() {
+    // The database lost commits the index had applied (a failover to a standby that was
+    // behind): new changes get places the index believes it passed.
+    let app = spawn_app().await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛回退大学", "370212", true)
+        .await;
+    app.published_achievement(&uni, titanium(1)).await;
+    app.services.search.catch_up().await.expect("indexing");
+    let keep = app.services.search.outbox_cursor() - 3;
+    app.services
+        .context()
+        .db
+        .conn
+        .execute_unprepared(&format!("DELETE FROM listing_outbox WHERE seq > {keep}"))
+        .await
+        .expect("lose the last commits");
+    let new = app.published_achievement(&uni, titanium(2)).await;
+    app.services.search.catch_up().await.expect("indexing");
+    assert!(
+        found(&app, "钛合金").await.contains(&new),
+        "the listing placed after the loss is found"
+    );
+}
+
+#[tokio::test]
+async fn a_scheduled_sync_period_is_claimed_by_one_replica() {
+    use qianxian::connectors::Market;
+    let a = spawn_app().await;
+    let b = a.replica().await;
+    let every = std::time::Duration::from_secs(600);
+    let job = Job::Sync(Market::Marine);
+    assert!(a.services.jobs.claim_period(job, every).await.unwrap());
+    assert!(!b.services.jobs.claim_period(job, every).await.unwrap());
+    // B's timer ticks later in the same period: still A's.
+    a.clock.advance(chrono::Duration::seconds(300));
+    assert!(!b.services.jobs.claim_period(job, every).await.unwrap());
+    // The next period goes to whoever ticks first, once.
+    a.clock.advance(chrono::Duration::seconds(300));
+    assert!(b.services.jobs.claim_period(job, every).await.unwrap());
+    assert!(!a.services.jobs.claim_period(job, every).await.unwrap());
 }
 
 #[tokio::test]
