@@ -654,3 +654,112 @@ async fn one_market_is_pulled_by_one_run_at_a_time_across_replicas() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_persons_notifications_commit_in_the_order_of_their_ids() {
+    let app = spawn_app().await;
+    if !app.is_postgres() {
+        // SQLite has one writer: ids are commit order already.
+        return;
+    }
+    let uni = app
+        .create_org("UNIVERSITY", "青岛通知顺序大学", "370212", true)
+        .await;
+    let operator = app.staff_token("通知顺序管理员", true, false).await;
+    let id = app.published_achievement(&uni, titanium(1)).await;
+    let admin = app.user_id(&uni.token).await;
+
+    // Another transaction is storing a notification for the same person and has not
+    // committed: it holds the person's inbox, as every storing transaction does.
+    let conn = sea_orm::Database::connect(app.database_url())
+        .await
+        .expect("connect");
+    let earlier = conn.begin().await.unwrap();
+    earlier
+        .execute_unprepared(&format!(
+            "SELECT id FROM users WHERE id = {admin} FOR UPDATE"
+        ))
+        .await
+        .unwrap();
+    let first: i64 = earlier
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            format!(
+                "INSERT INTO notifications (user_id, kind, title, body, created_at) \
+                 VALUES ({admin}, 'MODERATION', '先到的通知', '先到的通知', now()) RETURNING id"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i32>("", "id")
+        .unwrap()
+        .into();
+
+    // The operator's moderation notifies the same person: it waits its turn.
+    let moderated = tokio::spawn({
+        let (client, url, operator, id) = (
+            app.client.clone(),
+            format!("{}/graphql", app.address),
+            operator.clone(),
+            id.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .bearer_auth(operator)
+                .json(&json!({ "query": "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"价格信息明显有误\" }) { achievement { status } } }", "variables": { "id": id } }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    });
+    let admin_conn = &app.services.context().db.conn;
+    loop {
+        assert!(
+            !moderated.is_finished(),
+            "a later notification committed before an earlier, lower-numbered one"
+        );
+        let waiting = admin_conn
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    earlier.commit().await.unwrap();
+    let body = moderated.await.unwrap();
+    assert_eq!(
+        body["data"]["moderateAchievement"]["achievement"]["status"], "WITHDRAWN",
+        "{body}"
+    );
+    let inbox = app
+        .gql_ok_as(
+            &uni.token,
+            "{ notifications(first: 10) { nodes { id title } } }",
+            json!({}),
+        )
+        .await;
+    let ids: Vec<i64> = inbox["notifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| id_of(n["id"].as_str().unwrap()).into())
+        .collect();
+    assert!(ids.contains(&first), "{inbox}");
+    assert!(
+        ids.iter().any(|&n| n > first),
+        "the moderation notice came after, with a higher id: {inbox}"
+    );
+}

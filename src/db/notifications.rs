@@ -36,6 +36,7 @@ pub async fn insert_for<C: ConnectionTrait>(
     n: &NewNotification,
     now: DateTime<Utc>,
 ) -> Result<Vec<NotificationRow>, DbErr> {
+    lock_inboxes(db, users).await?;
     let mut out = Vec::with_capacity(users.len());
     for &user_id in users {
         let row = notification::ActiveModel {
@@ -67,6 +68,26 @@ pub async fn insert_for<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// Locks the recipients' user rows until the caller's transaction ends (PostgreSQL; SQLite
+/// has one writer), in id order so two transactions never wait on each other crosswise.
+/// Transactions notifying one person thus take turns, and their notification ids follow
+/// commit order: a subscriber resuming after the last id it saw misses nothing.
+async fn lock_inboxes<C: ConnectionTrait>(db: &C, users: &[i32]) -> Result<(), DbErr> {
+    if users.is_empty() || db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Id.is_in(users.iter().copied()))
+        .order_by_asc(user::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i32>()
+        .all(db)
+        .await?;
+    Ok(())
 }
 
 /// The PostgreSQL channel on which a transaction that stored notifications announces their

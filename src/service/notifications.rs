@@ -73,7 +73,7 @@ impl From<NotificationRow> for Notification {
 /// Fans committed notifications out to live subscribers in this process.
 #[derive(Debug, Clone)]
 pub struct NotificationHub {
-    tx: broadcast::Sender<Arc<Notification>>,
+    tx: broadcast::Sender<HubEvent>,
     /// Set while the cluster feed (PostgreSQL `LISTEN`) delivers every committed notification
     /// to this replica, its own included; the services' own `publish` then stands aside.
     fed_by_cluster: Arc<AtomicBool>,
@@ -102,8 +102,14 @@ impl NotificationHub {
     pub(crate) fn deliver(&self, sent: Vec<Notification>) {
         for n in sent {
             // No subscriber is not an error: the inbox holds the notification.
-            let _ = self.tx.send(Arc::new(n));
+            let _ = self.tx.send(HubEvent::Added(Arc::new(n)));
         }
+    }
+
+    /// Tells every subscriber that live delivery may have had a gap (the cluster feed was
+    /// down): each re-reads its inbox after the last notification it delivered.
+    pub(crate) fn resync(&self) {
+        let _ = self.tx.send(HubEvent::Resync);
     }
 
     /// Whether the cluster feed delivers (true while it listens).
@@ -111,9 +117,18 @@ impl NotificationHub {
         self.fed_by_cluster.store(on, Ordering::Release);
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Notification>> {
+    fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
         self.tx.subscribe()
     }
+}
+
+/// What the hub broadcasts.
+#[derive(Debug, Clone)]
+enum HubEvent {
+    /// A committed notification.
+    Added(Arc<Notification>),
+    /// Live delivery may have missed some: re-read the inbox.
+    Resync,
 }
 
 /// A notification about to be stored for some users.
@@ -332,10 +347,12 @@ impl NotificationService {
 
 /// The state of one live subscriber.
 struct Follower {
-    rx: broadcast::Receiver<Arc<Notification>>,
+    rx: broadcast::Receiver<HubEvent>,
     db: sea_orm::DatabaseConnection,
     user: i32,
-    /// Highest id read from the inbox.
+    /// Highest id delivered (read from the inbox or live). A user's notification ids follow
+    /// commit order (their storing transactions lock the user's row in turn), so everything
+    /// committed later has a higher id.
     cursor: i32,
     backlog: VecDeque<Notification>,
     /// Ids delivered from the inbox, so the live copy of the same notification is skipped.
@@ -368,13 +385,15 @@ impl Follower {
                 continue;
             }
             match self.rx.recv().await {
-                Ok(n) if n.user_id == self.user => {
+                Ok(HubEvent::Added(n)) if n.user_id == self.user => {
                     if self.replayed.remove(&n.id) {
                         continue;
                     }
+                    self.cursor = self.cursor.max(n.id);
                     return Some((*n).clone());
                 }
-                Ok(_) => {}
+                Ok(HubEvent::Added(_)) => {}
+                Ok(HubEvent::Resync) => self.replaying = true,
                 Err(broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(
                         missed,
@@ -421,6 +440,8 @@ impl NotificationService {
             match listener.as_mut() {
                 Ok(listener) => {
                     hub.set_fed_by_cluster(true);
+                    // Whatever committed while the feed was down reaches subscribers now.
+                    hub.resync();
                     listening();
                     tracing::info!("following notifications from every replica");
                     loop {
