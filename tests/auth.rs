@@ -108,7 +108,17 @@ async fn tokens_expire_refresh_rotate_and_log_out() {
         reuse["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "a refresh token works once"
     );
+    assert_eq!(
+        status_of(&app, &new_access).await.0,
+        StatusCode::UNAUTHORIZED,
+        "a spent refresh token used again ends every session continued from its login"
+    );
 
+    let new_access =
+        login_payload(&app, &email, "Secret-pass-2026").await["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let logout = app
         .gql_ok_as(&new_access, "mutation { logout { ok } }", json!({}))
         .await;
@@ -397,4 +407,60 @@ pub async fn operator_token(app: &TestApp) -> String {
         .await
         .unwrap();
     token
+}
+
+#[tokio::test]
+async fn parallel_refreshes_with_one_token_make_at_most_one_session_and_replays_end_the_family() {
+    let app = spawn_app().await;
+    let token = app.user_token("并发刷新用户").await;
+    let (_, body) = status_of(&app, &token).await;
+    let email = body["data"]["me"]["email"].as_str().unwrap().to_owned();
+    const REFRESH: &str = "mutation($r: String!) { refreshToken(input: { refreshToken: $r }) { accessToken refreshToken } }";
+
+    // Six refreshes with one token at once: one session at most.
+    let session = login_payload(&app, &email, "Secret-pass-2026").await["data"]["login"].clone();
+    let refresh = session["refreshToken"].as_str().unwrap().to_owned();
+    let answers =
+        futures::future::join_all((0..6).map(|_| app.gql(REFRESH, json!({ "r": refresh })))).await;
+    let granted: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a["data"]["refreshToken"]["accessToken"].is_string())
+        .collect();
+    assert!(granted.len() <= 1, "{answers:?}");
+    for a in answers.iter().filter(|a| a["errors"].is_array()) {
+        assert_eq!(
+            a["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{a}"
+        );
+    }
+
+    // A chain of refreshes, then the first token replayed: every session of the chain ends.
+    let session = login_payload(&app, &email, "Secret-pass-2026").await["data"]["login"].clone();
+    let first = session["refreshToken"].as_str().unwrap().to_owned();
+    let second = app.gql_ok(REFRESH, json!({ "r": first })).await["refreshToken"].clone();
+    let third = app
+        .gql_ok(REFRESH, json!({ "r": second["refreshToken"] }))
+        .await["refreshToken"]
+        .clone();
+    let latest = third["accessToken"].as_str().unwrap().to_owned();
+    assert_eq!(status_of(&app, &latest).await.0, StatusCode::OK);
+    let replay = app.gql(REFRESH, json!({ "r": first })).await;
+    assert_eq!(
+        replay["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{replay}"
+    );
+    assert_eq!(
+        status_of(&app, &latest).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the newest session of the family ended"
+    );
+    let next = app
+        .gql(REFRESH, json!({ "r": third["refreshToken"] }))
+        .await;
+    assert_eq!(
+        next["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{next}"
+    );
+    // Another login's sessions are untouched.
+    assert_eq!(status_of(&app, &token).await.0, StatusCode::OK);
 }

@@ -24,6 +24,7 @@ mod m20261205_000018_sequence_outbox;
 mod m20261205_000019_create_database_identity;
 mod m20261205_000020_create_job_leases;
 mod m20261205_000021_add_notification_keys;
+mod m20261205_000022_add_token_families;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_create_database_identity::Migration),
             Box::new(m20261205_000020_create_job_leases::Migration),
             Box::new(m20261205_000021_add_notification_keys::Migration),
+            Box::new(m20261205_000022_add_token_families::Migration),
         ]
     }
 }

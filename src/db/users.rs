@@ -120,6 +120,8 @@ pub struct NewToken<'a> {
     pub kind: &'a str,
     pub token_hash: &'a str,
     pub session_id: &'a str,
+    /// The login the session descends from (its own session id for a login).
+    pub family_id: &'a str,
     pub name: Option<&'a str>,
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -140,9 +142,42 @@ pub async fn insert_token<C: ConnectionTrait>(
         expires_at: Set(t.expires_at),
         revoked_at: Set(None),
         created_at: Set(now),
+        family_id: Set(Some(t.family_id.to_owned())),
     }
     .insert(db)
     .await
+}
+
+/// A token by the hash of its text, locked until the caller's transaction ends: a refresh
+/// token is spent by one transaction only.
+pub async fn find_token_for_update<C: ConnectionTrait>(
+    db: &C,
+    token_hash: &str,
+) -> Result<Option<TokenRow>, DbErr> {
+    use sea_orm::QuerySelect;
+    auth_token::Entity::find()
+        .filter(auth_token::Column::TokenHash.eq(token_hash))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// Revokes every unrevoked token of every session of a family.
+pub async fn revoke_family<C: ConnectionTrait>(
+    db: &C,
+    family_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let res = auth_token::Entity::update_many()
+        .col_expr(
+            auth_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(auth_token::Column::FamilyId.eq(family_id))
+        .filter(auth_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
 }
 
 /// A token by the hash of its text.

@@ -269,7 +269,9 @@ impl AccountService {
         let actor = user.as_ref().map_or(Actor::Anonymous, |u| user_actor(u, 0));
         match (ok, user) {
             (true, Some(user)) => {
-                let session = self.start_session(user).await?;
+                let txn = self.ctx.db.begin_write().await?;
+                let session = self.start_session_in(&txn, user, None).await?;
+                txn.commit().await?;
                 Ok(session)
             }
             (_, user) => {
@@ -286,20 +288,28 @@ impl AccountService {
         }
     }
 
-    async fn start_session(&self, user: UserRow) -> ServiceResult<Session> {
+    /// Starts a session inside `txn`: a new family for a login, or `family` continued by a
+    /// refresh.
+    async fn start_session_in(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        user: UserRow,
+        family: Option<&str>,
+    ) -> ServiceResult<Session> {
         let now = self.ctx.clock.now();
         let session = tokens::session_id();
+        let family = family.unwrap_or(&session).to_owned();
         let access = self.signer.issue(TokenKind::Access);
         let refresh = self.signer.issue(TokenKind::Refresh);
         let access_expires_at = now + Duration::minutes(self.settings.access_token_minutes);
-        let txn = self.ctx.db.begin_write().await?;
         let row = repo::insert_token(
-            &txn,
+            txn,
             NewToken {
                 user_id: user.id,
                 kind: TokenKind::Access.as_str(),
                 token_hash: &tokens::hash(&access),
                 session_id: &session,
+                family_id: &family,
                 name: None,
                 expires_at: Some(access_expires_at),
             },
@@ -307,12 +317,13 @@ impl AccountService {
         )
         .await?;
         repo::insert_token(
-            &txn,
+            txn,
             NewToken {
                 user_id: user.id,
                 kind: TokenKind::Refresh.as_str(),
                 token_hash: &tokens::hash(&refresh),
                 session_id: &session,
+                family_id: &family,
                 name: None,
                 expires_at: Some(now + Duration::days(self.settings.refresh_token_days)),
             },
@@ -321,13 +332,12 @@ impl AccountService {
         .await?;
         self.ctx
             .audit_ok(
-                &txn,
+                txn,
                 &user_actor(&user, row.id),
                 "login",
                 Target::of("User", user.id),
             )
             .await?;
-        txn.commit().await?;
         Ok(Session {
             access_token: access,
             access_expires_at,
@@ -341,17 +351,55 @@ impl AccountService {
         if self.signer.verify(refresh_token) != Some(TokenKind::Refresh) {
             return Err(unauthenticated("刷新令牌无效"));
         }
-        let db = &self.ctx.db.conn;
-        let row = repo::find_token(db, &tokens::hash(refresh_token))
+        let txn = self.ctx.db.begin_write().await?;
+        // Locked: of several refreshes with one token, one spends it and the others find it
+        // spent.
+        let row = repo::find_token_for_update(&txn, &tokens::hash(refresh_token))
             .await?
+            .filter(|r| r.kind == TokenKind::Refresh.as_str())
             .ok_or_else(|| unauthenticated("刷新令牌无效"))?;
         let now = self.ctx.clock.now();
+        let family = row
+            .family_id
+            .clone()
+            .unwrap_or_else(|| row.session_id.clone());
+        if row.revoked_at.is_some() {
+            // A spent refresh token used again: someone holds a copy. Every session continued
+            // from the same login ends (OAuth 2.0 Security BCP, refresh token rotation).
+            let ended = repo::revoke_family(&txn, &family, now).await?;
+            let actor = Actor::User(UserActor {
+                user_id: row.user_id,
+                membership: None,
+                operator: false,
+                broker: false,
+                token_id: row.id,
+            });
+            self.ctx
+                .audit_ok(
+                    &txn,
+                    &actor,
+                    "refreshTokenReused",
+                    Target::of("User", row.user_id),
+                )
+                .await?;
+            txn.commit().await?;
+            tracing::warn!(
+                user_id = row.user_id,
+                tokens_revoked = ended,
+                "spent refresh token used again; its sessions ended"
+            );
+            return Err(unauthenticated(
+                "刷新令牌已使用过：为安全起见，由同一次登录延续的会话均已注销，请重新登录",
+            ));
+        }
         check_live(&row, now)?;
-        let user = repo::find(db, row.user_id)
+        let user = repo::find(&txn, row.user_id)
             .await?
             .ok_or_else(|| unauthenticated("账号不存在"))?;
-        repo::revoke_session(db, &row.session_id, now).await?;
-        self.start_session(user).await
+        repo::revoke_session(&txn, &row.session_id, now).await?;
+        let session = self.start_session_in(&txn, user, Some(&family)).await?;
+        txn.commit().await?;
+        Ok(session)
     }
 
     /// Revokes the session (or personal token) that authenticated `actor`.
@@ -469,6 +517,7 @@ impl AccountService {
         }
         let now = self.ctx.clock.now();
         let text = self.signer.issue(TokenKind::Personal);
+        let session = tokens::session_id();
         let txn = self.ctx.db.begin_write().await?;
         let row = repo::insert_token(
             &txn,
@@ -476,7 +525,8 @@ impl AccountService {
                 user_id: user.user_id,
                 kind: TokenKind::Personal.as_str(),
                 token_hash: &tokens::hash(&text),
-                session_id: &tokens::session_id(),
+                session_id: &session,
+                family_id: &session,
                 name: Some(name),
                 expires_at: expires_in_days.map(|d| now + Duration::days(i64::from(d))),
             },
