@@ -35,6 +35,7 @@ for i in 1 2 3; do
   QIANXIAN__DATABASE__URL="$pg/$db" \
   QIANXIAN__DATA_DIR="$run/r$i" \
   QIANXIAN__SERVER__LISTEN="127.0.0.1:808$i" \
+  QIANXIAN__SERVER__TRUSTED_PROXIES='["127.0.0.1"]' \
     ./target/release/qianxian serve >"$run/r$i.log" 2>&1 &
   echo $! >"$run/r$i.pid"
 done

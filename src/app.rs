@@ -103,6 +103,18 @@ impl Application {
             )),
             max_ready_lag: settings.search.max_ready_lag,
             ready_grace: Duration::from_secs(settings.search.ready_grace_secs),
+            trusted_proxies: Arc::new(
+                settings
+                    .server
+                    .trusted_proxies
+                    .iter()
+                    .map(|a| {
+                        a.trim().parse().with_context(|| {
+                            format!("server.trusted_proxies: {a:?} is not an IP address")
+                        })
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+            ),
         };
         let router = http::router(
             state,

@@ -82,6 +82,12 @@ pub struct AuthConfig {
     pub argon2_iterations: u32,
     /// argon2id lanes.
     pub argon2_parallelism: u32,
+    /// Failed logins for one account before each further one makes it wait (1, 2, 4 … s).
+    pub free_failures_per_account: i32,
+    /// Failed logins from one client address (any accounts) before the same.
+    pub free_failures_per_address: i32,
+    /// The longest such wait, in seconds.
+    pub max_login_wait_secs: i64,
 }
 
 /// Request rate limits (token buckets, refilled per minute).
@@ -106,6 +112,9 @@ impl Default for AuthConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            free_failures_per_account: 5,
+            free_failures_per_address: 50,
+            max_login_wait_secs: 900,
         }
     }
 }
@@ -145,6 +154,9 @@ pub struct ServerSettings {
     /// market pushes, scheduled syncs) without renewing it: how long the others wait before
     /// taking over from a replica that died.
     pub job_lease_secs: u64,
+    /// Load balancers in front (IP addresses) whose `X-Forwarded-For` names the client, for
+    /// the limits that count per client address. Empty: the connection's peer is the client.
+    pub trusted_proxies: Vec<String>,
     /// GraphQL requests served at once; one more is refused at once with 503 and
     /// `Retry-After` (load shedding), so the latency of those admitted stays bounded.
     pub max_in_flight: usize,
@@ -233,6 +245,7 @@ impl Default for ServerSettings {
             upload_limit_bytes: 32 * 1024 * 1024,
             request_timeout_secs: 30,
             job_lease_secs: 30,
+            trusted_proxies: Vec::new(),
             max_in_flight: 64,
         }
     }
@@ -328,6 +341,9 @@ impl Settings {
                 argon2_memory_kib: self.auth.argon2_memory_kib,
                 argon2_iterations: self.auth.argon2_iterations,
                 argon2_parallelism: self.auth.argon2_parallelism,
+                free_failures_per_account: self.auth.free_failures_per_account,
+                free_failures_per_address: self.auth.free_failures_per_address,
+                max_login_wait_secs: self.auth.max_login_wait_secs,
             },
             signing_secret: secret.into_bytes(),
         })

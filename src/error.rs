@@ -161,6 +161,12 @@ pub enum ServiceError {
         /// Message for people, in Chinese.
         message: String,
     },
+    /// Too many attempts: try again after this many seconds.
+    #[error("尝试次数过多，请在 {retry_after_secs} 秒后重试")]
+    RateLimited {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// A failure inside the service; logged, never shown in detail.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -185,6 +191,7 @@ impl ServiceError {
         match self {
             Self::Invalid(_) => ErrorCode::BadRequest,
             Self::Coded { code, .. } => *code,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -464,3 +464,160 @@ async fn parallel_refreshes_with_one_token_make_at_most_one_session_and_replays_
     // Another login's sessions are untouched.
     assert_eq!(status_of(&app, &token).await.0, StatusCode::OK);
 }
+
+/// Sends `n` aliased logins for `login` in one request; returns the HTTP status, the
+/// `Retry-After` header and the code of each login (`OK` for a session).
+async fn logins(
+    app: &TestApp,
+    login: &str,
+    password: &str,
+    n: usize,
+    forwarded_for: Option<&str>,
+) -> (StatusCode, Option<String>, Vec<String>) {
+    let fields: String = (0..n)
+        .map(|i| format!("l{i}: login(input: {{ login: $l, password: $p }}) {{ accessToken userErrors {{ code }} }} "))
+        .collect();
+    let mut req = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({
+            "query": format!("mutation($l: String!, $p: String!) {{ {fields} }}"),
+            "variables": { "l": login, "p": password }
+        }));
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = resp.json().await.unwrap();
+    let codes = (0..n)
+        .map(|i| {
+            let field = format!("l{i}");
+            if body["data"][&field]["accessToken"].is_string() {
+                return "OK".to_owned();
+            }
+            if let Some(code) = body["data"][&field]["userErrors"][0]["code"].as_str() {
+                return code.to_owned();
+            }
+            body["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|e| e["path"][0] == field.as_str())
+                .and_then(|e| e["extensions"]["code"].as_str())
+                .unwrap_or("?")
+                .to_owned()
+        })
+        .collect();
+    (status, retry, codes)
+}
+
+#[tokio::test]
+async fn password_guessing_waits_longer_and_longer_on_every_replica() {
+    let app = spawn_app().await;
+    let me = app.user_token("猜密码目标").await;
+    let (_, body) = status_of(&app, &me).await;
+    let email = body["data"]["me"]["email"].as_str().unwrap().to_owned();
+
+    // Thirty guesses in one request (aliases count one by one): five free failures and the
+    // one that locks, then every guess waits.
+    let (_, retry, codes) = logins(&app, &email, "wrong-guess-2026", 30, None).await;
+    assert!(
+        codes[..6].iter().all(|c| c == "UNAUTHENTICATED"),
+        "{codes:?}"
+    );
+    assert!(codes[6..].iter().all(|c| c == "RATE_LIMITED"), "{codes:?}");
+    assert_eq!(retry.as_deref(), Some("1"));
+
+    // The right password waits too, on any replica (the counts are in the database).
+    let other = app.replica().await;
+    let (status, retry, codes) = logins(&other, &email, "Secret-pass-2026", 1, None).await;
+    assert_eq!(codes, ["RATE_LIMITED"]);
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.is_some());
+
+    // Each further failure doubles the wait.
+    app.clock.advance(Duration::seconds(1));
+    let (_, _, codes) = logins(&app, &email, "wrong-guess-2026", 2, None).await;
+    assert_eq!(codes, ["UNAUTHENTICATED", "RATE_LIMITED"]);
+    let (_, retry, _) = logins(&app, &email, "Secret-pass-2026", 1, None).await;
+    assert_eq!(retry.as_deref(), Some("2"));
+    app.clock.advance(Duration::seconds(2));
+    let (_, _, codes) = logins(&app, &email, "Secret-pass-2026", 1, None).await;
+    assert_eq!(
+        codes,
+        ["OK"],
+        "after the wait the right password works, and resets the count"
+    );
+    let (_, _, codes) = logins(&app, &email, "wrong-guess-2026", 1, None).await;
+    assert_eq!(codes, ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_accounts_waits_too() {
+    let app = spawn_app().await;
+    // Fifty free failures per address, spread over accounts that do not even exist.
+    for batch in 0..2 {
+        for i in 0..25 {
+            let (_, _, codes) = logins(
+                &app,
+                &format!("nobody{batch}-{i}@example.com"),
+                "guess-2026-x",
+                1,
+                None,
+            )
+            .await;
+            assert_eq!(codes, ["UNAUTHENTICATED"]);
+        }
+    }
+    let (_, _, codes) = logins(&app, "another@example.com", "guess-2026-x", 2, None).await;
+    assert_eq!(
+        codes,
+        ["UNAUTHENTICATED", "RATE_LIMITED"],
+        "the 51st failure locks the address"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_counts_on_its_own() {
+    let app = spawn_app_with(Options {
+        trusted_proxies: vec!["127.0.0.1".to_owned()],
+        ..Default::default()
+    })
+    .await;
+    // One client behind the proxy exhausts its address…
+    for i in 0..51 {
+        logins(
+            &app,
+            &format!("n{i}@example.com"),
+            "guess-2026-x",
+            1,
+            Some("203.0.113.7"),
+        )
+        .await;
+    }
+    let (_, _, locked) = logins(
+        &app,
+        "x@example.com",
+        "guess-2026-x",
+        1,
+        Some("203.0.113.7"),
+    )
+    .await;
+    assert_eq!(locked, ["RATE_LIMITED"]);
+    // …and another client behind the same proxy is not held up by it, even if it sends a
+    // forged X-Forwarded-For of its own before the proxy's entry.
+    let (_, _, codes) = logins(
+        &app,
+        "x@example.com",
+        "guess-2026-x",
+        1,
+        Some("203.0.113.7, 198.51.100.9"),
+    )
+    .await;
+    assert_eq!(codes, ["UNAUTHENTICATED"]);
+}

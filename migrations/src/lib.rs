@@ -25,6 +25,7 @@ mod m20261205_000019_create_database_identity;
 mod m20261205_000020_create_job_leases;
 mod m20261205_000021_add_notification_keys;
 mod m20261205_000022_add_token_families;
+mod m20261205_000023_create_login_throttle;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_create_job_leases::Migration),
             Box::new(m20261205_000021_add_notification_keys::Migration),
             Box::new(m20261205_000022_add_token_families::Migration),
+            Box::new(m20261205_000023_create_login_throttle::Migration),
         ]
     }
 }

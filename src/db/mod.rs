@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod pairings;
 pub mod sync;
 pub mod tags;
+pub mod throttle;
 pub mod tracks;
 pub mod users;
 

@@ -350,7 +350,12 @@ impl AccountMutation {
     /// Logs in with email or mobile number and password.
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let (s, _) = services_actor(ctx)?;
-        AuthPayload::from(s.accounts.login(&input.login, &input.password).await)
+        let address = ctx.data_opt::<crate::graphql::ClientAddress>().map(|a| a.0);
+        AuthPayload::from(
+            s.accounts
+                .login(&input.login, &input.password, address)
+                .await,
+        )
     }
 
     /// Trades a refresh token for a new session; the old one stops working.

@@ -64,6 +64,14 @@ pub fn to_gql(err: ServiceError) -> async_graphql::Error {
         ServiceError::Coded { code, message } => {
             async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
         }
+        ServiceError::RateLimited { retry_after_secs } => {
+            let message = ServiceError::RateLimited { retry_after_secs }.to_string();
+            async_graphql::Error::new(message).extend_with(|_, ext| {
+                ext.set("code", ErrorCode::RateLimited.as_str());
+                // The HTTP layer turns this into a `Retry-After` header.
+                ext.set("retryAfter", retry_after_secs);
+            })
+        }
         ServiceError::Internal(cause) if ServiceError::is_database_outage(&cause) => {
             tracing::warn!(error = ?cause, "database unavailable");
             to_gql(ServiceError::unavailable())

@@ -53,6 +53,10 @@ pub fn sdl() -> String {
     .sdl()
 }
 
+/// The client's address (per-request data), for limits that count per address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 /// Per-request data: who asks, and loaders that batch and cache for this request only.
 pub fn request_data(services: &Services, actor: Actor) -> (Actor, loaders::Loaders) {
     let loaders = loaders::Loaders {

@@ -117,7 +117,8 @@ async fn execute(
     via_get: bool,
 ) -> Response {
     let started = Instant::now();
-    if let Err(wait) = state.rate_limits.check_address(peer.ip()) {
+    let client = super::client_address(peer.ip(), &headers, &state.trusted_proxies);
+    if let Err(wait) = state.rate_limits.check_address(client) {
         return too_many_requests(&headers, wait);
     }
     let actor = match bearer_token(&headers) {
@@ -170,7 +171,12 @@ async fn execute(
     let (actor, loaders) = request_data(&state.services, actor);
     let response = state
         .schema
-        .execute(request.data(actor).data(loaders))
+        .execute(
+            request
+                .data(actor)
+                .data(loaders)
+                .data(crate::graphql::ClientAddress(client)),
+        )
         .await;
     state.metrics.observe(
         &operation,
@@ -201,9 +207,21 @@ async fn execute(
             .and_then(|ext| ext.get("code"))
             .is_some_and(|c| *c == async_graphql::Value::from(ErrorCode::Unavailable.as_str()))
     });
+    // Throttled logins: the longest wait any of them asked for.
+    let retry_after = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("retryAfter"))
+        .filter_map(|v| match v {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
     let status = if unavailable {
         // Clients and load balancers retry elsewhere or later; nothing was decided.
         StatusCode::SERVICE_UNAVAILABLE
+    } else if retry_after.is_some() && response.data == async_graphql::Value::Null {
+        StatusCode::TOO_MANY_REQUESTS
     } else if modern && is_request_error {
         StatusCode::BAD_REQUEST
     } else {
@@ -219,6 +237,10 @@ async fn execute(
     if unavailable {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    } else if let Some(secs) = retry_after
+        && let Ok(v) = header::HeaderValue::from_str(&secs.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
 }

@@ -24,7 +24,8 @@ pub async fn handler(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if state.rate_limits.check_address(peer.ip()).is_err() {
+    let client = super::client_address(peer.ip(), &headers, &state.trusted_proxies);
+    if state.rate_limits.check_address(client).is_err() {
         return StatusCode::TOO_MANY_REQUESTS.into_response();
     }
     let header_token = bearer_token(&headers).map(str::to_owned);
@@ -48,6 +49,7 @@ pub async fn handler(
                     let mut data = Data::default();
                     data.insert(actor);
                     data.insert(loaders);
+                    data.insert(crate::graphql::ClientAddress(client));
                     Ok(data)
                 })
                 .serve()

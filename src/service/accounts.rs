@@ -1,6 +1,7 @@
 //! Accounts and tokens: registration, login with argon2id, access / refresh / personal tokens,
 //! logout and authentication of a bearer token into an [`Actor`].
 
+use crate::db::throttle;
 use crate::db::users::{self as repo, NewToken, NewUser, TokenRow, UserRow};
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 use crate::service::actor::{OrgRole, UserActor};
@@ -27,6 +28,12 @@ pub struct AuthSettings {
     pub argon2_iterations: u32,
     /// argon2id lanes.
     pub argon2_parallelism: u32,
+    /// Failed logins for one account before each further one makes it wait.
+    pub free_failures_per_account: i32,
+    /// Failed logins from one client address before the same.
+    pub free_failures_per_address: i32,
+    /// The longest such wait, in seconds.
+    pub max_login_wait_secs: i64,
 }
 
 impl Default for AuthSettings {
@@ -37,6 +44,9 @@ impl Default for AuthSettings {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            free_failures_per_account: 5,
+            free_failures_per_address: 50,
+            max_login_wait_secs: 900,
         }
     }
 }
@@ -260,9 +270,33 @@ impl AccountService {
         Ok(row.into())
     }
 
-    /// Logs in with email or phone and password.
-    pub async fn login(&self, login: &str, password: &str) -> ServiceResult<Session> {
-        let user = repo::find_by_login(&self.ctx.db.conn, login.trim()).await?;
+    /// Logs in with email or phone and password, from `address` when known. Failures are
+    /// counted per account and per address in the database (every replica sees them); past a
+    /// few, each key waits 1, 2, 4 … seconds (at most `max_login_wait_secs`) before any
+    /// login — the right password included — is tried again.
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        address: Option<std::net::IpAddr>,
+    ) -> ServiceResult<Session> {
+        let login = login.trim();
+        let keys = throttle_keys(login, address);
+        let now = self.ctx.clock.now();
+        if let Some(until) = throttle::locked_until(&self.ctx.db.conn, &keys)
+            .await?
+            .filter(|until| *until > now)
+        {
+            let wait = (until - now).num_milliseconds().max(0) as u64;
+            let r = Err(ServiceError::RateLimited {
+                retry_after_secs: wait.div_ceil(1000).max(1),
+            });
+            return self
+                .ctx
+                .audit_failure(&Actor::Anonymous, "login", Target::NONE, r)
+                .await;
+        }
+        let user = repo::find_by_login(&self.ctx.db.conn, login).await?;
         let ok = self
             .verify_password(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await;
@@ -270,11 +304,26 @@ impl AccountService {
         match (ok, user) {
             (true, Some(user)) => {
                 let txn = self.ctx.db.begin_write().await?;
+                throttle::reset(&txn, &keys[0]).await?;
                 let session = self.start_session_in(&txn, user, None).await?;
                 txn.commit().await?;
                 Ok(session)
             }
             (_, user) => {
+                let txn = self.ctx.db.begin_write().await?;
+                let s = &self.settings;
+                for (key, free) in keys
+                    .iter()
+                    .zip([s.free_failures_per_account, s.free_failures_per_address])
+                {
+                    let policy = throttle::Policy {
+                        free,
+                        max_wait: Duration::seconds(s.max_login_wait_secs.max(1)),
+                        window: Duration::hours(24),
+                    };
+                    throttle::record_failure(&txn, key, now, policy).await?;
+                }
+                txn.commit().await?;
                 let target = user.map_or(Target::NONE, |u| Target::of("User", u.id));
                 self.ctx
                     .audit_failure(
@@ -601,6 +650,14 @@ impl AccountService {
 
 /// An argon2id hash of a random password nobody knows; verifying against it always fails.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0kU2XfT3f7nQ2j4mCk8G0xkq7+J7m2m8yqk8bq2c3Fo";
+
+/// The failure counters a login attempt answers to: its account (as typed, so unknown
+/// accounts are throttled alike) and, when known, its client address.
+fn throttle_keys(login: &str, address: Option<std::net::IpAddr>) -> Vec<String> {
+    let mut keys = vec![format!("account:{}", login.to_lowercase())];
+    keys.extend(address.map(|a| format!("address:{a}")));
+    keys
+}
 
 fn check_live(row: &TokenRow, now: DateTime<Utc>) -> ServiceResult<()> {
     if row.revoked_at.is_some() {

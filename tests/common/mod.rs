@@ -77,6 +77,8 @@ pub struct Options {
     pub max_ready_lag: Option<u64>,
     /// With `max_ready_lag`: how recently a complete index keeps a replica ready (default 0).
     pub ready_grace_secs: Option<u64>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -135,6 +137,7 @@ async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, Manual
     if let Some(aliases) = options.max_aliases {
         settings.graphql.max_aliases = aliases;
     }
+    settings.server.trusted_proxies = options.trusted_proxies;
     // Suites fire many requests at once; load shedding has its own test.
     settings.server.max_in_flight = options.max_in_flight.unwrap_or(10_000);
     if let Some(lag) = options.max_ready_lag {

@@ -10,6 +10,7 @@ pub mod listing_match;
 pub mod listing_outbox;
 pub mod listing_source;
 pub mod listing_tag;
+pub mod login_throttle;
 pub mod market_optin;
 pub mod market_push;
 pub mod membership_request;
