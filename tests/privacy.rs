@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const NEEDS: &str =
@@ -249,4 +250,107 @@ async fn nobody_grants_themselves_access_not_even_an_operator() {
             "{action} refused and audited: {audit}"
         );
     }
+}
+
+const WHO_AM_I: &str = "query { me { id isBroker } }";
+const MINT: &str =
+    "mutation { createPersonalToken(input: { name: \"脚本\" }) { token userErrors { code } } }";
+
+#[tokio::test]
+async fn an_open_websocket_does_not_outlive_its_session() {
+    let app = spawn_app().await;
+
+    // Logout: the next operation on the socket closes it with 4401 and runs nothing.
+    let token = app.user_token("套接字用户甲").await;
+    let mut ws = app.websocket(Some(&token)).await;
+    ws.subscribe("1", WHO_AM_I, json!({})).await;
+    let first = ws.next().await;
+    assert_eq!(first["type"], "next", "{first}");
+    app.gql_ok_as(&token, "mutation { logout { ok } }", json!({}))
+        .await;
+    ws.subscribe("2", MINT, json!({})).await;
+    let (code, reason) = ws.closed().await;
+    assert_eq!(code, 4401, "{reason}");
+    let tokens = app
+        .services
+        .context()
+        .db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.services.context().db.conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM auth_tokens WHERE kind = 'personal'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(
+        tokens, 0,
+        "no personal token was minted on the ended session"
+    );
+
+    // Expiry: the same once the access token's time is up.
+    let token = app.user_token("套接字用户乙").await;
+    let mut ws = app.websocket(Some(&token)).await;
+    app.clock.advance(chrono::Duration::days(500));
+    ws.subscribe("1", WHO_AM_I, json!({})).await;
+    assert_eq!(ws.closed().await.0, 4401);
+}
+
+#[tokio::test]
+async fn a_demoted_broker_loses_the_socket() {
+    let app = spawn_app().await;
+    let broker = app.staff_token("套接字经纪人", false, true).await;
+    let operator = app.staff_token("套接字管理员", true, false).await;
+    let mut ws = app.websocket(Some(&broker)).await;
+    ws.subscribe("1", WHO_AM_I, json!({})).await;
+    let me = ws.next().await;
+    assert_eq!(me["payload"]["data"]["me"]["isBroker"], true, "{me}");
+    let id = me["payload"]["data"]["me"]["id"].clone();
+    let demoted = app
+        .gql_ok_as(
+            &operator,
+            "mutation($u: ID!) { setUserRoles(input: { userId: $u, operator: false, broker: false }) { userErrors { code } } }",
+            json!({ "u": id }),
+        )
+        .await;
+    assert_eq!(demoted["setUserRoles"]["userErrors"], json!([]));
+    ws.subscribe("2", WHO_AM_I, json!({})).await;
+    let (code, _) = ws.closed().await;
+    assert_eq!(
+        code, 4403,
+        "the socket closes rather than answer as a broker"
+    );
+}
+
+#[tokio::test]
+async fn a_live_event_is_not_delivered_on_an_ended_session() {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛套接字事件大学", "370212", true)
+        .await;
+    let operator = app.staff_token("套接字事件管理员", true, false).await;
+    let id = app
+        .published_achievement(&university, achievement_fields())
+        .await;
+    let mut ws = app.websocket(Some(&university.token)).await;
+    ws.subscribe(
+        "1",
+        "subscription { notificationAdded { id title } }",
+        json!({}),
+    )
+    .await;
+    // The subscription is live (a notification reaches it) …
+    app.gql_ok_as(&operator, "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"价格信息明显有误\" }) { achievement { status } } }", json!({ "id": id })).await;
+    let first = ws.next().await;
+    assert_eq!(first["type"], "next", "{first}");
+    // … then the session ends elsewhere, and the next notification closes the socket
+    // instead of reaching it.
+    let member = app.member_token(&university, "套接字事件成员").await;
+    app.gql_ok_as(&university.token, "mutation { logout { ok } }", json!({}))
+        .await;
+    app.lifecycle_as(&member, "publishAchievement", &id).await;
+    app.gql_ok_as(&operator, "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"再次下架\" }) { achievement { status } } }", json!({ "id": id })).await;
+    assert_eq!(ws.closed().await.0, 4401);
 }

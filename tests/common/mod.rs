@@ -745,6 +745,38 @@ async fn next_json(socket: &mut Socket) -> Value {
 }
 
 impl Ws {
+    /// Reads until the server closes the socket; returns the close code and reason (a result
+    /// that arrives first fails the test: nothing may be delivered on a closed session).
+    pub async fn closed(&mut self) -> (u16, String) {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("a frame within 10 s");
+            match msg {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return (u16::from(frame.code), frame.reason.to_string());
+                }
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).expect("json message");
+                    assert!(
+                        v["type"] == "ping" || v["type"] == "pong" || v["type"] == "complete",
+                        "nothing is delivered on an ended session: {v}"
+                    );
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+
+    /// Sends a raw graphql-transport-ws message.
+    pub async fn send(&mut self, message: Value) {
+        use futures::SinkExt;
+        self.socket.send(ws_text(message)).await.expect("sent");
+    }
+
     /// Starts a subscription under `id`.
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         use futures::SinkExt;
