@@ -26,6 +26,8 @@ pub struct Application {
     sync_every: Vec<(crate::connectors::Market, Duration)>,
     first_passes: tokio::sync::watch::Sender<usize>,
     database_url: String,
+    /// `/metrics` on a listener of its own, when `metrics.listen` is set.
+    metrics: Option<(TcpListener, axum::Router)>,
 }
 
 /// The background loops that run a first pass as soon as the service starts: the indexer,
@@ -91,7 +93,24 @@ impl Application {
             settings.rate_limit.per_token_per_minute,
         ));
         let state = AppState {
-            schema: build_schema(services.clone(), &settings.graphql),
+            schema: build_schema(
+                services.clone(),
+                &settings.graphql,
+                settings.introspection_enabled(),
+            ),
+            introspection_schema: settings.introspection_enabled().then(|| {
+                crate::graphql::build_introspection_schema(services.clone(), &settings.graphql)
+            }),
+            graphiql: settings.graphiql_enabled(),
+            metrics_access: http::metrics::Access {
+                // With a listener of its own, /metrics is not served with the API.
+                public: settings.metrics.listen.is_empty() && settings.metrics_public(),
+                token: if settings.metrics.listen.is_empty() {
+                    settings.metrics.token.clone()
+                } else {
+                    String::new()
+                },
+            },
             services: services.clone(),
             metrics: Arc::new(http::metrics::Metrics::default()),
             max_aliases: settings.graphql.max_aliases,
@@ -116,6 +135,17 @@ impl Application {
                     .collect::<anyhow::Result<_>>()?,
             ),
         };
+        let metrics = if settings.metrics.listen.is_empty() {
+            None
+        } else {
+            let listener = TcpListener::bind(&settings.metrics.listen)
+                .await
+                .with_context(|| format!("binding metrics.listen {}", settings.metrics.listen))?;
+            Some((
+                listener,
+                http::metrics_router(state.clone(), settings.metrics.token.clone()),
+            ))
+        };
         let router = http::router(
             state,
             Duration::from_secs(settings.server.request_timeout_secs),
@@ -126,6 +156,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            metrics,
             services,
             rate_limits,
             sweep_every: Duration::from_secs(settings.listings.expiry_sweep_secs.max(1)),
@@ -215,6 +246,21 @@ impl Application {
             })
             .collect();
         tracing::info!(%addr, "qianxian listening");
+        let metrics_server = self.metrics.map(|(listener, router)| {
+            if let Ok(at) = listener.local_addr() {
+                tracing::info!(addr = %at, "metrics listening");
+            }
+            let mut stop = stop_rx.clone();
+            tokio::spawn(async move {
+                let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+                let stopped = async move {
+                    let _ = stop.changed().await;
+                };
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            })
+        });
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -222,6 +268,9 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await?;
         let _ = stop_tx.send(true);
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
         for schedule in schedules {
             let _ = schedule.await;
         }

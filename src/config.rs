@@ -36,6 +36,8 @@ pub struct Settings {
     pub pairing: crate::service::pairings::PairingRules,
     /// Market connections.
     pub connectors: crate::connectors::ConnectorsSettings,
+    /// Who may read `/metrics`.
+    pub metrics: MetricsSettings,
 }
 
 /// Search index settings.
@@ -176,6 +178,25 @@ pub struct GraphqlSettings {
     pub max_page_size: u64,
     /// Page size when none is given.
     pub default_page_size: u64,
+    /// GraphiQL at `GET /graphql` in a browser; unset: on in development, off in production.
+    pub graphiql: Option<bool>,
+    /// Schema introspection (`__schema`, `__type`), for GraphiQL's docs and schema loaders;
+    /// unset: on in development, off in production.
+    pub introspection: Option<bool>,
+}
+
+/// Access to `/metrics`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// Anyone reaching the service may read `/metrics`; unset: in development yes, in
+    /// production no (then set `token` or `listen`).
+    pub public: Option<bool>,
+    /// With this set, `/metrics` answers requests carrying `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Serve `/metrics` on this address only (e.g. an internal interface), not on
+    /// `server.listen`.
+    pub listen: String,
 }
 
 /// Listing rules.
@@ -219,6 +240,7 @@ impl Default for Settings {
             listings: ListingSettings::default(),
             pairing: Default::default(),
             connectors: Default::default(),
+            metrics: MetricsSettings::default(),
             seed: SeedSettings::default(),
             log: LogSettings::default(),
             auth: AuthConfig::default(),
@@ -259,6 +281,8 @@ impl Default for GraphqlSettings {
             max_aliases: 30,
             max_page_size: 100,
             default_page_size: 20,
+            graphiql: None,
+            introspection: None,
         }
     }
 }
@@ -310,6 +334,21 @@ impl Settings {
     /// Whether this is a production start.
     pub fn is_production(&self) -> bool {
         self.environment.eq_ignore_ascii_case("production")
+    }
+
+    /// Whether GraphiQL is served (`graphql.graphiql`, else development only).
+    pub fn graphiql_enabled(&self) -> bool {
+        self.graphql.graphiql.unwrap_or(!self.is_production())
+    }
+
+    /// Whether introspection is answered (`graphql.introspection`, else development only).
+    pub fn introspection_enabled(&self) -> bool {
+        self.graphql.introspection.unwrap_or(!self.is_production())
+    }
+
+    /// Whether `/metrics` on the main listener answers without a token.
+    pub fn metrics_public(&self) -> bool {
+        self.metrics.public.unwrap_or(!self.is_production())
     }
 
     /// The settings the services run with. Refuses a production start with a weak or missing

@@ -211,15 +211,18 @@ async fn probes_and_metrics_answer() {
         .await
         .unwrap();
     let text = metrics(&app).await;
+    // Labelled by the schema field asked for, not the client's operation name.
     assert!(
         text.contains(
-            "qianxian_graphql_requests_total{operation=\"CountAchievements\",outcome=\"ok\"} 1"
+            "qianxian_graphql_requests_total{operation=\"achievements\",outcome=\"ok\"} 1"
         ),
         "{text}"
     );
-    assert!(text.contains(
-        "qianxian_graphql_request_duration_seconds_count{operation=\"CountAchievements\"} 1"
-    ));
+    assert!(
+        text.contains(
+            "qianxian_graphql_request_duration_seconds_count{operation=\"achievements\"} 1"
+        )
+    );
     assert!(app.statements().await > 0);
 
     // The search gauges follow the index.
@@ -264,5 +267,203 @@ async fn code_tables_are_browsable() {
             .unwrap()
             .iter()
             .any(|c| c["name"] == "崂山区")
+    );
+}
+
+/// The standard introspection query (graphql-js `getIntrospectionQuery`), as GraphiQL's docs
+/// panel and schema loaders send it.
+const INTROSPECTION: &str = r#"query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}"#;
+
+#[tokio::test]
+async fn development_tools_answer_in_development_and_are_off_in_production() {
+    // Development: the standard introspection query works (its depth is counted apart from
+    // data queries'), and GraphiQL is served.
+    let dev = spawn_app().await;
+    let schema = dev.gql_ok(INTROSPECTION, json!({})).await;
+    assert_eq!(schema["__schema"]["queryType"]["name"], "QueryRoot");
+    let deep_data = dev
+        .gql("{ needs { nodes { owner { achievements { nodes { owner { achievements { nodes { owner { achievements { nodes { owner { name } } } } } } } } } } } } }", json!({}))
+        .await;
+    assert_eq!(
+        deep_data["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "data queries keep their depth limit: {deep_data}"
+    );
+
+    // Production: no GraphiQL, no introspection, no public /metrics.
+    let prod = spawn_app_with(Options {
+        production: true,
+        ..Default::default()
+    })
+    .await;
+    let page = prod
+        .client
+        .get(format!("{}/graphql", prod.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(page.status(), 200);
+    assert!(!page.text().await.unwrap().contains("graphiql"));
+    let refused = prod.gql(INTROSPECTION, json!({})).await;
+    assert!(refused["data"]["__schema"].is_null(), "{refused}");
+    let metrics = prod
+        .client
+        .get(format!("{}/metrics", prod.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 404);
+    // Ordinary queries are unaffected.
+    let data = prod
+        .gql_ok("{ achievements(first: 1) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["achievements"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn metrics_behind_a_token_or_on_their_own_address() {
+    let with_token = spawn_app_with(Options {
+        production: true,
+        metrics: Some(qianxian::config::MetricsSettings {
+            token: "metrics-scraper-token-2026".to_owned(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    let url = format!("{}/metrics", with_token.address);
+    let anonymous = with_token.client.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), 404);
+    let wrong = with_token
+        .client
+        .get(&url)
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 404);
+    let scraper = with_token
+        .client
+        .get(&url)
+        .bearer_auth("metrics-scraper-token-2026")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraper.status(), 200);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let apart = spawn_app_with(Options {
+        metrics: Some(qianxian::config::MetricsSettings {
+            listen: format!("127.0.0.1:{port}"),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await;
+    let on_api = apart
+        .client
+        .get(format!("{}/metrics", apart.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_api.status(), 404, "not on the API's address");
+    let own = apart
+        .client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+}
+
+#[tokio::test]
+async fn client_chosen_operation_names_never_become_metric_labels() {
+    let app = spawn_app().await;
+    for i in 0..40 {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .json(&json!({ "query": format!("query Probe{i}x {{ achievements(first: 1) {{ totalCount }} }}"), "operationName": format!("Probe{i}x") }))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("Probe"), "{text}");
+    assert!(
+        text.contains("operation=\"achievements\""),
+        "labelled by the field asked for"
+    );
+}
+
+#[tokio::test]
+async fn media_types_arguments_and_request_errors_follow_the_spec() {
+    let app = spawn_app().await;
+    let post = |content_type: &'static str, body: &'static str| {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let jsonx = post("application/jsonx", "{\"query\":\"{ __typename }\"}")
+        .await
+        .unwrap();
+    assert_eq!(jsonx.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let charset = post(
+        "application/json; charset=utf-8",
+        "{\"query\":\"{ __typename }\"}",
+    )
+    .await
+    .unwrap();
+    assert_eq!(charset.status(), StatusCode::OK);
+
+    // A document that does not parse, or does not validate, executed nothing: no `data`.
+    for query in ["{ achievements(", "{ noSuchField }"] {
+        let body = app.gql(query, json!({})).await;
+        assert!(body.get("data").is_none(), "{query}: {body}");
+        assert!(
+            body["errors"][0]["extensions"]["code"].is_string(),
+            "{body}"
+        );
+    }
+
+    let operator = app.staff_token("参数管理员", true, false).await;
+    let runs = app
+        .gql_as(&operator, "{ syncRuns(first: -1) { id } }", json!({}))
+        .await;
+    assert_eq!(
+        runs["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT",
+        "{runs}"
     );
 }

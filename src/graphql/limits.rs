@@ -138,6 +138,28 @@ fn bad_in_set(set: &SelectionSet) -> Option<String> {
     })
 }
 
+/// The root field names (not aliases) the selected operation asks for: the one named
+/// `operation`, or the only one.
+pub fn root_fields(doc: &ExecutableDocument, operation: Option<&str>) -> Vec<String> {
+    let selected = doc.operations.iter().find(|(name, _)| match operation {
+        Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
+        None => true,
+    });
+    let Some((_, op)) = selected else {
+        return Vec::new();
+    };
+    op.node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter_map(|item| match &item.node {
+            Selection::Field(f) => Some(f.node.name.node.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Counts aliased fields in every operation and fragment of `doc`.
 pub fn count_aliases(doc: &ExecutableDocument) -> usize {
     let ops: usize = doc

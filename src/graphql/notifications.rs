@@ -214,7 +214,9 @@ pub struct NotificationMutation;
 
 #[Object]
 impl NotificationMutation {
-    /// Marks your notifications read.
+    /// Marks your notifications read: the given ones, or all. Ids that are not yours are
+    /// ignored without an error (saying so would tell whose they are); `updated` counts only
+    /// yours that were unread.
     async fn mark_notifications_read(
         &self,
         ctx: &Context<'_>,

@@ -220,7 +220,7 @@ pub struct SyncQuery;
 
 #[Object]
 impl SyncQuery {
-    /// The newest sync runs, of one market or all; operators.
+    /// The newest sync runs, of one market or all; operators. `first` is 1 to 100.
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
@@ -228,9 +228,17 @@ impl SyncQuery {
         #[graphql(default = 20)] first: i32,
     ) -> Result<Vec<SyncRun>> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        if !(1..=100).contains(&first) {
+            return Err(crate::graphql::errors::to_gql(
+                crate::error::ServiceError::coded(
+                    crate::error::ErrorCode::InvalidArgument,
+                    "first 应在 1 到 100 之间",
+                ),
+            ));
+        }
         Ok(services
             .sync
-            .runs(actor, market, first.max(1) as u64)
+            .runs(actor, market, first as u64)
             .await
             .gql()?
             .into_iter()

@@ -26,7 +26,7 @@ pub async fn get_handler(
 ) -> Response {
     let query = query.unwrap_or_default();
     if query.is_empty() {
-        if accepts(&headers, "text/html") {
+        if accepts(&headers, "text/html") && state.graphiql {
             return Html(
                 GraphiQLSource::build()
                     .endpoint("/graphql")
@@ -90,7 +90,9 @@ pub async fn post_handler(
             &format!("request body larger than {} bytes", state.body_limit),
         );
     }
-    if !lower.starts_with("application/json") {
+    // The media type itself, without parameters: `application/jsonx` is not JSON.
+    let media_type = lower.split(';').next().unwrap_or_default().trim();
+    if media_type != "application/json" {
         return request_error(
             &headers,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -134,10 +136,10 @@ async fn execute(
     {
         return too_many_requests(&headers, wait);
     }
-    let operation = request
-        .operation_name
-        .clone()
-        .unwrap_or_else(|| "anonymous".to_owned());
+    // Metrics label requests by the schema field they ask for (a closed set), never by the
+    // client's own operation name, so the label set cannot grow without bound.
+    let mut operation = "other".to_owned();
+    let mut introspection_only = false;
     if request.query.trim().is_empty() {
         return request_error(
             &headers,
@@ -148,6 +150,16 @@ async fn execute(
     }
     // Parse once up front for the checks async-graphql leaves to us; it parses again itself.
     if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+        let roots = limits::root_fields(&doc, request.operation_name.as_deref());
+        introspection_only = !roots.is_empty() && roots.iter().all(|f| f.starts_with("__"));
+        operation = if introspection_only {
+            "introspection".to_owned()
+        } else {
+            roots
+                .into_iter()
+                .find(|f| state.metrics.knows(f))
+                .unwrap_or_else(|| "other".to_owned())
+        };
         if limits::count_aliases(&doc) > state.max_aliases {
             return request_error(
                 &headers,
@@ -169,8 +181,13 @@ async fn execute(
         }
     }
     let (actor, loaders) = request_data(&state.services, actor);
-    let response = state
-        .schema
+    // An introspection-only query (GraphiQL's docs, schema loaders) runs under its own depth
+    // limit, when introspection is on at all.
+    let schema = match &state.introspection_schema {
+        Some(schema) if introspection_only => schema,
+        _ => &state.schema,
+    };
+    let response = schema
         .execute(
             request
                 .data(actor)
@@ -227,7 +244,14 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    let body = serde_json::to_vec(&response).unwrap_or_default();
+    // A request that never executed (it did not parse or validate) has no `data` at all
+    // (GraphQL over HTTP), rather than `data: null`.
+    let body = if is_request_error {
+        serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    }
+    .unwrap_or_default();
     let content_type = if modern {
         GRAPHQL_RESPONSE
     } else {

@@ -43,6 +43,9 @@ pub struct Metrics {
     in_flight: Gauge<i64>,
     /// Statements the scrapes themselves ran (the index lag), left out of `db_statements`.
     scrape_statements: AtomicU64,
+    /// The schema's root fields: the only operation labels besides `other` and
+    /// `introspection`.
+    known_fields: std::collections::HashSet<String>,
 }
 
 impl Default for Metrics {
@@ -104,6 +107,7 @@ impl Default for Metrics {
             shed,
             in_flight,
             scrape_statements: AtomicU64::new(0),
+            known_fields: crate::graphql::root_field_names(),
             requests,
             latency,
             db_statements,
@@ -114,6 +118,11 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Whether `field` is one of the schema's root fields (a label the metrics may carry).
+    pub fn knows(&self, field: &str) -> bool {
+        self.known_fields.contains(field)
+    }
+
     /// Records one GraphQL request.
     pub fn observe(&self, operation: &str, ok: bool, seconds: f64) {
         let operation = sanitize(operation);
@@ -142,8 +151,42 @@ fn sanitize(name: &str) -> String {
     }
 }
 
-/// `GET /metrics` in Prometheus text format.
-pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
+/// Who may read `/metrics` where it is served.
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// Anyone.
+    pub public: bool,
+    /// Or whoever sends `Authorization: Bearer <token>` (empty: nobody this way).
+    pub token: String,
+}
+
+impl Access {
+    fn allows(&self, headers: &axum::http::HeaderMap) -> bool {
+        if self.public {
+            return true;
+        }
+        !self.token.is_empty()
+            && super::graphql::bearer_token(headers).is_some_and(|t| {
+                // Compared in constant time: the token guards operational data.
+                use sha2::Digest;
+                sha2::Sha256::digest(t.as_bytes()) == sha2::Sha256::digest(self.token.as_bytes())
+            })
+    }
+}
+
+/// `GET /metrics` in Prometheus text format, for those [`Access`] allows (others get 404,
+/// as if there were none).
+pub async fn handler(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if !state.metrics_access.allows(&headers) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    render(&state).await.into_response()
+}
+
+async fn render(state: &AppState) -> impl IntoResponse + use<> {
     let metrics = &state.metrics;
     let search = &state.services.search;
     let stats = &state.services.context().db.stats;

@@ -24,6 +24,13 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     /// The GraphQL schema.
     pub schema: AppSchema,
+    /// The schema for introspection-only queries (its own depth limit); `None` when
+    /// introspection is off.
+    pub introspection_schema: Option<AppSchema>,
+    /// Whether a browser's `GET /graphql` gets GraphiQL.
+    pub graphiql: bool,
+    /// Who may read `/metrics` on this router.
+    pub metrics_access: metrics::Access,
     /// The services.
     pub services: Services,
     /// Prometheus metrics.
@@ -68,6 +75,18 @@ pub fn client_address(
         .rev()
         .find(|a| !trusted.contains(a))
         .unwrap_or(peer)
+}
+
+/// The router of a listener that serves `/metrics` only (`metrics.listen`): reachable where
+/// the operator put it, e.g. an internal interface; a token, if set, is still required.
+pub fn metrics_router(mut state: AppState, token: String) -> Router {
+    state.metrics_access = metrics::Access {
+        public: token.is_empty(),
+        token,
+    };
+    Router::new()
+        .route("/metrics", get(metrics::handler))
+        .with_state(state)
 }
 
 /// Builds the router.

@@ -79,6 +79,10 @@ pub struct Options {
     pub ready_grace_secs: Option<u64>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
+    /// Start as `environment = "production"` (with a real signing secret, no demo data).
+    pub production: bool,
+    /// Who may read `/metrics`.
+    pub metrics: Option<qianxian::config::MetricsSettings>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -138,6 +142,14 @@ async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, Manual
         settings.graphql.max_aliases = aliases;
     }
     settings.server.trusted_proxies = options.trusted_proxies;
+    if options.production {
+        settings.environment = "production".to_owned();
+        settings.auth.signing_secret = "a-production-signing-secret-of-forty-characters".to_owned();
+        settings.seed.demo_data = false;
+    }
+    if let Some(metrics) = options.metrics {
+        settings.metrics = metrics;
+    }
     // Suites fire many requests at once; load shedding has its own test.
     settings.server.max_in_flight = options.max_in_flight.unwrap_or(10_000);
     if let Some(lag) = options.max_ready_lag {
