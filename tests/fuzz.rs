@@ -39,8 +39,11 @@ struct Types {
     inputs: HashMap<String, Vec<(String, Type)>>,
     enums: HashMap<String, Vec<String>>,
     composite: std::collections::HashSet<String>,
-    roots: Vec<(String, String, Vec<(String, Type)>, Type)>,
+    roots: Vec<RootField>,
 }
+
+/// A root field: `query` or `mutation`, its name, its arguments and what it returns.
+type RootField = (String, String, Vec<(String, Type)>, Type);
 
 fn types() -> Types {
     let doc = async_graphql::parser::parse_schema(qianxian::graphql::sdl()).expect("sdl parses");
