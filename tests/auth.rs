@@ -621,3 +621,60 @@ async fn behind_a_trusted_proxy_each_client_address_counts_on_its_own() {
     .await;
     assert_eq!(codes, ["UNAUTHENTICATED"]);
 }
+
+#[tokio::test]
+async fn guesses_sent_at_once_are_counted_before_they_are_checked() {
+    let app = spawn_app().await;
+    let me = app.user_token("并发猜测目标").await;
+    let (_, body) = status_of(&app, &me).await;
+    let email = body["data"]["me"]["email"].as_str().unwrap().to_owned();
+    let answers =
+        futures::future::join_all((0..30).map(|_| login_payload(&app, &email, "wrong-guess-2026")))
+            .await;
+    let checked = answers
+        .iter()
+        .filter(|a| a["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED")
+        .count();
+    assert!(
+        checked <= 6,
+        "at most the free failures and the locking one were checked: {checked}"
+    );
+}
+
+#[tokio::test]
+async fn a_personal_token_ends_with_the_family_of_the_session_that_made_it() {
+    let app = spawn_app().await;
+    let me = app.user_token("个人令牌家族").await;
+    let (_, body) = status_of(&app, &me).await;
+    let email = body["data"]["me"]["email"].as_str().unwrap().to_owned();
+    const REFRESH: &str = "mutation($r: String!) { refreshToken(input: { refreshToken: $r }) { accessToken refreshToken } }";
+    let first =
+        login_payload(&app, &email, "Secret-pass-2026").await["data"]["login"]["refreshToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    // Someone with a copy of the refresh token refreshes and mints a personal token…
+    let stolen = app.gql_ok(REFRESH, json!({ "r": first })).await["refreshToken"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let minted = app
+        .gql_ok_as(
+            &stolen,
+            "mutation { createPersonalToken(input: { name: \"脚本\" }) { secret } }",
+            json!({}),
+        )
+        .await["createPersonalToken"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status_of(&app, &minted).await.0, StatusCode::OK);
+    // …then the owner's own refresh with the same token reveals the reuse.
+    let replay = app.gql(REFRESH, json!({ "r": first })).await;
+    assert_eq!(replay["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        status_of(&app, &minted).await.0,
+        StatusCode::UNAUTHORIZED,
+        "the minted token ended with its family"
+    );
+}

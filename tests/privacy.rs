@@ -254,7 +254,7 @@ async fn nobody_grants_themselves_access_not_even_an_operator() {
 
 const WHO_AM_I: &str = "query { me { id isBroker } }";
 const MINT: &str =
-    "mutation { createPersonalToken(input: { name: \"脚本\" }) { token userErrors { code } } }";
+    "mutation { createPersonalToken(input: { name: \"脚本\" }) { secret userErrors { code } } }";
 
 #[tokio::test]
 async fn an_open_websocket_does_not_outlive_its_session() {
@@ -353,4 +353,88 @@ async fn a_live_event_is_not_delivered_on_an_ended_session() {
     app.lifecycle_as(&member, "publishAchievement", &id).await;
     app.gql_ok_as(&operator, "mutation($id: ID!) { moderateAchievement(input: { id: $id, reason: \"再次下架\" }) { achievement { status } } }", json!({ "id": id })).await;
     assert_eq!(ws.closed().await.0, 4401);
+}
+
+#[tokio::test]
+async fn binary_frames_are_held_to_the_session_like_text() {
+    let app = spawn_app().await;
+    let token = app.user_token("二进制帧用户").await;
+    let mut ws = app.websocket(Some(&token)).await;
+    app.gql_ok_as(&token, "mutation { logout { ok } }", json!({}))
+        .await;
+    ws.send_binary(json!({ "id": "1", "type": "subscribe", "payload": { "query": MINT } }))
+        .await;
+    assert_eq!(ws.closed().await.0, 4401);
+    let conn = &app.services.context().db.conn;
+    let minted = conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM auth_tokens WHERE kind = 'personal'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(minted, 0, "nothing ran on the ended session");
+}
+
+#[tokio::test]
+async fn staff_cannot_disclose_a_listing_to_their_own_organisation() {
+    let app = spawn_app().await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛保密需求企业有限公司", "370211", true)
+        .await;
+    let need = app
+        .published_need(
+            &firm,
+            with(need_fields(), json!({ "visibility": "CONFIDENTIAL" })),
+        )
+        .await;
+    // An operator registers an organisation of their own (and administers it)…
+    let operator = app.staff_token("自授权管理员", true, true).await;
+    let own = app
+        .gql_ok_as(
+            &operator,
+            "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } userErrors { code } } }",
+            json!({ "input": { "organization": {
+                "kind": "ENTERPRISE", "name": "管理员自己的公司", "creditCode": credit_code_for("管理员自己的公司"), "region": "370211",
+                "description": "测试", "contactName": "王", "contactPhone": "0532-88880000", "contactEmail": "x@example.com"
+            } } }),
+        )
+        .await["createOrganization"]["organization"]["id"]
+        .clone();
+    // …and cannot open the confidential need to it.
+    let refused = app
+        .gql_as(
+            &operator,
+            "mutation($l: ID!, $o: ID!) { grantDisclosure(input: { listingId: $l, granteeOrganizationId: $o, reason: \"看看\" }) { userErrors { code } } }",
+            json!({ "l": need, "o": own }),
+        )
+        .await;
+    let code = refused["errors"][0]["extensions"]["code"]
+        .as_str()
+        .or_else(|| refused["data"]["grantDisclosure"]["userErrors"][0]["code"].as_str());
+    assert_eq!(code, Some("FORBIDDEN"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_query_dressed_as_introspection_keeps_the_data_depth_limit() {
+    let app = spawn_app().await;
+    let deep = "{ __typename ...F } fragment F on QueryRoot { needs { nodes { owner { achievements { nodes { owner { achievements { nodes { owner { achievements { nodes { owner { name } } } } } } } } } } } } }";
+    let body = app.gql(deep, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{body}"
+    );
+    let defaults = app
+        .gql(
+            "mutation($n: String = \"订阅\\u0000\") { saveSearch(input: { name: $n, query: \"海水\" }) { savedSearch { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        defaults["errors"][0]["extensions"]["code"], "INVALID_TEXT",
+        "{defaults}"
+    );
 }

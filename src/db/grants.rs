@@ -5,7 +5,8 @@ use crate::db::entities::disclosure_grant::{ActiveModel, Column, Entity};
 use crate::db::outbox::ListingKind;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, QueryFilter,
+    QuerySelect, Set,
 };
 use std::collections::HashSet;
 
@@ -68,10 +69,35 @@ async fn upsert<C: ConnectionTrait>(
         reason,
         ..
     } = g;
+    // The row first (a no-op if it exists), then read it locked: two grants at once (a
+    // broker's and an introduction's) find one row instead of both inserting.
+    Entity::insert(ActiveModel {
+        id: NotSet,
+        listing_kind: Set(kind.to_owned()),
+        listing_id: Set(listing_id),
+        owner_org_id: Set(owner_org_id),
+        grantee_org_id: Set(grantee_org_id),
+        granted_by: Set(granted_by),
+        reason: Set(reason.to_owned()),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            Column::ListingKind,
+            Column::ListingId,
+            Column::GranteeOrgId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
     let existing = Entity::find()
         .filter(Column::ListingKind.eq(kind))
         .filter(Column::ListingId.eq(listing_id))
         .filter(Column::GranteeOrgId.eq(grantee_org_id))
+        .lock_exclusive()
         .one(db)
         .await?;
     match existing {

@@ -3,10 +3,7 @@
 use crate::db::entities::login_throttle::{ActiveModel, Column, Entity};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QuerySelect, Set};
 
 /// How failures turn into waiting.
 #[derive(Debug, Clone, Copy)]
@@ -19,68 +16,86 @@ pub struct Policy {
     pub window: Duration,
 }
 
-/// The latest time until which any of `keys` is locked.
-pub async fn locked_until<C: ConnectionTrait>(
+/// Claims one login attempt for `keys` inside the caller's write transaction: if any key is
+/// locked, returns until when (and counts nothing); otherwise counts the attempt as a failure
+/// *now*, before the password is checked, so that attempts running at once (aliases, a
+/// WebSocket's concurrent operations, other replicas) cannot all pass the check. A success
+/// takes its count back with [`succeeded`].
+pub async fn claim_attempt<C: ConnectionTrait>(
     db: &C,
-    keys: &[String],
-) -> Result<Option<DateTime<Utc>>, DbErr> {
-    Ok(Entity::find()
-        .filter(Column::Key.is_in(keys.iter().cloned()))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|r| r.locked_until)
-        .max())
-}
-
-/// Counts one failure of `key` inside the caller's write transaction; past `policy.free`
-/// failures the key is locked for 1, 2, 4 … seconds, at most `policy.max_wait`.
-pub async fn record_failure<C: ConnectionTrait>(
-    db: &C,
-    key: &str,
+    keys: &[(String, Policy)],
     now: DateTime<Utc>,
-    policy: Policy,
-) -> Result<(), DbErr> {
-    Entity::insert(ActiveModel {
-        key: Set(key.to_owned()),
-        failures: Set(0),
-        last_failure_at: Set(now),
-        locked_until: Set(None),
-    })
-    .on_conflict(OnConflict::column(Column::Key).do_nothing().to_owned())
-    .exec_without_returning(db)
-    .await?;
-    // Locked: concurrent failures of one key count one after the other.
-    let Some(row) = Entity::find_by_id(key.to_owned())
-        .lock_exclusive()
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
-    let failures = if row.last_failure_at + policy.window < now {
-        1
-    } else {
-        row.failures + 1
-    };
-    let over = failures - policy.free;
-    let locked_until = (over > 0).then(|| {
-        let secs = 1i64 << (over - 1).clamp(0, 20);
-        now + Duration::seconds(secs).min(policy.max_wait)
-    });
-    ActiveModel {
-        key: Set(key.to_owned()),
-        failures: Set(failures),
-        last_failure_at: Set(now),
-        locked_until: Set(locked_until),
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let mut rows = Vec::with_capacity(keys.len());
+    // In key order, so two claims never wait on each other crosswise.
+    let mut sorted: Vec<&(String, Policy)> = keys.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, policy) in sorted {
+        Entity::insert(ActiveModel {
+            key: Set(key.clone()),
+            failures: Set(0),
+            last_failure_at: Set(now),
+            locked_until: Set(None),
+        })
+        .on_conflict(OnConflict::column(Column::Key).do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+        let row = Entity::find_by_id(key.clone())
+            .lock_exclusive()
+            .one(db)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(key.clone()))?;
+        if let Some(until) = row.locked_until.filter(|until| *until > now) {
+            return Ok(Some(until));
+        }
+        rows.push((row, *policy));
     }
-    .update(db)
-    .await?;
-    Ok(())
+    for (row, policy) in rows {
+        let failures = if row.last_failure_at + policy.window < now {
+            1
+        } else {
+            row.failures + 1
+        };
+        let over = failures - policy.free;
+        let locked_until = (over > 0).then(|| {
+            let secs = 1i64 << (over - 1).clamp(0, 20);
+            now + Duration::seconds(secs).min(policy.max_wait)
+        });
+        ActiveModel {
+            key: Set(row.key),
+            failures: Set(failures),
+            last_failure_at: Set(now),
+            locked_until: Set(locked_until),
+        }
+        .update(db)
+        .await?;
+    }
+    Ok(None)
 }
 
-/// Forgets a key's failures (a successful login).
-pub async fn reset<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), DbErr> {
-    Entity::delete_by_id(key.to_owned()).exec(db).await?;
+/// A claimed attempt succeeded: the account's failures are forgotten, and the address's
+/// count gives back the one the claim took (lifting a lock that claim set).
+pub async fn succeeded<C: ConnectionTrait>(
+    db: &C,
+    account: &str,
+    address: Option<(&str, Policy)>,
+) -> Result<(), DbErr> {
+    Entity::delete_by_id(account.to_owned()).exec(db).await?;
+    if let Some((key, policy)) = address
+        && let Some(row) = Entity::find_by_id(key.to_owned())
+            .lock_exclusive()
+            .one(db)
+            .await?
+    {
+        let failures = (row.failures - 1).max(0);
+        ActiveModel {
+            key: Set(row.key),
+            failures: Set(failures),
+            last_failure_at: Set(row.last_failure_at),
+            locked_until: Set(row.locked_until.filter(|_| failures > policy.free)),
+        }
+        .update(db)
+        .await?;
+    }
     Ok(())
 }

@@ -94,6 +94,17 @@ pub fn control_text(doc: &ExecutableDocument, variables: &Variables) -> Option<S
             return Some(path);
         }
     }
+    // Defaults of the operations' variables (`$t: String = "…"`).
+    for (_, op) in doc.operations.iter() {
+        for def in &op.node.variable_definitions {
+            if let Some(default) = &def.node.default_value
+                && let Some(path) =
+                    bad_in_const(&default.node, format!("variables.{}", def.node.name.node))
+            {
+                return Some(path);
+            }
+        }
+    }
     let ops = doc
         .operations
         .iter()
@@ -158,6 +169,25 @@ pub fn root_fields(doc: &ExecutableDocument, operation: Option<&str>) -> Vec<Str
             _ => None,
         })
         .collect()
+}
+
+/// Whether the selected operation's root selection holds fields only (no fragment spread or
+/// inline fragment).
+pub fn only_root_fields(doc: &ExecutableDocument, operation: Option<&str>) -> bool {
+    doc.operations
+        .iter()
+        .find(|(name, _)| match operation {
+            Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
+            None => true,
+        })
+        .is_some_and(|(_, op)| {
+            op.node
+                .selection_set
+                .node
+                .items
+                .iter()
+                .all(|item| matches!(item.node, Selection::Field(_)))
+        })
 }
 
 /// Counts aliased fields in every operation and fragment of `doc`.

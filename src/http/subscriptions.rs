@@ -54,8 +54,12 @@ pub async fn handler(
         return StatusCode::TOO_MANY_REQUESTS.into_response();
     }
     let header_token = bearer_token(&headers).map(str::to_owned);
+    let body_limit = state.body_limit;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // One message may be as large as one HTTP request body, no larger.
+        .max_message_size(body_limit)
+        .max_frame_size(body_limit)
         .on_upgrade(move |socket| serve(state, socket, protocol, client, header_token))
 }
 
@@ -78,8 +82,14 @@ async fn serve(
             let (state, session, closing) = (state.clone(), session.clone(), closing.clone());
             async move {
                 let msg = msg?;
-                if let Message::Text(text) = &msg
-                    && starts_operation(text)
+                // Binary frames carry operations too (the server reads both).
+                let text = match &msg {
+                    Message::Text(text) => Some(text.as_str().to_owned()),
+                    Message::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+                    _ => None,
+                };
+                if let Some(text) = text
+                    && starts_operation(&text)
                     && let Err((code, reason)) = admit(&state, &session, client).await
                 {
                     tracing::info!(code, reason = %reason, "closing a graphql websocket");

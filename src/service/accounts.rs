@@ -152,6 +152,9 @@ pub struct AccountService {
     ctx: Arc<Context>,
     signer: TokenSigner,
     settings: AuthSettings,
+    /// Password hashes computed at once: each takes `argon2_memory_kib`, so however many
+    /// logins arrive together, memory stays bounded (the rest queue).
+    hashing: Arc<tokio::sync::Semaphore>,
 }
 
 fn unauthenticated(message: &str) -> ServiceError {
@@ -160,10 +163,12 @@ fn unauthenticated(message: &str) -> ServiceError {
 
 impl AccountService {
     pub(crate) fn new(ctx: Arc<Context>, signer: TokenSigner, settings: AuthSettings) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             ctx,
             signer,
             settings,
+            hashing: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
         }
     }
 
@@ -181,6 +186,11 @@ impl AccountService {
 
     /// Hashes a password off the async executor.
     pub async fn hash_password(&self, password: &str) -> ServiceResult<String> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(e.into()))?;
         let argon = self.argon2();
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -195,6 +205,9 @@ impl AccountService {
     }
 
     async fn verify_password(&self, password: &str, hash: Option<String>) -> bool {
+        let Ok(_permit) = self.hashing.acquire().await else {
+            return false;
+        };
         let argon = self.argon2();
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
@@ -270,10 +283,11 @@ impl AccountService {
         Ok(row.into())
     }
 
-    /// Logs in with email or phone and password, from `address` when known. Failures are
-    /// counted per account and per address in the database (every replica sees them); past a
-    /// few, each key waits 1, 2, 4 … seconds (at most `max_login_wait_secs`) before any
-    /// login — the right password included — is tried again.
+    /// Logs in with email or phone and password, from `address` when known. Attempts are
+    /// counted per account and per address in the database (every replica sees them), each
+    /// counted before its password is checked, so concurrent attempts cannot slip past the
+    /// count; past a few failures, each key waits 1, 2, 4 … seconds (at most
+    /// `max_login_wait_secs`) before any login — the right password included — is tried.
     pub async fn login(
         &self,
         login: &str,
@@ -281,12 +295,21 @@ impl AccountService {
         address: Option<std::net::IpAddr>,
     ) -> ServiceResult<Session> {
         let login = login.trim();
-        let keys = throttle_keys(login, address);
+        let user = repo::find_by_login(&self.ctx.db.conn, login).await?;
+        let s = &self.settings;
+        let policy = |free| throttle::Policy {
+            free,
+            max_wait: Duration::seconds(s.max_login_wait_secs.max(1)),
+            window: Duration::hours(24),
+        };
+        let account = account_key(login, user.as_ref().map(|u| u.id));
+        let address = address.map(|a| (address_key(a), policy(s.free_failures_per_address)));
+        let mut keys = vec![(account.clone(), policy(s.free_failures_per_account))];
+        keys.extend(address.clone());
         let now = self.ctx.clock.now();
-        if let Some(until) = throttle::locked_until(&self.ctx.db.conn, &keys)
-            .await?
-            .filter(|until| *until > now)
-        {
+        let txn = self.ctx.db.begin_write().await?;
+        if let Some(until) = throttle::claim_attempt(&txn, &keys, now).await? {
+            drop(txn);
             let wait = (until - now).num_milliseconds().max(0) as u64;
             let r = Err(ServiceError::RateLimited {
                 retry_after_secs: wait.div_ceil(1000).max(1),
@@ -296,7 +319,7 @@ impl AccountService {
                 .audit_failure(&Actor::Anonymous, "login", Target::NONE, r)
                 .await;
         }
-        let user = repo::find_by_login(&self.ctx.db.conn, login).await?;
+        txn.commit().await?;
         let ok = self
             .verify_password(password, user.as_ref().map(|u| u.password_hash.clone()))
             .await;
@@ -304,26 +327,17 @@ impl AccountService {
         match (ok, user) {
             (true, Some(user)) => {
                 let txn = self.ctx.db.begin_write().await?;
-                throttle::reset(&txn, &keys[0]).await?;
+                throttle::succeeded(
+                    &txn,
+                    &account,
+                    address.as_ref().map(|(k, p)| (k.as_str(), *p)),
+                )
+                .await?;
                 let session = self.start_session_in(&txn, user, None).await?;
                 txn.commit().await?;
                 Ok(session)
             }
             (_, user) => {
-                let txn = self.ctx.db.begin_write().await?;
-                let s = &self.settings;
-                for (key, free) in keys
-                    .iter()
-                    .zip([s.free_failures_per_account, s.free_failures_per_address])
-                {
-                    let policy = throttle::Policy {
-                        free,
-                        max_wait: Duration::seconds(s.max_login_wait_secs.max(1)),
-                        window: Duration::hours(24),
-                    };
-                    throttle::record_failure(&txn, key, now, policy).await?;
-                }
-                txn.commit().await?;
                 let target = user.map_or(Target::NONE, |u| Target::of("User", u.id));
                 self.ctx
                     .audit_failure(
@@ -550,6 +564,9 @@ impl AccountService {
             .user()
             .ok_or_else(|| ServiceError::coded(ErrorCode::Forbidden, "只有用户可以创建个人令牌"))?;
         let name = name.trim();
+        if let Some(err) = crate::domain::text::control_character(name, "name", "令牌名称") {
+            return Err(ServiceError::Invalid(vec![err]));
+        }
         if name.is_empty() || name.chars().count() > 50 {
             return Err(ServiceError::Invalid(vec![FieldError::new(
                 "name",
@@ -568,6 +585,12 @@ impl AccountService {
         let text = self.signer.issue(TokenKind::Personal);
         let session = tokens::session_id();
         let txn = self.ctx.db.begin_write().await?;
+        // A personal token belongs to the family of the session that made it: if that
+        // session's refresh token turns out stolen, the token minted with it ends too.
+        let family = repo::find_token_by_id(&txn, user.token_id)
+            .await?
+            .and_then(|t| t.family_id)
+            .unwrap_or_else(|| session.clone());
         let row = repo::insert_token(
             &txn,
             NewToken {
@@ -575,7 +598,7 @@ impl AccountService {
                 kind: TokenKind::Personal.as_str(),
                 token_hash: &tokens::hash(&text),
                 session_id: &session,
-                family_id: &session,
+                family_id: &family,
                 name: Some(name),
                 expires_at: expires_in_days.map(|d| now + Duration::days(i64::from(d))),
             },
@@ -651,12 +674,28 @@ impl AccountService {
 /// An argon2id hash of a random password nobody knows; verifying against it always fails.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0kU2XfT3f7nQ2j4mCk8G0xkq7+J7m2m8yqk8bq2c3Fo";
 
-/// The failure counters a login attempt answers to: its account (as typed, so unknown
-/// accounts are throttled alike) and, when known, its client address.
-fn throttle_keys(login: &str, address: Option<std::net::IpAddr>) -> Vec<String> {
-    let mut keys = vec![format!("account:{}", login.to_lowercase())];
-    keys.extend(address.map(|a| format!("address:{a}")));
-    keys
+/// The failure counter of an account: the user's, however they log in (email or phone), or,
+/// for a login nobody has, that login's (hashed: bounded length, nothing stored as typed).
+fn account_key(login: &str, user_id: Option<i32>) -> String {
+    match user_id {
+        Some(id) => format!("account:user:{id}"),
+        None => format!(
+            "account:login:{}",
+            &tokens::hash(&login.to_lowercase())[..32]
+        ),
+    }
+}
+
+/// The failure counter of a client address; an IPv6 client counts by its /64, the block one
+/// subscriber holds.
+fn address_key(address: std::net::IpAddr) -> String {
+    match address {
+        std::net::IpAddr::V4(a) => format!("address:{a}"),
+        std::net::IpAddr::V6(a) => {
+            let s = a.segments();
+            format!("address:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 fn check_live(row: &TokenRow, now: DateTime<Utc>) -> ServiceResult<()> {

@@ -50,6 +50,14 @@ impl DisclosureService {
                     "不能向信息的所属机构授权",
                 ));
             }
+            // Staff would otherwise open a confidential listing to an organisation of their
+            // own making: a grant to one's own organisation is never one's own to give.
+            if actor.organization_id() == Some(grantee_org) {
+                return Err(ServiceError::coded(
+                    ErrorCode::Forbidden,
+                    "不能向自己所属的机构授权，请由另一位经纪人或平台管理员操作",
+                ));
+            }
             crate::db::organizations::find(&txn, grantee_org)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;

@@ -304,6 +304,8 @@ impl NotificationService {
             return Err(ServiceError::Invalid(errors));
         }
         let txn = self.ctx.db.begin_write().await?;
+        // The user's row, locked: two saves at once count one after the other.
+        crate::db::users::find_for_update(&txn, user).await?;
         if repo::saved_searches_of(&txn, user).await?.len() >= 20 {
             return Err(ServiceError::coded(
                 ErrorCode::InvalidArgument,

@@ -180,7 +180,9 @@ impl PairingService {
             let message = required_text("message", &input.message, "对接说明")?;
             let txn = self.ctx.db.begin_write().await?;
             let now = self.ctx.clock.now();
-            let achievement = achievements::find(&txn, input.achievement_id)
+            // Locked (result before need, as every pairing move does): a listing withdrawn at
+            // this moment is either seen withdrawn or withdrawn after the pairing exists.
+            let achievement = achievements::find_for_update(&txn, input.achievement_id)
                 .await?
                 .filter(|a| {
                     a.effective_status(now) == AchievementStatus::Published
@@ -195,7 +197,7 @@ impl PairingService {
             }
             let need = match input.need_id {
                 Some(id) => Some(
-                    needs::find(&txn, id)
+                    needs::find_for_update(&txn, id)
                         .await?
                         .filter(|n| policy::may_see_need(actor, n))
                         .ok_or_else(|| ServiceError::not_found("技术需求"))?,
@@ -1064,6 +1066,9 @@ fn side_or_steering(
 
 fn required_text(field: &str, text: &str, what: &str) -> ServiceResult<String> {
     let text = text.trim();
+    if let Some(err) = crate::domain::text::control_character(text, field, what) {
+        return Err(ServiceError::Invalid(vec![err]));
+    }
     if text.is_empty() || text.chars().count() > MAX_TEXT {
         return Err(ServiceError::Invalid(vec![FieldError::new(
             field,

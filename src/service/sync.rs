@@ -990,7 +990,22 @@ impl SyncService {
             contact_phone: None,
             contact_email: None,
         };
-        Ok(self.organizations.create(&Actor::System, &input).await?.id)
+        match self.organizations.create(&Actor::System, &input).await {
+            Ok(org) => Ok(org.id),
+            // Created meanwhile (another market's run, or someone registering it): use it.
+            Err(ServiceError::Coded {
+                code: ErrorCode::Conflict,
+                ..
+            }) => self
+                .organizations
+                .find_by_credit_code(&Actor::System, code)
+                .await?
+                .map(|org| org.id)
+                .ok_or_else(|| {
+                    ServiceError::coded(ErrorCode::Conflict, "机构正被同时登记，请稍后重试")
+                }),
+            Err(err) => Err(err),
+        }
     }
 }
 

@@ -783,6 +783,17 @@ impl Ws {
         }
     }
 
+    /// Sends a graphql-transport-ws message as a binary frame.
+    pub async fn send_binary(&mut self, message: Value) {
+        use futures::SinkExt;
+        self.socket
+            .send(tokio_tungstenite::tungstenite::Message::Binary(
+                message.to_string().into_bytes().into(),
+            ))
+            .await
+            .expect("sent");
+    }
+
     /// Sends a raw graphql-transport-ws message.
     pub async fn send(&mut self, message: Value) {
         use futures::SinkExt;

@@ -132,6 +132,10 @@ impl Need {
         &self,
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
+        // A market record names its firm: hidden with the owner of an anonymous need.
+        if !self.0.owner_visible {
+            return Ok(Vec::new());
+        }
         let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
         let key = (crate::db::outbox::ListingKind::Need, self.0.need.id);
         Ok(loaders
