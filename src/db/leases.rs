@@ -15,24 +15,8 @@ pub async fn try_take<C: ConnectionTrait>(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let taken = job_lease::Entity::insert(job_lease::ActiveModel {
-        name: Set(name.to_owned()),
-        holder: Set(holder.to_owned()),
-        expires_at: Set(until),
-    })
-    .on_conflict(
-        OnConflict::column(job_lease::Column::Name)
-            .update_columns([job_lease::Column::Holder, job_lease::Column::ExpiresAt])
-            .action_and_where(
-                Expr::col((job_lease::Entity, job_lease::Column::Holder))
-                    .eq(holder)
-                    .or(Expr::col((job_lease::Entity, job_lease::Column::ExpiresAt)).lte(now)),
-            )
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    Ok(taken == 1)
+    let mine = Expr::col((job_lease::Entity, job_lease::Column::Holder)).eq(holder);
+    take_if(db, name, holder, until, mine.or(expired(now))).await
 }
 
 /// Claims `name` for one period ending at `until`, only if the last claim has run out at
@@ -45,6 +29,21 @@ pub async fn try_claim<C: ConnectionTrait>(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    take_if(db, name, holder, until, expired(now)).await
+}
+
+fn expired(now: DateTime<Utc>) -> sea_orm::sea_query::SimpleExpr {
+    Expr::col((job_lease::Entity, job_lease::Column::ExpiresAt)).lte(now)
+}
+
+/// One statement: the row is created, or taken over only where `condition` holds of it.
+async fn take_if<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+    holder: &str,
+    until: DateTime<Utc>,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Result<bool, DbErr> {
     let taken = job_lease::Entity::insert(job_lease::ActiveModel {
         name: Set(name.to_owned()),
         holder: Set(holder.to_owned()),
@@ -53,7 +52,7 @@ pub async fn try_claim<C: ConnectionTrait>(
     .on_conflict(
         OnConflict::column(job_lease::Column::Name)
             .update_columns([job_lease::Column::Holder, job_lease::Column::ExpiresAt])
-            .action_and_where(Expr::col((job_lease::Entity, job_lease::Column::ExpiresAt)).lte(now))
+            .action_and_where(condition)
             .to_owned(),
     )
     .exec_without_returning(db)

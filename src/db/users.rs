@@ -168,16 +168,7 @@ pub async fn revoke_family<C: ConnectionTrait>(
     family_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let res = auth_token::Entity::update_many()
-        .col_expr(
-            auth_token::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(auth_token::Column::FamilyId.eq(family_id))
-        .filter(auth_token::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected)
+    revoke_where(db, auth_token::Column::FamilyId.eq(family_id), now).await
 }
 
 /// A token by the hash of its text.
@@ -205,12 +196,20 @@ pub async fn revoke_session<C: ConnectionTrait>(
     session_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
+    revoke_where(db, auth_token::Column::SessionId.eq(session_id), now).await
+}
+
+async fn revoke_where<C: ConnectionTrait>(
+    db: &C,
+    which: sea_orm::sea_query::SimpleExpr,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let res = auth_token::Entity::update_many()
         .col_expr(
             auth_token::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(now),
         )
-        .filter(auth_token::Column::SessionId.eq(session_id))
+        .filter(which)
         .filter(auth_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
