@@ -6,15 +6,14 @@
 mod common;
 
 use common::*;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 const NEEDS: &str =
     "query($f: NeedFilterInput) { needs(first: 50, filter: $f) { totalCount nodes { title } } }";
 const SEARCH: &str = "query($f: SearchFilterInput) { search(query: \"高盐废水\", kind: NEEDS, first: 50, filter: $f) { totalCount edges { node { ... on Need { title } } } facets { dimension code count } } }";
 
-/// What one viewer learns from every owner-dependent question in one world.
-async fn answers(app: &TestApp, token: Option<&str>, firms: &[&Org]) -> Vec<Value> {
+/// Every owner-dependent question: list filters on needs, and search filters with facets.
+fn questions(firms: &[&Org]) -> Vec<(&'static str, Value)> {
     let mut filters = vec![
         json!({}),
         json!({ "region": "370202" }),
@@ -24,36 +23,61 @@ async fn answers(app: &TestApp, token: Option<&str>, firms: &[&Org]) -> Vec<Valu
         json!({ "ownerKinds": ["ENTERPRISE"] }),
     ];
     filters.extend(firms.iter().map(|f| json!({ "ownerId": f.id })));
+    let mut out: Vec<(&'static str, Value)> = filters
+        .into_iter()
+        .map(|f| (NEEDS, json!({ "f": f })))
+        .collect();
+    for region in [None, Some("370202"), Some("370211"), Some("3702")] {
+        let f = region.map_or_else(|| json!({}), |r| json!({ "region": r }));
+        out.push((SEARCH, json!({ "f": f })));
+    }
+    out
+}
+
+/// Titles in a stable order: relevance scores may differ in the last digits between worlds.
+fn normalised(mut data: Value) -> Value {
+    if let Some(edges) = data["search"]["edges"].as_array_mut() {
+        edges.sort_by_key(|e| e["node"]["title"].to_string());
+    }
+    data
+}
+
+/// What one viewer learns from every question in one world, over HTTP.
+async fn answers(app: &TestApp, token: Option<&str>, firms: &[&Org]) -> Vec<Value> {
     let mut out = Vec::new();
-    for f in &filters {
-        let vars = json!({ "f": f });
-        out.push(match token {
-            Some(t) => app.gql_ok_as(t, NEEDS, vars).await,
-            None => app.gql_ok(NEEDS, vars).await,
-        });
+    for (query, vars) in questions(firms) {
+        out.push(normalised(match token {
+            Some(t) => app.gql_ok_as(t, query, vars).await,
+            None => app.gql_ok(query, vars).await,
+        }));
     }
-    for f in [
-        json!({}),
-        json!({ "region": "370202" }),
-        json!({ "region": "370211" }),
-        json!({ "region": "3702" }),
-    ] {
-        let vars = json!({ "f": f });
-        let mut data = match token {
-            Some(t) => app.gql_ok_as(t, SEARCH, vars).await,
-            None => app.gql_ok(SEARCH, vars).await,
+    out
+}
+
+/// The same questions over the WebSocket.
+async fn answers_over_websocket(app: &TestApp, token: &str, firms: &[&Org]) -> Vec<Value> {
+    let mut ws = app.websocket(Some(token)).await;
+    let mut out = Vec::new();
+    for (n, (query, vars)) in questions(firms).into_iter().enumerate() {
+        let id = n.to_string();
+        ws.subscribe(&id, query, vars).await;
+        let data = loop {
+            let msg = ws.next().await;
+            if msg["type"] == "next" && msg["id"] == id.as_str() {
+                break msg["payload"]["data"].clone();
+            }
+            assert_eq!(msg["type"], "complete", "{msg}");
         };
-        // Titles in a stable order: scores may differ in the last digits between worlds.
-        if let Some(edges) = data["search"]["edges"].as_array_mut() {
-            edges.sort_by_key(|e| e["node"]["title"].to_string());
-        }
-        out.push(data);
+        out.push(normalised(data));
     }
+    ws.close().await;
     out
 }
 
 /// A world where `poster` (0 or 1) of two firms posted the anonymous need.
 async fn needs_world(poster: usize) -> (TestApp, Vec<Value>, Vec<Value>, Value) {
+    // (the app, what a visitor learns, what a member of another organisation learns over
+    // HTTP and then over the WebSocket, what a broker finds by the real owner)
     let app = spawn_app().await;
     let x = app
         .create_org("ENTERPRISE", "青岛市南水处理有限公司", "370202", true)
@@ -80,7 +104,13 @@ async fn needs_world(poster: usize) -> (TestApp, Vec<Value>, Vec<Value>, Value) 
     app.services.search.catch_up().await.expect("indexing");
     let member = app.member_token(&university, "隐私测试成员").await;
     let anonymous = answers(&app, None, &[&x, &y]).await;
-    let outsider = answers(&app, Some(&member), &[&x, &y]).await;
+    let mut outsider = answers(&app, Some(&member), &[&x, &y]).await;
+    let over_websocket = answers_over_websocket(&app, &member, &[&x, &y]).await;
+    assert_eq!(
+        outsider, over_websocket,
+        "the WebSocket tells what HTTP tells"
+    );
+    outsider.extend(over_websocket);
     // The broker may know the owner: the filter finds the need under its real owner.
     let broker = app.staff_token("隐私测试经纪人", false, true).await;
     let by_owner = app
@@ -272,19 +302,8 @@ async fn an_open_websocket_does_not_outlive_its_session() {
     let (code, reason) = ws.closed().await;
     assert_eq!(code, 4401, "{reason}");
     let tokens = app
-        .services
-        .context()
-        .db
-        .conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.services.context().db.conn.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM auth_tokens WHERE kind = 'personal'",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
+        .count("SELECT COUNT(*) AS n FROM auth_tokens WHERE kind = 'personal'")
+        .await;
     assert_eq!(
         tokens, 0,
         "no personal token was minted on the ended session"
@@ -365,17 +384,9 @@ async fn binary_frames_are_held_to_the_session_like_text() {
     ws.send_binary(json!({ "id": "1", "type": "subscribe", "payload": { "query": MINT } }))
         .await;
     assert_eq!(ws.closed().await.0, 4401);
-    let conn = &app.services.context().db.conn;
-    let minted = conn
-        .query_one_raw(sea_orm::Statement::from_string(
-            conn.get_database_backend(),
-            "SELECT COUNT(*) AS n FROM auth_tokens WHERE kind = 'personal'",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get::<i64>("", "n")
-        .unwrap();
+    let minted = app
+        .count("SELECT COUNT(*) AS n FROM auth_tokens WHERE kind = 'personal'")
+        .await;
     assert_eq!(minted, 0, "nothing ran on the ended session");
 }
 

@@ -149,45 +149,27 @@ fn bad_in_set(set: &SelectionSet) -> Option<String> {
     })
 }
 
-/// The root field names (not aliases) the selected operation asks for: the one named
-/// `operation`, or the only one.
-pub fn root_fields(doc: &ExecutableDocument, operation: Option<&str>) -> Vec<String> {
+/// The root field names (not aliases) the selected operation asks for (the one named
+/// `operation`, or the only one), and whether its root holds fields only (no fragment spread
+/// or inline fragment, which could hold anything).
+pub fn root_fields(doc: &ExecutableDocument, operation: Option<&str>) -> (Vec<String>, bool) {
     let selected = doc.operations.iter().find(|(name, _)| match operation {
         Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
         None => true,
     });
     let Some((_, op)) = selected else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
-    op.node
-        .selection_set
-        .node
-        .items
+    let items = &op.node.selection_set.node.items;
+    let fields = items
         .iter()
         .filter_map(|item| match &item.node {
             Selection::Field(f) => Some(f.node.name.node.to_string()),
             _ => None,
         })
-        .collect()
-}
-
-/// Whether the selected operation's root selection holds fields only (no fragment spread or
-/// inline fragment).
-pub fn only_root_fields(doc: &ExecutableDocument, operation: Option<&str>) -> bool {
-    doc.operations
-        .iter()
-        .find(|(name, _)| match operation {
-            Some(wanted) => name.is_some_and(|n| n.as_str() == wanted),
-            None => true,
-        })
-        .is_some_and(|(_, op)| {
-            op.node
-                .selection_set
-                .node
-                .items
-                .iter()
-                .all(|item| matches!(item.node, Selection::Field(_)))
-        })
+        .collect::<Vec<_>>();
+    let only_fields = fields.len() == items.len();
+    (fields, only_fields)
 }
 
 /// Counts aliased fields in every operation and fragment of `doc`.

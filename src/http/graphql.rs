@@ -150,10 +150,10 @@ async fn execute(
     }
     // Parse once up front for the checks async-graphql leaves to us; it parses again itself.
     if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
-        let roots = limits::root_fields(&doc, request.operation_name.as_deref());
+        let (roots, only_fields) = limits::root_fields(&doc, request.operation_name.as_deref());
         // Only `__schema` / `__type` fields at the root (no fragments, which could hold
         // anything): those alone may use the introspection schema's looser depth limit.
-        introspection_only = limits::only_root_fields(&doc, request.operation_name.as_deref())
+        introspection_only = only_fields
             && roots.iter().any(|f| f == "__schema" || f == "__type")
             && roots
                 .iter()

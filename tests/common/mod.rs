@@ -264,6 +264,21 @@ impl TestApp {
         &self.settings.database.url
     }
 
+    /// The number a `SELECT COUNT(*) AS n …` statement returns, read straight from the
+    /// database (what was written, whatever the API shows).
+    pub async fn count(&self, sql: &str) -> i64 {
+        let conn = &self.services.context().db.conn;
+        conn.query_one_raw(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .expect("count runs")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+    }
+
     /// Whether the suite runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.settings.database.url.starts_with("postgres")
