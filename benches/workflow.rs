@@ -381,7 +381,7 @@ async fn main() -> anyhow::Result<()> {
         &format!("statistics, service ({total} pairings)"),
         &service_times,
     );
-    let query = "query($from: DateTime!, $to: DateTime!) { pairingStatistics(from: $from, to: $to) { total { requests signed amountYuan } byMonth { key requests signed amountYuan } byTrack { key requests } byIndustry { key requests } byRegion { key requests } byOrganization { label requests } funnel { requested signed } brokers { pairings medianHoursToFirstResponse } } }";
+    let query = "query($from: String!, $to: String!) { pairingStatistics(from: $from, to: $to) { total { requests signed amountYuan } byMonth { key requests signed amountYuan } byTrack { key requests } byIndustry { key requests } byRegion { key requests } byOrganization { label requests } funnel { requested signed } brokers { pairings medianHoursToFirstResponse } } }";
     let mut http_times = Vec::new();
     for _ in 0..10 {
         let t = Instant::now();
@@ -401,7 +401,7 @@ async fn main() -> anyhow::Result<()> {
     let csv = c
         .gql(
             &operator,
-            "query($from: DateTime!, $to: DateTime!) { pairingStatistics(from: $from, to: $to) { csv(table: ORGANIZATION) } }",
+            "query($from: String!, $to: String!) { pairingStatistics(from: $from, to: $to) { csv(table: ORGANIZATION) } }",
             json!({ "from": from, "to": to }),
         )
         .await;

@@ -28,6 +28,10 @@ pub struct Application {
     database_url: String,
     /// `/metrics` on a listener of its own, when `metrics.listen` is set.
     metrics: Option<(TcpListener, axum::Router)>,
+    /// Whether `GET /graphql` serves GraphiQL (named in the ready line).
+    graphiql: bool,
+    /// This process's hold on the data folder (its search index), released when it stops.
+    _data_dir: crate::data_dir::DataDirLock,
 }
 
 /// The background loops that run a first pass as soon as the service starts: the indexer,
@@ -65,6 +69,7 @@ impl Application {
     /// Connects, migrates, loads demo data if enabled and the database is empty, and binds.
     pub async fn build(settings: &Settings, clock: SharedClock) -> anyhow::Result<Self> {
         crate::connectors::http::install_crypto();
+        let data_dir = crate::data_dir::DataDirLock::acquire(&settings.data_dir, "serve")?;
         let db =
             Database::connect(&settings.database_url(), settings.database.max_connections).await?;
         db.migrate().await?;
@@ -140,7 +145,12 @@ impl Application {
         } else {
             let listener = TcpListener::bind(&settings.metrics.listen)
                 .await
-                .with_context(|| format!("binding metrics.listen {}", settings.metrics.listen))?;
+                .with_context(|| {
+                    format!(
+                        "无法在 metrics.listen {} 上提供指标",
+                        settings.metrics.listen
+                    )
+                })?;
             Some((
                 listener,
                 http::metrics_router(state.clone(), settings.metrics.token.clone()),
@@ -152,7 +162,12 @@ impl Application {
         );
         let listener = TcpListener::bind(&settings.server.listen)
             .await
-            .with_context(|| format!("binding {}", settings.server.listen))?;
+            .with_context(|| {
+                format!(
+                    "无法在 {} 上提供服务：换一个地址（serve --listen 127.0.0.1:8081 或 server.listen），或停止占用它的进程",
+                    settings.server.listen
+                )
+            })?;
         Ok(Self {
             listener,
             router,
@@ -171,6 +186,8 @@ impl Application {
                 .collect(),
             first_passes: tokio::sync::watch::channel(0).0,
             database_url: settings.database_url(),
+            graphiql: settings.graphiql_enabled(),
+            _data_dir: data_dir,
         })
     }
 
@@ -246,6 +263,23 @@ impl Application {
             })
             .collect();
         tracing::info!(%addr, "qianxian listening");
+        // The start's last line, once the first passes (index catch-up, sweeps) are done: where
+        // to point a browser.
+        let ready = self.first_passes();
+        let graphiql = self.graphiql;
+        tokio::spawn(async move {
+            ready.done().await;
+            let host = if addr.ip().is_unspecified() {
+                std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+            } else {
+                addr
+            };
+            if graphiql {
+                tracing::info!(url = %format!("http://{host}/graphql"), "ready: open GraphiQL in a browser");
+            } else {
+                tracing::info!(url = %format!("http://{host}/graphql"), "ready");
+            }
+        });
         let metrics_server = self.metrics.map(|(listener, router)| {
             if let Ok(at) = listener.local_addr() {
                 tracing::info!(addr = %at, "metrics listening");

@@ -4,6 +4,7 @@
 use crate::app::{Application, shutdown_signal};
 use crate::clock::SystemClock;
 use crate::config::Settings;
+use crate::data_dir::DataDirLock;
 use crate::db::Database;
 use crate::service::Services;
 use crate::{seed, telemetry};
@@ -28,7 +29,11 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the HTTP/GraphQL service (migrates first).
-    Serve,
+    Serve {
+        /// Address to serve on, e.g. `0.0.0.0:8080` (default: the `server.listen` setting).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Load demo data from the seed folder (idempotent).
@@ -39,7 +44,8 @@ pub enum Command {
     },
     /// Mark listings whose time ran out, and pairings nobody answered in time, as expired, once.
     Expire,
-    /// Rebuild the search index from the database (stop the service first).
+    /// Rebuild the search index from the database (stop the service first: it holds the
+    /// data folder).
     Reindex,
     /// Sync once with a market now (`provincial` or `marine`), with a progress line; the run
     /// is recorded like a scheduled one.
@@ -52,7 +58,7 @@ pub enum Command {
     Import {
         /// The file.
         file: PathBuf,
-        /// The organisation: its 统一社会信用代码, or its number.
+        /// The organisation: its 统一社会信用代码, or its API id (`organization { id }`).
         #[arg(long)]
         org: String,
         /// Report what would happen; write nothing.
@@ -117,7 +123,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let settings = Settings::load(cli.config.as_deref())?;
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(Command::Serve {
+        listen: Some(listen),
+    }) = &cli.command
+    {
+        settings.server.listen = listen.clone();
+    }
     telemetry::init(&settings.log);
     if let Some(Command::FakeMarket {
         market,
@@ -147,14 +159,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => {
+        match cli.command.unwrap_or(Command::Serve { listen: None }) {
+            Command::Serve { .. } => {
                 let app = Application::build(&settings, Arc::new(SystemClock)).await?;
                 app.run_until_stopped(shutdown_signal()).await
             }
             Command::Migrate => {
                 connect(&settings).await?;
-                println!("migrations applied");
+                println!("数据库迁移已完成");
                 Ok(())
             }
             Command::Seed { dir } => {
@@ -167,9 +179,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Expire => {
                 let services = services(&settings).await?;
                 let n = services.expiry.expire_due().await?;
-                println!("{n} listings expired");
+                println!("到期的成果和需求：{n} 条");
                 let n = services.pairings.expire_due().await?;
-                println!("{n} pairings expired");
+                println!("超时未处理的牵手：{n} 个");
                 Ok(())
             }
             Command::Reindex => reindex(&settings).await,
@@ -215,11 +227,11 @@ async fn connect(settings: &Settings) -> anyhow::Result<Database> {
 /// live index stays as it was (its writer held, so nothing else writes it) until the new one
 /// is complete; a failure leaves it untouched.
 async fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let _folder = DataDirLock::acquire(&settings.data_dir, "reindex")?;
     let live_dir = settings.search_dir();
     let live = settings.open_search_index_at(&live_dir)?;
     live.lock_writer().context(
-        "the search index is in use: stop the running service first \
-         (the service rebuilds by itself on start when index/ changed)",
+        "搜索索引正被占用：请先停止运行中的服务（服务启动时发现 index/ 配置变了会自行重建）",
     )?;
     let fresh_dir = live_dir.with_file_name("search.rebuilding");
     if fresh_dir.exists() {
@@ -253,7 +265,7 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
     std::fs::rename(&fresh_dir, &live_dir)?;
     std::fs::remove_dir_all(&old_dir).ok();
     println!(
-        "indexed {n} listings in {:.1} s into {}",
+        "已索引 {n} 条成果和需求，用时 {:.1} 秒，索引在 {}",
         started.elapsed().as_secs_f64(),
         live_dir.display()
     );
@@ -271,8 +283,11 @@ async fn services(settings: &Settings) -> anyhow::Result<Services> {
 }
 
 fn parse_market(name: &str) -> anyhow::Result<crate::connectors::Market> {
-    crate::connectors::Market::parse(name)
-        .with_context(|| format!("unknown market {name:?}: use provincial or marine"))
+    crate::connectors::Market::parse(name).with_context(|| {
+        format!(
+            "没有名为 {name:?} 的市场：请写 provincial（山东科技大市场）或 marine（海洋科技大市场）"
+        )
+    })
 }
 
 /// One sync run with a progress line; fails (exit code 1) when the run failed.
@@ -291,7 +306,8 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     progress.finish(run.fetched as u64);
     println!(
-        "run {} {}: fetched {}, created {}, updated {}, unchanged {}, withdrawn {}, merged {}, quarantined {}, with unmapped values {}",
+        "{}同步第 {} 次（{}）：取回 {}，新建 {}，更新 {}，未变 {}，撤下 {}，合并 {}，隔离 {}，含未映射取值 {}",
+        market.label_zh(),
         run.id,
         run.status,
         run.fetched,
@@ -303,11 +319,10 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
         run.quarantined,
         run.unmapped
     );
-    // Index what the run wrote, so the listings are searchable when the command returns.
-    services.search.catch_up().await?;
+    index_beside_a_running_service(settings, &services).await?;
     match run.error {
         Some(error) => {
-            anyhow::bail!("sync failed: {error} (local data kept; the next run resumes)")
+            anyhow::bail!("同步失败：{error}（本地数据未丢失；下次同步从中断处继续）")
         }
         None => Ok(()),
     }
@@ -323,6 +338,34 @@ fn parse_mapping(m: &str) -> anyhow::Result<(String, crate::service::import_colu
     Ok((header.trim().to_owned(), field))
 }
 
+/// The organisation `--org` names: its 统一社会信用代码, or its API id (`organization { id }`,
+/// as GraphiQL shows it).
+async fn organization_named(services: &Services, org: &str) -> anyhow::Result<i32> {
+    let actor = crate::service::Actor::System;
+    if let Some(found) = services
+        .organizations
+        .find_by_credit_code(&actor, org)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        return Ok(found.id);
+    }
+    if let Ok((crate::graphql::ids::NodeType::Organization, id)) =
+        crate::graphql::ids::decode_any(org)
+        && services
+            .organizations
+            .get(&actor, id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .is_some()
+    {
+        return Ok(id);
+    }
+    anyhow::bail!(
+        "找不到机构「{org}」：--org 请写机构的统一社会信用代码（18 位），或它在 API 中的 id（查询 organizations {{ nodes {{ id name creditCode }} }} 可见）"
+    )
+}
+
 /// Imports one file and prints the report; fails (exit code 1) when the file could not be
 /// read, or when nothing was written because rows were rejected.
 async fn import(
@@ -335,18 +378,7 @@ async fn import(
     use crate::service::import::RowAction;
     let services = services(settings).await?;
     let actor = crate::service::Actor::System;
-    let owner = match org.trim().parse::<i32>() {
-        Ok(id) => id,
-        Err(_) => {
-            services
-                .organizations
-                .find_by_credit_code(&actor, org.trim())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .with_context(|| format!("no organisation with credit code {org}"))?
-                .id
-        }
-    };
+    let owner = organization_named(&services, org.trim()).await?;
     let name = file.display().to_string();
     let started = std::time::Instant::now();
     let bar = std::sync::OnceLock::new();
@@ -413,17 +445,31 @@ async fn import(
         println!("逐行结果已写入 {}", path.display());
     }
     if !options.dry_run && !report.applied && report.count(RowAction::Reject) > 0 {
-        anyhow::bail!("nothing imported");
+        anyhow::bail!("没有导入任何一行：请改正上面列出的行后重试，或用 --per-row 只导入合格的行");
     }
-    // Index what was written now if we can; a running service holds the index and indexes
-    // the new results itself.
-    let indexing = std::time::Instant::now();
-    match services.search.catch_up().await {
-        Ok(n) => println!(
-            "已建立搜索索引：{n} 条变更，用时 {:.1} 秒",
-            indexing.elapsed().as_secs_f64()
-        ),
-        Err(e) => println!("搜索索引稍后更新（{e}）：运行中的服务会自动索引新成果"),
+    if !options.dry_run {
+        index_beside_a_running_service(settings, &services).await?;
+    }
+    Ok(())
+}
+
+/// After a command wrote the database (and its outbox): indexes the changes now when no
+/// service holds the data folder, and otherwise leaves them to that service, which indexes
+/// them within `search.poll_ms`.
+async fn index_beside_a_running_service(
+    settings: &Settings,
+    services: &Services,
+) -> anyhow::Result<()> {
+    match DataDirLock::try_acquire(&settings.data_dir, "index")? {
+        Ok(_folder) => {
+            let started = std::time::Instant::now();
+            let n = services.search.catch_up().await?;
+            println!(
+                "已更新搜索索引：{n} 条变更，用时 {:.1} 秒",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Err(holder) => println!("运行中的服务（{holder}）会把这些变更编入搜索索引"),
     }
     Ok(())
 }

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 /// All settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// `development` (demo data and a built-in signing secret allowed) or `production`.
-    pub environment: String,
+    pub environment: Environment,
     /// Folder for the SQLite file and, later, the search index.
     pub data_dir: PathBuf,
     /// Database.
@@ -40,9 +40,32 @@ pub struct Settings {
     pub metrics: MetricsSettings,
 }
 
+/// Where the service runs. A closed choice: a misspelt `prod` is refused, not taken for
+/// development with its demo accounts and built-in secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Demo data, a built-in signing secret, GraphiQL and introspection allowed.
+    #[default]
+    Development,
+    /// A real signing secret required; no demo data.
+    Production,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event (colour only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// Search index settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SearchSettings {
     /// Folder with `config.toml`, the dictionary and synonyms.
     pub config_dir: PathBuf,
@@ -70,7 +93,7 @@ impl Default for SearchSettings {
 
 /// Accounts and tokens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Secret that signs tokens; at least 32 characters. Required in production.
     pub signing_secret: String,
@@ -94,7 +117,7 @@ pub struct AuthConfig {
 
 /// Request rate limits (token buckets, refilled per minute).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RateLimitSettings {
     /// GraphQL requests per minute from one client address.
     pub per_address_per_minute: u32,
@@ -132,7 +155,7 @@ impl Default for RateLimitSettings {
 
 /// Database settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct DatabaseSettings {
     /// `sqlite://…` or `postgres://…`; empty means `sqlite://<data_dir>/qianxian.db?mode=rwc`.
     pub url: String,
@@ -142,7 +165,7 @@ pub struct DatabaseSettings {
 
 /// HTTP server settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     /// Address to listen on.
     pub listen: String,
@@ -166,7 +189,7 @@ pub struct ServerSettings {
 
 /// GraphQL limits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct GraphqlSettings {
     /// Deepest selection nesting.
     pub max_depth: usize,
@@ -187,7 +210,7 @@ pub struct GraphqlSettings {
 
 /// Access to `/metrics`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MetricsSettings {
     /// Anyone reaching the service may read `/metrics`; unset: in development yes, in
     /// production no (then set `token` or `listen`).
@@ -201,7 +224,7 @@ pub struct MetricsSettings {
 
 /// Listing rules.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ListingSettings {
     /// Days a published listing stays live without renewal.
     pub ttl_days: i64,
@@ -211,7 +234,7 @@ pub struct ListingSettings {
 
 /// Demo data.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SeedSettings {
     /// Load the demo data on start when the database has no organisations.
     pub demo_data: bool,
@@ -221,10 +244,10 @@ pub struct SeedSettings {
 
 /// Logging.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// `text` or `json`.
-    pub format: String,
+    pub format: LogFormat,
     /// `tracing` filter, e.g. `info,qianxian=debug`.
     pub filter: String,
 }
@@ -232,7 +255,7 @@ pub struct LogSettings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            environment: "development".to_owned(),
+            environment: Environment::Development,
             data_dir: PathBuf::from("data"),
             database: DatabaseSettings::default(),
             server: ServerSettings::default(),
@@ -308,8 +331,9 @@ impl Default for SeedSettings {
 impl Default for LogSettings {
     fn default() -> Self {
         Self {
-            format: "text".to_owned(),
-            filter: "info".to_owned(),
+            format: LogFormat::Text,
+            // Migrations log one line of ours, not two of sea-orm's per migration.
+            filter: "info,sea_orm_migration=warn".to_owned(),
         }
     }
 }
@@ -325,15 +349,15 @@ impl Settings {
             }
             None => figment = figment.merge(Toml::file("qianxian.toml")),
         }
-        let settings: Settings = figment
+        figment
             .merge(Env::prefixed("QIANXIAN__").split("__"))
-            .extract()?;
-        Ok(settings)
+            .extract()
+            .map_err(|e| anyhow::anyhow!(describe_config_errors(e)))
     }
 
     /// Whether this is a production start.
     pub fn is_production(&self) -> bool {
-        self.environment.eq_ignore_ascii_case("production")
+        self.environment == Environment::Production
     }
 
     /// Whether GraphiQL is served (`graphql.graphiql`, else development only).
@@ -424,6 +448,45 @@ impl Settings {
     }
 }
 
+/// Every problem in the configuration, one line each, naming the key as its source spells it
+/// (`sever` in `qianxian.toml`, `QIANXIAN__SEVER__LISTEN`) and what is allowed there.
+fn describe_config_errors(errors: figment::Error) -> String {
+    use figment::error::Kind;
+    let lines: Vec<String> = errors
+        .into_iter()
+        .map(|e| {
+            let keys: Vec<&str> = e.path.iter().map(String::as_str).collect();
+            let problem = match &e.kind {
+                Kind::UnknownField(_, expected) => {
+                    format!("没有这项设置；这里可用的是：{}", expected.join("、"))
+                }
+                Kind::UnknownVariant(value, expected) => {
+                    format!("不接受 `{value}`；可选：{}", expected.join("、"))
+                }
+                other => other.to_string(),
+            };
+            let (key, source) = match &e.metadata {
+                // An environment variable is named as the operator wrote it.
+                Some(md) if md.name.contains("environment") => (
+                    format!("QIANXIAN__{}", keys.join("__").to_uppercase()),
+                    "环境变量".to_owned(),
+                ),
+                Some(md) => {
+                    let profile = e.profile.clone().unwrap_or_default();
+                    let source = md
+                        .source
+                        .as_ref()
+                        .map_or_else(|| md.name.to_string(), ToString::to_string);
+                    (md.interpolate(&profile, &keys), source)
+                }
+                None => (keys.join("."), "默认值".to_owned()),
+            };
+            format!("  {key}（来自 {source}）：{problem}")
+        })
+        .collect();
+    format!("配置有误，服务没有启动：\n{}", lines.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,9 +512,50 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail API fixes the error type"
+    )]
+    fn unknown_keys_and_environments_are_refused_naming_their_source() {
+        figment::Jail::expect_with(|jail| {
+            let refusal = |jail: &mut figment::Jail, toml: &str| {
+                jail.create_file("qianxian.toml", toml).expect("file");
+                Settings::load(None).expect_err("refused").to_string()
+            };
+            let message = refusal(jail, "environment = \"prod\"\n");
+            assert!(
+                message.contains("environment（来自 ")
+                    && message.contains("qianxian.toml")
+                    && message.contains("不接受 `prod`；可选：development、production"),
+                "{message}"
+            );
+            let message = refusal(jail, "[sever]\nlisten = \"0.0.0.0:9000\"\n");
+            assert!(
+                message.contains("sever（来自 ") && message.contains("没有这项设置"),
+                "{message}"
+            );
+            let message = refusal(jail, "[server]\nlisen = \"0.0.0.0:9000\"\n");
+            assert!(message.contains("server.lisen（来自 "), "{message}");
+            let message = refusal(jail, "[connectors.marine.resilience]\nretry = 3\n");
+            assert!(
+                message.contains("connectors.marine.resilience.retry"),
+                "{message}"
+            );
+            jail.create_file("qianxian.toml", "environment = \"production\"\n")?;
+            jail.set_env("QIANXIAN__DATABASE__URI", "postgres://x");
+            let message = Settings::load(None).expect_err("refused").to_string();
+            assert!(message.contains("QIANXIAN__DATABASE__URI"), "{message}");
+            jail.clear_env();
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert!(s.is_production());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn production_refuses_weak_secrets_and_demo_data() {
         let mut s = Settings {
-            environment: "production".to_owned(),
+            environment: Environment::Production,
             ..Default::default()
         };
         s.seed.demo_data = false;

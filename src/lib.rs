@@ -9,6 +9,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod connectors;
+pub mod data_dir;
 pub mod db;
 pub mod domain;
 pub mod error;

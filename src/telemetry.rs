@@ -1,6 +1,9 @@
-//! Structured logging with `tracing`: human-readable text by default, JSON when configured.
+//! Structured logging with `tracing`, on standard error (standard output carries command
+//! results): readable text by default, coloured only when standard error is a terminal; JSON
+//! when configured. Operators' logs are in English; what people read is in Chinese.
 
-use crate::config::LogSettings;
+use crate::config::{LogFormat, LogSettings};
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
@@ -8,11 +11,14 @@ pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.filter))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let result = if settings.format == "json" {
-        builder.json().flatten_event(true).try_init()
-    } else {
-        builder.try_init()
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = match settings.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
     };
     // Already installed (several apps in one test process): keep the first.
     drop(result);

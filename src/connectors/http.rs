@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 /// Resilience settings of one market (`[connectors.<market>]` in the configuration).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Resilience {
     /// Per-request timeout, milliseconds.
     pub timeout_ms: u64,

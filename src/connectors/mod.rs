@@ -62,7 +62,7 @@ impl Market {
 
 /// Connection settings of one market (`[connectors.<market>]`).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MarketSettings {
     /// Sync with this market.
     pub enabled: bool,
@@ -84,7 +84,7 @@ pub struct MarketSettings {
 
 /// Every market's settings (`[connectors]`).
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ConnectorsSettings {
     /// 山东科技大市场.
     pub provincial: MarketSettings,

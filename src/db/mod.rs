@@ -79,14 +79,7 @@ impl Database {
 
     /// Connects to `url`; for a SQLite file URL the parent folder is created first.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
-        if let Some(path) = sqlite_file(url)
-            && let Some(dir) = Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating database folder {}", dir.display()))?;
-        }
+        check_reachable(url).await?;
         let pool = |size: u32| async move {
             let mut options = ConnectOptions::new(url.to_owned());
             options
@@ -146,10 +139,17 @@ impl Database {
                 .await
                 .context("waiting for the database write lock to migrate")?
         };
+        let pending = Migrator::get_pending_migrations(&txn)
+            .await
+            .context("reading the applied migrations")?
+            .len();
         Migrator::up(&txn, None)
             .await
             .context("applying migrations")?;
         txn.commit().await.context("committing migrations")?;
+        if pending > 0 {
+            tracing::info!(applied = pending, "database migrated");
+        }
         Ok(())
     }
 
@@ -208,6 +208,63 @@ impl Database {
 }
 
 /// The file path of a `sqlite://path?…` URL, unless it is in-memory.
+/// Finds the usual first-start mistakes before a pool hides them behind "pool timed out" or
+/// "unable to open database file": says what was tried and what to check.
+async fn check_reachable(url: &str) -> anyhow::Result<()> {
+    if let Some(path) = sqlite_file(url) {
+        let file = Path::new(path);
+        let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("无法创建数据库目录 {}：请检查路径和写权限", dir.display())
+            })?;
+        }
+        let creates = url.contains("mode=rwc");
+        if !file.exists() && !creates {
+            anyhow::bail!(
+                "数据库文件 {path} 不存在。要新建它，请在 database.url 末尾加上 ?mode=rwc\
+                 （例如 sqlite://{path}?mode=rwc）；或者不设 database.url，使用数据目录里的默认数据库"
+            );
+        }
+        let probe = dir.unwrap_or(Path::new(".")).join(".qianxian-write-check");
+        if std::fs::write(&probe, b"").is_err() {
+            anyhow::bail!(
+                "数据库目录 {} 不可写：SQLite 需要在其中写数据库文件和日志（-wal、-shm）。请检查目录权限，或换一个 data_dir",
+                dir.unwrap_or(Path::new(".")).display()
+            );
+        }
+        std::fs::remove_file(&probe).ok();
+        return Ok(());
+    }
+    if url.starts_with("sqlite:") {
+        return Ok(());
+    }
+    if url.starts_with("postgres") {
+        use sea_orm::sqlx::Connection;
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(5),
+            sea_orm::sqlx::PgConnection::connect(url),
+        )
+        .await;
+        let cause = match attempt {
+            Ok(Ok(conn)) => {
+                conn.close().await.ok();
+                return Ok(());
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "5 秒内没有应答".to_owned(),
+        };
+        anyhow::bail!(
+            "无法连接 PostgreSQL {}：{cause}。\n请检查：服务器是否在运行（pg_isready）、主机和端口、用户名和密码、数据库是否已创建（createdb）",
+            redact_url(url)
+        );
+    }
+    anyhow::bail!(
+        "database.url {} 不是支持的数据库：请用 sqlite://文件?mode=rwc 或 postgres://用户@主机:端口/数据库",
+        redact_url(url)
+    )
+}
+
 fn sqlite_file(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")

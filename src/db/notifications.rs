@@ -209,6 +209,18 @@ pub async fn members_of<C: ConnectionTrait>(db: &C, orgs: &[i32]) -> Result<Vec<
         .await
 }
 
+/// The admins of an organisation.
+pub async fn admins_of<C: ConnectionTrait>(db: &C, org: i32) -> Result<Vec<i32>, DbErr> {
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::OrganizationId.eq(org))
+        .filter(user::Column::OrgRole.eq("ADMIN"))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// Technology brokers (they share the queue of new requests).
 pub async fn brokers<C: ConnectionTrait>(db: &C) -> Result<Vec<i32>, DbErr> {
     user::Entity::find()

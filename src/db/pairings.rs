@@ -361,8 +361,9 @@ pub async fn events<C: ConnectionTrait>(
         .collect()
 }
 
-/// What statistics read of one pairing: group keys already derived in SQL (months, division,
-/// city, hours to first response), so no timestamp is parsed per row.
+/// What statistics read of one pairing: group keys already derived in SQL (months in Beijing
+/// time, division, city, district, hours to first response), so no timestamp is parsed per
+/// row.
 #[derive(Debug, Clone, PartialEq, sea_orm::FromQueryResult)]
 pub struct StatRow {
     /// Stored status.
@@ -373,6 +374,8 @@ pub struct StatRow {
     pub division: Option<String>,
     /// First four digits of the firm's region.
     pub city: Option<String>,
+    /// The firm's county-level region (区/县/县级市), GB/T 2260.
+    pub district: Option<String>,
     /// The firm.
     pub enterprise_org_id: i32,
     /// The result's owner.
@@ -405,9 +408,11 @@ pub async fn stat_rows<C: ConnectionTrait>(
     to: DateTime<Utc>,
 ) -> Result<Vec<StatRow>, DbErr> {
     let backend = db.get_database_backend();
+    // Months in Beijing time (UTC+8, no daylight saving): a contract signed at 00:30 on
+    // 1 October counts in October, as in the quarter that holds it.
     let month = |column: &str| match backend {
-        DbBackend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"),
-        _ => format!("substr({column}, 1, 7)"),
+        DbBackend::Postgres => format!("to_char({column} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"),
+        _ => format!("substr(datetime({column}, '+8 hours'), 1, 7)"),
     };
     let (signed_month, hours, table, p1, p2) = match backend {
         DbBackend::Postgres => (
@@ -429,7 +434,7 @@ pub async fn stat_rows<C: ConnectionTrait>(
     };
     let sql = format!(
         "SELECT status, track_code AS track, substr(industry_code, 1, 3) AS division, \
-         substr(region_code, 1, 4) AS city, enterprise_org_id, university_org_id, broker_id, \
+         substr(region_code, 1, 4) AS city, substr(region_code, 1, 6) AS district, enterprise_org_id, university_org_id, broker_id, \
          {} AS created_month, {} AS introduced_month, \
          CASE WHEN status = 'SIGNED' THEN {signed_month} END AS signed_month, \
          CASE WHEN status = 'SIGNED' THEN contract_amount_yuan END AS amount_yuan, \

@@ -49,7 +49,18 @@ pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<UserRow>
     user::Entity::find_by_id(id).one(db).await
 }
 
-/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// Several users at once (in no particular order).
+pub async fn find_many<C: ConnectionTrait>(db: &C, ids: &[i32]) -> Result<Vec<UserRow>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// One user, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
 /// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
 /// reads through this, so two concurrent changes apply one after the other and neither is lost.
 pub async fn find_for_update<C: ConnectionTrait>(
@@ -276,7 +287,7 @@ pub async fn find_request<C: ConnectionTrait>(
     membership_request::Entity::find_by_id(id).one(db).await
 }
 
-/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// One user, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
 /// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
 /// reads through this, so two concurrent changes apply one after the other and neither is lost.
 pub async fn find_request_for_update<C: ConnectionTrait>(

@@ -202,6 +202,9 @@ vocabulary! {
         Moderation = ("MODERATION", "审核结果"),
         /// 订阅提醒: a new listing matches one of your saved searches.
         SavedSearch = ("SAVED_SEARCH", "订阅提醒"),
+        /// 加入申请: someone asked to join an organisation you administer, or your own
+        /// request was decided.
+        MembershipRequest = ("MEMBERSHIP_REQUEST", "加入申请"),
     }
 }
 

@@ -385,6 +385,10 @@ impl PairingStatistics {
     async fn by_region(&self) -> Vec<StatGroup> {
         self.0.by_region.iter().cloned().map(Into::into).collect()
     }
+    /// By the firm's district (区/市, GB/T 2260 county level; 青岛 has ten).
+    async fn by_district(&self) -> Vec<StatGroup> {
+        self.0.by_district.iter().cloned().map(Into::into).collect()
+    }
     /// By organisation (each side counts).
     async fn by_organization(&self) -> Vec<StatGroup> {
         self.0
@@ -486,14 +490,24 @@ impl PairingQuery {
         })
     }
 
-    /// Statistics of pairings created in `[from, to)`; brokers and operators.
+    /// Statistics of the pairings created in a period; brokers and operators. Give `period`
+    /// (a quarter `2026Q4`, a month `2026-11` or a year `2026`), or `from` and `to`: dates
+    /// (`2026-10-01`; `to` includes its whole day) or times with a zone
+    /// (`2026-10-01T08:00:00+08:00`; `to` is excluded). Dates and periods are Beijing time.
     async fn pairing_statistics(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        period: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
     ) -> Result<PairingStatistics> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
+        let (from, to) = crate::service::stats_period::resolve(
+            period.as_deref(),
+            from.as_deref(),
+            to.as_deref(),
+        )
+        .gql()?;
         Ok(PairingStatistics(
             services
                 .pairing_stats

@@ -279,7 +279,7 @@ impl AccountService {
             .audit_ok(&txn, actor, "register", Target::of("User", row.id))
             .await?;
         txn.commit().await?;
-        tracing::info!(user_id = row.id, "user registered");
+        tracing::debug!(user_id = row.id, "user registered");
         Ok(row.into())
     }
 

@@ -80,7 +80,7 @@ impl AchievementService {
                 )
                 .await?;
             txn.commit().await?;
-            tracing::info!(achievement_id = saved.id, owner_id, "achievement created");
+            tracing::debug!(achievement_id = saved.id, owner_id, "achievement created");
             self.view_one(actor, saved).await
         }
         .await;
@@ -431,7 +431,7 @@ impl AchievementService {
         self.ctx
             .audit_ok(txn, actor, action, Target::of("Achievement", a.id))
             .await?;
-        tracing::info!(achievement_id = a.id, status = %saved.status, action, "achievement status changed");
+        tracing::debug!(achievement_id = a.id, status = %saved.status, action, "achievement status changed");
         Ok(saved)
     }
 

@@ -99,7 +99,7 @@ impl JobService {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         if taken {
             if known.is_none() {
-                tracing::info!(job = %job.name(), holder = %self.holder, "job lease taken");
+                tracing::debug!(job = %job.name(), holder = %self.holder, "job lease taken");
             }
             held.insert(job, until);
         } else if held.remove(&job).is_some() {

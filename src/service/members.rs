@@ -1,12 +1,15 @@
 //! Organisation membership: asking to join, approval by the organisation's admins, and the
 //! platform roles that operators hand out.
 
+use crate::db::notifications as notification_repo;
 use crate::db::organizations as org_repo;
-use crate::db::users::{self as repo, MembershipRequestRow};
+use crate::db::users::{self as repo, MembershipRequestRow, UserRow};
+use crate::domain::NotificationKind;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::accounts::User;
 use crate::service::actor::OrgRole;
 use crate::service::audit::Target;
+use crate::service::notifications::{self, Outgoing};
 use crate::service::{Actor, Context, policy};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -26,10 +29,48 @@ pub struct MembershipRequest {
     pub message: String,
     /// Asked at.
     pub created_at: DateTime<Utc>,
+    /// Who asks, as the organisation's admins see them.
+    pub applicant: Applicant,
 }
 
-impl From<MembershipRequestRow> for MembershipRequest {
-    fn from(r: MembershipRequestRow) -> Self {
+/// The person asking to join: what an admin needs to recognise and reach them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applicant {
+    /// Their display name.
+    pub display_name: String,
+    /// Their email address, if they registered with one.
+    pub email: Option<String>,
+    /// Their mobile number, if they registered with one.
+    pub phone: Option<String>,
+}
+
+impl From<&UserRow> for Applicant {
+    fn from(u: &UserRow) -> Self {
+        Self {
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+        }
+    }
+}
+
+impl Applicant {
+    /// `王敏（wang@example.com，13800000000）`.
+    fn described(&self) -> String {
+        let contact: Vec<&str> = [self.email.as_deref(), self.phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if contact.is_empty() {
+            self.display_name.clone()
+        } else {
+            format!("{}（{}）", self.display_name, contact.join("，"))
+        }
+    }
+}
+
+impl MembershipRequest {
+    fn of(r: MembershipRequestRow, applicant: Applicant) -> Self {
         Self {
             id: r.id,
             user_id: r.user_id,
@@ -37,6 +78,7 @@ impl From<MembershipRequestRow> for MembershipRequest {
             status: r.status,
             message: r.message,
             created_at: r.created_at,
+            applicant,
         }
     }
 }
@@ -82,7 +124,7 @@ impl MemberService {
                     "你已属于一个机构，每位用户只能属于一个机构",
                 ));
             }
-            org_repo::find(&txn, org_id)
+            let org = org_repo::find(&txn, org_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("机构"))?;
             if !repo::pending_requests_of_user(&txn, user.user_id)
@@ -102,6 +144,32 @@ impl MemberService {
                 self.ctx.clock.now(),
             )
             .await?;
+            let applicant = Applicant::from(&me);
+            // The organisation's admins hear of it in their inbox, with who is asking.
+            let admins = notification_repo::admins_of(&txn, org_id).await?;
+            let sent = notifications::stage(
+                &txn,
+                &admins,
+                Outgoing {
+                    kind: NotificationKind::MembershipRequest,
+                    title: format!("{} 申请加入{}", applicant.display_name, org.name),
+                    body: format!(
+                        "{} 申请加入{}：{}。请在“加入申请”（membershipRequests）中批准或拒绝。",
+                        applicant.described(),
+                        org.name,
+                        if row.message.is_empty() {
+                            "（未留言）"
+                        } else {
+                            &row.message
+                        }
+                    ),
+                    pairing_id: None,
+                    listing: None,
+                    event_key: None,
+                },
+                self.ctx.clock.now(),
+            )
+            .await?;
             self.ctx
                 .audit_ok(
                     &txn,
@@ -111,7 +179,8 @@ impl MemberService {
                 )
                 .await?;
             txn.commit().await?;
-            Ok(row.into())
+            self.ctx.hub.publish(sent);
+            Ok(MembershipRequest::of(row, applicant))
         }
         .await;
         self.ctx
@@ -155,10 +224,10 @@ impl MemberService {
                 ));
             }
             let now = self.ctx.clock.now();
+            let user = repo::find_for_update(&txn, req.user_id)
+                .await?
+                .ok_or_else(|| ServiceError::not_found("用户"))?;
             if approve {
-                let user = repo::find_for_update(&txn, req.user_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::not_found("用户"))?;
                 if user.organization_id.is_some() {
                     return Err(ServiceError::coded(
                         ErrorCode::Conflict,
@@ -175,6 +244,29 @@ impl MemberService {
             }
             let status = if approve { "APPROVED" } else { "REJECTED" };
             let row = repo::decide_request(&txn, request_id, status, actor.user_id(), now).await?;
+            // The applicant hears the answer.
+            let org_name = org_repo::find(&txn, req.organization_id)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let sent = notifications::stage(
+                &txn,
+                &[req.user_id],
+                Outgoing {
+                    kind: NotificationKind::MembershipRequest,
+                    title: if approve {
+                        format!("你已加入{org_name}")
+                    } else {
+                        format!("{org_name}未通过你的加入申请")
+                    },
+                    body: String::new(),
+                    pairing_id: None,
+                    listing: None,
+                    event_key: None,
+                },
+                now,
+            )
+            .await?;
             self.ctx
                 .audit_ok(
                     &txn,
@@ -184,7 +276,8 @@ impl MemberService {
                 )
                 .await?;
             txn.commit().await?;
-            Ok(row.into())
+            self.ctx.hub.publish(sent);
+            Ok(MembershipRequest::of(row, Applicant::from(&user)))
         }
         .await;
         self.ctx
@@ -204,8 +297,21 @@ impl MemberService {
         org_id: i32,
     ) -> ServiceResult<Vec<MembershipRequest>> {
         policy::require_org_admin(actor, org_id)?;
-        let rows = repo::requests_for_org(&self.ctx.db.conn, org_id, "PENDING").await?;
-        Ok(rows.into_iter().map(MembershipRequest::from).collect())
+        let db = &self.ctx.db.conn;
+        let rows = repo::requests_for_org(db, org_id, "PENDING").await?;
+        let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
+        let applicants: std::collections::HashMap<i32, Applicant> = repo::find_many(db, &ids)
+            .await?
+            .iter()
+            .map(|u| (u.id, Applicant::from(u)))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let applicant = applicants.get(&r.user_id).cloned().unwrap_or_default();
+                MembershipRequest::of(r, applicant)
+            })
+            .collect())
     }
 
     /// Sets a user's platform roles; operators only.

@@ -27,6 +27,7 @@ pub mod pairing_stats;
 pub mod pairings;
 pub mod policy;
 pub mod search;
+pub mod stats_period;
 pub mod sync;
 pub mod tokens;
 pub mod tracks;

@@ -85,7 +85,7 @@ impl NeedService {
                 .audit_ok(&txn, actor, "createNeed", Target::of("Need", saved.id))
                 .await?;
             txn.commit().await?;
-            tracing::info!(need_id = saved.id, owner_id, "need created");
+            tracing::debug!(need_id = saved.id, owner_id, "need created");
             self.view_one(actor, saved).await
         }
         .await;
@@ -381,7 +381,7 @@ impl NeedService {
         self.ctx
             .audit_ok(txn, actor, action, Target::of("Need", n.id))
             .await?;
-        tracing::info!(need_id = n.id, status = %saved.status, action, "need status changed");
+        tracing::debug!(need_id = n.id, status = %saved.status, action, "need status changed");
         Ok(saved)
     }
 

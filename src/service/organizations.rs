@@ -106,7 +106,7 @@ impl OrganizationService {
                 )
                 .await?;
             txn.commit().await?;
-            tracing::info!(organization_id = saved.id, "organization registered");
+            tracing::debug!(organization_id = saved.id, "organization registered");
             // The creator administers it now, so it sees what an admin sees.
             Ok(saved)
         }
@@ -208,7 +208,7 @@ impl OrganizationService {
             };
             txn.commit().await?;
             self.ctx.hub.publish(sent);
-            tracing::info!(
+            tracing::debug!(
                 organization_id = id,
                 verified,
                 "organization verification changed"

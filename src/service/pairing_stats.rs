@@ -85,6 +85,8 @@ pub struct PairingStatistics {
     pub by_industry: Vec<StatGroup>,
     /// By the firm's city (GB/T 2260, 4-digit prefix + `00`).
     pub by_region: Vec<StatGroup>,
+    /// By the firm's district (GB/T 2260 county level: 青岛 has ten 区/市).
+    pub by_district: Vec<StatGroup>,
     /// By organisation (either side).
     pub by_organization: Vec<StatGroup>,
     /// The funnel.
@@ -139,7 +141,7 @@ impl PairingStatsService {
                 g.label = format!("{} {}", e.code, e.name);
             }
         }
-        for g in &mut stats.by_region {
+        for g in stats.by_region.iter_mut().chain(&mut stats.by_district) {
             if let Some(e) = crate::codes::regions().get(&g.key) {
                 g.label = e.name.clone();
             }
@@ -180,6 +182,7 @@ pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
     let mut by_track: BTreeMap<String, StatGroup> = BTreeMap::new();
     let mut by_industry: BTreeMap<String, StatGroup> = BTreeMap::new();
     let mut by_region: BTreeMap<String, StatGroup> = BTreeMap::new();
+    let mut by_district: BTreeMap<String, StatGroup> = BTreeMap::new();
     let mut by_org: BTreeMap<i32, StatGroup> = BTreeMap::new();
     let mut brokers: BTreeMap<i32, (u64, u64, Vec<f64>)> = BTreeMap::new();
     for r in rows {
@@ -205,6 +208,10 @@ pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
         add(entry(
             &mut by_region,
             &format!("{}00", r.city.as_deref().unwrap_or("--")),
+        ));
+        add(entry(
+            &mut by_district,
+            r.district.as_deref().unwrap_or("-"),
         ));
         add(by_org.entry(r.enterprise_org_id).or_default());
         add(by_org.entry(r.university_org_id).or_default());
@@ -239,6 +246,7 @@ pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
     s.by_track = by_track.into_values().collect();
     s.by_industry = by_industry.into_values().collect();
     s.by_region = by_region.into_values().collect();
+    s.by_district = by_district.into_values().collect();
     s.by_organization = by_org
         .into_iter()
         .map(|(id, mut g)| {
@@ -297,8 +305,10 @@ pub enum StatTable {
     Track,
     /// By industry division.
     Industry,
-    /// By region.
+    /// By city.
     Region,
+    /// By district (区/市).
+    District,
     /// By organisation.
     Organization,
     /// The funnel.
@@ -315,7 +325,7 @@ pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
         out.push_str(&format!(
             "{first},名称,对接请求,成功引荐,签约数,合同金额（元）\n"
         ));
-        for g in rows.iter().chain(std::iter::once(&s.total)) {
+        for g in rows {
             out.push_str(&format!(
                 "{},{},{},{},{},{}\n",
                 csv_field(&g.key),
@@ -326,12 +336,19 @@ pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
                 g.amount_yuan
             ));
         }
+        // The total row reads 合计 in the first column, where a spreadsheet's reader looks.
+        let t = &s.total;
+        out.push_str(&format!(
+            "合计,,{},{},{},{}\n",
+            t.requests, t.introductions, t.signed, t.amount_yuan
+        ));
     };
     match table {
         StatTable::Month => groups(&mut out, "月份", &s.by_month),
         StatTable::Track => groups(&mut out, "重点产业链", &s.by_track),
         StatTable::Industry => groups(&mut out, "行业大类", &s.by_industry),
         StatTable::Region => groups(&mut out, "地区", &s.by_region),
+        StatTable::District => groups(&mut out, "区（市）", &s.by_district),
         StatTable::Organization => groups(&mut out, "机构编号", &s.by_organization),
         StatTable::Funnel => {
             let f = &s.funnel;
@@ -396,6 +413,7 @@ mod tests {
             track: Some("marine-bio".into()),
             division: Some("C38".into()),
             city: Some("3702".into()),
+            district: Some("370212".into()),
             enterprise_org_id: 1,
             university_org_id: 2,
             broker_id: Some(9),
@@ -438,6 +456,7 @@ mod tests {
             [("2026-10", 2, 0, 0, 0), ("2026-11", 1, 2, 2, 750_000)]
         );
         assert_eq!(s.by_region[0].key, "370200");
+        assert_eq!(s.by_district[0].key, "370212");
         assert_eq!(s.by_organization.len(), 2, "both sides count");
         assert_eq!(s.by_organization[0].requests, 3);
         assert_eq!((s.funnel.negotiating, s.funnel.declined), (2, 1));
@@ -454,6 +473,6 @@ mod tests {
         let csv = to_csv(&s, StatTable::Month);
         assert!(csv.starts_with("\u{feff}月份,名称"));
         assert!(csv.contains("2026-11,2026-11,1,1,1,10\n"));
-        assert!(csv.ends_with("TOTAL,合计,1,1,1,10\n"));
+        assert!(csv.ends_with("合计,,1,1,1,10\n"), "{csv}");
     }
 }

@@ -30,7 +30,7 @@ const MAX_TEXT: usize = 2000;
 
 /// Deadlines and thresholds of the workflow (`[pairing]` in the configuration).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PairingRules {
     /// Days a request may wait for a broker before it expires (N).
     pub accept_within_days: i64,
@@ -350,7 +350,7 @@ impl PairingService {
                 .await?;
             txn.commit().await?;
             self.ctx.hub.publish(sent);
-            tracing::info!(pairing_id = saved.id, origin = %origin, "pairing opened");
+            tracing::debug!(pairing_id = saved.id, origin = %origin, "pairing opened");
             self.view(actor, saved).await
         }
         .await;
@@ -749,7 +749,7 @@ impl PairingService {
             txn.commit().await?;
             self.ctx.hub.publish(sent);
             if moved {
-                tracing::info!(pairing_id = id, from = %before.status, to = %saved.status, action, "pairing moved");
+                tracing::debug!(pairing_id = id, from = %before.status, to = %saved.status, action, "pairing moved");
             }
             self.view(actor, saved).await
         }

@@ -105,6 +105,28 @@ impl PersonalToken {
 #[derive(Debug, Clone)]
 pub struct MembershipRequest(pub RequestRecord);
 
+/// The person asking to join an organisation.
+#[derive(Debug, Clone)]
+pub struct Applicant(crate::service::members::Applicant);
+
+#[Object]
+impl Applicant {
+    /// Their display name.
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// Their email address, if they registered with one.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    /// Their mobile number, if they registered with one.
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+}
+
 #[Object]
 impl MembershipRequest {
     /// Global id.
@@ -115,6 +137,11 @@ impl MembershipRequest {
     /// Who asks (global user id).
     async fn user_id(&self) -> ID {
         ids::encode(NodeType::User, self.0.user_id)
+    }
+
+    /// Who asks: name and contact, for the organisation's admins to recognise and reach them.
+    async fn applicant(&self) -> Applicant {
+        Applicant(self.0.applicant.clone())
     }
 
     /// `PENDING`, `APPROVED` or `REJECTED`.

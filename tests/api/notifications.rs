@@ -2,9 +2,7 @@
 //! across a service restart, alerts for new matches and saved searches that respect
 //! visibility, and moderation decisions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const SUBSCRIBE: &str = "subscription($after: ID) { notificationAdded(after: $after) { id kind title body pairingId } }";

@@ -2,9 +2,7 @@
 //! university, broker, operator, outsider), who sees what at each step, deadlines by moving
 //! the injected clock, and the inbox each step fills.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const PAIRING_FIELDS: &str = "id status origin message myRoles awaiting dueAt declineReason enterpriseAgreed universityAgreed

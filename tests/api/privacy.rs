@@ -3,9 +3,7 @@
 //! that viewer gets — lists, filters, counts, facets. Each test builds two worlds that differ
 //! only in the hidden fact and asks both the same questions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const NEEDS: &str =
@@ -353,6 +351,8 @@ async fn a_live_event_is_not_delivered_on_an_ended_session() {
     let id = app
         .published_achievement(&university, achievement_fields())
         .await;
+    // (Joining tells the admins; that happens before the socket opens.)
+    let member = app.member_token(&university, "套接字事件成员").await;
     let mut ws = app.websocket(Some(&university.token)).await;
     ws.subscribe(
         "1",
@@ -366,7 +366,6 @@ async fn a_live_event_is_not_delivered_on_an_ended_session() {
     assert_eq!(first["type"], "next", "{first}");
     // … then the session ends elsewhere, and the next notification closes the socket
     // instead of reaching it.
-    let member = app.member_token(&university, "套接字事件成员").await;
     app.gql_ok_as(&university.token, "mutation { logout { ok } }", json!({}))
         .await;
     app.lifecycle_as(&member, "publishAchievement", &id).await;

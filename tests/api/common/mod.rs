@@ -1,7 +1,6 @@
 //! Test harness: starts the real application on port 0 with a fresh database (SQLite in a
 //! temporary folder, or a new PostgreSQL database when `QIANXIAN_TEST_DATABASE_URL` is set) and
 //! talks GraphQL to it over HTTP.
-#![allow(dead_code)]
 
 use chrono::{TimeZone, Utc};
 use qianxian::app::Application;
@@ -27,6 +26,52 @@ pub struct TestApp {
     stop: tokio::sync::oneshot::Sender<()>,
     running: tokio::task::JoinHandle<anyhow::Result<()>>,
     _data_dir: tempfile::TempDir,
+    /// Shared with this app's replicas and restarts; the last one out drops the database.
+    database: Arc<TestDatabase>,
+}
+
+/// A PostgreSQL database made for one test, dropped when the test's apps are gone (a run of the
+/// suite leaves nothing behind). SQLite databases live in the temporary data folder.
+struct TestDatabase {
+    /// `(server URL to connect to, database name)` on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    fn for_url(url: &str) -> Arc<TestDatabase> {
+        let postgres = url
+            .starts_with("postgres")
+            .then(|| url.rsplit_once('/'))
+            .flatten()
+            .map(|(server, name)| (format!("{server}/postgres"), name.to_owned()));
+        Arc::new(TestDatabase { postgres })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; a thread with its own runtime may block on it.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = sea_orm::Database::connect(&server).await?;
+                // FORCE ends connections a still-running server task holds.
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        });
+        if let Ok(Err(e)) = dropped.join() {
+            eprintln!("could not drop a test database: {e}");
+        }
+    }
 }
 
 /// An organisation created through the API, with the access token of its admin (its creator).
@@ -90,26 +135,34 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let (settings, data_dir, clock) = test_settings(options).await;
-    start(settings, clock, data_dir, HashMap::new()).await
+    let (settings, data_dir, clock, database) = test_settings(options).await;
+    start(settings, clock, data_dir, database, HashMap::new()).await
 }
 
 /// Starts `n` replicas at the same moment on one new, empty database (each with its own data
 /// folder), as a deployment's processes start together.
 pub async fn spawn_replicas_together(n: usize) -> Vec<TestApp> {
-    let (settings, data_dir, clock) = test_settings(Options::default()).await;
+    let (settings, data_dir, clock, database) = test_settings(Options::default()).await;
     let mut dirs = vec![data_dir];
     dirs.extend((1..n).map(|_| tempfile::tempdir().expect("temp dir")));
     futures::future::join_all(dirs.into_iter().map(|dir| {
         let mut settings = settings.clone();
         settings.data_dir = dir.path().to_path_buf();
-        start(settings, clock.clone(), dir, HashMap::new())
+        start(
+            settings,
+            clock.clone(),
+            dir,
+            database.clone(),
+            HashMap::new(),
+        )
     }))
     .await
 }
 
 /// The settings of a test app (a fresh database, a temporary data folder) and its clock.
-async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, ManualClock) {
+async fn test_settings(
+    options: Options,
+) -> (Settings, tempfile::TempDir, ManualClock, Arc<TestDatabase>) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings {
         data_dir: data_dir.path().to_path_buf(),
@@ -143,7 +196,7 @@ async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, Manual
     }
     settings.server.trusted_proxies = options.trusted_proxies;
     if options.production {
-        settings.environment = "production".to_owned();
+        settings.environment = qianxian::config::Environment::Production;
         settings.auth.signing_secret = "a-production-signing-secret-of-forty-characters".to_owned();
         settings.seed.demo_data = false;
     }
@@ -166,13 +219,15 @@ async fn test_settings(options: Options) -> (Settings, tempfile::TempDir, Manual
     settings.rate_limit.per_address_per_minute = options.per_address_per_minute.unwrap_or(100_000);
     settings.rate_limit.per_token_per_minute = options.per_token_per_minute.unwrap_or(100_000);
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap());
-    (settings, data_dir, clock)
+    let database = TestDatabase::for_url(&settings.database.url);
+    (settings, data_dir, clock, database)
 }
 
 async fn start(
     settings: Settings,
     clock: ManualClock,
     data_dir: tempfile::TempDir,
+    database: Arc<TestDatabase>,
     owners: HashMap<String, String>,
 ) -> TestApp {
     let app = Application::build(&settings, Arc::new(clock.clone()))
@@ -198,6 +253,7 @@ async fn start(
         stop,
         running,
         _data_dir: data_dir,
+        database,
     }
 }
 
@@ -213,12 +269,20 @@ impl TestApp {
             stop,
             running,
             _data_dir,
+            database,
             ..
         } = self;
         let _ = stop.send(());
         running.await.expect("joins").expect("stops cleanly");
         drop(services);
-        start(settings, clock, _data_dir, owners.into_inner().unwrap()).await
+        start(
+            settings,
+            clock,
+            _data_dir,
+            database,
+            owners.into_inner().unwrap(),
+        )
+        .await
     }
 }
 
@@ -230,7 +294,14 @@ impl TestApp {
         let mut settings = self.settings.clone();
         settings.data_dir = data_dir.path().to_path_buf();
         let owners = self.owners.lock().unwrap().clone();
-        start(settings, self.clock.clone(), data_dir, owners).await
+        start(
+            settings,
+            self.clock.clone(),
+            data_dir,
+            self.database.clone(),
+            owners,
+        )
+        .await
     }
 
     /// Stops the service and starts it again on the same data folder (and search index) but
@@ -256,7 +327,8 @@ impl TestApp {
         } else {
             fresh_database_url(&settings).await
         };
-        start(settings, clock, _data_dir, HashMap::new()).await
+        let database = TestDatabase::for_url(&settings.database.url);
+        start(settings, clock, _data_dir, database, HashMap::new()).await
     }
 
     /// The database this app (and its replicas) use.
@@ -807,12 +879,6 @@ impl Ws {
             ))
             .await
             .expect("sent");
-    }
-
-    /// Sends a raw graphql-transport-ws message.
-    pub async fn send(&mut self, message: Value) {
-        use futures::SinkExt;
-        self.socket.send(ws_text(message)).await.expect("sent");
     }
 
     /// Starts a subscription under `id`.

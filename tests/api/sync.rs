@@ -3,9 +3,7 @@
 //! mid-sync and the resume, quarantine, the marine contract's signature and deletion feed,
 //! and one result arriving from two markets (or entered by hand) staying one listing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use qianxian::connectors::{ConnectorsSettings, Market};
 use qianxian::db::sync::RunRow;
 use qianxian::service::Actor;
@@ -63,14 +61,14 @@ async fn listings(app: &TestApp) -> Vec<(String, String, String, String)> {
     out
 }
 
-/// An operator's token (registered once per app).
+/// An operator's token (registered once per database: ports are reused, databases are not).
 async fn operator(app: &TestApp) -> String {
     static TOKENS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
     if let Some((_, t)) = TOKENS
         .lock()
         .unwrap()
         .iter()
-        .find(|(a, _)| *a == app.address)
+        .find(|(db, _)| db == app.database_url())
     {
         return t.clone();
     }
@@ -78,7 +76,7 @@ async fn operator(app: &TestApp) -> String {
     TOKENS
         .lock()
         .unwrap()
-        .push((app.address.clone(), token.clone()));
+        .push((app.database_url().to_owned(), token.clone()));
     token
 }
 

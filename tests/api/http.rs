@@ -1,8 +1,6 @@
 //! GraphQL over HTTP: methods, media types, status codes, limits, probes and metrics.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

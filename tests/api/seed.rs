@@ -1,9 +1,7 @@
 //! Demo data: loaded on first start through the service layer, large enough to try every
 //! feature, and idempotent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use qianxian::seed;
 use serde_json::json;
 

@@ -3,9 +3,7 @@
 //! both modes; malformed files; other layouts through a column mapping; who may import; and
 //! a row recognised as a result the organisation entered by hand.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const IMPORT: &str = "mutation($org: ID!, $file: Upload!, $options: ImportOptionsInput) {

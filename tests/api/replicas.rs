@@ -8,9 +8,7 @@
 //! need a second writer inside a transaction run on PostgreSQL only, since SQLite has one
 //! writer at a time.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use qianxian::service::jobs::Job;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};

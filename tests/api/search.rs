@@ -1,9 +1,7 @@
 //! Search over HTTP: the index follows the outbox, finds Chinese, mixed and synonym queries,
 //! applies visibility, and rejects unreadable queries with a typed error.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const SEARCH: &str = "query($q: String!, $k: SearchKind) { search(query: $q, kind: $k, first: 20) { totalCount edges { score highlights { field snippet } node { __typename ... on Achievement { id title confidentialDetail } ... on Need { id title confidentialDetail } } } } }";

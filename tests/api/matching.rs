@@ -2,9 +2,7 @@
 //! (shared terms, the industry ↔ discipline crosswalk, TRL fit), visibility of candidates,
 //! stored matches following changes, and dismissals that stick.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const FOR_NEED: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 10) { score achievementId achievement { id title } reasons { explanation sharedTerms { term weight } textScore field fieldCodes trl trlHave trlWant region mode modes } } }";

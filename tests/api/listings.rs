@@ -1,9 +1,7 @@
 //! Listing lifecycle over GraphQL: create, update, publish, renew, withdraw, close, expiry.
 
-mod common;
-
+use crate::common::*;
 use chrono::Duration;
-use common::*;
 use serde_json::json;
 
 const NODE_ACHIEVEMENT: &str = "query($id: ID!) { node(id: $id) { ... on Achievement { id title status expiresAt confidentialDetail keywords trl { level } price { display negotiable } ipRecords { number status } } } }";

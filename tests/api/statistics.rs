@@ -1,10 +1,8 @@
 //! Pairing statistics against figures computed by hand from a scripted history: five pairings
 //! over two months with every outcome, two brokers with known response times.
 
-mod common;
-
+use crate::common::*;
 use chrono::Duration;
-use common::*;
 use serde_json::{Value, json};
 
 async fn run(app: &TestApp, token: &str, mutation: &str, input_type: &str, input: Value) -> String {
@@ -47,10 +45,11 @@ async fn sign(app: &TestApp, broker: &str, id: &str, amount: i64, on: &str) {
 }
 
 const STATS: &str =
-    "query($from: DateTime!, $to: DateTime!) { pairingStatistics(from: $from, to: $to) {
+    "query($from: String!, $to: String!) { pairingStatistics(from: $from, to: $to) {
     total { requests introductions signed amountYuan }
     byMonth { key requests introductions signed amountYuan }
     byRegion { key label requests signed amountYuan }
+    byDistrict { key label requests }
     byOrganization { label requests signed amountYuan }
     byIndustry { key requests }
     funnel { requested accepted introduced negotiating signed declined withdrawn expired }
@@ -148,6 +147,13 @@ async fn statistics_match_hand_computed_figures() {
             { "key": "370200", "label": "青岛市", "requests": 2, "signed": 1, "amountYuan": 1_000_000 }
         ])
     );
+    assert_eq!(
+        s["byDistrict"],
+        json!([
+            { "key": "370102", "label": "历下区", "requests": 3 },
+            { "key": "370211", "label": "黄岛区", "requests": 2 }
+        ])
+    );
     let uni = s["byOrganization"]
         .as_array()
         .unwrap()
@@ -178,7 +184,7 @@ async fn statistics_match_hand_computed_figures() {
         "{csv}"
     );
     assert!(csv.contains("\n2026-12,2026-12,2,1,1,1000000\n"), "{csv}");
-    assert!(csv.ends_with("TOTAL,合计,5,2,2,1300000\n"), "{csv}");
+    assert!(csv.ends_with("\n合计,,5,2,2,1300000\n"), "{csv}");
 
     // A narrower period holds December's cohort only.
     let december = app
@@ -192,6 +198,43 @@ async fn statistics_match_hand_computed_figures() {
         december["pairingStatistics"]["total"],
         json!({ "requests": 2, "signed": 1, "amountYuan": 1_000_000 })
     );
+
+    // Periods as people write them: a quarter, a month, dates (the last day included), all in
+    // Beijing time.
+    let total_of =
+        |args: &str| format!("query {{ pairingStatistics({args}) {{ total {{ requests }} }} }}");
+    for (args, requests) in [
+        ("period: \"2026Q4\"", 2),
+        ("period: \"2027Q1\"", 3),
+        ("period: \"2027-01\"", 3),
+        ("period: \"2026\"", 2),
+        ("from: \"2026-12-01\", to: \"2027-01-31\"", 5),
+        ("from: \"2026-12-01\", to: \"2026-12-31\"", 2),
+    ] {
+        let got = app.gql_ok_as(&operator, &total_of(args), json!({})).await;
+        assert_eq!(
+            got["pairingStatistics"]["total"]["requests"], requests,
+            "{args}"
+        );
+    }
+    for args in [
+        "period: \"2026Q5\"",
+        "from: \"12/01/2026\", to: \"2027-01-31\"",
+        "",
+    ] {
+        let refused = app
+            .gql_as(&operator, &total_of(args).replace("()", ""), json!({}))
+            .await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT",
+            "{args}: {refused}"
+        );
+        let message = refused["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("2026Q4") || message.contains("2026-10-01"),
+            "{message}"
+        );
+    }
 
     // Firms do not read platform statistics; a reversed period is refused.
     let denied = app.gql_as(&qingdao.token, STATS, period).await;

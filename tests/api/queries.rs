@@ -1,10 +1,8 @@
 //! Listing queries: every filter, sort orders, Relay pagination edges, `node`, and the bounded
 //! number of SQL statements that DataLoaders buy.
 
-mod common;
-
+use crate::common::*;
 use chrono::Duration;
-use common::*;
 use qianxian::domain::PriorityTrack;
 use serde_json::{Value, json};
 

@@ -6,10 +6,8 @@
 //! generator is seeded (`QX_FUZZ_SEED`) so a failure can be replayed; the number of calls per
 //! field is bounded (`QX_FUZZ_ROUNDS`, default 3), so the test's time is too.
 
-mod common;
-
+use crate::common::*;
 use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
-use common::*;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 

@@ -1,9 +1,7 @@
 //! The authorisation matrix (every role × every mutation and sensitive field, both ways) and
 //! leak tests: confidential markers never reach anyone not entitled to them.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use qianxian::service::Actor;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Every domain newtype rejects bad input with a stable code and a Chinese message, and a
 //! rejected mutation writes nothing.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn achievement_errors(app: &TestApp, owner: &Org, patch: Value) -> Vec<Value> {

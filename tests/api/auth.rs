@@ -1,10 +1,8 @@
 //! Accounts and tokens over HTTP: login, refresh, logout, expiry, tampering, foreign keys,
 //! personal tokens, membership, rate limits and the audit log.
 
-mod common;
-
+use crate::common::*;
 use chrono::Duration;
-use common::*;
 use qianxian::service::tokens::{TokenKind, TokenSigner};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
