@@ -6,12 +6,11 @@ use super::AppState;
 use crate::error::{ErrorCode, ServiceError};
 use crate::graphql::{limits, request_data};
 use crate::service::Actor;
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -27,14 +26,8 @@ pub async fn get_handler(
     let query = query.unwrap_or_default();
     if query.is_empty() {
         if accepts(&headers, "text/html") && state.graphiql {
-            return Html(
-                GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .subscription_endpoint("/graphql/ws")
-                    .title("牵线 Qianxian GraphiQL")
-                    .finish(),
-            )
-            .into_response();
+            // Served from the binary with its assets: no CDN (src/http/graphiql.rs).
+            return super::graphiql::page();
         }
         return request_error(
             &headers,

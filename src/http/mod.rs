@@ -1,7 +1,8 @@
-//! The HTTP surface: `/graphql` (GraphiQL on GET from a browser), `/graphql/ws`
-//! (subscriptions), `/healthz`, `/readyz`,
+//! The HTTP surface: `/graphql` (GraphiQL on GET from a browser, its files under
+//! `/graphql/assets/`), `/graphql/ws` (subscriptions), `/healthz`, `/readyz`,
 //! `/metrics`, with body-size and time limits and request tracing.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod load_shed;
@@ -94,7 +95,12 @@ pub fn router(state: AppState, timeout: Duration) -> Router {
     // Uploads may be larger than other bodies; the GraphQL handler holds JSON bodies to
     // `body_limit` itself.
     let body_limit = state.body_limit.max(state.upload_limit);
-    Router::new()
+    let mut router = Router::new();
+    if state.graphiql {
+        // GraphiQL's own files, embedded: the page needs nothing from the internet.
+        router = router.route(graphiql::ASSET_ROUTE, get(graphiql::asset));
+    }
+    router
         .route(
             "/graphql",
             get(graphql::get_handler).post(graphql::post_handler).layer(

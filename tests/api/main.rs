@@ -11,6 +11,7 @@ mod auth;
 mod authorization;
 mod cli;
 mod fuzz;
+mod graphiql;
 mod http;
 mod import;
 mod listings;
