@@ -216,7 +216,7 @@ async fn run(
                 served.clone(),
             );
             tokio::spawn(async move {
-                const NEWEST: &str = "query($after: String) { search(query: \"副本浮标\", kind: ACHIEVEMENTS, order: NEWEST, first: 100, after: $after) { edges { node { ... on Achievement { title } } } pageInfo { endCursor } } }";
+                const NEWEST: &str = "query($after: String) { search(query: \"副本浮标\", kind: ACHIEVEMENT, order: NEWEST, first: 100, after: $after) { edges { node { ... on Achievement { title } } } pageInfo { endCursor } } }";
                 while !stop.load(Ordering::Relaxed) {
                     // Newest first, page after page until a page holds a listing seen before:
                     // a replica that indexes a burst at once shows all of it.

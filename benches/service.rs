@@ -207,7 +207,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::spawn(async move {
             // The newest 300 in three pages: three seconds of writes, so a slow poll misses
             // none.
-            const NEWEST: &str = "query($after: String) { search(query: \"压测海洋浮标\", kind: ACHIEVEMENTS, order: NEWEST, first: 100, after: $after) { edges { node { ... on Achievement { title } } } pageInfo { endCursor } } }";
+            const NEWEST: &str = "query($after: String) { search(query: \"压测海洋浮标\", kind: ACHIEVEMENT, order: NEWEST, first: 100, after: $after) { edges { node { ... on Achievement { title } } } pageInfo { endCursor } } }";
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let mut after = Value::Null;
                 for _page in 0..3 {

@@ -186,7 +186,7 @@ async fn main() -> anyhow::Result<()> {
         .clone();
     ws.send(send(json!({
         "id": "1", "type": "subscribe",
-        "payload": { "query": "subscription($after: ID) { notificationAdded(after: $after) { id title } }", "variables": { "after": newest } }
+        "payload": { "query": "subscription($after: ID) { notificationAdded(afterId: $after) { id title } }", "variables": { "after": newest } }
     })))
     .await?;
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<(Instant, Value)>();

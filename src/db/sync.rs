@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 
 pub use crate::db::entities::listing_source::Model as SourceLink;
@@ -261,17 +261,29 @@ pub async fn quarantine<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The newest runs, of one market or all.
-pub async fn runs<C: ConnectionTrait>(
+fn runs_of(market: Option<&str>) -> Select<sync_run::Entity> {
+    let q = sync_run::Entity::find();
+    match market {
+        Some(m) => q.filter(sync_run::Column::Market.eq(m)),
+        None => q,
+    }
+}
+
+/// How many runs there are (of one market, or all).
+pub async fn count_runs<C: ConnectionTrait>(db: &C, market: Option<&str>) -> Result<u64, DbErr> {
+    runs_of(market).count(db).await
+}
+
+/// A page of the runs (of one market, or all), newest first.
+pub async fn page_runs<C: ConnectionTrait>(
     db: &C,
     market: Option<&str>,
+    offset: u64,
     limit: u64,
 ) -> Result<Vec<RunRow>, DbErr> {
-    let mut q = sync_run::Entity::find();
-    if let Some(m) = market {
-        q = q.filter(sync_run::Column::Market.eq(m));
-    }
-    q.order_by_desc(sync_run::Column::Id)
+    runs_of(market)
+        .order_by_desc(sync_run::Column::Id)
+        .offset(offset)
         .limit(limit)
         .all(db)
         .await
@@ -500,13 +512,10 @@ pub async fn record_push<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Push rows for operators, newest change first.
-pub async fn pushes<C: ConnectionTrait>(
-    db: &C,
+fn pushes_of(
     market: Option<&str>,
     state: Option<&str>,
-    limit: u64,
-) -> Result<Vec<PushRow>, DbErr> {
+) -> Select<crate::db::entities::market_push::Entity> {
     use crate::db::entities::market_push;
     let mut q = market_push::Entity::find();
     if let Some(m) = market {
@@ -515,7 +524,31 @@ pub async fn pushes<C: ConnectionTrait>(
     if let Some(s) = state {
         q = q.filter(market_push::Column::State.eq(s));
     }
-    q.order_by_desc(market_push::Column::UpdatedAt)
+    q
+}
+
+/// How many push rows there are (of one market and state, or all).
+pub async fn count_pushes<C: ConnectionTrait>(
+    db: &C,
+    market: Option<&str>,
+    state: Option<&str>,
+) -> Result<u64, DbErr> {
+    pushes_of(market, state).count(db).await
+}
+
+/// A page of the push rows (of one market and state, or all), most recently changed first.
+pub async fn page_pushes<C: ConnectionTrait>(
+    db: &C,
+    market: Option<&str>,
+    state: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<PushRow>, DbErr> {
+    use crate::db::entities::market_push;
+    pushes_of(market, state)
+        .order_by_desc(market_push::Column::UpdatedAt)
+        .order_by_desc(market_push::Column::Id)
+        .offset(offset)
         .limit(limit)
         .all(db)
         .await

@@ -4,7 +4,7 @@ use crate::db::entities::{auth_token, membership_request, user};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, NotSet,
-    QueryFilter, QueryOrder, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 
 pub use auth_token::Model as TokenRow;
@@ -243,16 +243,33 @@ pub async fn revoke_token<C: ConnectionTrait>(
     Ok(())
 }
 
-/// A user's tokens of one kind, newest first.
-pub async fn tokens_of<C: ConnectionTrait>(
-    db: &C,
-    user_id: i32,
-    kind: &str,
-) -> Result<Vec<TokenRow>, DbErr> {
+fn tokens_of(user_id: i32, kind: &str) -> Select<auth_token::Entity> {
     auth_token::Entity::find()
         .filter(auth_token::Column::UserId.eq(user_id))
         .filter(auth_token::Column::Kind.eq(kind))
+}
+
+/// How many tokens of one kind a user has.
+pub async fn count_tokens_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    kind: &str,
+) -> Result<u64, DbErr> {
+    tokens_of(user_id, kind).count(db).await
+}
+
+/// A page of a user's tokens of one kind, newest first.
+pub async fn page_tokens_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: i32,
+    kind: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<TokenRow>, DbErr> {
+    tokens_of(user_id, kind)
         .order_by_desc(auth_token::Column::Id)
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await
 }
@@ -313,16 +330,33 @@ pub async fn pending_requests_of_user<C: ConnectionTrait>(
         .await
 }
 
-/// Requests to join an organisation with a given status, oldest first.
-pub async fn requests_for_org<C: ConnectionTrait>(
-    db: &C,
-    org_id: i32,
-    status: &str,
-) -> Result<Vec<MembershipRequestRow>, DbErr> {
+fn requests_for_org(org_id: i32, status: &str) -> Select<membership_request::Entity> {
     membership_request::Entity::find()
         .filter(membership_request::Column::OrganizationId.eq(org_id))
         .filter(membership_request::Column::Status.eq(status))
+}
+
+/// How many requests to join an organisation have a given status.
+pub async fn count_requests_for_org<C: ConnectionTrait>(
+    db: &C,
+    org_id: i32,
+    status: &str,
+) -> Result<u64, DbErr> {
+    requests_for_org(org_id, status).count(db).await
+}
+
+/// A page of the requests to join an organisation with a given status, oldest first.
+pub async fn page_requests_for_org<C: ConnectionTrait>(
+    db: &C,
+    org_id: i32,
+    status: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MembershipRequestRow>, DbErr> {
+    requests_for_org(org_id, status)
         .order_by_asc(membership_request::Column::Id)
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await
 }

@@ -7,9 +7,13 @@ use crate::graphql::ids::{self, NodeType};
 use crate::graphql::mutation::{
     AchievementPayload, NeedPayload, achievement_payload, need_payload, on,
 };
-use crate::graphql::types::account::{AuditEvent, MembershipRequest, PersonalToken, User};
+use crate::graphql::types::account::{
+    AuditEvent, AuditEventConnection, MembershipRequest, MembershipRequestConnection,
+    PersonalToken, PersonalTokenConnection, User,
+};
+use crate::graphql::types::connection::{Parts, forward};
 use crate::service::accounts::{RegisterInput, Session};
-use crate::service::{Actor, Services, Window};
+use crate::service::{Actor, Services};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -215,19 +219,6 @@ pub struct GrantDisclosurePayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// A page of audit records.
-#[derive(SimpleObject)]
-pub struct AuditEventConnection {
-    /// Records, newest first.
-    pub nodes: Vec<AuditEvent>,
-    /// Cursor after the last record.
-    pub end_cursor: Option<String>,
-    /// More records follow.
-    pub has_next_page: bool,
-    /// Matching records in total.
-    pub total_count: i64,
-}
-
 /// Approves or rejects a membership request.
 async fn decide_membership(
     ctx: &Context<'_>,
@@ -258,33 +249,44 @@ impl AccountQuery {
         Ok(s.accounts.me(actor).await.gql()?.map(User))
     }
 
-    /// The signed-in user's personal tokens.
-    async fn my_personal_tokens(&self, ctx: &Context<'_>) -> Result<Vec<PersonalToken>> {
+    /// The signed-in user's personal tokens, newest first (revoked ones included).
+    async fn my_personal_tokens(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PersonalTokenConnection> {
         let (s, actor) = services_actor(ctx)?;
-        Ok(s.accounts
-            .personal_tokens(actor)
+        let page = s
+            .accounts
+            .personal_tokens(actor, forward(first, after)?)
             .await
-            .gql()?
-            .into_iter()
-            .map(PersonalToken)
-            .collect())
+            .gql()?;
+        Ok(PersonalTokenConnection::new(Parts::of_nodes(
+            page,
+            PersonalToken,
+        )))
     }
 
-    /// Pending requests to join an organisation; its admins and operators.
+    /// Pending requests to join an organisation, oldest first; its admins and operators.
     async fn membership_requests(
         &self,
         ctx: &Context<'_>,
         organization_id: ID,
-    ) -> Result<Vec<MembershipRequest>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MembershipRequestConnection> {
         let (s, actor) = services_actor(ctx)?;
         let org = ids::decode(&organization_id, NodeType::Organization).gql()?;
-        Ok(s.members
-            .pending(actor, org)
+        let page = s
+            .members
+            .pending(actor, org, forward(first, after)?)
             .await
-            .gql()?
-            .into_iter()
-            .map(MembershipRequest)
-            .collect())
+            .gql()?;
+        Ok(MembershipRequestConnection::new(Parts::of_nodes(
+            page,
+            MembershipRequest,
+        )))
     }
 
     /// The audit log, newest first; operators only.
@@ -315,19 +317,12 @@ impl AccountQuery {
             since: f.since,
             until: f.until,
         };
-        let window = Window {
-            after: after.as_deref().map(ids::decode_cursor).transpose().gql()?,
-            first,
-            ..Default::default()
-        };
-        let page = s.audit.list(actor, &query, window).await.gql()?;
-        let end = page.start + page.items.len() as u64;
-        Ok(AuditEventConnection {
-            end_cursor: (end > page.start).then(|| ids::cursor(end - 1)),
-            has_next_page: page.has_next,
-            total_count: i64::try_from(page.total).unwrap_or(i64::MAX),
-            nodes: page.items.into_iter().map(AuditEvent).collect(),
-        })
+        let page = s
+            .audit
+            .list(actor, &query, forward(first, after)?)
+            .await
+            .gql()?;
+        Ok(AuditEventConnection::new(Parts::of_nodes(page, AuditEvent)))
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::error::ErrorCode;
 use crate::graphql::errors::ResultExt;
 use crate::graphql::ids::{NodeType, decode, encode};
+use crate::graphql::types::connection::{Parts, connection, edge, forward};
 use crate::service::import::{ImportMode, ImportOptions, ImportReport, RowAction, RowReport};
 use crate::service::import_columns::{COLUMNS, ImportField};
 use crate::service::{Actor, Services};
@@ -90,6 +91,18 @@ pub struct ImportRowError {
 /// One row of the file.
 pub struct ImportRow(RowReport);
 
+edge!(ImportRowEdge, ImportRow, "row of an import");
+connection!(
+    ImportRowConnection,
+    ImportRowEdge,
+    "an import's rows, in file order"
+);
+
+/// Rows on a page of a report when the caller does not say.
+const DEFAULT_ROWS: u64 = 1_000;
+/// Most rows on one page of a report.
+const MAX_ROWS: u64 = 10_000;
+
 #[Object]
 impl ImportRow {
     /// Row number as the spreadsheet shows it.
@@ -173,20 +186,26 @@ impl ImportReportObject {
     async fn ignored_columns(&self) -> &[String] {
         &self.0.ignored_columns
     }
-    /// The rows, in file order; `rejectedOnly` for the ones to fix.
+    /// The rows, in file order; `rejectedOnly` for the ones to fix. Pages of up to 10,000.
     async fn rows(
         &self,
         #[graphql(default)] rejected_only: bool,
-        #[graphql(default = 1000)] first: usize,
-    ) -> Vec<ImportRow> {
-        self.0
+        #[graphql(default = 1000)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ImportRowConnection> {
+        let rows: Vec<&RowReport> = self
+            .0
             .rows
             .iter()
             .filter(|r| !rejected_only || r.action == RowAction::Reject)
-            .take(first)
-            .cloned()
-            .map(ImportRow)
-            .collect()
+            .collect();
+        // The report is in memory, bounded by the upload limit: cut the page out of it here.
+        let page = forward(first, after)?
+            .slice(rows, DEFAULT_ROWS, MAX_ROWS)
+            .gql()?;
+        Ok(ImportRowConnection::new(Parts::of_nodes(page, |r| {
+            ImportRow(r.clone())
+        })))
     }
 }
 

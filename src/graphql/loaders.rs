@@ -9,8 +9,9 @@ use crate::service::{Actor, Services};
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
 
-/// Live listings loaded per organisation; `Organization.achievements(limit)` cuts further.
-const PER_OWNER: usize = 50;
+/// Live listings loaded per organisation; `Organization.achievements` and `.needs` page
+/// through these.
+pub const PER_OWNER: usize = 50;
 
 /// The loaders of one request.
 pub struct Loaders {

@@ -4,11 +4,12 @@ use crate::db::outbox::ListingKind;
 use crate::domain::TransferMode;
 use crate::graphql::errors::{ResultExt, UserError, split};
 use crate::graphql::ids::{self, NodeType};
+use crate::graphql::types::connection::{Parts, connection, edge, forward};
 use crate::graphql::types::{Achievement, Need};
 use crate::search::reasons::{FieldFit, MatchReasons, ModeFit, RegionFit, TrlFit};
 use crate::service::matching::MatchView;
 use crate::service::search::Found;
-use crate::service::{Actor, Services};
+use crate::service::{Actor, Services, Window};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
 /// A result matched to a need, or a need matched to a result.
@@ -204,7 +205,15 @@ fn view(m: MatchView) -> Match {
     }
 }
 
-async fn matches(ctx: &Context<'_>, id: &ID, kind: ListingKind, first: i32) -> Result<Vec<Match>> {
+edge!(MatchEdge, Match, "match");
+connection!(MatchConnection, MatchEdge, "matches, best first");
+
+async fn matches(
+    ctx: &Context<'_>,
+    id: &ID,
+    kind: ListingKind,
+    window: Window,
+) -> Result<MatchConnection> {
     let services = ctx.data::<Services>()?;
     let actor = ctx.data::<Actor>()?;
     let node_type = match kind {
@@ -212,12 +221,12 @@ async fn matches(ctx: &Context<'_>, id: &ID, kind: ListingKind, first: i32) -> R
         ListingKind::Achievement => NodeType::Achievement,
     };
     let id = ids::decode(id, node_type).gql()?;
-    let found = services
+    let page = services
         .matching
-        .matches_for(actor, kind, id, first.max(0) as usize)
+        .matches_for(actor, kind, id, window)
         .await
         .gql()?;
-    Ok(found.into_iter().map(view).collect())
+    Ok(MatchConnection::new(Parts::of_nodes(page, view)))
 }
 
 /// Matching queries.
@@ -227,25 +236,28 @@ pub struct MatchQuery;
 #[Object]
 impl MatchQuery {
     /// Research results that could solve a need, best first, with reasons. Results the need's
-    /// owner dismissed are left out.
+    /// owner dismissed are left out. The ranking holds at most 50 matches.
     async fn matches_for_need(
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(default = 10)] first: i32,
-    ) -> Result<Vec<Match>> {
-        matches(ctx, &id, ListingKind::Need, first).await
+        #[graphql(default = 10)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MatchConnection> {
+        matches(ctx, &id, ListingKind::Need, forward(first, after)?).await
     }
 
     /// Needs a research result could serve, best first, with reasons. Needs the result's
     /// owner dismissed are left out; confidential needs only for those who may see them.
+    /// The ranking holds at most 50 matches.
     async fn matches_for_achievement(
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(default = 10)] first: i32,
-    ) -> Result<Vec<Match>> {
-        matches(ctx, &id, ListingKind::Achievement, first).await
+        #[graphql(default = 10)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MatchConnection> {
+        matches(ctx, &id, ListingKind::Achievement, forward(first, after)?).await
     }
 }
 

@@ -5,7 +5,7 @@ use crate::db::outbox::ListingKind;
 use crate::domain::NotificationKind;
 use crate::graphql::errors::{ResultExt, UserError, split};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::query::window;
+use crate::graphql::types::connection::{Parts, connection, edge, forward};
 use crate::service::notifications::{Notification as Record, SavedSearch as SavedRecord};
 use crate::service::{Actor, Services};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
@@ -67,20 +67,11 @@ impl From<Record> for Notification {
     }
 }
 
-/// A page of your inbox, newest first.
-#[derive(SimpleObject)]
-pub struct NotificationConnection {
-    /// The notifications.
-    pub nodes: Vec<Notification>,
-    /// In total (of the kind asked for).
-    pub total_count: i64,
-    /// Unread in total.
-    pub unread_count: i64,
-    /// More follow.
-    pub has_next_page: bool,
-    /// Cursor after the last node.
-    pub end_cursor: Option<String>,
-}
+edge!(NotificationEdge, Notification, "notification");
+connection!(NotificationConnection, NotificationEdge, "your inbox, newest first", {
+    /// Unread notifications in total, whatever `unreadOnly` says.
+    unread_count: i64,
+});
 
 /// A search you are told about when new listings match it.
 #[derive(SimpleObject)]
@@ -96,6 +87,13 @@ pub struct SavedSearch {
     /// Saved.
     pub created_at: DateTime<Utc>,
 }
+
+edge!(SavedSearchEdge, SavedSearch, "saved search");
+connection!(
+    SavedSearchConnection,
+    SavedSearchEdge,
+    "your saved searches, oldest first"
+);
 
 impl From<SavedRecord> for SavedSearch {
     fn from(s: SavedRecord) -> Self {
@@ -129,30 +127,32 @@ impl NotificationQuery {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
         let (page, unread) = services
             .notifications
-            .inbox(actor, unread_only, window(after, None, first, None)?)
+            .inbox(actor, unread_only, forward(first, after)?)
             .await
             .gql()?;
-        let end = page.start + page.items.len() as u64;
-        Ok(NotificationConnection {
-            total_count: page.total as i64,
-            unread_count: unread as i64,
-            has_next_page: page.has_next,
-            end_cursor: (!page.items.is_empty()).then(|| ids::cursor(end - 1)),
-            nodes: page.items.into_iter().map(Notification::from).collect(),
-        })
+        Ok(NotificationConnection::new(
+            Parts::of_nodes(page, Notification::from),
+            i64::try_from(unread).unwrap_or(i64::MAX),
+        ))
     }
 
-    /// Your saved searches.
-    async fn saved_searches(&self, ctx: &Context<'_>) -> Result<Vec<SavedSearch>> {
+    /// Your saved searches, oldest first.
+    async fn saved_searches(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SavedSearchConnection> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        Ok(services
+        let page = services
             .notifications
-            .saved_searches(actor)
+            .saved_searches(actor, forward(first, after)?)
             .await
-            .gql()?
-            .into_iter()
-            .map(SavedSearch::from)
-            .collect())
+            .gql()?;
+        Ok(SavedSearchConnection::new(Parts::of_nodes(
+            page,
+            SavedSearch::from,
+        )))
     }
 }
 
@@ -290,16 +290,16 @@ pub struct SubscriptionRoot;
 
 #[Subscription]
 impl SubscriptionRoot {
-    /// Your notifications as they happen. Pass the id of the last one you saw to receive
-    /// what arrived while you were away first, so nothing is lost across reconnects or
+    /// Your notifications as they happen. Pass the id of the last one you saw as `afterId` to
+    /// receive what arrived while you were away first, so nothing is lost across reconnects or
     /// restarts; without it the stream starts now.
     async fn notification_added(
         &self,
         ctx: &Context<'_>,
-        after: Option<ID>,
+        after_id: Option<ID>,
     ) -> Result<impl Stream<Item = Notification> + use<>> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        let after = after
+        let after = after_id
             .map(|id| ids::decode(&id, NodeType::Notification))
             .transpose()
             .gql()?;

@@ -9,7 +9,7 @@ use crate::error::ServiceResult;
 use crate::graphql::errors::{ResultExt, UserError, split};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
-use crate::graphql::query::window;
+use crate::graphql::types::connection::{Parts, connection, edge, window};
 use crate::graphql::types::{Achievement, Need, Organization};
 use crate::service::pairing_stats::{self, StatTable};
 use crate::service::pairings::{OpenPairing, PairingFilter, PairingView, SignInput};
@@ -255,25 +255,8 @@ async fn org(ctx: &Context<'_>, id: i32) -> Result<Option<Organization>> {
     Ok(loaders.organizations.load_one(id).await?.map(Organization))
 }
 
-/// One pairing with its cursor.
-#[derive(SimpleObject)]
-pub struct PairingEdge {
-    /// Opaque cursor.
-    pub cursor: String,
-    /// The pairing.
-    pub node: Pairing,
-}
-
-/// A page of pairings.
-#[derive(SimpleObject)]
-pub struct PairingConnection {
-    /// The pairings with cursors.
-    pub edges: Vec<PairingEdge>,
-    /// Matching pairings in total.
-    pub total_count: i64,
-    /// More follow.
-    pub has_next_page: bool,
-}
+edge!(PairingEdge, Pairing, "pairing");
+connection!(PairingConnection, PairingEdge, "pairings, oldest first");
 
 /// Filters of the pairing queue.
 #[derive(InputObject, Default)]
@@ -471,23 +454,10 @@ impl PairingQuery {
         };
         let page = services
             .pairings
-            .list(actor, &filter, window(after, before, first, last)?)
+            .list(actor, &filter, window(first, after, last, before)?)
             .await
             .gql()?;
-        let start = page.start;
-        Ok(PairingConnection {
-            total_count: page.total as i64,
-            has_next_page: page.has_next,
-            edges: page
-                .items
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| PairingEdge {
-                    cursor: ids::cursor(start + i as u64),
-                    node: Pairing(p),
-                })
-                .collect(),
-        })
+        Ok(PairingConnection::new(Parts::of_nodes(page, Pairing)))
     }
 
     /// Statistics of the pairings created in a period; brokers and operators. Give `period`

@@ -7,12 +7,12 @@ use crate::graphql::errors::ResultExt;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::types::common::{CodeRef, PriorityTrack, TrlLevel};
 use crate::graphql::types::connection::{
-    AchievementConnection, NeedConnection, OrganizationConnection,
+    AchievementConnection, NeedConnection, OrganizationConnection, Parts, window,
 };
 use crate::graphql::types::{Achievement, Need, Node, Organization};
 use crate::service::filters::ListingFilter;
 use crate::service::organizations::OrganizationFilter;
-use crate::service::{Actor, Services, Window};
+use crate::service::{Actor, Services};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -93,24 +93,6 @@ pub struct OrganizationFilterInput {
     pub verified: Option<bool>,
     /// Name contains.
     pub name_contains: Option<String>,
-}
-
-pub(crate) fn window(
-    after: Option<String>,
-    before: Option<String>,
-    first: Option<i32>,
-    last: Option<i32>,
-) -> Result<Window> {
-    Ok(Window {
-        after: after.as_deref().map(ids::decode_cursor).transpose().gql()?,
-        before: before
-            .as_deref()
-            .map(ids::decode_cursor)
-            .transpose()
-            .gql()?,
-        first,
-        last,
-    })
 }
 
 fn owner(id: Option<&ID>) -> Result<Vec<i32>> {
@@ -195,10 +177,13 @@ impl ListingQuery {
         };
         let page = services
             .achievements
-            .list(actor, &filter, window(after, before, first, last)?)
+            .list(actor, &filter, window(first, after, last, before)?)
             .await
             .gql()?;
-        Ok(AchievementConnection::from_page(page, Achievement))
+        Ok(AchievementConnection::new(Parts::of_nodes(
+            page,
+            Achievement,
+        )))
     }
 
     /// Technology needs (技术需求) the viewer may list: live ones unless `filter.statuses` says otherwise.
@@ -235,10 +220,10 @@ impl ListingQuery {
         };
         let page = services
             .needs
-            .list(actor, &filter, window(after, before, first, last)?)
+            .list(actor, &filter, window(first, after, last, before)?)
             .await
             .gql()?;
-        Ok(NeedConnection::from_page(page, Need))
+        Ok(NeedConnection::new(Parts::of_nodes(page, Need)))
     }
 
     /// Organisations, by name.
@@ -262,10 +247,13 @@ impl ListingQuery {
         };
         let page = services
             .organizations
-            .list(actor, &filter, window(after, before, first, last)?)
+            .list(actor, &filter, window(first, after, last, before)?)
             .await
             .gql()?;
-        Ok(OrganizationConnection::from_page(page, Organization))
+        Ok(OrganizationConnection::new(Parts::of_nodes(
+            page,
+            Organization,
+        )))
     }
 
     /// The city's priority tracks (operator-editable).

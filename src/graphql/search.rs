@@ -3,21 +3,20 @@
 use crate::db::outbox::ListingKind;
 use crate::domain::TransferMode;
 use crate::graphql::errors::ResultExt;
-use crate::graphql::ids;
-use crate::graphql::types::connection::PageInfo;
+use crate::graphql::types::connection::{Edge, Parts, connection, forward};
 use crate::graphql::types::{Achievement, Need};
 use crate::search::index::SearchOrder;
-use crate::service::search::{Found, SearchFilter};
-use crate::service::{Actor, Services, Window};
+use crate::service::search::{Found, SearchFilter, SearchResult};
+use crate::service::{Actor, Services};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, Union};
 
 /// Which listings to search.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchKind {
     /// Research results only.
-    Achievements,
+    Achievement,
     /// Technology needs only.
-    Needs,
+    Need,
 }
 
 /// A listing found by search.
@@ -38,10 +37,10 @@ pub struct Highlight {
     pub snippet: String,
 }
 
-/// One search hit.
+/// One search hit: the listing with its cursor, relevance and highlights.
 #[derive(SimpleObject)]
 pub struct SearchEdge {
-    /// Opaque cursor.
+    /// Opaque cursor of this hit, for `after`.
     pub cursor: String,
     /// Relevance (BM25).
     pub score: f64,
@@ -49,6 +48,13 @@ pub struct SearchEdge {
     pub highlights: Vec<Highlight>,
     /// The listing.
     pub node: SearchNode,
+}
+
+impl Edge for SearchEdge {
+    type Node = SearchNode;
+    fn node(&self) -> &SearchNode {
+        &self.node
+    }
 }
 
 /// How many matches carry one facet value (over all matches, not just this page).
@@ -84,18 +90,10 @@ pub struct SearchFilterInput {
     pub modes: Option<Vec<TransferMode>>,
 }
 
-/// A page of search hits.
-#[derive(SimpleObject)]
-pub struct SearchConnection {
-    /// Hits, best first.
-    pub edges: Vec<SearchEdge>,
+connection!(SearchConnection, SearchEdge, "search hits, best first", {
     /// Facet counts over all matches.
-    pub facets: Vec<SearchFacet>,
-    /// Paging state.
-    pub page_info: PageInfo,
-    /// Matching listings the caller may see.
-    pub total_count: i64,
-}
+    facets: Vec<SearchFacet>,
+});
 
 /// Search queries.
 #[derive(Default)]
@@ -119,14 +117,10 @@ impl SearchQuery {
         let services = ctx.data::<Services>()?;
         let actor = ctx.data::<Actor>()?;
         let kind = kind.map(|k| match k {
-            SearchKind::Achievements => ListingKind::Achievement,
-            SearchKind::Needs => ListingKind::Need,
+            SearchKind::Achievement => ListingKind::Achievement,
+            SearchKind::Need => ListingKind::Need,
         });
-        let window = Window {
-            after: after.as_deref().map(ids::decode_cursor).transpose().gql()?,
-            first,
-            ..Default::default()
-        };
+        let window = forward(first, after)?;
         let f = filter.unwrap_or_default();
         let filter = SearchFilter {
             kind,
@@ -155,39 +149,29 @@ impl SearchQuery {
                 count: i64::try_from(c.count).unwrap_or(i64::MAX),
             })
             .collect();
-        let page = result.page;
-        let start = page.start;
-        let edges: Vec<SearchEdge> = page
-            .items
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| SearchEdge {
-                cursor: ids::cursor(start + i as u64),
-                score: f64::from(r.score),
-                highlights: r
-                    .highlights
-                    .into_iter()
-                    .map(|(field, snippet)| Highlight {
-                        field: field.to_owned(),
-                        snippet,
-                    })
-                    .collect(),
-                node: match r.found {
-                    Found::Achievement(a) => SearchNode::Achievement(Achievement(a)),
-                    Found::Need(n) => SearchNode::Need(Need(n)),
-                },
-            })
-            .collect();
-        Ok(SearchConnection {
-            page_info: PageInfo {
-                has_next_page: page.has_next,
-                has_previous_page: page.has_previous,
-                start_cursor: edges.first().map(|e| e.cursor.clone()),
-                end_cursor: edges.last().map(|e| e.cursor.clone()),
-            },
-            edges,
+        Ok(SearchConnection::new(
+            Parts::of_edges(result.page, hit),
             facets,
-            total_count: i64::try_from(page.total).unwrap_or(i64::MAX),
-        })
+        ))
+    }
+}
+
+/// The edge of one hit.
+fn hit(cursor: String, r: SearchResult) -> SearchEdge {
+    SearchEdge {
+        cursor,
+        score: f64::from(r.score),
+        highlights: r
+            .highlights
+            .into_iter()
+            .map(|(field, snippet)| Highlight {
+                field: field.to_owned(),
+                snippet,
+            })
+            .collect(),
+        node: match r.found {
+            Found::Achievement(a) => SearchNode::Achievement(Achievement(a)),
+            Found::Need(n) => SearchNode::Need(Need(n)),
+        },
     }
 }

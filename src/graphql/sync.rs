@@ -5,6 +5,7 @@ use crate::connectors::Market;
 use crate::db::sync::{QuarantinedRow, RunRow, SourceLink};
 use crate::domain::ListingSource;
 use crate::graphql::errors::{ResultExt, UserError, split};
+use crate::graphql::types::connection::{Parts, connection, edge, forward};
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -214,55 +215,59 @@ impl From<crate::db::sync::PushRow> for MarketPush {
     }
 }
 
+edge!(SyncRunEdge, SyncRun, "sync run");
+connection!(SyncRunConnection, SyncRunEdge, "sync runs, newest first");
+
+edge!(MarketPushEdge, MarketPush, "market push");
+connection!(
+    MarketPushConnection,
+    MarketPushEdge,
+    "market pushes, most recently changed first"
+);
+
 /// Sync queries.
 #[derive(Default)]
 pub struct SyncQuery;
 
 #[Object]
 impl SyncQuery {
-    /// The newest sync runs, of one market or all; operators. `first` is 1 to 100.
+    /// The sync runs, of one market or all, newest first; operators.
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
         market: Option<Market>,
-        #[graphql(default = 20)] first: i32,
-    ) -> Result<Vec<SyncRun>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SyncRunConnection> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        if !(1..=100).contains(&first) {
-            return Err(crate::graphql::errors::to_gql(
-                crate::error::ServiceError::coded(
-                    crate::error::ErrorCode::InvalidArgument,
-                    "first 应在 1 到 100 之间",
-                ),
-            ));
-        }
-        Ok(services
+        let page = services
             .sync
-            .runs(actor, market, first as u64)
+            .runs(actor, market, forward(first, after)?)
             .await
-            .gql()?
-            .into_iter()
-            .map(SyncRun)
-            .collect())
+            .gql()?;
+        Ok(SyncRunConnection::new(Parts::of_nodes(page, SyncRun)))
     }
 
-    /// Our listings at the markets (state `FAILED` shows what is waiting for a retry);
-    /// operators.
+    /// Our listings at the markets, most recently changed first (state `FAILED` shows what
+    /// is waiting for a retry); operators.
     async fn market_pushes(
         &self,
         ctx: &Context<'_>,
         market: Option<Market>,
         state: Option<String>,
-    ) -> Result<Vec<MarketPush>> {
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<MarketPushConnection> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        Ok(services
+        let page = services
             .sync
-            .pushes(actor, market, state.as_deref())
+            .pushes(actor, market, state.as_deref(), forward(first, after)?)
             .await
-            .gql()?
-            .into_iter()
-            .map(MarketPush::from)
-            .collect())
+            .gql()?;
+        Ok(MarketPushConnection::new(Parts::of_nodes(
+            page,
+            MarketPush::from,
+        )))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 use crate::service::actor::{OrgRole, UserActor};
 use crate::service::audit::Target;
 use crate::service::tokens::{self, TokenKind, TokenSigner};
-use crate::service::{Actor, Context, policy};
+use crate::service::{Actor, Context, Page, Window, policy};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -617,15 +617,26 @@ impl AccountService {
         Ok((row.into(), text))
     }
 
-    /// The caller's personal tokens.
-    pub async fn personal_tokens(&self, actor: &Actor) -> ServiceResult<Vec<PersonalToken>> {
+    /// A page of the caller's personal tokens, newest first.
+    pub async fn personal_tokens(
+        &self,
+        actor: &Actor,
+        window: Window,
+    ) -> ServiceResult<Page<PersonalToken>> {
         policy::require_signed_in(actor)?;
         let Some(user_id) = actor.user_id() else {
-            return Ok(Vec::new());
+            return Ok(Window::page(Vec::new(), 0, 0));
         };
-        let rows =
-            repo::tokens_of(&self.ctx.db.conn, user_id, TokenKind::Personal.as_str()).await?;
-        Ok(rows.into_iter().map(PersonalToken::from).collect())
+        let db = &self.ctx.db.conn;
+        let kind = TokenKind::Personal.as_str();
+        let total = repo::count_tokens_of(db, user_id, kind).await?;
+        let page = self
+            .ctx
+            .paged(window, total, |offset, limit| {
+                repo::page_tokens_of(db, user_id, kind, offset, limit)
+            })
+            .await?;
+        Ok(page.map(PersonalToken::from))
     }
 
     /// Revokes one of the caller's personal tokens.

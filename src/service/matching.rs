@@ -15,14 +15,16 @@ use crate::search::reasons::MatchReasons;
 use crate::service::alerts::{Indexed, announce_new_matches, run_saved_searches};
 use crate::service::audit::Target;
 use crate::service::search::{Found, SearchService, doc_kind};
-use crate::service::{Actor, Context, policy};
+use crate::service::{Actor, Context, Page, Window, policy};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Matches kept per listing by the background job.
 pub const STORED_PER_LISTING: usize = 20;
-/// Most matches one call returns.
+/// Most matches a listing has: the length of its ranking, and the largest page of it.
 pub const MAX_MATCHES: usize = 50;
+/// Matches on a page when the caller does not say.
+pub const DEFAULT_MATCHES: u64 = 10;
 /// The background job's cursor name.
 const JOB: &str = "matches";
 /// Outbox rows the background job handles per run.
@@ -63,21 +65,19 @@ impl MatchService {
         Self { ctx, index, search }
     }
 
-    /// Ranked matches of a listing the caller may see, best first, without the ones its owner
-    /// dismissed. A listing the caller may not see is `NOT_FOUND`.
+    /// A page of the ranked matches of a listing the caller may see, best first, without the
+    /// ones its owner dismissed. The ranking holds at most [`MAX_MATCHES`] and is the same for
+    /// every page (so cursors stay valid); a page is at most [`MAX_MATCHES`] long, by default
+    /// [`DEFAULT_MATCHES`]. A listing the caller may not see is `NOT_FOUND`.
     pub async fn matches_for(
         &self,
         actor: &Actor,
         kind: ListingKind,
         id: i32,
-        limit: usize,
-    ) -> ServiceResult<Vec<MatchView>> {
-        if !(1..=MAX_MATCHES).contains(&limit) {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidArgument,
-                format!("匹配条数应在 1 到 {MAX_MATCHES} 之间"),
-            ));
-        }
+        window: Window,
+    ) -> ServiceResult<Page<MatchView>> {
+        // Refuse bad sizes before any work.
+        window.resolve(0, DEFAULT_MATCHES, MAX_MATCHES as u64)?;
         let what = match kind {
             ListingKind::Achievement => "科技成果",
             ListingKind::Need => "技术需求",
@@ -101,12 +101,13 @@ impl MatchService {
                 own_org: actor.organization_id(),
             },
             now: self.ctx.clock.now().timestamp(),
-            limit,
+            limit: MAX_MATCHES,
             exclude,
         };
         let hits = self.run(req).await.map_err(ServiceError::Internal)?;
-        let mut out = Vec::with_capacity(hits.len());
-        for hit in hits {
+        let mut page = window.slice(hits, DEFAULT_MATCHES, MAX_MATCHES as u64)?;
+        let mut out = Vec::with_capacity(page.items.len());
+        for hit in std::mem::take(&mut page.items) {
             // Read back through the listing services so the caller's redaction applies.
             let Some(counterpart) = self.search.visible(actor, hit.kind, hit.id).await? else {
                 continue;
@@ -123,7 +124,7 @@ impl MatchService {
                 reasons: hit.reasons,
             });
         }
-        Ok(out)
+        Ok(page.with_items(out))
     }
 
     async fn run(&self, req: MatchRequest) -> anyhow::Result<Vec<MatchHit>> {

@@ -10,7 +10,7 @@ use crate::service::accounts::User;
 use crate::service::actor::OrgRole;
 use crate::service::audit::Target;
 use crate::service::notifications::{self, Outgoing};
-use crate::service::{Actor, Context, policy};
+use crate::service::{Actor, Context, Page, Window, policy};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -290,28 +290,39 @@ impl MemberService {
             .await
     }
 
-    /// Pending requests to join `org_id`; its admins (or operators).
+    /// A page of the pending requests to join `org_id`, oldest first; its admins (or
+    /// operators).
     pub async fn pending(
         &self,
         actor: &Actor,
         org_id: i32,
-    ) -> ServiceResult<Vec<MembershipRequest>> {
+        window: Window,
+    ) -> ServiceResult<Page<MembershipRequest>> {
+        const PENDING: &str = "PENDING";
         policy::require_org_admin(actor, org_id)?;
         let db = &self.ctx.db.conn;
-        let rows = repo::requests_for_org(db, org_id, "PENDING").await?;
+        let total = repo::count_requests_for_org(db, org_id, PENDING).await?;
+        let mut page = self
+            .ctx
+            .paged(window, total, |offset, limit| {
+                repo::page_requests_for_org(db, org_id, PENDING, offset, limit)
+            })
+            .await?;
+        let rows = std::mem::take(&mut page.items);
         let ids: Vec<i32> = rows.iter().map(|r| r.user_id).collect();
         let applicants: std::collections::HashMap<i32, Applicant> = repo::find_many(db, &ids)
             .await?
             .iter()
             .map(|u| (u.id, Applicant::from(u)))
             .collect();
-        Ok(rows
+        let requests = rows
             .into_iter()
             .map(|r| {
                 let applicant = applicants.get(&r.user_id).cloned().unwrap_or_default();
                 MembershipRequest::of(r, applicant)
             })
-            .collect())
+            .collect();
+        Ok(page.with_items(requests))
     }
 
     /// Sets a user's platform roles; operators only.

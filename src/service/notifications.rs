@@ -25,6 +25,8 @@ use tokio::sync::broadcast;
 const HUB_CAPACITY: usize = 4096;
 /// Inbox rows read per replay step.
 const REPLAY_BATCH: u64 = 500;
+/// Most saved searches one person keeps.
+pub const MAX_SAVED_SEARCHES: usize = 20;
 
 /// One notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -306,10 +308,10 @@ impl NotificationService {
         let txn = self.ctx.db.begin_write().await?;
         // The user's row, locked: two saves at once count one after the other.
         crate::db::users::find_for_update(&txn, user).await?;
-        if repo::saved_searches_of(&txn, user).await?.len() >= 20 {
+        if repo::saved_searches_of(&txn, user).await?.len() >= MAX_SAVED_SEARCHES {
             return Err(ServiceError::coded(
                 ErrorCode::InvalidArgument,
-                "每人最多保存 20 个订阅，请先删除不再需要的订阅",
+                format!("每人最多保存 {MAX_SAVED_SEARCHES} 个订阅，请先删除不再需要的订阅"),
             ));
         }
         let row = repo::insert_saved_search(
@@ -325,14 +327,21 @@ impl NotificationService {
         Ok(saved_from_row(row))
     }
 
-    /// The caller's saved searches.
-    pub async fn saved_searches(&self, actor: &Actor) -> ServiceResult<Vec<SavedSearch>> {
+    /// A page of the caller's saved searches, oldest first.
+    pub async fn saved_searches(
+        &self,
+        actor: &Actor,
+        window: Window,
+    ) -> ServiceResult<Page<SavedSearch>> {
         let user = policy::require_user(actor)?;
-        Ok(repo::saved_searches_of(&self.ctx.db.conn, user)
+        let all: Vec<SavedSearch> = repo::saved_searches_of(&self.ctx.db.conn, user)
             .await?
             .into_iter()
             .map(saved_from_row)
-            .collect())
+            .collect();
+        // Read whole and cut here: nobody has more than MAX_SAVED_SEARCHES.
+        let s = &self.ctx.settings;
+        window.slice(all, s.default_page_size, s.max_page_size)
     }
 
     /// Deletes one of the caller's saved searches.

@@ -93,6 +93,25 @@ impl Window {
         Ok((start, end - start))
     }
 
+    /// Cuts the window out of a list held in full. Only for lists that are small and bounded
+    /// before they get here (an organisation's inline listings, one import's report, a user's
+    /// saved searches); anything that grows with use is paged where it is read.
+    pub fn slice<T>(
+        &self,
+        items: Vec<T>,
+        default_size: u64,
+        max_size: u64,
+    ) -> Result<Page<T>, ServiceError> {
+        let total = items.len() as u64;
+        let (offset, limit) = self.resolve(total, default_size, max_size)?;
+        let items = items
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok(Self::page(items, offset, total))
+    }
+
     /// Builds the page from the items read at `(start, limit)`.
     pub fn page<T>(items: Vec<T>, start: u64, total: u64) -> Page<T> {
         let end = start + items.len() as u64;
@@ -152,6 +171,27 @@ mod tests {
         assert_eq!(
             w(None, Some(3), None, Some(10)).resolve(25, 20, 100).ok(),
             Some((0, 3))
+        );
+    }
+
+    #[test]
+    fn slices_a_list_held_in_full() {
+        let items: Vec<u32> = (0..25).collect();
+        let page = w(Some(9), None, Some(10), None)
+            .slice(items.clone(), 20, 100)
+            .expect("in range");
+        assert_eq!(page.items, (10..20).collect::<Vec<_>>());
+        assert_eq!((page.start, page.total), (10, 25));
+        assert!(page.has_next && page.has_previous);
+        let rest = w(Some(19), None, None, None)
+            .slice(items.clone(), 20, 100)
+            .expect("default size");
+        assert_eq!(rest.items, (20..25).collect::<Vec<_>>());
+        assert!(!rest.has_next);
+        assert!(
+            w(None, None, Some(101), None)
+                .slice(items, 20, 100)
+                .is_err()
         );
     }
 

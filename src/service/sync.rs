@@ -25,7 +25,7 @@ use crate::service::inputs::{AchievementInput, IpInput, NeedInput, OrganizationI
 use crate::service::jobs::{Job, JobService};
 use crate::service::needs::NeedService;
 use crate::service::organizations::OrganizationService;
-use crate::service::{Actor, Context, policy};
+use crate::service::{Actor, Context, Page, Window, policy};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -298,20 +298,22 @@ impl SyncService {
         Ok(repo::run(db, run.id).await?.unwrap_or(run))
     }
 
-    /// The newest runs (of one market, or all); operators.
+    /// A page of the runs (of one market, or all), newest first; operators.
     pub async fn runs(
         &self,
         actor: &Actor,
         market: Option<Market>,
-        limit: u64,
-    ) -> ServiceResult<Vec<RunRow>> {
+        window: Window,
+    ) -> ServiceResult<Page<RunRow>> {
         policy::require_operator(actor)?;
-        Ok(repo::runs(
-            &self.ctx.db.conn,
-            market.map(Market::as_str),
-            limit.clamp(1, 100),
-        )
-        .await?)
+        let db = &self.ctx.db.conn;
+        let market = market.map(Market::as_str);
+        let total = repo::count_runs(db, market).await?;
+        self.ctx
+            .paged(window, total, |offset, limit| {
+                repo::page_runs(db, market, offset, limit)
+            })
+            .await
     }
 
     /// The records one run quarantined; operators.
@@ -440,15 +442,24 @@ impl SyncService {
         Ok((kind, id))
     }
 
-    /// Push rows for operators.
+    /// A page of the push rows (of one market and state, or all), most recently changed
+    /// first; operators.
     pub async fn pushes(
         &self,
         actor: &Actor,
         market: Option<Market>,
         state: Option<&str>,
-    ) -> ServiceResult<Vec<repo::PushRow>> {
+        window: Window,
+    ) -> ServiceResult<Page<repo::PushRow>> {
         policy::require_operator(actor)?;
-        Ok(repo::pushes(&self.ctx.db.conn, market.map(Market::as_str), state, 100).await?)
+        let db = &self.ctx.db.conn;
+        let market = market.map(Market::as_str);
+        let total = repo::count_pushes(db, market, state).await?;
+        self.ctx
+            .paged(window, total, |offset, limit| {
+                repo::page_pushes(db, market, state, offset, limit)
+            })
+            .await
     }
 
     /// Follows the listing outbox: every local listing of an opted-in organisation that changed

@@ -191,13 +191,13 @@ async fn personal_tokens_are_listed_used_and_revoked() {
     let list = app
         .gql_ok_as(
             &secret,
-            "{ myPersonalTokens { name revokedAt } }",
+            "{ myPersonalTokens { totalCount nodes { name revokedAt } } }",
             json!({}),
         )
         .await;
     assert_eq!(
         list["myPersonalTokens"],
-        json!([{ "name": "同步脚本", "revokedAt": null }])
+        json!({ "totalCount": 1, "nodes": [{ "name": "同步脚本", "revokedAt": null }] })
     );
 
     let other = app.user_token("别人").await;
@@ -238,15 +238,20 @@ async fn joining_an_organisation_needs_its_admins_approval() {
         "CONFLICT"
     );
 
-    let pending = "query($o: ID!) { membershipRequests(organizationId: $o) { id message } }";
+    let pending = "query($o: ID!) { membershipRequests(organizationId: $o) { totalCount nodes { id message applicant { displayName } } } }";
     let not_admin = app.gql_as(&stranger, pending, json!({ "o": org })).await;
     assert_eq!(not_admin["errors"][0]["extensions"]["code"], "FORBIDDEN");
     let listed = app
         .gql_ok_as(&org.token, pending, json!({ "o": org }))
         .await;
     assert_eq!(
-        listed["membershipRequests"][0]["message"],
+        listed["membershipRequests"]["nodes"][0]["message"],
         "我是成果转化办新同事"
+    );
+    assert_eq!(listed["membershipRequests"]["totalCount"], 1);
+    assert_eq!(
+        listed["membershipRequests"]["nodes"][0]["applicant"]["displayName"],
+        "申请人"
     );
 
     let approve = "mutation($r: ID!) { approveMembership(input: { requestId: $r }) { request { status } userErrors { code } } }";

@@ -596,12 +596,12 @@ async fn confidential_markers_never_leak_to_unentitled_callers() {
     let mut queries: Vec<(String, Value)> = vec![
         ("{ achievements(filter: { statuses: [DRAFT, PUBLISHED, WITHDRAWN, EXPIRED, TRANSFERRED] }) { nodes { title summary confidentialDetail moderationNote } } }".into(), json!({})),
         ("{ needs(filter: { statuses: [DRAFT, OPEN, NEGOTIATING, SIGNED, CLOSED, WITHDRAWN, EXPIRED] }) { totalCount nodes { title problem requirements confidentialDetail owner { name contactPhone } } } }".into(), json!({})),
-        ("{ organizations { nodes { name contactPhone contactEmail achievements(limit: 50) { title confidentialDetail } needs(limit: 50) { title confidentialDetail } } } }".into(), json!({})),
+        ("{ organizations { nodes { name contactPhone contactEmail achievements(first: 50) { nodes { title confidentialDetail } } needs(first: 50) { nodes { title confidentialDetail } } } } }".into(), json!({})),
         ("{ me { displayName organization { name } } }".into(), json!({})),
         ("{ pairings(filter: { statuses: [REQUESTED, ACCEPTED, INTRODUCED] }) { totalCount edges { node { message regionCode industryCode enterprise { name } need { title problem confidentialDetail } timeline { note } } } } }".into(), json!({})),
         ("query($id: ID!) { pairing(id: $id) { message regionCode enterprise { name contactPhone } need { title confidentialDetail } achievement { title } timeline { note } } }".into(), json!({ "id": pairing })),
         ("{ notifications(first: 100) { nodes { title body } } }".into(), json!({})),
-        ("{ savedSearches { query } }".into(), json!({})),
+        ("{ savedSearches { nodes { query } } }".into(), json!({})),
     ];
     for q in [
         "MARKER",
@@ -623,11 +623,11 @@ async fn confidential_markers_never_leak_to_unentitled_callers() {
             json!({ "id": id }),
         ));
         queries.push((
-            "query($id: ID!) { matchesForNeed(id: $id, first: 20) { reasons { explanation sharedTerms { term } } achievement { title confidentialDetail } } }".into(),
+            "query($id: ID!) { matchesForNeed(id: $id, first: 20) { nodes { reasons { explanation sharedTerms { term } } achievement { title confidentialDetail } } } }".into(),
             json!({ "id": id }),
         ));
         queries.push((
-            "query($id: ID!) { matchesForAchievement(id: $id, first: 20) { reasons { explanation sharedTerms { term } } need { title problem confidentialDetail owner { name } } } }".into(),
+            "query($id: ID!) { matchesForAchievement(id: $id, first: 20) { nodes { reasons { explanation sharedTerms { term } } need { title problem confidentialDetail owner { name } } } } }".into(),
             json!({ "id": id }),
         ));
         queries.push((

@@ -140,7 +140,7 @@ async fn depth_alias_and_body_limits_are_enforced() {
     })
     .await;
     let url = format!("{}/graphql", app.address);
-    let deep = "{ organizations { nodes { achievements { owner { achievements { title } } } } } }";
+    let deep = "{ organizations { nodes { achievements { nodes { owner { name } } } } } }";
     let body: Value = app
         .client
         .post(&url)
@@ -458,7 +458,11 @@ async fn media_types_arguments_and_request_errors_follow_the_spec() {
 
     let operator = app.staff_token("参数管理员", true, false).await;
     let runs = app
-        .gql_as(&operator, "{ syncRuns(first: -1) { id } }", json!({}))
+        .gql_as(
+            &operator,
+            "{ syncRuns(first: -1) { nodes { id } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         runs["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT",

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 const IMPORT: &str = "mutation($org: ID!, $file: Upload!, $options: ImportOptionsInput) {
   importAchievements(organizationId: $org, file: $file, options: $options) {
     dryRun applied total created updated unchanged existing rejected ignoredColumns
-    rows { row key title action achievementId errors { column code message } }
+    rows { totalCount nodes { row key title action achievementId errors { column code message } } }
+    rejectedRows: rows(rejectedOnly: true, first: 1) { totalCount nodes { row } pageInfo { hasNextPage endCursor } }
   } }";
 
 fn template() -> Vec<u8> {
@@ -134,10 +135,10 @@ async fn template_dry_run_then_import_then_reimport_unchanged_and_updated() {
         "{dry}"
     );
     assert_eq!(
-        dry["rows"][0]["row"], 2,
+        dry["rows"]["nodes"][0]["row"], 2,
         "rows are numbered as the spreadsheet shows them"
     );
-    assert_eq!(dry["rows"][0]["achievementId"], Value::Null);
+    assert_eq!(dry["rows"]["nodes"][0]["achievementId"], Value::Null);
     assert!(
         titles(&app, &operator).await.is_empty(),
         "a dry run writes nothing"
@@ -149,7 +150,7 @@ async fn template_dry_run_then_import_then_reimport_unchanged_and_updated() {
         (json!(true), json!(2)),
         "{done}"
     );
-    let id = done["rows"][0]["achievementId"]
+    let id = done["rows"]["nodes"][0]["achievementId"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -196,7 +197,7 @@ async fn template_dry_run_then_import_then_reimport_unchanged_and_updated() {
         (json!(2), json!(0)),
         "{again}"
     );
-    assert_eq!(again["rows"][0]["achievementId"], json!(id));
+    assert_eq!(again["rows"]["nodes"][0]["achievementId"], json!(id));
     assert_eq!(titles(&app, &operator).await.len(), 2);
 
     // One row edited in the office's spreadsheet: that result is updated in place.
@@ -258,8 +259,8 @@ async fn partly_invalid_xlsx_all_or_nothing_then_row_by_row() {
         titles(&app, &operator).await.is_empty(),
         "a rejected row keeps the whole file out"
     );
-    assert_eq!(all["rows"][0]["achievementId"], Value::Null);
-    let bad = &all["rows"][1];
+    assert_eq!(all["rows"]["nodes"][0]["achievementId"], Value::Null);
+    let bad = &all["rows"]["nodes"][1];
     assert_eq!(
         (bad["row"].clone(), bad["action"].clone()),
         (json!(3), json!("REJECT"))
@@ -282,8 +283,14 @@ async fn partly_invalid_xlsx_all_or_nothing_then_row_by_row() {
         columns.contains(&("行业代码", "INVALID_INDUSTRY_CODE")),
         "{columns:?}"
     );
-    let repeat = &all["rows"][3];
+    let repeat = &all["rows"]["nodes"][3];
     assert_eq!(repeat["action"], "REJECT");
+    assert_eq!(all["rows"]["totalCount"], 4);
+    // Rejected rows page like any connection.
+    let rejected = &all["rejectedRows"];
+    assert_eq!(rejected["totalCount"], 2, "{rejected}");
+    assert_eq!(rejected["nodes"], json!([{ "row": 3 }]));
+    assert_eq!(rejected["pageInfo"]["hasNextPage"], true);
     assert!(
         repeat["errors"][0]["message"]
             .as_str()
@@ -302,7 +309,7 @@ async fn partly_invalid_xlsx_all_or_nothing_then_row_by_row() {
         (json!(true), json!(2), json!(2)),
         "{per_row}"
     );
-    assert!(per_row["rows"][0]["achievementId"].is_string());
+    assert!(per_row["rows"]["nodes"][0]["achievementId"].is_string());
     assert_eq!(
         titles(&app, &operator).await,
         vec!["深海多波束测深数据处理软件", "船用低温余热发电装置"]
@@ -466,7 +473,7 @@ async fn only_members_import_publishing_needs_verification_and_known_results_are
         (json!(1), json!(1)),
         "{done}"
     );
-    assert_eq!(done["rows"][1]["achievementId"], json!(by_hand));
+    assert_eq!(done["rows"]["nodes"][1]["achievementId"], json!(by_hand));
     let data = app
         .gql_ok_as(
             &verified.token,

@@ -208,12 +208,12 @@ async fn need_lifecycle_and_visibility_rules() {
     );
     let org = app
         .gql_ok(
-            "query($id: ID!) { node(id: $id) { ... on Organization { needs { title } } } }",
+            "query($id: ID!) { node(id: $id) { ... on Organization { needs { totalCount nodes { title } } } } }",
             json!({ "id": firm }),
         )
         .await;
     assert_eq!(
-        org["node"]["needs"].as_array().unwrap().len(),
+        org["node"]["needs"]["nodes"].as_array().unwrap().len(),
         1,
         "only the public need is attributed"
     );

@@ -10,6 +10,7 @@ mod common;
 mod auth;
 mod authorization;
 mod cli;
+mod conventions;
 mod fuzz;
 mod graphiql;
 mod http;

@@ -5,8 +5,8 @@
 use crate::common::*;
 use serde_json::{Value, json};
 
-const FOR_NEED: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 10) { score achievementId achievement { id title } reasons { explanation sharedTerms { term weight } textScore field fieldCodes trl trlHave trlWant region mode modes } } }";
-const FOR_ACHIEVEMENT: &str = "query($id: ID!) { matchesForAchievement(id: $id, first: 10) { score needId need { id title visibility } reasons { explanation field trl } } }";
+const FOR_NEED: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 10) { totalCount nodes { score achievementId achievement { id title } reasons { explanation sharedTerms { term weight } textScore field fieldCodes trl trlHave trlWant region mode modes } } } }";
+const FOR_ACHIEVEMENT: &str = "query($id: ID!) { matchesForAchievement(id: $id, first: 10) { totalCount nodes { score needId need { id title visibility } reasons { explanation field trl } } } }";
 const DISMISS: &str = "mutation($n: ID!, $a: ID!) { dismissMatch(input: { needId: $n, achievementId: $a }) { dismissed userErrors { code message } } }";
 
 struct Market {
@@ -122,7 +122,8 @@ fn ids(matches: &Value, key: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_need_finds_results_ranked_with_reasons_through_the_crosswalk_and_trl_fit() {
     let m = market().await;
-    let found = m.app.gql_ok(FOR_NEED, json!({ "id": m.need })).await["matchesForNeed"].clone();
+    let found =
+        m.app.gql_ok(FOR_NEED, json!({ "id": m.need })).await["matchesForNeed"]["nodes"].clone();
     let order = ids(&found, "achievementId");
     assert_eq!(order[..2], [m.mature.clone(), m.early.clone()], "{found:#}");
     if let Some(last) = order.iter().position(|id| *id == m.unrelated) {
@@ -173,10 +174,43 @@ async fn a_need_finds_results_ranked_with_reasons_through_the_crosswalk_and_trl_
     let back = m
         .app
         .gql_ok(FOR_ACHIEVEMENT, json!({ "id": m.mature }))
-        .await["matchesForAchievement"]
+        .await["matchesForAchievement"]["nodes"]
         .clone();
     assert_eq!(ids(&back, "needId")[0], m.need, "{back:#}");
     assert_eq!(back[0]["reasons"]["field"], "CROSSWALK");
+}
+
+#[tokio::test]
+async fn matches_page_through_one_ranking_with_cursors() {
+    let m = market().await;
+    const PAGE: &str = "query($id: ID!, $after: String) { matchesForNeed(id: $id, first: 1, after: $after) { totalCount edges { cursor node { achievementId } } nodes { achievementId } pageInfo { hasNextPage hasPreviousPage endCursor } } }";
+    let all = m.app.gql_ok(FOR_NEED, json!({ "id": m.need })).await["matchesForNeed"].clone();
+    let ranking = ids(&all["nodes"], "achievementId");
+    assert!(ranking.len() >= 2, "{all:#}");
+    assert_eq!(all["totalCount"], ranking.len());
+
+    let mut after = Value::Null;
+    let mut walked = Vec::new();
+    loop {
+        let page = m
+            .app
+            .gql_ok(PAGE, json!({ "id": m.need, "after": after }))
+            .await["matchesForNeed"]
+            .clone();
+        assert_eq!(
+            page["totalCount"],
+            ranking.len(),
+            "the same ranking on every page"
+        );
+        assert_eq!(page["nodes"][0], page["edges"][0]["node"]);
+        assert_eq!(page["pageInfo"]["hasPreviousPage"], !walked.is_empty());
+        walked.extend(ids(&page["nodes"], "achievementId"));
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(walked, ranking);
 }
 
 #[tokio::test]
@@ -196,14 +230,14 @@ async fn candidates_obey_visibility_and_bad_calls_get_typed_errors() {
     let anonymous = m
         .app
         .gql_ok(FOR_ACHIEVEMENT, json!({ "id": m.mature }))
-        .await["matchesForAchievement"]
+        .await["matchesForAchievement"]["nodes"]
         .clone();
     assert!(!ids(&anonymous, "needId").contains(&secret));
     assert!(!anonymous.to_string().contains("保密"));
     let owner = m
         .app
         .gql_ok_as(&m.firm.token, FOR_ACHIEVEMENT, json!({ "id": m.mature }))
-        .await["matchesForAchievement"]
+        .await["matchesForAchievement"]["nodes"]
         .clone();
     assert!(
         ids(&owner, "needId").contains(&secret),
@@ -216,7 +250,7 @@ async fn candidates_obey_visibility_and_bad_calls_get_typed_errors() {
     let too_many = m
         .app
         .gql(
-            "query($id: ID!) { matchesForNeed(id: $id, first: 500) { score } }",
+            "query($id: ID!) { matchesForNeed(id: $id, first: 500) { nodes { score } } }",
             json!({ "id": m.need }),
         )
         .await;
@@ -272,13 +306,13 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
         .app
         .gql_ok_as(&m.firm.token, FOR_NEED, json!({ "id": m.need }))
         .await;
-    assert!(!ids(&live["matchesForNeed"], "achievementId").contains(&m.early));
+    assert!(!ids(&live["matchesForNeed"]["nodes"], "achievementId").contains(&m.early));
     // The university's side is untouched: its result still finds the need.
     let theirs = m
         .app
         .gql_ok(FOR_ACHIEVEMENT, json!({ "id": m.early }))
         .await;
-    assert!(ids(&theirs["matchesForAchievement"], "needId").contains(&m.need));
+    assert!(ids(&theirs["matchesForAchievement"]["nodes"], "needId").contains(&m.need));
 
     // Changing the need recomputes its matches in the background; the dismissal stays.
     let update = m
@@ -308,7 +342,7 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
         .app
         .gql_ok_as(&m.firm.token, FOR_NEED, json!({ "id": m.need }))
         .await;
-    assert!(!ids(&live["matchesForNeed"], "achievementId").contains(&m.early));
+    assert!(!ids(&live["matchesForNeed"]["nodes"], "achievementId").contains(&m.early));
 
     // Withdrawing a result removes its stored matches.
     let withdrawn = m.app.lifecycle("withdrawAchievement", &m.mature).await;

@@ -5,7 +5,7 @@
 use crate::common::*;
 use serde_json::{Value, json};
 
-const SUBSCRIBE: &str = "subscription($after: ID) { notificationAdded(after: $after) { id kind title body pairingId } }";
+const SUBSCRIBE: &str = "subscription($after: ID) { notificationAdded(afterId: $after) { id kind title body pairingId } }";
 const INBOX: &str = "{ notifications(first: 50) { totalCount unreadCount nodes { id kind title body achievementId needId } } }";
 
 async fn run(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {

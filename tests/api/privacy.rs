@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 const NEEDS: &str =
     "query($f: NeedFilterInput) { needs(first: 50, filter: $f) { totalCount nodes { title } } }";
-const SEARCH: &str = "query($f: SearchFilterInput) { search(query: \"高盐废水\", kind: NEEDS, first: 50, filter: $f) { totalCount edges { node { ... on Need { title } } } facets { dimension code count } } }";
+const SEARCH: &str = "query($f: SearchFilterInput) { search(query: \"高盐废水\", kind: NEED, first: 50, filter: $f) { totalCount edges { node { ... on Need { title } } } facets { dimension code count } } }";
 
 /// Every owner-dependent question: list filters on needs, and search filters with facets.
 fn questions(firms: &[&Org]) -> Vec<(&'static str, Value)> {

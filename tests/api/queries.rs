@@ -423,11 +423,11 @@ async fn a_page_of_fifty_listings_with_owners_costs_a_bounded_number_of_statemen
     let mut orgs = Value::Null;
     for _ in 0..2 {
         let before = app.statements().await;
-        orgs = app.gql_ok("{ organizations(first: 10) { nodes { name achievements(limit: 5) { title owner { name } } needs { title } } } }", json!({})).await;
+        orgs = app.gql_ok("{ organizations(first: 10) { nodes { name achievements(first: 5) { totalCount nodes { title owner { name } } } needs { nodes { title } } } } }", json!({})).await;
         used = used.min(app.statements().await - before);
     }
     assert_eq!(
-        orgs["organizations"]["nodes"][0]["achievements"]
+        orgs["organizations"]["nodes"][0]["achievements"]["nodes"]
             .as_array()
             .unwrap()
             .len(),
@@ -466,7 +466,7 @@ async fn organisations_list_their_own_newest_listings_beside_a_prolific_neighbou
     .await;
     let data = app
         .gql_ok(
-            "{ organizations { nodes { name achievements(limit: 3) { title } } } }",
+            "{ organizations { nodes { name achievements(first: 3) { totalCount nodes { title } pageInfo { hasNextPage endCursor } } } } }",
             json!({}),
         )
         .await;
@@ -474,13 +474,30 @@ async fn organisations_list_their_own_newest_listings_beside_a_prolific_neighbou
     let of = |name: &str| {
         nodes.iter().find(|n| n["name"] == name).expect("listed")["achievements"].clone()
     };
+    let busy_listings = of("甲 青岛多产大学");
     assert_eq!(
-        of("甲 青岛多产大学"),
+        busy_listings["nodes"],
         json!([{ "title": "多产成果第11号" }, { "title": "多产成果第10号" }, { "title": "多产成果第09号" }])
     );
+    assert_eq!(busy_listings["totalCount"], 12);
+    assert_eq!(busy_listings["pageInfo"]["hasNextPage"], true);
+    let quiet_listings = of("乙 青岛少产大学");
     assert_eq!(
-        of("乙 青岛少产大学"),
+        quiet_listings["nodes"],
         json!([{ "title": "少产成果唯一一项" }])
+    );
+    assert_eq!(quiet_listings["pageInfo"]["hasNextPage"], false);
+
+    // The next page of one organisation's inline listings follows its cursor.
+    let next = app
+        .gql_ok(
+            "query($id: ID!, $after: String) { node(id: $id) { ... on Organization { achievements(first: 3, after: $after) { nodes { title } } } } }",
+            json!({ "id": busy, "after": busy_listings["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        next["node"]["achievements"]["nodes"],
+        json!([{ "title": "多产成果第08号" }, { "title": "多产成果第07号" }, { "title": "多产成果第06号" }])
     );
 }
 
@@ -489,7 +506,7 @@ async fn argument_validation_errors_carry_a_code() {
     let app = spawn_app().await;
     let body = app
         .gql(
-            "{ organizations { nodes { achievements(limit: 500) { title } } } }",
+            "{ organizations { nodes { achievements(first: 500) { nodes { title } } } } }",
             json!({}),
         )
         .await;
@@ -502,7 +519,7 @@ async fn argument_validation_errors_carry_a_code() {
         .await;
     let body = app
         .gql(
-            "{ organizations { nodes { achievements(limit: 500) { title } } } }",
+            "{ organizations { nodes { achievements(first: 500) { nodes { title } } } } }",
             json!({}),
         )
         .await;

@@ -14,7 +14,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-const SEARCH_IDS: &str = "query($q: String!) { search(query: $q, kind: ACHIEVEMENTS, first: 100) { totalCount edges { node { ... on Achievement { id } } } } }";
+const SEARCH_IDS: &str = "query($q: String!) { search(query: $q, kind: ACHIEVEMENT, first: 100) { totalCount edges { node { ... on Achievement { id } } } } }";
 
 /// The ids a replica's search finds for `q`.
 async fn found(app: &TestApp, q: &str) -> BTreeSet<String> {

@@ -285,7 +285,7 @@ async fn newest_order_lists_the_latest_change_first() {
     }
     app.services.search.catch_up().await.unwrap();
     let body = app
-        .gql_ok("{ search(query: \"深海探测\", order: NEWEST) { edges { node { ... on Achievement { title } } } } }", json!({}))
+        .gql_ok("{ search(query: \"深海探测\", order: NEWEST) { edges { node { ... on Achievement { title } } } nodes { ... on Achievement { title } } } }", json!({}))
         .await;
     let titles: Vec<&str> = body["search"]["edges"]
         .as_array()
@@ -297,6 +297,13 @@ async fn newest_order_lists_the_latest_change_first() {
         titles,
         ["深海探测 第三项", "深海探测 第二项", "深海探测 第一项"]
     );
+    let nodes: Vec<&str> = body["search"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(nodes, titles, "`nodes` is `edges {{ node }}`");
 }
 
 #[tokio::test]

@@ -164,11 +164,12 @@ async fn provincial_full_incremental_update_and_removal() {
     let runs = app
         .gql_ok_as(
             &operator,
-            "{ syncRuns(market: PROVINCIAL) { id status trigger fetched created updated withdrawn quarantined } }",
+            "{ syncRuns(market: PROVINCIAL) { totalCount nodes { id status trigger fetched created updated withdrawn quarantined } } }",
             json!({}),
         )
         .await;
-    let runs = runs["syncRuns"].as_array().unwrap();
+    assert_eq!(runs["syncRuns"]["totalCount"], 4);
+    let runs = runs["syncRuns"]["nodes"].as_array().unwrap();
     assert_eq!(runs.len(), 4);
     assert_eq!(runs[3]["created"], 30);
     assert_eq!(runs[1]["withdrawn"], 2);
@@ -176,7 +177,7 @@ async fn provincial_full_incremental_update_and_removal() {
         .create_org("ENTERPRISE", "青岛同步旁观企业", "370211", true)
         .await;
     let denied = app
-        .gql_as(&firm.token, "{ syncRuns { id } }", json!({}))
+        .gql_as(&firm.token, "{ syncRuns { nodes { id } } }", json!({}))
         .await;
     assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
@@ -212,11 +213,13 @@ async fn injected_faults_lose_nothing_and_duplicate_nothing() {
     let q = app
         .gql_ok_as(
             &operator,
-            "{ syncRuns { quarantined quarantinedRecords { externalId error raw } } }",
+            "{ syncRuns { nodes { quarantined quarantinedRecords { externalId error raw } } } }",
             json!({}),
         )
         .await;
-    let records = q["syncRuns"][0]["quarantinedRecords"].as_array().unwrap();
+    let records = q["syncRuns"]["nodes"][0]["quarantinedRecords"]
+        .as_array()
+        .unwrap();
     assert_eq!(records.len(), 6);
     assert!(
         records[0]["error"]
@@ -306,11 +309,11 @@ async fn marine_sync_signs_pages_by_time_and_follows_off_shelf_and_deletions() {
     let q = app
         .gql_ok_as(
             &operator,
-            "{ syncRuns(market: MARINE, first: 1) { quarantinedRecords { externalId error } } }",
+            "{ syncRuns(market: MARINE, first: 1) { nodes { quarantinedRecords { externalId error } } } }",
             json!({}),
         )
         .await;
-    let record = &q["syncRuns"][0]["quarantinedRecords"][0];
+    let record = &q["syncRuns"]["nodes"][0]["quarantinedRecords"][0];
     assert_eq!(record["externalId"], "HY-CG-777777");
     assert!(
         record["error"].as_str().unwrap().contains("行业"),
@@ -496,8 +499,10 @@ async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_ret
     fake.faults(json!({ "down": true })).await;
     app.services.sync.push_pending().await.unwrap();
     let operator = operator(&app).await;
-    let pushes = "{ marketPushes { listingId state wanted remoteId attempts lastError } }";
-    let failed = app.gql_ok_as(&operator, pushes, json!({})).await["marketPushes"][0].clone();
+    let pushes =
+        "{ marketPushes { nodes { listingId state wanted remoteId attempts lastError } } }";
+    let failed =
+        app.gql_ok_as(&operator, pushes, json!({})).await["marketPushes"]["nodes"][0].clone();
     assert_eq!(failed["state"], "FAILED", "{failed}");
     assert_eq!(failed["listingId"], achievement.as_str());
     assert!(
@@ -515,7 +520,8 @@ async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_ret
     );
     app.clock.advance(chrono::Duration::minutes(2));
     app.services.sync.push_pending().await.unwrap();
-    let done = app.gql_ok_as(&operator, pushes, json!({})).await["marketPushes"][0].clone();
+    let done =
+        app.gql_ok_as(&operator, pushes, json!({})).await["marketPushes"]["nodes"][0].clone();
     assert_eq!(done["state"], "DONE", "{done}");
     let remote = done["remoteId"].as_str().unwrap().to_owned();
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Account types: users, personal tokens, membership requests, audit events.
 
 use super::Organization;
+use super::connection::{connection, edge};
 use crate::db::audit::AuditRow;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
@@ -228,3 +229,28 @@ impl AuditEvent {
         self.0.created_at
     }
 }
+
+edge!(PersonalTokenEdge, PersonalToken, "personal token");
+connection!(
+    PersonalTokenConnection,
+    PersonalTokenEdge,
+    "personal tokens, newest first"
+);
+
+edge!(
+    MembershipRequestEdge,
+    MembershipRequest,
+    "membership request"
+);
+connection!(
+    MembershipRequestConnection,
+    MembershipRequestEdge,
+    "membership requests, oldest first"
+);
+
+edge!(AuditEventEdge, AuditEvent, "audit record");
+connection!(
+    AuditEventConnection,
+    AuditEventEdge,
+    "audit records, newest first"
+);

@@ -1,10 +1,13 @@
 //! The `Organization` GraphQL type.
 
 use super::common::CodeRef;
+use super::connection::{AchievementConnection, NeedConnection, Parts, forward};
 use super::{Achievement, Need};
 use crate::domain::{self, OrganizationKind};
+use crate::graphql::errors::ResultExt;
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{self, Loaders};
+use crate::service::Page;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -12,9 +15,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone)]
 pub struct Organization(pub domain::Organization);
 
-/// Most listings an organisation shows inline; page through `achievements(filter: {ownerId})`
-/// for more.
-const MAX_INLINE_LISTINGS: i32 = 50;
+/// Listings on a page of an organisation's inline listings when the caller does not say.
+const DEFAULT_INLINE_LISTINGS: u64 = 10;
 
 #[Object]
 impl Organization {
@@ -83,35 +85,52 @@ impl Organization {
         self.0.updated_at
     }
 
-    /// Its live research results, newest first (batched across organisations).
+    /// Its live research results, newest first (batched across organisations): the newest 50
+    /// at most, and `totalCount` counts those; page through `achievements(filter: {ownerId})`
+    /// for all of them.
     async fn achievements(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10, validator(minimum = 0, maximum = 50))] limit: i32,
-    ) -> Result<Vec<Achievement>> {
+        #[graphql(default = 10)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AchievementConnection> {
         let loaders = ctx.data::<Loaders>()?;
         let all = loaders
             .achievements_by_owner
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let take = usize::try_from(limit.min(MAX_INLINE_LISTINGS)).unwrap_or(0);
-        Ok(all.into_iter().take(take).map(Achievement).collect())
+        let page = inline_page(all, first, after)?;
+        Ok(AchievementConnection::new(Parts::of_nodes(
+            page,
+            Achievement,
+        )))
     }
 
-    /// Its live needs that the viewer may attribute to it, newest first (batched).
+    /// Its live needs that the viewer may attribute to it, newest first (batched): the newest
+    /// 50 at most, and `totalCount` counts those; page through `needs(filter: {ownerId})` for
+    /// all of them.
     async fn needs(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10, validator(minimum = 0, maximum = 50))] limit: i32,
-    ) -> Result<Vec<Need>> {
+        #[graphql(default = 10)] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<NeedConnection> {
         let loaders = ctx.data::<Loaders>()?;
         let all = loaders
             .needs_by_owner
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let take = usize::try_from(limit.min(MAX_INLINE_LISTINGS)).unwrap_or(0);
-        Ok(all.into_iter().take(take).map(Need).collect())
+        let page = inline_page(all, first, after)?;
+        Ok(NeedConnection::new(Parts::of_nodes(page, Need)))
     }
+}
+
+/// A page of an organisation's inline listings. The loader reads at most
+/// [`loaders::PER_OWNER`] per organisation, so the list is cut here, not in the database.
+fn inline_page<T>(all: Vec<T>, first: Option<i32>, after: Option<String>) -> Result<Page<T>> {
+    forward(first, after)?
+        .slice(all, DEFAULT_INLINE_LISTINGS, loaders::PER_OWNER as u64)
+        .gql()
 }
