@@ -13,101 +13,97 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// 牵线 Qianxian: a technology-transfer marketplace for Qingdao.
+/// 牵线 Qianxian：青岛科技成果转化平台（成果、需求、匹配、技术经纪人）。
 #[derive(Parser, Debug)]
 #[command(name = "qianxian", version, about)]
 pub struct Cli {
-    /// Configuration file (default: ./qianxian.toml when present).
+    /// 配置文件（默认：当前目录下的 qianxian.toml，如有）。
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
-    /// What to do; `serve` when absent.
+    /// 要做的事；不写时为 serve。
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// Subcommands.
+/// 子命令。
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the HTTP/GraphQL service (migrates first).
+    /// 启动 HTTP/GraphQL 服务（先迁移数据库）。
     Serve {
-        /// Address to serve on, e.g. `0.0.0.0:8080` (default: the `server.listen` setting).
+        /// 监听地址，例如 0.0.0.0:8080（默认：server.listen 设置）。
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
-    /// Apply database migrations and exit.
+    /// 迁移数据库后退出。
     Migrate,
-    /// Load demo data from the seed folder (idempotent).
+    /// 从种子目录载入演示数据（可重复执行）。
     Seed {
-        /// Seed folder (default: the `seed.dir` setting).
+        /// 种子目录（默认：seed.dir 设置）。
         #[arg(long)]
         dir: Option<PathBuf>,
     },
-    /// Mark listings whose time ran out, and pairings nobody answered in time, as expired, once.
+    /// 把到期的成果、需求和超时无人处理的牵手标记为过期（执行一次）。
     Expire,
-    /// Rebuild the search index from the database (stop the service first: it holds the
-    /// data folder).
+    /// 从数据库重建搜索索引（先停止服务：服务占用着数据目录）。
     Reindex,
-    /// Sync once with a market now (`provincial` or `marine`), with a progress line; the run
-    /// is recorded like a scheduled one.
+    /// 立即与市场同步一次（provincial 山东科技大市场 / marine 海洋科技大市场），显示进度；
+    /// 与定时同步一样记录在案。
     Sync {
-        /// `provincial` or `marine`.
+        /// provincial 或 marine。
         market: String,
     },
-    /// Import research results from a CSV or XLSX file (the template in `docs/import.md`) as
-    /// listings of one organisation, with a progress bar and a row-by-row report.
+    /// 从 CSV 或 XLSX 文件导入一个机构的科技成果（模板见 docs/import.md），显示进度并逐行报告。
     Import {
-        /// The file.
+        /// 文件。
         file: PathBuf,
-        /// The organisation: its 统一社会信用代码, or its API id (`organization { id }`).
+        /// 机构：统一社会信用代码，或它在 API 中的 id。
         #[arg(long)]
         org: String,
-        /// Report what would happen; write nothing.
+        /// 试运行：只报告，不写入。
         #[arg(long)]
         dry_run: bool,
-        /// Write the good rows and report the others (default: all or nothing).
+        /// 写入合格的行、报告其余的行（默认：有一行不合格就整个文件不写入）。
         #[arg(long)]
         per_row: bool,
-        /// Publish new results at once (the organisation must be verified); default drafts.
+        /// 新成果直接发布（机构须已认证）；默认存为草稿。
         #[arg(long)]
         publish: bool,
-        /// `文件表头=模板列` for headers the template does not know, e.g.
-        /// `--map 项目名=成果名称`; repeatable.
+        /// 模板不认识的表头：文件表头=模板列，例如 --map 项目名=成果名称；可重复。
         #[arg(long = "map", value_name = "HEADER=COLUMN")]
         mapping: Vec<String>,
-        /// Also write every row's outcome to this CSV file.
+        /// 另把每一行的结果写入这个 CSV 文件。
         #[arg(long)]
         report: Option<PathBuf>,
     },
-    /// Serve a fake market (its documented contract, generated listings, injectable faults)
-    /// for tests and demos.
+    /// 启动一个模拟市场（按文档约定的接口、生成的挂牌、可注入的故障），用于测试和演示。
     FakeMarket {
-        /// `provincial` or `marine`.
+        /// provincial 或 marine。
         market: String,
-        /// Port on 127.0.0.1.
+        /// 127.0.0.1 上的端口。
         #[arg(long, default_value_t = 9100)]
         port: u16,
-        /// Listings to generate.
+        /// 生成的挂牌数。
         #[arg(long, default_value_t = 1000)]
         listings: usize,
-        /// Seed of the generator.
+        /// 生成器的随机种子。
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Share of requests answered 503 (0..1).
+        /// 以 503 应答的请求比例（0..1）。
         #[arg(long, default_value_t = 0.0)]
         fail_rate: f64,
-        /// Every n-th record of a page is malformed (0: none).
+        /// 每页第 n 条记录格式错误（0：无）。
         #[arg(long, default_value_t = 0)]
         malformed_every: u32,
-        /// Repeat a record of the previous page on each page.
+        /// 每页重复上一页的一条记录。
         #[arg(long)]
         duplicate_pages: bool,
-        /// Serve records inside a page in reverse order.
+        /// 页内记录倒序。
         #[arg(long)]
         shuffle: bool,
     },
-    /// Print the GraphQL SDL.
+    /// 输出 GraphQL SDL。
     ExportSchema {
-        /// Write to this file instead of standard output.
+        /// 写入这个文件而不是标准输出。
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -173,7 +169,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 let services = services(&settings).await?;
                 let dir = dir.unwrap_or_else(|| settings.seed.dir.clone());
                 let report = seed::load_dir(&services, &dir).await?;
-                println!("{report}");
+                println!("{}", report.zh());
                 Ok(())
             }
             Command::Expire => {
@@ -528,11 +524,8 @@ async fn fake_market(
         .await
         .with_context(|| format!("binding 127.0.0.1:{port}"))?;
     let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-    println!(
-        "fake {} market with {listings} listings at {url}",
-        market.label_zh()
-    );
-    println!("point Qianxian at it with:");
+    println!("模拟{}：{listings} 条挂牌，地址 {url}", market.label_zh());
+    println!("让 Qianxian 连接它：");
     match market {
         crate::connectors::Market::Provincial => println!(
             "  QIANXIAN__CONNECTORS__PROVINCIAL__ENABLED=true QIANXIAN__CONNECTORS__PROVINCIAL__BASE_URL={url} QIANXIAN__CONNECTORS__PROVINCIAL__TOKEN={}",
@@ -544,7 +537,7 @@ async fn fake_market(
         ),
     }
     println!(
-        "faults: POST {url}/_faults; records: POST {url}/_records, {url}/_remove; counters: GET {url}/_stats"
+        "注入故障：POST {url}/_faults；增删记录：POST {url}/_records、{url}/_remove；计数：GET {url}/_stats"
     );
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown_signal())

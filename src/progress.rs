@@ -66,7 +66,7 @@ impl Progress {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = done as f64 / secs;
         if self.total == 0 {
-            return format!("{} {done} ({rate:.0}/s)", self.label);
+            return format!("{} {done}（{rate:.0}/秒）", self.label);
         }
         let ratio = (done as f64 / self.total as f64).clamp(0.0, 1.0);
         let filled = (ratio * 30.0).round() as usize;
@@ -76,7 +76,7 @@ impl Progress {
             0.0
         };
         format!(
-            "{} [{}{}] {:>3.0}% {done}/{} {rate:.0}/s, {left:.0} s left",
+            "{} [{}{}] {:>3.0}% {done}/{} {rate:.0}/秒，剩余 {left:.0} 秒",
             self.label,
             "#".repeat(filled),
             "-".repeat(30 - filled),
@@ -96,6 +96,6 @@ mod tests {
         let line = p.line(50);
         assert!(line.starts_with("reindex [########"), "{line}");
         assert!(line.contains(" 25% 50/200 "), "{line}");
-        assert!(Progress::new("sync", 0).line(7).starts_with("sync 7 ("));
+        assert!(Progress::new("sync", 0).line(7).starts_with("sync 7（"));
     }
 }

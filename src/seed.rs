@@ -147,6 +147,25 @@ impl fmt::Display for SeedReport {
     }
 }
 
+impl SeedReport {
+    /// The report for people at the command line.
+    pub fn zh(&self) -> String {
+        format!(
+            "演示数据：重点产业链 {} 条；机构新建 {}、已有 {}；成果新建 {}、已有 {}；需求新建 {}、已有 {}；账号新建 {}、已有 {}；牵手 {} 个",
+            self.tracks,
+            self.organizations.0,
+            self.organizations.1,
+            self.achievements.0,
+            self.achievements.1,
+            self.needs.0,
+            self.needs.1,
+            self.accounts.0,
+            self.accounts.1,
+            self.pairings
+        )
+    }
+}
+
 /// Whether no organisation exists yet (a fresh database).
 pub async fn database_is_empty(services: &Services) -> anyhow::Result<bool> {
     let page = services

@@ -104,6 +104,11 @@ fn reindex_rebuilds_into_a_fresh_folder_swaps_it_in_and_refuses_while_the_index_
     let dir = tempfile::tempdir().unwrap();
     let seeded = qianxian(dir.path(), &["seed"]);
     assert!(seeded.status.success(), "{seeded:?}");
+    let said = String::from_utf8_lossy(&seeded.stdout);
+    assert!(
+        said.contains("演示数据：") && said.contains("成果新建 72"),
+        "{said}"
+    );
 
     let out = qianxian(dir.path(), &["reindex"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -161,6 +166,34 @@ fn import_reads_a_gbk_csv_reports_rows_and_refuses_a_file_with_rejected_rows() {
     assert!(
         stdout.contains("2 行，新建 2") && stdout.contains("试运行，未写入"),
         "{stdout}"
+    );
+
+    // The API id (what `organizations { nodes { id creditCode } }` shows) names it too; an
+    // unknown one is refused with what to write instead.
+    let api_id = {
+        let url = format!("sqlite://{}", dir.path().join("qianxian.db").display());
+        let row_id: i32 = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(&url).await.unwrap();
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Sqlite,
+                    format!("SELECT id FROM organizations WHERE credit_code = '{org}'"),
+                ))
+                .await
+                .unwrap()
+                .expect("the seeded university");
+            row.try_get("", "id").unwrap()
+        });
+        qianxian::graphql::ids::encode(qianxian::graphql::ids::NodeType::Organization, row_id).0
+    };
+    let by_id = qianxian(dir.path(), &["import", file, "--org", &api_id, "--dry-run"]);
+    assert!(by_id.status.success(), "{by_id:?}");
+    let unknown = qianxian(dir.path(), &["import", file, "--org", "42", "--dry-run"]);
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("找不到机构「42」"),
+        "{unknown:?}"
     );
 
     let report = dir.path().join("结果.csv");
@@ -413,6 +446,22 @@ fn database_mistakes_say_what_was_tried_and_what_to_check() {
     assert!(
         stderr.contains(&format!("数据库文件 {} 不存在", missing.display()))
             && stderr.contains("?mode=rwc"),
+        "{stderr}"
+    );
+
+    // A folder that cannot be made (a file stands in its way).
+    std::fs::write(dir.path().join("blocker"), "").unwrap();
+    let out = command(dir.path(), &["migrate"])
+        .env(
+            "QIANXIAN__DATABASE__URL",
+            format!("sqlite://{}/blocker/qx.db?mode=rwc", dir.path().display()),
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("无法创建数据库目录") && stderr.contains("写权限"),
         "{stderr}"
     );
 }

@@ -11,6 +11,7 @@ mod auth;
 mod authorization;
 mod cli;
 mod conventions;
+mod docs;
 mod fuzz;
 mod graphiql;
 mod http;
