@@ -306,3 +306,85 @@ async fn moderation_decisions_reach_the_owners_inbox() {
         "UNAUTHENTICATED"
     );
 }
+
+#[tokio::test]
+async fn a_membership_request_shows_the_applicant_to_the_admins_who_are_told_and_the_applicant_hears_the_answer()
+ {
+    let app = spawn_app().await;
+    let org = app
+        .create_org("UNIVERSITY", "青岛申请通知大学", "370212", true)
+        .await;
+    let colleague = app.member_token(&org, "申请通知同事").await;
+    let applicant = app.user_token("申请通知人").await;
+    let asked = app
+        .gql_ok_as(
+            &applicant,
+            "mutation($o: ID!) { requestMembership(input: { organizationId: $o, message: \"我负责成果登记\" }) { request { id applicant { displayName } } userErrors { code } } }",
+            json!({ "o": org }),
+        )
+        .await;
+    let request_id = asked["requestMembership"]["request"]["id"].clone();
+
+    // The admin is told, with who is asking and how to reach them …
+    let inbox = app.gql_ok_as(&org.token, INBOX, json!({})).await;
+    let told: Vec<&Value> = inbox["notifications"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "MEMBERSHIP_REQUEST")
+        .collect();
+    assert!(
+        told.iter().any(|n| n["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("申请通知人 申请加入青岛申请通知大学")
+            && n["body"].as_str().unwrap().contains("@example.com")
+            && n["body"].as_str().unwrap().contains("我负责成果登记")),
+        "{inbox}"
+    );
+    // … and reads the applicant in the list; a plain member is not told and may not read it.
+    let list = app
+        .gql_ok_as(
+            &org.token,
+            "query($o: ID!) { membershipRequests(organizationId: $o) { totalCount nodes { id message applicant { displayName email phone } } } }",
+            json!({ "o": org }),
+        )
+        .await;
+    let node = &list["membershipRequests"]["nodes"][0];
+    assert_eq!(node["applicant"]["displayName"], "申请通知人", "{list}");
+    assert!(
+        node["applicant"]["email"]
+            .as_str()
+            .unwrap()
+            .ends_with("@example.com")
+    );
+    let colleague_inbox = app.gql_ok_as(&colleague, INBOX, json!({})).await;
+    assert!(
+        !colleague_inbox.to_string().contains("申请通知人 申请加入"),
+        "{colleague_inbox}"
+    );
+    let denied = app
+        .gql_as(
+            &colleague,
+            "query($o: ID!) { membershipRequests(organizationId: $o) { totalCount } }",
+            json!({ "o": org }),
+        )
+        .await;
+    assert_eq!(
+        denied["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{denied}"
+    );
+
+    // The applicant hears the decision.
+    app.gql_ok_as(
+        &org.token,
+        "mutation($r: ID!) { approveMembership(input: { requestId: $r }) { request { status } } }",
+        json!({ "r": request_id }),
+    )
+    .await;
+    let heard = app.gql_ok_as(&applicant, INBOX, json!({})).await;
+    assert_eq!(
+        heard["notifications"]["nodes"][0]["title"], "你已加入青岛申请通知大学",
+        "{heard}"
+    );
+}
