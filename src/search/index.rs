@@ -217,6 +217,9 @@ pub struct Found {
     pub hits: Vec<Hit>,
     /// `(facet path, count)` for the children of each counted root, e.g. `("/industry/C", 12)`.
     pub facets: Vec<(String, u64)>,
+    /// The query's `"phrases"` found nothing, so these are the hits of their words searched
+    /// like the rest of the query (a page can say so).
+    pub phrases_relaxed: bool,
 }
 
 /// Order of search hits.
@@ -574,38 +577,17 @@ impl SearchIndex {
     }
 
     /// Turns the user's words into a query. Words are OR-ed and ranked by BM25 over title
-    /// (boosted), keywords, body and the bigram fields; `"a phrase"` must match, `-word` must
-    /// not. Unbalanced quotes or an empty query are errors. `sound_alikes` adds the words
-    /// that sound like its stretches around loose characters (see `sound_alike_groups`), as
-    /// does a query whose only deciding terms are single characters.
-    fn user_query(&self, text: &str, sound_alikes: bool) -> Result<Box<dyn Query>, SearchError> {
+    /// (boosted), keywords, body and the bigram fields; an ASCII `"phrase"` must occur with its
+    /// words adjacent and in order (see [`ParsedQuery`]), `-word` must not. `sound_alikes` adds
+    /// the words that sound like its stretches around loose characters (see
+    /// `sound_alike_groups`), as does a query whose only deciding terms are single characters.
+    fn user_query(
+        &self,
+        parsed: &ParsedQuery,
+        sound_alikes: bool,
+    ) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(SearchError::BadQuery("empty query".into()));
-        }
-        if text.matches('"').count() % 2 == 1
-            || text.matches('“').count() != text.matches('”').count()
-        {
-            return Err(SearchError::BadQuery("unbalanced quotes".into()));
-        }
-        let text = text.replace(['“', '”'], "\"");
-        let (mut free, mut required, mut excluded) = (String::new(), Vec::new(), Vec::new());
-        for (i, part) in text.split('"').enumerate() {
-            if i % 2 == 1 {
-                required.push(part.to_owned());
-                continue;
-            }
-            for word in part.split_whitespace() {
-                match word.strip_prefix('-').filter(|w| !w.is_empty()) {
-                    Some(w) => excluded.push(w.to_owned()),
-                    None => {
-                        free.push_str(word);
-                        free.push(' ');
-                    }
-                }
-            }
-        }
+        let (free, required, excluded) = (&parsed.free, &parsed.phrases, &parsed.excluded);
         // One scored group per query word (keywords, body, and a fuzzy variant of long Latin
         // words), and one scored clause per bigram, each with its document frequency.
         let weighted = |text: &str| -> Vec<Scored> {
@@ -738,44 +720,23 @@ impl SearchIndex {
             clauses
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let scored = weighted(&free);
+        let scored = weighted(free);
         if !scored.is_empty() {
             clauses.push((Occur::Should, self.rare_terms_decide(scored)));
         }
-        for phrase in &required {
-            let words: Vec<Term> = self
-                .analyzer
-                .words(phrase)
-                .into_iter()
-                .map(|t| Term::from_field_text(f.body, &t.text))
-                .collect();
+        let mut keys = Vec::new();
+        for phrase in required {
+            let words = self.analyzer.words(phrase);
             if words.is_empty() {
                 continue;
             }
-            // A required phrase must occur in the title or the body; it also adds to the score.
-            let in_field = |field: Field| -> Box<dyn Query> {
-                let terms: Vec<(Occur, Box<dyn Query>)> = self
-                    .analyzer
-                    .words(phrase)
-                    .into_iter()
-                    .map(|t| {
-                        (
-                            Occur::Must,
-                            Box::new(TermQuery::new(
-                                Term::from_field_text(field, &t.text),
-                                IndexRecordOption::WithFreqs,
-                            )) as Box<dyn Query>,
-                        )
-                    })
-                    .collect();
-                Box::new(BooleanQuery::new(terms))
-            };
-            clauses.push((Occur::Must, in_field(f.body)));
+            keys.push(phrase_key(phrase));
+            clauses.push((Occur::Must, self.phrase_candidates(phrase, &words)));
         }
         if clauses.is_empty() {
             return Err(SearchError::BadQuery("no searchable words".into()));
         }
-        for word in &excluded {
+        for word in excluded {
             for t in self.analyzer.words(word) {
                 clauses.push((
                     Occur::MustNot,
@@ -786,7 +747,78 @@ impl SearchIndex {
                 ));
             }
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        if keys.is_empty() {
+            return Ok(query);
+        }
+        // The index keeps no positions, so adjacency is checked on the stored text of the
+        // listings that pass everything else.
+        Ok(Box::new(PhraseFilter {
+            inner: query,
+            body: f.body,
+            keys: Arc::new(keys),
+        }))
+    }
+
+    /// Listings that may hold `phrase` (whose words are `words`), for [`PhraseFilter`] to
+    /// check: every two-character Han bigram of the phrase, in the bigram field or among the
+    /// words (where bigrams that are words are left out of the bigram field), and every run of
+    /// other letters and digits as a word (`solid-state` is also indexed as `solid`, `state`),
+    /// as the index holds each of them wherever the phrase occurs. A phrase of one Han
+    /// character needs its words instead (best effort: inside a longer word it may be no word
+    /// of its own). The phrase's words add to the score and are highlighted.
+    fn phrase_candidates(
+        &self,
+        phrase: &str,
+        words: &[crate::search::analysis::Term],
+    ) -> Box<dyn Query> {
+        let f = &self.fields;
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for b in self.analyzer.bigrams(phrase) {
+            if b.text.chars().count() != 2
+                || !b.text.chars().all(crate::search::analysis::is_han)
+                || !seen.insert(b.text.clone())
+            {
+                continue;
+            }
+            let query = if self.analyzer.bigrams_may_be_words() {
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, term(f.body_bigram, &b.text)),
+                    (Occur::Should, term(f.body, &b.text)),
+                ])) as Box<dyn Query>
+            } else {
+                term(f.body_bigram, &b.text)
+            };
+            clauses.push((Occur::Must, query));
+        }
+        for token in phrase_key(phrase).split(KEY_SEPARATOR) {
+            let latin = token
+                .chars()
+                .next()
+                .is_some_and(|c| !crate::search::analysis::is_han(c));
+            if latin && seen.insert(token.to_owned()) {
+                clauses.push((Occur::Must, term(f.body, token)));
+            }
+        }
+        let occur = if clauses.is_empty() {
+            Occur::Must
+        } else {
+            Occur::Should
+        };
+        let mut seen = std::collections::HashSet::new();
+        for w in words {
+            if seen.insert(w.text.as_str()) {
+                clauses.push((occur, term(f.body, &w.text)));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// For each stretch of 2 to 5 query characters, made of whole adjacent words, around a
@@ -975,8 +1007,10 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, self.user_query(text, false)?)];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            self.user_query(&ParsedQuery::parse(text)?, false)?,
+        )];
         clauses.extend(self.listed_filters(kind, visibility, now));
         let among: Vec<(Occur, Box<dyn Query>)> = keys
             .iter()
@@ -1015,13 +1049,31 @@ impl SearchIndex {
     /// Runs a search with visibility applied inside the query. A search with fewer hits than
     /// a page runs again with the words that sound like its loose characters (homophone
     /// typos), which costs a walk of the term dictionaries, so only then; every page of one
-    /// search makes the same choice.
+    /// search makes the same choice. A search whose `"phrases"` find nothing runs again with
+    /// their words as plain words ([`Found::phrases_relaxed`]): a phrase pasted from a document
+    /// rarely occurs word for word in a listing, and an empty page helps nobody. (Saved-search
+    /// alerts, [`Self::matching_among`], keep phrases strict.)
     pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
-        let found = self.search_with(req, self.user_query(&req.text, false)?)?;
+        let parsed = ParsedQuery::parse(&req.text)?;
+        let found = self.search_parsed(req, &parsed)?;
+        if found.total > 0 || parsed.phrases.is_empty() {
+            return Ok(found);
+        }
+        let mut relaxed = self.search_parsed(req, &parsed.relaxed())?;
+        relaxed.phrases_relaxed = true;
+        Ok(relaxed)
+    }
+
+    fn search_parsed(
+        &self,
+        req: &SearchRequest,
+        parsed: &ParsedQuery,
+    ) -> Result<Found, SearchError> {
+        let found = self.search_with(req, self.user_query(parsed, false)?)?;
         if found.total >= self.sound_alike_below {
             return Ok(found);
         }
-        let wider = self.search_with(req, self.user_query(&req.text, true)?)?;
+        let wider = self.search_with(req, self.user_query(parsed, true)?)?;
         Ok(if wider.total > found.total {
             wider
         } else {
@@ -1153,7 +1205,291 @@ impl SearchIndex {
             total,
             hits,
             facets,
+            phrases_relaxed: false,
         })
+    }
+}
+
+/// A user's query split into its parts. Only ASCII double quotes (`"…"`) make a phrase.
+/// Chinese quotes and title marks (“…”, ‘…’, 「…」, 『…』, full-width ＂…＂, 《…》) are plain
+/// text: titles pasted from documents carry them around ordinary words, and as phrases they
+/// found nothing (issue #20); the analyzer drops them as punctuation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ParsedQuery {
+    /// Words searched the usual way, space-separated.
+    pub(crate) free: String,
+    /// Phrases whose words must occur adjacent and in order.
+    pub(crate) phrases: Vec<String>,
+    /// Words no hit may hold (`-word`).
+    pub(crate) excluded: Vec<String>,
+}
+
+impl ParsedQuery {
+    /// Splits `text`. An empty query or an odd number of ASCII quotes is an error.
+    pub(crate) fn parse(text: &str) -> Result<Self, SearchError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(SearchError::BadQuery("empty query".into()));
+        }
+        if text.matches('"').count() % 2 == 1 {
+            return Err(SearchError::BadQuery("unbalanced quotes".into()));
+        }
+        let mut parsed = Self::default();
+        for (i, part) in text.split('"').enumerate() {
+            if i % 2 == 1 {
+                parsed.phrases.push(part.to_owned());
+                continue;
+            }
+            for word in part.split_whitespace() {
+                match word.strip_prefix('-').filter(|w| !w.is_empty()) {
+                    Some(w) => parsed.excluded.push(w.to_owned()),
+                    None => {
+                        parsed.free.push_str(word);
+                        parsed.free.push(' ');
+                    }
+                }
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// The same query with its phrases' words as plain words.
+    fn relaxed(&self) -> Self {
+        let mut free = self.free.clone();
+        for phrase in &self.phrases {
+            free.push_str(phrase);
+            free.push(' ');
+        }
+        Self {
+            free,
+            phrases: Vec::new(),
+            excluded: self.excluded.clone(),
+        }
+    }
+}
+
+/// Separates the tokens of a [`phrase_key`].
+const KEY_SEPARATOR: char = '\u{1}';
+
+/// The tokens of `text` as one string for adjacency checks: normalised as the analyzer does
+/// (NFKC, lower case), each Han character and each run of other letters and digits a token,
+/// everything else (spaces, punctuation) only a boundary; each token is followed by a
+/// separator and the key starts with one, so a key contained in another is a run of whole
+/// adjacent tokens. `"锂 电池"` and `"锂电池"` have the same key, like `solid-state` and
+/// `solid state`.
+fn phrase_key(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut key = String::with_capacity(text.len() * 2 + 1);
+    key.push(KEY_SEPARATOR);
+    let mut in_word = false;
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        if crate::search::analysis::is_han(c) {
+            if in_word {
+                key.push(KEY_SEPARATOR);
+                in_word = false;
+            }
+            key.push(c);
+            key.push(KEY_SEPARATOR);
+        } else if c.is_alphanumeric() {
+            key.push(c);
+            in_word = true;
+        } else if in_word {
+            key.push(KEY_SEPARATOR);
+            in_word = false;
+        }
+    }
+    if in_word {
+        key.push(KEY_SEPARATOR);
+    }
+    key
+}
+
+/// Keeps the listings `inner` matches whose stored body (title folded in) holds every phrase
+/// key: phrase adjacency without positions in the index, which would cost every listing's
+/// indexing and disk for the few queries with phrases. Only listings that pass the rest of
+/// the query are read, and its scores are `inner`'s.
+#[derive(Debug)]
+struct PhraseFilter {
+    inner: Box<dyn Query>,
+    body: Field,
+    keys: Arc<Vec<String>>,
+}
+
+impl Clone for PhraseFilter {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.box_clone(),
+            body: self.body,
+            keys: self.keys.clone(),
+        }
+    }
+}
+
+impl Query for PhraseFilter {
+    fn weight(
+        &self,
+        enable_scoring: tantivy::query::EnableScoring<'_>,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Weight>> {
+        Ok(Box::new(PhraseFilterWeight {
+            inner: self.inner.weight(enable_scoring)?,
+            body: self.body,
+            keys: self.keys.clone(),
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.inner.query_terms(visitor);
+    }
+}
+
+struct PhraseFilterWeight {
+    inner: Box<dyn tantivy::query::Weight>,
+    body: Field,
+    keys: Arc<Vec<String>>,
+}
+
+impl PhraseFilterWeight {
+    fn check(&self, reader: &tantivy::SegmentReader) -> tantivy::Result<PhraseCheck> {
+        Ok(PhraseCheck {
+            store: reader.get_store_reader(4)?,
+            body: self.body,
+            keys: self.keys.clone(),
+        })
+    }
+}
+
+impl tantivy::query::Weight for PhraseFilterWeight {
+    fn scorer(
+        &self,
+        reader: &tantivy::SegmentReader,
+        boost: tantivy::Score,
+    ) -> tantivy::Result<Box<dyn tantivy::query::Scorer>> {
+        let mut scorer = PhraseFilterScorer {
+            inner: self.inner.scorer(reader, boost)?,
+            check: self.check(reader)?,
+        };
+        // A new scorer stands on its first document.
+        let first = scorer.inner.doc();
+        if first != tantivy::TERMINATED && !scorer.check.holds(first) {
+            tantivy::DocSet::advance(&mut scorer);
+        }
+        Ok(Box::new(scorer))
+    }
+
+    fn scorer_danger(
+        &self,
+        reader: &tantivy::SegmentReader,
+        target: tantivy::DocId,
+        boost: tantivy::Score,
+    ) -> tantivy::Result<(tantivy::SeekDangerResult, Box<dyn tantivy::query::Scorer>)> {
+        let (found, inner) = self.inner.scorer_danger(reader, target, boost)?;
+        let mut scorer = PhraseFilterScorer {
+            inner,
+            check: self.check(reader)?,
+        };
+        let found = scorer.confirm(found, target);
+        Ok((found, Box::new(scorer)))
+    }
+
+    fn explain(
+        &self,
+        reader: &tantivy::SegmentReader,
+        doc: tantivy::DocId,
+    ) -> tantivy::Result<tantivy::query::Explanation> {
+        if !self.check(reader)?.holds(doc) {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not hold the phrase"
+            )));
+        }
+        self.inner.explain(reader, doc)
+    }
+}
+
+/// Reads a segment's stored bodies to check phrase keys.
+struct PhraseCheck {
+    store: tantivy::store::StoreReader,
+    body: Field,
+    keys: Arc<Vec<String>>,
+}
+
+impl PhraseCheck {
+    /// Whether `doc`'s body holds every key. A body that cannot be read holds none.
+    fn holds(&self, doc: tantivy::DocId) -> bool {
+        let Ok(stored) = self.store.get::<TantivyDocument>(doc) else {
+            return false;
+        };
+        let body = phrase_key(
+            stored
+                .get_first(self.body)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default(),
+        );
+        self.keys.iter().all(|k| body.contains(k.as_str()))
+    }
+}
+
+struct PhraseFilterScorer {
+    inner: Box<dyn tantivy::query::Scorer>,
+    check: PhraseCheck,
+}
+
+impl PhraseFilterScorer {
+    /// Turns the inner docset's answer to `seek_danger(target)` into this one's: `target` is
+    /// found only if it also holds the phrases. Otherwise the next match is after `target`,
+    /// and the docset may be left on a failing document, as `seek_danger` allows.
+    fn confirm(
+        &mut self,
+        found: tantivy::SeekDangerResult,
+        target: tantivy::DocId,
+    ) -> tantivy::SeekDangerResult {
+        match found {
+            tantivy::SeekDangerResult::Found if !self.check.holds(target) => {
+                tantivy::SeekDangerResult::SeekLowerBound(target + 1)
+            }
+            other => other,
+        }
+    }
+}
+
+impl tantivy::DocSet for PhraseFilterScorer {
+    fn advance(&mut self) -> tantivy::DocId {
+        loop {
+            let doc = self.inner.advance();
+            if doc == tantivy::TERMINATED || self.check.holds(doc) {
+                return doc;
+            }
+        }
+    }
+
+    fn seek(&mut self, target: tantivy::DocId) -> tantivy::DocId {
+        let doc = self.inner.seek(target);
+        if doc == tantivy::TERMINATED || self.check.holds(doc) {
+            return doc;
+        }
+        self.advance()
+    }
+
+    fn seek_danger(&mut self, target: tantivy::DocId) -> tantivy::SeekDangerResult {
+        let found = self.inner.seek_danger(target);
+        self.confirm(found, target)
+    }
+
+    fn doc(&self) -> tantivy::DocId {
+        self.inner.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.inner.size_hint()
+    }
+
+    fn cost(&self) -> u64 {
+        self.inner.cost()
+    }
+}
+
+impl tantivy::query::Scorer for PhraseFilterScorer {
+    fn score(&mut self) -> tantivy::Score {
+        self.inner.score()
     }
 }
 
@@ -1714,5 +2050,129 @@ mod tests {
         };
         assert_eq!(ids_at(999), [1, 3]);
         assert_eq!(ids_at(1_000), [3], "expired at its expiry second");
+    }
+
+    fn titled(id: i32, title: &str) -> IndexOp {
+        let mut d = doc(id, title, "PUBLIC");
+        d.body = title.to_owned();
+        IndexOp::Upsert(d)
+    }
+
+    #[test]
+    fn only_ascii_quotes_make_phrases() {
+        let parsed = ParsedQuery::parse("“海水淡化膜”抗污染").unwrap();
+        assert!(parsed.phrases.is_empty());
+        assert_eq!(parsed.free.trim(), "“海水淡化膜”抗污染");
+        let parsed = ParsedQuery::parse("\"海水淡化 膜\" 抗污染 -涂层").unwrap();
+        assert_eq!(parsed.phrases, ["海水淡化 膜"]);
+        assert_eq!(parsed.free.trim(), "抗污染");
+        assert_eq!(parsed.excluded, ["涂层"]);
+        // An unmatched Chinese quote is text; an unmatched ASCII quote is still an error.
+        assert!(ParsedQuery::parse("“海水淡化膜抗污染").is_ok());
+        assert!(ParsedQuery::parse("”").is_ok());
+        assert!(matches!(
+            ParsedQuery::parse("\"海水淡化膜"),
+            Err(SearchError::BadQuery(_))
+        ));
+        assert_eq!(phrase_key("锂 电池"), phrase_key("锂电池"));
+        assert_eq!(phrase_key("Solid-State"), phrase_key("solid state"));
+        assert!(!phrase_key("solid state").contains(&phrase_key("soli")));
+    }
+
+    #[test]
+    fn chinese_quotes_and_title_marks_are_plain_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        index
+            .apply(
+                &[
+                    // The quoted words, not adjacent.
+                    titled(1, "海水淡化用反渗透膜的抗污染改性"),
+                    // Not all of the quoted words: as a required phrase this was never found.
+                    titled(2, "反渗透膜抗污染涂层"),
+                    titled(3, "锂电池回收与梯次利用"),
+                ],
+                1,
+            )
+            .unwrap();
+        for query in [
+            "“海水淡化膜”抗污染",
+            "‘海水淡化膜’抗污染",
+            "「海水淡化膜」抗污染",
+            "『海水淡化膜』抗污染",
+            "＂海水淡化膜＂抗污染",
+            "《海水淡化膜》抗污染",
+            "“海水淡化膜抗污染",
+        ] {
+            let found = index
+                .search(&request(query, Visibility::default()))
+                .unwrap();
+            let mut ids: Vec<i32> = found.hits.iter().map(|h| h.id).collect();
+            ids.sort();
+            assert_eq!(ids, [1, 2], "{query}");
+            assert!(!found.phrases_relaxed, "{query}: no phrase to relax");
+        }
+    }
+
+    #[test]
+    fn ascii_phrases_need_adjacent_words_and_fall_back_to_words_when_nothing_has_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+        // Two commits, two segments: each reads its own stored bodies.
+        index
+            .apply(
+                &[
+                    titled(1, "海水淡化膜组件国产化"),
+                    titled(2, "海水淡化用反渗透膜"),
+                ],
+                1,
+            )
+            .unwrap();
+        index
+            .apply(
+                &[
+                    titled(3, "Solid state electrolyte 固态电解质"),
+                    titled(4, "state of the art solid electrolyte"),
+                    titled(5, "锂电池回收"),
+                ],
+                2,
+            )
+            .unwrap();
+        assert!(index.segment_sizes().len() >= 2);
+        let search = |q: &str| {
+            let found = index.search(&request(q, Visibility::default())).unwrap();
+            let mut ids: Vec<i32> = found.hits.iter().map(|h| h.id).collect();
+            ids.sort();
+            (found.total, ids, found.phrases_relaxed)
+        };
+        assert_eq!(
+            search("\"海水淡化膜\""),
+            (1, vec![1], false),
+            "adjacent only"
+        );
+        assert_eq!(
+            search("\"海水淡化 膜\""),
+            (1, vec![1], false),
+            "spaces are no gap"
+        );
+        assert_eq!(search("\"solid state\""), (1, vec![3], false));
+        assert_eq!(search("\"SOLID-STATE\" 电解质"), (1, vec![3], false));
+        // The phrase is nowhere: its words are searched instead, and the result says so.
+        let (_, ids, relaxed) = search("\"反渗透膜海水淡化\"");
+        assert!(relaxed);
+        assert!(ids.contains(&2), "{ids:?}");
+        // Exclusions still hold after the fallback.
+        let (_, ids, relaxed) = search("\"海水淡化膜\" -国产化");
+        assert!(relaxed);
+        assert_eq!(ids, [2]);
+        // Saved-search alerts keep phrases strict.
+        let keys = [(DocKind::Achievement, 1), (DocKind::Achievement, 2)];
+        let among = |q: &str| {
+            index
+                .matching_among(q, None, &Visibility::default(), 0, &keys)
+                .unwrap()
+        };
+        assert_eq!(among("\"海水淡化膜\""), [(DocKind::Achievement, 1)]);
+        assert!(among("\"反渗透膜海水淡化\"").is_empty());
     }
 }

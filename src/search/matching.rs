@@ -160,10 +160,15 @@ impl SearchIndex {
             }
         }
         // Longer and repeated words first, so the document-frequency lookups go to likely
-        // key terms.
+        // key terms; ties in word order, so a long text keeps the same candidates whatever
+        // order the map hands them out in (it differed from one process to the next).
         let mut words: Vec<(String, u32, bool)> =
             tf.into_iter().map(|(w, (n, k))| (w, n, k)).collect();
-        words.sort_by_key(|(w, n, k)| std::cmp::Reverse((*k, *n, w.chars().count())));
+        words.sort_by(|(w, n, k), (v, m, j)| {
+            (j, m, v.chars().count())
+                .cmp(&(k, n, w.chars().count()))
+                .then_with(|| w.cmp(v))
+        });
         words.truncate(TERM_CANDIDATES);
         let total = searcher.num_docs() as f32;
         let mut weighted = Vec::with_capacity(words.len());
@@ -226,5 +231,68 @@ impl SearchIndex {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::config::IndexConfig;
+    use crate::search::index::IndexOp;
+
+    #[test]
+    fn a_long_text_has_the_same_key_terms_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = IndexConfig {
+            version: 1,
+            dictionary: String::new(),
+            synonyms: String::new(),
+            stopwords: String::new(),
+            segmentation: crate::search::config::Segmentation::Search,
+            bigrams: crate::search::config::Bigrams::NonWords,
+            weights: crate::search::config::Weights::default(),
+            precise_queries: true,
+            max_query_bigrams: 0,
+            max_term_share: 0.0,
+            max_required_share: 0.0,
+            min_required_listings: 0,
+            crosswalk: Default::default(),
+        };
+        let index = SearchIndex::open(dir.path(), &config).unwrap();
+        // More words than are looked up, all tied: once a word each, all as long.
+        let text: Vec<String> = (0..3 * TERM_CANDIDATES)
+            .map(|i| format!("term{i:03}"))
+            .collect();
+        let doc = |kind: DocKind, id: i32, body: String| ListingDoc {
+            kind,
+            id,
+            owner_id: 1,
+            title: String::new(),
+            body,
+            keywords: vec![],
+            visibility: "PUBLIC",
+            live: true,
+            expires_at: None,
+            facets: vec![],
+            trl: None,
+            updated_at: 0,
+            profile: Default::default(),
+        };
+        index
+            .apply(
+                &[
+                    IndexOp::Upsert(doc(DocKind::Achievement, 1, text.join(" "))),
+                    IndexOp::Upsert(doc(DocKind::Achievement, 2, "other".into())),
+                ],
+                1,
+            )
+            .unwrap();
+        let source = doc(DocKind::Need, 3, text.join(" "));
+        let searcher = index.reader.searcher();
+        let first = index.key_terms(&searcher, &source).unwrap();
+        assert_eq!(first.len(), KEY_TERMS);
+        for _ in 0..8 {
+            assert_eq!(index.key_terms(&searcher, &source).unwrap(), first);
+        }
     }
 }
