@@ -679,11 +679,34 @@ impl TantivyAnalyzer {
     }
 }
 
-/// Word tokens of one text, handed to tantivy one at a time in one reused token.
+/// Word tokens of one text, handed to tantivy one at a time in one reused token, in the order
+/// of their offsets: jieba's search mode gives a word's parts after the word, and tantivy's
+/// snippets assume offsets that never go back (they subtract them).
 pub struct TermStream {
     packed: PackedWords,
+    /// Indexes into `packed.words`, by `(from, to)`.
+    order: Vec<u32>,
     next: usize,
     current: tantivy::tokenizer::Token,
+}
+
+impl TermStream {
+    fn new(packed: PackedWords) -> Self {
+        let words = &packed.words;
+        let mut order: Vec<u32> = (0..words.len() as u32).collect();
+        if words.windows(2).any(|w| (w[1].1, w[1].2) < (w[0].1, w[0].2)) {
+            order.sort_by_key(|&i| {
+                let w = &words[i as usize];
+                (w.1, w.2)
+            });
+        }
+        Self {
+            packed,
+            order,
+            next: 0,
+            current: tantivy::tokenizer::Token::default(),
+        }
+    }
 }
 
 impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
@@ -693,11 +716,7 @@ impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
         if self.bigrams {
             AnalyzerStream::Bigrams(BigramStream::for_document(text))
         } else {
-            AnalyzerStream::Words(TermStream {
-                packed: self.analyzer.document_words(text),
-                next: 0,
-                current: tantivy::tokenizer::Token::default(),
-            })
+            AnalyzerStream::Words(TermStream::new(self.analyzer.document_words(text)))
         }
     }
 }
@@ -736,10 +755,12 @@ impl tantivy::tokenizer::TokenStream for AnalyzerStream {
 impl tantivy::tokenizer::TokenStream for TermStream {
     fn advance(&mut self) -> bool {
         let words = &self.packed.words;
-        let Some(&(end, from, to, position)) = words.get(self.next) else {
+        let Some(&i) = self.order.get(self.next) else {
             return false;
         };
-        let start = self.next.checked_sub(1).map_or(0, |i| words[i].0);
+        let i = i as usize;
+        let (end, from, to, position) = words[i];
+        let start = i.checked_sub(1).map_or(0, |p| words[p].0);
         self.next += 1;
         let t = &mut self.current;
         t.text.clear();
@@ -761,6 +782,28 @@ impl tantivy::tokenizer::TokenStream for TermStream {
 mod tests {
     use super::*;
     use std::sync::OnceLock;
+
+    #[test]
+    fn word_tokens_reach_tantivy_in_offset_order_with_their_own_text() {
+        use tantivy::tokenizer::{TokenStream, Tokenizer};
+        let text = "大面积钙钛矿太阳能电池封装工艺（3）与钙钛矿电池稳定性";
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+        let dict = std::fs::read_to_string(root.join("dict.txt")).unwrap();
+        let syn = std::fs::read_to_string(root.join("synonyms.txt")).unwrap();
+        let mut words = TantivyAnalyzer::words(Arc::new(Analyzer::new(&dict, &syn)));
+        let mut stream = words.token_stream(text);
+        let mut last = (0, 0);
+        let mut seen = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            assert!((t.offset_from, t.offset_to) >= last, "{t:?} after {last:?}");
+            last = (t.offset_from, t.offset_to);
+            seen.push(t.text.clone());
+        }
+        for word in ["钙钛矿", "电池", "封装"] {
+            assert!(seen.iter().any(|s| s == word), "{word} in {seen:?}");
+        }
+    }
 
     fn analyzer() -> &'static Analyzer {
         static A: OnceLock<Analyzer> = OnceLock::new();
