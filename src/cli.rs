@@ -126,7 +126,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     {
         settings.server.listen = listen.clone();
     }
-    telemetry::init(&settings.log);
+    // A command prints its results; its log shows warnings only (RUST_LOG=info for more).
+    let mut log = settings.log.clone();
+    if !matches!(cli.command, None | Some(Command::Serve { .. })) {
+        log.filter = "warn".to_owned();
+    }
+    telemetry::init(&log);
     if let Some(Command::FakeMarket {
         market,
         port,
@@ -243,7 +248,7 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
         fresh.clone(),
     );
     let progress =
-        crate::progress::Progress::new("reindex", services.search.listing_count().await?);
+        crate::progress::Progress::new("重建索引", services.search.listing_count().await?);
     let n = services
         .search
         .rebuild(|done| progress.update(done))
@@ -289,7 +294,7 @@ fn parse_market(name: &str) -> anyhow::Result<crate::connectors::Market> {
 /// One sync run with a progress line; fails (exit code 1) when the run failed.
 async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow::Result<()> {
     let services = services(settings).await?;
-    let progress = crate::progress::Progress::new(format!("sync {}", market.as_str()), 0);
+    let progress = crate::progress::Progress::new(format!("同步{}", market.label_zh()), 0);
     let run = services
         .sync
         .run(
@@ -305,7 +310,11 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
         "{}同步第 {} 次（{}）：取回 {}，新建 {}，更新 {}，未变 {}，撤下 {}，合并 {}，隔离 {}，含未映射取值 {}",
         market.label_zh(),
         run.id,
-        run.status,
+        match run.status.as_str() {
+            "SUCCEEDED" => "成功",
+            "FAILED" => "失败",
+            _ => "进行中",
+        },
         run.fetched,
         run.created,
         run.updated,
@@ -325,11 +334,11 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
 }
 
 fn parse_mapping(m: &str) -> anyhow::Result<(String, crate::service::import_columns::ImportField)> {
-    let (header, column) = m
-        .split_once('=')
-        .with_context(|| format!("--map {m:?}: write 文件表头=模板列, e.g. 项目名=成果名称"))?;
+    let (header, column) = m.split_once('=').with_context(|| {
+        format!("--map {m:?}：请写成 文件表头=模板列，例如 --map 项目名=成果名称")
+    })?;
     let field = crate::service::import_columns::field_named(column).with_context(|| {
-        format!("--map {m:?}: “{column}” is not a template column (see docs/import.md)")
+        format!("--map {m:?}：“{column}”不是模板中的列（模板见 docs/import.md 或 importTemplate）")
     })?;
     Ok((header.trim().to_owned(), field))
 }
@@ -340,7 +349,7 @@ async fn organization_named(services: &Services, org: &str) -> anyhow::Result<i3
     let actor = crate::service::Actor::System;
     if let Some(found) = services
         .organizations
-        .find_by_credit_code(&actor, org)
+        .find_by_credit_code(&actor, &org.to_ascii_uppercase())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
     {
@@ -387,7 +396,7 @@ async fn import(
             &name,
             options,
             |done, total| {
-                bar.get_or_init(|| crate::progress::Progress::new("import", total))
+                bar.get_or_init(|| crate::progress::Progress::new("导入", total))
                     .update(done)
             },
         )
@@ -474,8 +483,9 @@ fn write_import_report(
     path: &std::path::Path,
     report: &crate::service::import::ImportReport,
 ) -> anyhow::Result<()> {
-    let file =
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    use crate::service::import::RowAction;
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("无法创建报告文件 {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
     std::io::Write::write_all(&mut w, "\u{feff}".as_bytes())?;
     let mut csv = csv::Writer::from_writer(w);
@@ -500,7 +510,11 @@ fn write_import_report(
             r.row.to_string(),
             crate::service::pairing_stats::spreadsheet_safe(r.key.as_deref().unwrap_or_default()),
             crate::service::pairing_stats::spreadsheet_safe(&r.title),
-            r.action.label_zh().to_owned(),
+            if report.applied || report.dry_run || r.action == RowAction::Reject {
+                r.action.label_zh().to_owned()
+            } else {
+                format!("未写入（本应{}）", r.action.label_zh())
+            },
             r.listing_id.map(|i| i.to_string()).unwrap_or_default(),
             errors.join("；"),
         ])?;

@@ -2,7 +2,8 @@
 //! variables (`QIANXIAN__DATABASE__URL`, `QIANXIAN__SERVER__LISTEN`, …).
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map, Value};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -333,7 +334,7 @@ impl Default for LogSettings {
         Self {
             format: LogFormat::Text,
             // Migrations log one line of ours, not two of sea-orm's per migration.
-            filter: "info,sea_orm_migration=warn".to_owned(),
+            filter: "info,sea_orm_migration=warn,sqlx::postgres::notice=warn".to_owned(),
         }
     }
 }
@@ -344,15 +345,78 @@ impl Settings {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         match file {
             Some(path) => {
-                anyhow::ensure!(path.exists(), "config file {} not found", path.display());
+                anyhow::ensure!(path.exists(), "找不到配置文件 {}", path.display());
                 figment = figment.merge(Toml::file(path));
             }
             None => figment = figment.merge(Toml::file("qianxian.toml")),
         }
-        figment
-            .merge(Env::prefixed("QIANXIAN__").split("__"))
-            .extract()
-            .map_err(|e| anyhow::anyhow!(describe_config_errors(e)))
+        // Lossy: a variable's text becomes a number or a boolean where a setting wants one.
+        let settings: Settings = figment
+            .merge(EnvText)
+            .extract_lossy()
+            .map_err(|e| anyhow::anyhow!(describe_config_errors(e)))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Values that parse but cannot work, refused before anything starts.
+    fn check(&self) -> anyhow::Result<()> {
+        let mut problems = Vec::new();
+        if self.database.max_connections == 0 {
+            problems.push("database.max_connections 至少为 1".to_owned());
+        }
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "server.listen「{}」不是“地址:端口”，例如 127.0.0.1:8080 或 0.0.0.0:8080",
+                self.server.listen
+            ));
+        }
+        if !self.metrics.listen.is_empty()
+            && self.metrics.listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            problems.push(format!(
+                "metrics.listen「{}」不是“地址:端口”，例如 127.0.0.1:9464",
+                self.metrics.listen
+            ));
+        }
+        if self.listings.ttl_days < 1 {
+            problems.push("listings.ttl_days 至少为 1 天".to_owned());
+        }
+        for market in crate::connectors::Market::ALL {
+            let m = self.connectors.of(market);
+            if !m.enabled {
+                continue;
+            }
+            let key = format!("connectors.{}", market.as_str());
+            if !(m.base_url.starts_with("http://") || m.base_url.starts_with("https://")) {
+                problems.push(format!(
+                    "{key}.base_url 须是 http:// 或 https:// 开头的地址（{}已启用）",
+                    market.label_zh()
+                ));
+            }
+            let missing = match market {
+                crate::connectors::Market::Provincial => m.token.is_empty(),
+                crate::connectors::Market::Marine => {
+                    m.app_key.is_empty() || m.app_secret.is_empty()
+                }
+            };
+            if missing {
+                problems.push(format!(
+                    "{key}：{}已启用，但缺少凭据（{}）",
+                    market.label_zh(),
+                    match market {
+                        crate::connectors::Market::Provincial => "token",
+                        crate::connectors::Market::Marine => "app_key 和 app_secret",
+                    }
+                ));
+            }
+        }
+        anyhow::ensure!(
+            problems.is_empty(),
+            "配置有误，服务没有启动：\n  {}",
+            problems.join("\n  ")
+        );
+        Ok(())
     }
 
     /// Whether this is a production start.
@@ -380,14 +444,14 @@ impl Settings {
     pub fn service_settings(&self) -> anyhow::Result<crate::service::ServiceSettings> {
         let secret = match (self.is_production(), self.auth.signing_secret.as_str()) {
             (true, s) if s.len() < 32 || s == DEVELOPMENT_SECRET => anyhow::bail!(
-                "refusing to start in production: auth.signing_secret must be at least 32 characters and not the development default (set QIANXIAN__AUTH__SIGNING_SECRET)"
+                "生产环境不能这样启动：auth.signing_secret 须至少 32 个字符，且不能是开发环境的默认值（设置 QIANXIAN__AUTH__SIGNING_SECRET）"
             ),
             (true, _) if self.seed.demo_data => anyhow::bail!(
-                "refusing to start in production with demo data: its accounts have published passwords (set seed.demo_data = false)"
+                "生产环境不能载入演示数据：演示账号的密码是公开的（设置 seed.demo_data = false）"
             ),
             (false, "") => DEVELOPMENT_SECRET.to_owned(),
             (false, s) if s.len() < 32 => {
-                anyhow::bail!("auth.signing_secret must be at least 32 characters")
+                anyhow::bail!("auth.signing_secret 须至少 32 个字符")
             }
             (_, s) => s.to_owned(),
         };
@@ -448,6 +512,54 @@ impl Settings {
     }
 }
 
+/// `QIANXIAN__SECTION__KEY` variables, their values kept as text (a market token `123456` or a
+/// folder `2026` stays text; figment's own `Env` would make them numbers), except a `[…]`
+/// list such as `QIANXIAN__SERVER__TRUSTED_PROXIES='["10.0.0.1"]'`.
+struct EnvText;
+
+impl figment::Provider for EnvText {
+    fn metadata(&self) -> figment::Metadata {
+        figment::Metadata::named("environment variable(s)")
+    }
+
+    fn data(&self) -> Result<Map<figment::Profile, Dict>, figment::Error> {
+        let mut root = Dict::new();
+        for (name, text) in std::env::vars() {
+            let Some(rest) = name.strip_prefix("QIANXIAN__") else {
+                continue;
+            };
+            let keys: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            let value = match text.trim_start().starts_with('[') {
+                true => text.parse::<Value>().unwrap_or_else(|_| Value::from(text)),
+                false => Value::from(text),
+            };
+            insert(&mut root, &keys, value);
+        }
+        Ok(figment::Profile::Default.collect(root))
+    }
+}
+
+/// Puts `value` at `keys` inside nested dictionaries, making them as needed.
+fn insert(dict: &mut Dict, keys: &[String], value: Value) {
+    match keys {
+        [] => {}
+        [last] => {
+            dict.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = dict
+                .entry(first.clone())
+                .or_insert_with(|| Value::from(Dict::new()));
+            if entry.as_dict().is_none() {
+                *entry = Value::from(Dict::new());
+            }
+            if let Value::Dict(_, inner) = entry {
+                insert(inner, rest, value);
+            }
+        }
+    }
+}
+
 /// Every problem in the configuration, one line each, naming the key as its source spells it
 /// (`sever` in `qianxian.toml`, `QIANXIAN__SEVER__LISTEN`) and what is allowed there.
 fn describe_config_errors(errors: figment::Error) -> String {
@@ -472,12 +584,16 @@ fn describe_config_errors(errors: figment::Error) -> String {
                     "环境变量".to_owned(),
                 ),
                 Some(md) => {
-                    let profile = e.profile.clone().unwrap_or_default();
                     let source = md
                         .source
                         .as_ref()
                         .map_or_else(|| md.name.to_string(), ToString::to_string);
-                    (md.interpolate(&profile, &keys), source)
+                    let key = if keys.is_empty() {
+                        "（整个文件）".to_owned()
+                    } else {
+                        keys.join(".")
+                    };
+                    (key, source)
                 }
                 None => (keys.join("."), "默认值".to_owned()),
             };
@@ -503,9 +619,15 @@ mod tests {
                 "[server]\nlisten = \"0.0.0.0:9000\"\n[listings]\nttl_days = 30\n",
             )?;
             jail.set_env("QIANXIAN__LISTINGS__TTL_DAYS", "7");
+            jail.set_env("QIANXIAN__CONNECTORS__PROVINCIAL__TOKEN", "123456");
+            jail.set_env("QIANXIAN__GRAPHQL__GRAPHIQL", "false");
+            jail.set_env("QIANXIAN__SERVER__TRUSTED_PROXIES", "[\"10.0.0.1\"]");
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(s.server.listen, "0.0.0.0:9000");
             assert_eq!(s.listings.ttl_days, 7);
+            assert_eq!(s.connectors.provincial.token, "123456", "digits stay text");
+            assert_eq!(s.graphql.graphiql, Some(false));
+            assert_eq!(s.server.trusted_proxies, ["10.0.0.1"]);
             assert_eq!(s.database_url(), "sqlite://data/qianxian.db?mode=rwc");
             Ok(())
         });
@@ -548,6 +670,45 @@ mod tests {
             jail.clear_env();
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert!(s.is_production());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail API fixes the error type"
+    )]
+    fn values_that_cannot_work_are_refused_before_the_start() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "qianxian.toml",
+                "[database]\nmax_connections = 0\n[server]\nlisten = \"localhost\"\n[connectors.marine]\nenabled = true\n",
+            )?;
+            let message = Settings::load(None).expect_err("refused").to_string();
+            for expected in [
+                "database.max_connections 至少为 1",
+                "server.listen「localhost」不是“地址:端口”",
+                "connectors.marine.base_url 须是 http:// 或 https:// 开头",
+                "缺少凭据（app_key 和 app_secret）",
+            ] {
+                assert!(message.contains(expected), "{expected} in {message}");
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail API fixes the error type"
+    )]
+    fn the_example_file_loads_as_it_is() {
+        let example = include_str!("../qianxian.example.toml");
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("qianxian.toml", example)?;
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.connectors.marine.resilience.attempts, 5);
             Ok(())
         });
     }

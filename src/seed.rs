@@ -184,9 +184,9 @@ pub async fn database_is_empty(services: &Services) -> anyhow::Result<bool> {
 
 fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<T> {
     let path = dir.join(name);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("读不到种子文件 {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("种子文件 {} 格式有误", path.display()))
 }
 
 /// Loads every seed file in `dir` as the system actor.

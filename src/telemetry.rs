@@ -17,7 +17,7 @@ pub fn init(settings: &LogSettings) {
     let result = match settings.format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder
-            .with_ansi(std::io::stderr().is_terminal())
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
             .try_init(),
     };
     // Already installed (several apps in one test process): keep the first.

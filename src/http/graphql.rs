@@ -116,6 +116,17 @@ async fn execute(
     if let Err(wait) = state.rate_limits.check_address(client) {
         return too_many_requests(&headers, wait);
     }
+    // An Authorization header that is not `Bearer <token>` (a bare token pasted into
+    // GraphiQL's headers, `Token …`) is refused, not taken for an anonymous visitor.
+    if headers.contains_key(header::AUTHORIZATION) && bearer_token(&headers).is_none() {
+        return authentication_failed(
+            &headers,
+            ServiceError::coded(
+                ErrorCode::Unauthenticated,
+                "Authorization 请求头应为 “Bearer <访问令牌>”（Bearer、一个空格，再接 login 返回的 accessToken）",
+            ),
+        );
+    }
     let actor = match bearer_token(&headers) {
         None => Actor::Anonymous,
         Some(token) => match state.services.accounts.authenticate(token).await {

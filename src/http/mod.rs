@@ -108,6 +108,15 @@ pub fn router(state: AppState, timeout: Duration) -> Router {
             ),
         )
         .route("/graphql/ws", get(subscriptions::handler))
+        // Where people type the address by hand.
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/graphql") }),
+        )
+        .route(
+            "/graphql/",
+            get(|| async { axum::response::Redirect::to("/graphql") }),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::handler))

@@ -694,7 +694,10 @@ impl TermStream {
     fn new(packed: PackedWords) -> Self {
         let words = &packed.words;
         let mut order: Vec<u32> = (0..words.len() as u32).collect();
-        if words.windows(2).any(|w| (w[1].1, w[1].2) < (w[0].1, w[0].2)) {
+        if words
+            .windows(2)
+            .any(|w| (w[1].1, w[1].2) < (w[0].1, w[0].2))
+        {
             order.sort_by_key(|&i| {
                 let w = &words[i as usize];
                 (w.1, w.2)

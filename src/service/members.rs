@@ -154,13 +154,12 @@ impl MemberService {
                     kind: NotificationKind::MembershipRequest,
                     title: format!("{} 申请加入{}", applicant.display_name, org.name),
                     body: format!(
-                        "{} 申请加入{}：{}。请在“加入申请”（membershipRequests）中批准或拒绝。",
+                        "{} 申请加入{}：{}。请在“加入申请”中批准或拒绝。",
                         applicant.described(),
                         org.name,
-                        if row.message.is_empty() {
-                            "（未留言）"
-                        } else {
-                            &row.message
+                        match row.message.trim_end_matches(['。', '.', '！', '!']) {
+                            "" => "（未留言）",
+                            said => said,
                         }
                     ),
                     pairing_id: None,

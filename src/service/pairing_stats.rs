@@ -134,6 +134,8 @@ impl PairingStatsService {
         for g in &mut stats.by_track {
             if let Some(name) = tracks.get(&g.key) {
                 g.label = name.clone();
+            } else if g.key == NO_TRACK {
+                g.label = "未归入重点产业链".to_owned();
             }
         }
         for g in &mut stats.by_industry {
@@ -347,8 +349,8 @@ pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
         StatTable::Month => groups(&mut out, "月份", &s.by_month),
         StatTable::Track => groups(&mut out, "重点产业链", &s.by_track),
         StatTable::Industry => groups(&mut out, "行业大类", &s.by_industry),
-        StatTable::Region => groups(&mut out, "地区", &s.by_region),
-        StatTable::District => groups(&mut out, "区（市）", &s.by_district),
+        StatTable::Region => groups(&mut out, "企业所在城市", &s.by_region),
+        StatTable::District => groups(&mut out, "企业所在区（市）", &s.by_district),
         StatTable::Organization => groups(&mut out, "机构编号", &s.by_organization),
         StatTable::Funnel => {
             let f = &s.funnel;

@@ -58,7 +58,20 @@ fn parse_period(p: &str) -> ServiceResult<Span> {
             .ok_or_else(bad)?;
         Ok((start_of(start), start_of(end)))
     };
-    let upper = p.to_ascii_uppercase();
+    // `2026Q4`, `2026-Q4`, `2026 Q4`, `2026年Q4`, `2026年第4季度`, `2026年第四季度`.
+    let upper = p
+        .to_ascii_uppercase()
+        .replace("第一季度", "Q1")
+        .replace("第二季度", "Q2")
+        .replace("第三季度", "Q3")
+        .replace("第四季度", "Q4")
+        .replace('第', "Q")
+        .replace("季度", "")
+        .replace(['年', ' '], "");
+    let upper = match upper.split_once("-Q") {
+        Some((y, q)) => format!("{y}Q{q}"),
+        None => upper,
+    };
     if let Some((y, q)) = upper.split_once('Q') {
         let q: u32 = q
             .parse()
@@ -129,6 +142,19 @@ mod tests {
         for bad in ["2026Q5", "2026-13", "26", "Q4", "2026Q", ""] {
             let e = resolve(Some(bad), None, None).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidArgument, "{bad}");
+        }
+        for written in [
+            "2026-Q4",
+            "2026 Q4",
+            "2026年Q4",
+            "2026年第4季度",
+            "2026年第四季度",
+        ] {
+            assert_eq!(
+                resolve(Some(written), None, None).unwrap(),
+                resolve(Some("2026Q4"), None, None).unwrap(),
+                "{written}"
+            );
         }
         assert_eq!(quarter_of(utc("2026-09-30T16:30:00Z")), "2026Q4");
     }

@@ -681,3 +681,29 @@ async fn a_personal_token_ends_with_the_family_of_the_session_that_made_it() {
         "the minted token ended with its family"
     );
 }
+
+#[tokio::test]
+async fn an_authorization_header_without_bearer_is_refused_not_taken_for_a_visitor() {
+    let app = spawn_app().await;
+    let token = app.user_token("忘写前缀用户").await;
+    for value in [token.clone(), format!("Token {token}"), "Bearer".to_owned()] {
+        let resp = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("Authorization", value.as_str())
+            .json(&json!({ "query": "{ me { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED, "{value}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Bearer <访问令牌>"),
+            "{body}"
+        );
+    }
+}

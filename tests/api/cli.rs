@@ -116,7 +116,7 @@ fn reindex_rebuilds_into_a_fresh_folder_swaps_it_in_and_refuses_while_the_index_
     assert!(stdout.contains("已索引 119 条成果和需求"), "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("reindex [") && stderr.contains("100%"),
+        stderr.contains("重建索引 [") && stderr.contains("100%"),
         "progress: {stderr}"
     );
     assert!(dir.path().join("search/meta.json").is_file());
@@ -215,7 +215,7 @@ fn import_reads_a_gbk_csv_reports_rows_and_refuses_a_file_with_rejected_rows() {
         "{stdout}"
     );
     assert!(
-        String::from_utf8_lossy(&done.stderr).contains("import ["),
+        String::from_utf8_lossy(&done.stderr).contains("导入 ["),
         "progress bar: {done:?}"
     );
     let rows = std::fs::read_to_string(&report).unwrap();
@@ -229,6 +229,7 @@ fn import_reads_a_gbk_csv_reports_rows_and_refuses_a_file_with_rejected_rows() {
     // One bad row keeps the whole file out, and the exit status says so.
     let bad = text.replace(",41630,C3734,7,", ",41630,C3734,十,");
     std::fs::write(dir.path().join("坏.csv"), bad).unwrap();
+    let refused_report = dir.path().join("坏结果.csv");
     let refused = qianxian(
         dir.path(),
         &[
@@ -236,7 +237,14 @@ fn import_reads_a_gbk_csv_reports_rows_and_refuses_a_file_with_rejected_rows() {
             dir.path().join("坏.csv").to_str().unwrap(),
             "--org",
             org,
+            "--report",
+            refused_report.to_str().unwrap(),
         ],
+    );
+    let rows = std::fs::read_to_string(&refused_report).unwrap();
+    assert!(
+        rows.contains(",未写入（本应无变化）,") && rows.contains(",拒绝,"),
+        "a good row of a refused file is not reported as written: {rows}"
     );
     let stdout = String::from_utf8_lossy(&refused.stdout);
     assert!(!refused.status.success(), "{refused:?}");

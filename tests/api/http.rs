@@ -469,3 +469,21 @@ async fn media_types_arguments_and_request_errors_follow_the_spec() {
         "{runs}"
     );
 }
+
+#[tokio::test]
+async fn the_root_and_a_trailing_slash_lead_to_graphql() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/", "/graphql/"] {
+        let resp = client
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_redirection(), "{path}: {}", resp.status());
+        assert_eq!(resp.headers()["location"], "/graphql", "{path}");
+    }
+}
