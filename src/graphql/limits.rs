@@ -39,7 +39,7 @@ impl Extension for RequestLimitsExtension {
         if count_aliases(&doc) > self.max_aliases {
             return Err(coded(
                 ErrorCode::QueryTooComplex,
-                format!("too many aliases (at most {})", self.max_aliases),
+                format!("别名过多（最多 {} 个）", self.max_aliases),
             ));
         }
         if let Some(path) = control_text(&doc, variables) {

@@ -33,7 +33,7 @@ pub async fn get_handler(
             &headers,
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            "missing query parameter",
+            "缺少 query 参数：GET /graphql?query={…}，或用 POST 发送 JSON",
         );
     }
     match async_graphql::http::parse_query_string(&query) {
@@ -42,7 +42,7 @@ pub async fn get_handler(
             &headers,
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            &format!("invalid query string: {err}"),
+            &format!("查询字符串有误：{err}"),
         ),
     }
 }
@@ -71,7 +71,7 @@ pub async fn post_handler(
                 &headers,
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
-                &format!("invalid multipart GraphQL request: {err}"),
+                &format!("multipart 上传请求有误：{err}"),
             ),
         };
     }
@@ -80,7 +80,7 @@ pub async fn post_handler(
             &headers,
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::BadRequest,
-            &format!("request body larger than {} bytes", state.body_limit),
+            &format!("请求体超过 {} 字节的上限", state.body_limit),
         );
     }
     // The media type itself, without parameters: `application/jsonx` is not JSON.
@@ -90,7 +90,7 @@ pub async fn post_handler(
             &headers,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::BadRequest,
-            "content-type must be application/json",
+            "Content-Type 须为 application/json（上传文件用 multipart/form-data）",
         );
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
@@ -99,7 +99,9 @@ pub async fn post_handler(
             &headers,
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            &format!("body is not a GraphQL request: {err}"),
+            &format!(
+                "请求体不是 GraphQL 请求（应为 {{\"query\": \"…\", \"variables\": {{…}}}}）：{err}"
+            ),
         ),
     }
 }
@@ -149,7 +151,7 @@ async fn execute(
             &headers,
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
-            "query must not be empty",
+            "query 不能为空",
         );
     }
     // Parse once up front for the checks async-graphql leaves to us; it parses again itself.
@@ -175,7 +177,7 @@ async fn execute(
                 &headers,
                 StatusCode::BAD_REQUEST,
                 ErrorCode::QueryTooComplex,
-                &format!("too many aliases (at most {})", state.max_aliases),
+                &format!("别名过多（最多 {} 个）", state.max_aliases),
             );
         }
         if via_get && selected_is_mutation(&doc, request.operation_name.as_deref()) {
@@ -183,7 +185,7 @@ async fn execute(
                 &headers,
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorCode::BadRequest,
-                "mutations must use POST",
+                "mutation 须用 POST 发送",
             );
             resp.headers_mut()
                 .insert(header::ALLOW, header::HeaderValue::from_static("POST"));

@@ -41,6 +41,14 @@
     React.createElement(GraphiQL, {
       fetcher: fetcher,
       defaultEditorToolsVisibility: true,
+      // The first query a newcomer sees, in the language of the people using it.
+      defaultQuery:
+        "# 牵线 Qianxian：青岛科技成果转化平台\n" +
+        "# 左侧写查询，点 ▶ 运行；右上角“Docs”是全部字段的说明。\n" +
+        "# 登录：mutation { login(input: { login: \"ouc.member@example.edu.cn\", password: \"Qianxian-demo-2026\" }) { accessToken } }\n" +
+        "# 再在下方 Headers 中写 {\"Authorization\": \"Bearer <accessToken>\"}。\n" +
+        "# 示例见 docs/guide.md。\n\n" +
+        "{\n  search(query: \"太赫兹\", first: 5) {\n    totalCount\n    nodes { ... on Achievement { title owner { name } } ... on Need { title } }\n  }\n}\n",
       // The docs show deprecated arguments and the schema's description too; the introspection
       // query this asks for is the one tests/api/graphiql.rs sends.
       inputValueDeprecation: true,
