@@ -396,11 +396,13 @@ async fn a_page_of_fifty_listings_with_owners_costs_a_bounded_number_of_statemen
         app.published_achievement(&owners[i % 10], fields).await;
     }
     let query = "{ achievements(first: 50) { totalCount nodes { title owner { name region { name } } priorityTracks { name } sources { source } } } }";
-    // The counter is process-wide, so a background job (the expiry sweep, the indexer) can
-    // add a statement now and then: the query runs twice and the smaller count is the query's.
+    // The counter is the app's, so its background loops (the expiry sweep, a job lease's
+    // renewal, the notification feed on PostgreSQL) can add a statement now and then, more
+    // often when a loaded machine makes the query slow: it runs three times and the smallest
+    // count is the query's.
     let mut used = u64::MAX;
     let mut data = Value::Null;
-    for _ in 0..2 {
+    for _ in 0..3 {
         let before = app.statements().await;
         data = app.gql_ok(query, json!({})).await;
         used = used.min(app.statements().await - before);
