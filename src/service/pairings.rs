@@ -298,13 +298,13 @@ impl PairingService {
                 return Err(ServiceError::coded(
                     ErrorCode::Conflict,
                     format!(
-                        "这项成果与{}之间已有进行中的对接（编号 {}），请在原对接中继续",
+                        "这项成果与{}之间已有进行中的对接（{} 创建，见 pairings），请在原对接中继续",
                         if p.need_id.is_some() {
                             "该需求"
                         } else {
                             "贵机构"
                         },
-                        existing.id
+                        existing.created_at.format("%Y-%m-%d")
                     ),
                 ));
             }
@@ -964,7 +964,8 @@ impl PairingService {
             } else {
                 NotificationKind::Pairing
             },
-            title: format!("对接 {}：{}", p.id, p.status.label_zh()),
+            // Named by the result, which every recipient may read, not by a row number.
+            title: format!("“{}”的对接：{}", achievement.title, p.status.label_zh()),
             body,
             pairing_id: Some(p.id),
             listing: None,

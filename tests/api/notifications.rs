@@ -76,8 +76,10 @@ async fn pairing_events_stream_over_websocket_and_survive_a_restart() {
     let taken = event(&first);
     assert_eq!(taken["kind"], "PAIRING");
     assert_eq!(taken["pairingId"], id.as_str());
+    // Named by the result, not by a row number.
+    let title = taken["title"].as_str().unwrap();
     assert!(
-        taken["title"].as_str().unwrap().ends_with("已受理"),
+        title.ends_with("的对接：已受理") && title.starts_with('“'),
         "{taken}"
     );
     let last_seen = taken["id"].as_str().unwrap().to_owned();
