@@ -395,19 +395,15 @@ impl Settings {
                 ));
             }
             let missing = match market {
-                crate::connectors::Market::Provincial => m.token.is_empty(),
-                crate::connectors::Market::Marine => {
-                    m.app_key.is_empty() || m.app_secret.is_empty()
-                }
+                crate::connectors::Market::Provincial => m.token.is_empty().then_some("token"),
+                crate::connectors::Market::Marine => (m.app_key.is_empty()
+                    || m.app_secret.is_empty())
+                .then_some("app_key 和 app_secret"),
             };
-            if missing {
+            if let Some(credentials) = missing {
                 problems.push(format!(
-                    "{key}：{}已启用，但缺少凭据（{}）",
-                    market.label_zh(),
-                    match market {
-                        crate::connectors::Market::Provincial => "token",
-                        crate::connectors::Market::Marine => "app_key 和 app_secret",
-                    }
+                    "{key}：{}已启用，但缺少凭据（{credentials}）",
+                    market.label_zh()
                 ));
             }
         }
