@@ -22,7 +22,7 @@ use qianxian::search::crosswalk::Crosswalk;
 use qianxian::search::index::{
     DocKind, IndexOp, ListingDoc, Profile, SearchIndex, SearchOrder, SearchRequest, Visibility,
 };
-use qianxian::search::matching::{MatchHit, MatchRequest};
+use qianxian::search::matching::{EVIDENCE_FLOOR, MatchHit, MatchRequest, MatchTuning};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
@@ -32,89 +32,13 @@ mod synthetic;
 #[path = "support/plain_bm25.rs"]
 mod plain_bm25;
 
+#[path = "support/csl_topics.rs"]
+mod csl_topics;
+
+use csl_topics::TOPICS;
+
 use plain_bm25::Baseline;
 use synthetic::{Paper, Rng};
-
-/// Every CSL discipline: its GB/T 13745 code (the most specific natural one) and the GB/T 4754
-/// classes of firms that would post needs on it. Empty: firms do not post needs on it (it stays
-/// in the corpus as results nobody should be matched to).
-const TOPICS: &[(&str, &str, &[&str])] = &[
-    ("材料科学与工程", "430", &["C3985", "C2651", "C3091"]),
-    ("作物学", "21030", &["A0111", "A0112", "C1311"]),
-    ("口腔医学", "32044", &["C3582"]),
-    ("药学", "350", &["C2710", "C2720"]),
-    ("教育学", "880", &[]),
-    ("水利工程", "570", &["E4822", "N7610"]),
-    ("理论经济学", "790", &[]),
-    ("食品科学与工程", "550", &["C1495", "C1431", "C1469"]),
-    ("畜牧学/兽医学", "230", &["A0311", "C2750", "C1329"]),
-    ("体育学", "890", &[]),
-    ("核科学与技术", "490", &["D4414", "C4027"]),
-    ("力学", "130", &["C3311", "C3484"]),
-    ("园艺学", "21040", &["A0141", "A0151", "A0164"]),
-    ("水产", "240", &["A0411", "C1361"]),
-    ("法学", "820", &[]),
-    (
-        "地质学/地质资源与地质工程",
-        "17050",
-        &["M7471", "M7474", "B1120"],
-    ),
-    ("石油与天然气工程", "44050", &["B0711", "B1120", "G5720"]),
-    ("农林经济管理", "79059", &[]),
-    ("信息与通信工程", "51050", &["C3921", "I6312"]),
-    ("图书馆、情报与档案管理", "870", &[]),
-    ("政治学", "810", &[]),
-    ("电气工程", "47040", &["C3811", "C3823", "D4420"]),
-    ("海洋科学", "17060", &["M7432", "C4023"]),
-    ("民族学", "850", &[]),
-    ("航空宇航科学与技术", "590", &["C3741", "C3742"]),
-    ("化学/化学工程与技术", "530", &["C2614", "C2661"]),
-    ("哲学", "720", &[]),
-    ("公共卫生与预防医学", "330", &["Q8431", "C2770"]),
-    ("艺术学", "760", &[]),
-    ("农业工程", "41650", &["C3571", "C3572"]),
-    ("船舶与海洋工程", "58050", &["C3731", "C3737"]),
-    ("计算机科学与技术", "520", &["I6513", "C3911"]),
-    ("冶金工程", "450", &["C3110", "C3120", "C3216"]),
-    ("交通运输工程", "580", &["G5411", "C3714", "E4812"]),
-    (
-        "动力工程及工程热物理",
-        "47010",
-        &["C3411", "C3412", "D4411"],
-    ),
-    ("纺织科学与工程", "540", &["C1711", "C2822"]),
-    ("建筑学", "56040", &["E4710", "M7484"]),
-    ("环境科学与工程", "610", &["N7721", "N7722", "C3591"]),
-    ("公共管理", "63044", &[]),
-    ("数学", "110", &[]),
-    ("物理学", "140", &["C4014", "C3976"]),
-    ("林学/林业工程", "220", &["A0211", "C2021"]),
-    ("心理学", "190", &[]),
-    ("历史学", "770", &[]),
-    ("工商管理", "63040", &[]),
-    ("应用经济学", "790", &[]),
-    ("中医学/中药学", "360", &["C2730", "C2740"]),
-    ("天文学", "160", &[]),
-    ("机械工程", "460", &["C3421", "C3451", "C3484"]),
-    ("土木工程", "560", &["E4811", "E4819", "E4710"]),
-    ("光学工程", "41620", &["C4040", "C3976"]),
-    ("地理学", "17045", &["M7441", "I6571"]),
-    ("农业资源利用", "21050", &["C2625", "A0190"]),
-    ("生物学/生物科学与工程", "180", &["C2761", "C1495"]),
-    ("兵器科学与技术", "53520", &[]),
-    ("矿业工程", "440", &["B0610", "B0810"]),
-    ("大气科学", "17015", &["M7410", "C4023"]),
-    ("基础医学/临床医学", "320", &["C3581", "C2720"]),
-    ("电子科学与技术", "51010", &["C3972", "C3973"]),
-    ("测绘科学与技术", "420", &["M7441", "C4023"]),
-    ("控制科学与工程", "41310", &["C4011", "C3491"]),
-    ("军事学", "830", &[]),
-    ("中国语言文学", "750", &[]),
-    ("新闻传播学", "860", &[]),
-    ("社会学", "840", &[]),
-    ("地球物理学", "17020", &["M7420", "B1120"]),
-    ("植物保护", "21060", &["C2631", "C2632"]),
-];
 
 /// Needs nothing in the corpus serves: a topic, its GB/T 4754 class, its trade words.
 const UNSERVED: &[(&str, &str, &[&str])] = &[
@@ -519,6 +443,36 @@ fn generate(papers: &[Paper], served: &BTreeMap<String, usize>) -> Vec<Need> {
     needs
 }
 
+/// A code's lineage as the service writes it into facets (`/discipline/430/43020`).
+fn lineage(root: &str, table: &qianxian::codes::CodeTable, code: &str) -> String {
+    let mut chain: Vec<&str> = table
+        .lineage(code)
+        .iter()
+        .map(|e| e.code.as_str())
+        .collect();
+    chain.reverse();
+    format!("/{root}/{}", chain.join("/"))
+}
+
+/// `QX_TUNE="text_pool=200,field_pool=100,evidence_blend=0.5,evidence_scale=12"` explores
+/// other tunings than the shipped one.
+fn tuning() -> MatchTuning {
+    let mut t = MatchTuning::default();
+    for pair in std::env::var("QX_TUNE").unwrap_or_default().split(',') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        match k.trim() {
+            "text_pool" => t.text_pool = v.parse().unwrap_or(t.text_pool),
+            "field_pool" => t.field_pool = v.parse().unwrap_or(t.field_pool),
+            "evidence_blend" => t.evidence_blend = v.parse().unwrap_or(t.evidence_blend),
+            "evidence_scale" => t.evidence_scale = v.parse().unwrap_or(t.evidence_scale),
+            other => panic!("QX_TUNE: unknown {other}"),
+        }
+    }
+    t
+}
+
 fn result_doc(i: usize, p: &Paper, discipline: &str) -> ListingDoc {
     ListingDoc {
         kind: DocKind::Achievement,
@@ -530,7 +484,11 @@ fn result_doc(i: usize, p: &Paper, discipline: &str) -> ListingDoc {
         visibility: "PUBLIC",
         live: true,
         expires_at: None,
-        facets: Vec::new(),
+        facets: vec![lineage(
+            "discipline",
+            qianxian::codes::disciplines(),
+            discipline,
+        )],
         trl: None,
         updated_at: 0,
         profile: Profile {
@@ -555,7 +513,12 @@ fn need_doc(n: usize, need: &Need, with_code: bool, with_detail: bool) -> Listin
         visibility: "PUBLIC",
         live: true,
         expires_at: None,
-        facets: Vec::new(),
+        facets: need
+            .industry
+            .iter()
+            .filter(|_| with_code)
+            .map(|c| lineage("industry", qianxian::codes::industries(), c))
+            .collect(),
         trl: None,
         updated_at: 0,
         profile: Profile {
@@ -638,6 +601,7 @@ struct Part {
     best_unserved: Vec<f64>,
     best_related_text: Vec<f64>,
     best_unserved_text: Vec<f64>,
+    inferred_right: Vec<f64>,
     profile_share: Vec<f64>,
     coded: usize,
     crosswalked: usize,
@@ -683,17 +647,31 @@ fn main() -> anyhow::Result<()> {
         config.crosswalk = Crosswalk::parse(&std::fs::read_to_string(path)?)?;
     }
     let walk = config.crosswalk.clone();
+    // The starter model is learnt from these very records: the platform's own model, learnt
+    // below from the results it holds, stands in for it.
+    config.disciplines = Default::default();
     let dir = tempfile::tempdir()?;
-    let index = SearchIndex::open(dir.path(), &config)?;
+    let mut index = SearchIndex::open(dir.path(), &config)?;
+    let tuning = tuning();
+    index.set_match_tuning(tuning);
+    let needs = generate(&papers, &served);
+    // The results, and the needs as published needs (the market's needs are what tells a
+    // company profile from a problem).
     let ops: Vec<IndexOp> = papers
         .iter()
         .enumerate()
         .map(|(i, p)| IndexOp::Upsert(result_doc(i, p, discipline_of[i])))
+        .chain(
+            needs
+                .iter()
+                .enumerate()
+                .map(|(n, need)| IndexOp::Upsert(need_doc(n, need, true, true))),
+        )
         .collect();
     index.apply(&ops, 0)?;
+    let learnt = index.retrain_disciplines(0)?;
     let base = Baseline::build(&papers)?;
 
-    let needs = generate(&papers, &served);
     let skipped: Vec<&str> = TOPICS
         .iter()
         .filter(|(_, c, i)| {
@@ -707,6 +685,7 @@ fn main() -> anyhow::Result<()> {
         codes.len(),
         served.len()
     );
+    println!("tuning: {tuning:?}; discipline model learnt from {learnt} indexed results");
     println!(
         "crosswalk: {}",
         crosswalk_source
@@ -741,6 +720,28 @@ fn main() -> anyhow::Result<()> {
         part.match_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         let neutral = matches(&index, need_doc(n, need, false, true), K);
         let best = |hits: &[MatchHit]| hits.first().map_or(0.0, |h| f64::from(h.score));
+        if std::env::var("QX_SHOW").is_ok() && n % 7 == 0 {
+            if let Some(h) = coded.first() {
+                eprintln!(
+                    "[{}] {} → {:.3} text {:.3} field {:.3} {:?} terms {:?}",
+                    need.topic,
+                    need.title,
+                    h.score,
+                    h.reasons.text,
+                    h.reasons.field_score(),
+                    h.reasons
+                        .inferred
+                        .iter()
+                        .map(|i| (&i.discipline, i.confidence))
+                        .collect::<Vec<_>>(),
+                    h.reasons
+                        .shared_terms
+                        .iter()
+                        .map(|t| (&t.term, t.weight))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
         let Some(d) = need.discipline.as_deref() else {
             part.unserved += 1;
             part.best_unserved.push(best(&coded));
@@ -748,6 +749,12 @@ fn main() -> anyhow::Result<()> {
             continue;
         };
         part.related += 1;
+        part.inferred_right.push(
+            neutral
+                .first()
+                .and_then(|h| h.reasons.inferred.first())
+                .map_or(0.0, |i| f64::from(u8::from(i.discipline == d))),
+        );
         part.best_related.push(best(&coded));
         part.best_related_text.push(best(&neutral));
         let ids = |hits: &[MatchHit]| hits.iter().map(|h| h.id as usize).collect::<Vec<_>>();
@@ -845,6 +852,9 @@ fn main() -> anyhow::Result<()> {
     row("diag: shared-term weight from profile-only words", &|p| {
         format!("{:.1}%", 100.0 * mean(&p.profile_share))
     });
+    row("diag: text only, top inferred discipline right", &|p| {
+        format!("{:.1}%", 100.0 * mean(&p.inferred_right))
+    });
     row("diag: needs with a code the crosswalk relates", &|p| {
         format!("{}/{}", p.crosswalked, p.coded)
     });
@@ -876,6 +886,33 @@ fn main() -> anyhow::Result<()> {
             percentile(&p.best_unserved_text, 0.9)
         )
     });
+    row(
+        &format!("(b) unserved below EVIDENCE_FLOOR {EVIDENCE_FLOOR:.2}"),
+        &|p| {
+            format!(
+                "{:.1}%",
+                100.0 * share_below(&p.best_unserved, f64::from(EVIDENCE_FLOOR))
+            )
+        },
+    );
+    row(
+        &format!("(b) related at/above EVIDENCE_FLOOR {EVIDENCE_FLOOR:.2}"),
+        &|p| {
+            format!(
+                "{:.1}%",
+                100.0 - 100.0 * share_below(&p.best_related, f64::from(EVIDENCE_FLOOR))
+            )
+        },
+    );
+    row(
+        &format!("(c) unserved below EVIDENCE_FLOOR {EVIDENCE_FLOOR:.2}"),
+        &|p| {
+            format!(
+                "{:.1}%",
+                100.0 * share_below(&p.best_unserved_text, f64::from(EVIDENCE_FLOOR))
+            )
+        },
+    );
     row(&format!("(b) unserved below floor {floor:.3}"), &|p| {
         format!("{:.1}%", 100.0 * share_below(&p.best_unserved, floor))
     });

@@ -362,6 +362,9 @@ async fn run_indexer(
                 if let Err(err) = services.search.catch_up().await {
                     tracing::warn!(error = ?err, "search indexing failed; retrying");
                 }
+                if let Err(err) = services.search.relearn_disciplines().await {
+                    tracing::warn!(error = ?err, "relearning the discipline model failed");
+                }
                 first_pass.done();
             }
             _ = stop.changed() => break,

@@ -15,8 +15,12 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 /// A result matched to a need, or a need matched to a result.
 #[derive(SimpleObject)]
 pub struct Match {
-    /// Score in 0..1: 0.55 text, 0.20 industry/discipline, 0.15 TRL, 0.05 region, 0.05 mode.
+    /// Score in 0..1, comparable across listings: 0.55 text, 0.20 industry/discipline, 0.15
+    /// TRL, 0.05 region, 0.05 mode.
     pub score: f64,
+    /// Whether the score reaches the evidence floor: below it a match rests on too little
+    /// (a common word or two, or a field in common and nothing else).
+    pub strong: bool,
     /// The need.
     pub need_id: ID,
     /// The result.
@@ -47,6 +51,9 @@ pub enum FieldRelation {
     SameIndustry,
     /// Related through the industry ↔ discipline crosswalk.
     Crosswalk,
+    /// The result's discipline is one inferred from the need's text (the need names none);
+    /// `fieldScore` is the inference's confidence.
+    InferredDiscipline,
     /// Same industry section (门类) only.
     SameSection,
     /// Unrelated.
@@ -123,6 +130,20 @@ pub struct MatchReasonsView {
     pub modes: Vec<TransferMode>,
     /// Mode score (0..1).
     pub mode_score: f64,
+    /// GB/T 13745 disciplines inferred from the need's text when it names none, most likely
+    /// first: guesses with their confidence, never shown as the firm's choice.
+    pub inferred_disciplines: Vec<InferredDisciplineView>,
+}
+
+/// A discipline inferred from a need's text.
+#[derive(SimpleObject)]
+pub struct InferredDisciplineView {
+    /// First-level GB/T 13745 code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// The model's confidence (0..1).
+    pub confidence: f64,
 }
 
 impl From<MatchReasons> for MatchReasonsView {
@@ -142,6 +163,9 @@ impl From<MatchReasons> for MatchReasonsView {
                 FieldRelation::Crosswalk,
                 vec![division.clone(), discipline.clone()],
             ),
+            FieldFit::InferredDiscipline { discipline, .. } => {
+                (FieldRelation::InferredDiscipline, vec![discipline.clone()])
+            }
             FieldFit::SameSection { section } => {
                 (FieldRelation::SameSection, vec![section.clone()])
             }
@@ -171,7 +195,7 @@ impl From<MatchReasons> for MatchReasonsView {
             text_score: f64::from(r.text),
             field,
             field_codes,
-            field_score: f64::from(r.field.score()),
+            field_score: f64::from(r.field_score()),
             trl,
             trl_have: trl_have.map(i32::from),
             trl_want: trl_want.map(i32::from),
@@ -186,6 +210,18 @@ impl From<MatchReasons> for MatchReasonsView {
             mode,
             modes,
             mode_score: f64::from(r.mode.score()),
+            inferred_disciplines: r
+                .inferred
+                .iter()
+                .map(|i| InferredDisciplineView {
+                    name: crate::codes::disciplines()
+                        .get(&i.discipline)
+                        .map(|e| e.name.clone())
+                        .unwrap_or_default(),
+                    code: i.discipline.clone(),
+                    confidence: f64::from(i.confidence),
+                })
+                .collect(),
         }
     }
 }
@@ -197,6 +233,7 @@ fn view(m: MatchView) -> Match {
     };
     Match {
         score: f64::from(m.score),
+        strong: m.score >= crate::search::matching::EVIDENCE_FLOOR,
         need_id: ids::encode(NodeType::Need, m.need_id),
         achievement_id: ids::encode(NodeType::Achievement, m.achievement_id),
         achievement,
@@ -213,6 +250,7 @@ async fn matches(
     id: &ID,
     kind: ListingKind,
     window: Window,
+    min_score: Option<f64>,
 ) -> Result<MatchConnection> {
     let services = ctx.data::<Services>()?;
     let actor = ctx.data::<Actor>()?;
@@ -223,7 +261,7 @@ async fn matches(
     let id = ids::decode(id, node_type).gql()?;
     let page = services
         .matching
-        .matches_for(actor, kind, id, window)
+        .matches_for(actor, kind, id, window, min_score.map(|m| m as f32))
         .await
         .gql()?;
     Ok(MatchConnection::new(Parts::of_nodes(page, view)))
@@ -243,8 +281,20 @@ impl MatchQuery {
         id: ID,
         #[graphql(default = 10)] first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            desc = "Leave out matches scoring below this (0..1); `EVIDENCE_FLOOR` in \
+                          docs/matching.md is where a match stops resting on too little"
+        )]
+        min_score: Option<f64>,
     ) -> Result<MatchConnection> {
-        matches(ctx, &id, ListingKind::Need, forward(first, after)?).await
+        matches(
+            ctx,
+            &id,
+            ListingKind::Need,
+            forward(first, after)?,
+            min_score,
+        )
+        .await
     }
 
     /// Needs a research result could serve, best first, with reasons. Needs the result's
@@ -256,8 +306,20 @@ impl MatchQuery {
         id: ID,
         #[graphql(default = 10)] first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            desc = "Leave out matches scoring below this (0..1); `EVIDENCE_FLOOR` in \
+                          docs/matching.md is where a match stops resting on too little"
+        )]
+        min_score: Option<f64>,
     ) -> Result<MatchConnection> {
-        matches(ctx, &id, ListingKind::Achievement, forward(first, after)?).await
+        matches(
+            ctx,
+            &id,
+            ListingKind::Achievement,
+            forward(first, after)?,
+            min_score,
+        )
+        .await
     }
 }
 

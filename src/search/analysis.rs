@@ -399,7 +399,7 @@ impl WordSink for () {
 
 /// A document's word tokens in one buffer: indexing allocates nothing per token.
 #[derive(Default)]
-struct PackedWords {
+pub struct PackedWords {
     text: String,
     /// Each word's end in `text` (it starts where the one before ended), offsets, position.
     words: Vec<(usize, usize, usize, usize)>,
@@ -465,6 +465,11 @@ struct Analysed {
 
 thread_local! {
     static LAST_ANALYSED: std::cell::RefCell<Option<Analysed>> =
+        const { std::cell::RefCell::new(None) };
+    /// The last document text the word tokenizer analysed on this thread and its words, for
+    /// the needs-only field that tantivy indexes next from the same text (see
+    /// [`TantivyAnalyzer::replayed_words`]): the text is segmented once.
+    static LAST_WORDS: std::cell::RefCell<Option<(String, Arc<PackedWords>)>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -654,11 +659,18 @@ fn join_codes(chars: &[NormChar], runs: &[Run], emit: &mut dyn FnMut(&str, usize
     }
 }
 
-/// A shared analyzer as a tantivy tokenizer, in word or bigram mode.
+/// A shared analyzer as a tantivy tokenizer, in word, bigram or replay mode.
 #[derive(Clone)]
 pub struct TantivyAnalyzer {
     analyzer: Arc<Analyzer>,
-    bigrams: bool,
+    mode: StreamMode,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum StreamMode {
+    Words,
+    Bigrams,
+    Replay,
 }
 
 impl TantivyAnalyzer {
@@ -666,7 +678,7 @@ impl TantivyAnalyzer {
     pub fn words(analyzer: Arc<Analyzer>) -> Self {
         Self {
             analyzer,
-            bigrams: false,
+            mode: StreamMode::Words,
         }
     }
 
@@ -674,7 +686,17 @@ impl TantivyAnalyzer {
     pub fn bigrams(analyzer: Arc<Analyzer>) -> Self {
         Self {
             analyzer,
-            bigrams: true,
+            mode: StreamMode::Bigrams,
+        }
+    }
+
+    /// Word tokens like [`TantivyAnalyzer::words`], taken from the word tokenizer's last
+    /// analysis on this thread when it was of the same text: a second field indexed from the
+    /// body costs no second segmentation.
+    pub fn replayed_words(analyzer: Arc<Analyzer>) -> Self {
+        Self {
+            analyzer,
+            mode: StreamMode::Replay,
         }
     }
 }
@@ -683,7 +705,7 @@ impl TantivyAnalyzer {
 /// of their offsets: jieba's search mode gives a word's parts after the word, and tantivy's
 /// snippets assume offsets that never go back (they subtract them).
 pub struct TermStream {
-    packed: PackedWords,
+    packed: Arc<PackedWords>,
     /// Indexes into `packed.words`, by `(from, to)`.
     order: Vec<u32>,
     next: usize,
@@ -691,7 +713,7 @@ pub struct TermStream {
 }
 
 impl TermStream {
-    fn new(packed: PackedWords) -> Self {
+    fn new(packed: Arc<PackedWords>) -> Self {
         let words = &packed.words;
         let mut order: Vec<u32> = (0..words.len() as u32).collect();
         if words
@@ -716,10 +738,20 @@ impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
     type TokenStream<'a> = AnalyzerStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> AnalyzerStream {
-        if self.bigrams {
-            AnalyzerStream::Bigrams(BigramStream::for_document(text))
-        } else {
-            AnalyzerStream::Words(TermStream::new(self.analyzer.document_words(text)))
+        match self.mode {
+            StreamMode::Bigrams => AnalyzerStream::Bigrams(BigramStream::for_document(text)),
+            StreamMode::Words => {
+                let words = Arc::new(self.analyzer.document_words::<PackedWords>(text));
+                LAST_WORDS.with_borrow_mut(|last| *last = Some((text.to_owned(), words.clone())));
+                AnalyzerStream::Words(TermStream::new(words))
+            }
+            StreamMode::Replay => {
+                let words = match LAST_WORDS.with_borrow_mut(Option::take) {
+                    Some((last, words)) if last == text => words,
+                    _ => Arc::new(self.analyzer.document_words(text)),
+                };
+                AnalyzerStream::Words(TermStream::new(words))
+            }
         }
     }
 }

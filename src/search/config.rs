@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Bumped when the document schema in code changes.
-const SCHEMA_VERSION: u32 = 8;
+const SCHEMA_VERSION: u32 = 9;
 
 /// The loaded configuration.
 #[derive(Debug, Clone)]
@@ -39,6 +39,10 @@ pub struct IndexConfig {
     pub min_required_listings: u64,
     /// Industry ↔ discipline crosswalk for matching (ranking only: no rebuild).
     pub crosswalk: crate::search::crosswalk::Crosswalk,
+    /// Reviewed company-profile words that a need's key terms down-weight (ranking only).
+    pub profile_words: crate::search::matching::terms::ProfileWords,
+    /// The starter model that infers disciplines from text (ranking only).
+    pub disciplines: crate::search::matching::disciplines::DisciplineModel,
 }
 
 /// How jieba segments text.
@@ -101,6 +105,8 @@ struct ConfigFile {
     #[serde(default)]
     precise_queries: bool,
     crosswalk: Option<String>,
+    profile_words: Option<String>,
+    disciplines: Option<String>,
     #[serde(default)]
     max_query_bigrams: usize,
     #[serde(default)]
@@ -143,6 +149,17 @@ impl IndexConfig {
             crosswalk: match &file.crosswalk {
                 Some(name) => crate::search::crosswalk::Crosswalk::parse(&read(name)?)
                     .with_context(|| format!("checking {}", dir.join(name).display()))?,
+                None => Default::default(),
+            },
+            profile_words: match &file.profile_words {
+                Some(name) => crate::search::matching::terms::ProfileWords::parse(&read(name)?),
+                None => Default::default(),
+            },
+            disciplines: match &file.disciplines {
+                Some(name) => {
+                    crate::search::matching::disciplines::DisciplineModel::parse(&read(name)?)
+                        .with_context(|| format!("checking {}", dir.join(name).display()))?
+                }
                 None => Default::default(),
             },
         })
@@ -204,6 +221,8 @@ mod tests {
             max_required_share: 0.0,
             min_required_listings: 0,
             crosswalk: Default::default(),
+            profile_words: Default::default(),
+            disciplines: Default::default(),
         };
         let fp = base.fingerprint();
         let changed = |f: &dyn Fn(&mut IndexConfig)| {

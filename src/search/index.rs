@@ -26,6 +26,8 @@ pub(super) const MODES: &str = "modes";
 pub(super) const TRL: &str = "trl";
 pub(super) const ID: &str = "id";
 const BIGRAMS: &str = "qx_bigrams";
+/// The needs-only word field's tokenizer: the body's words, replayed (see [`Fields`]).
+const NEED_WORDS: &str = "qx_need_words";
 /// Memory the single writer may buffer before it flushes a segment (split between its
 /// threads, taken as documents arrive, handed back after). `cargo bench --bench scale`
 /// (`QX_WRITER_MIB`): at 300k listings 512 MiB gave 8,379 listings/s and 1 GiB 9,768/s, but
@@ -54,7 +56,7 @@ pub enum DocKind {
 }
 
 impl DocKind {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::Achievement => "achievement",
             Self::Need => "need",
@@ -69,7 +71,7 @@ impl DocKind {
         }
     }
 
-    fn key(self, id: i32) -> String {
+    pub(super) fn key(self, id: i32) -> String {
         format!("{}:{id}", self.as_str())
     }
 }
@@ -117,18 +119,22 @@ pub enum IndexOp {
 
 #[derive(Clone, Copy)]
 pub(super) struct Fields {
-    key: Field,
-    kind: Field,
+    pub(super) key: Field,
+    pub(super) kind: Field,
     id: Field,
     owner: Field,
     title: Field,
     pub(super) body: Field,
     body_bigram: Field,
+    /// The body's and keywords' words again, for needs only and without frequencies: the
+    /// document frequency of a word among needs, against its frequency in all listings, tells
+    /// company-profile words (有限公司, 注册资本, 专精特新) from the words of a problem (see `matching::terms`).
+    pub(super) need_words: Field,
     pub(super) keywords: Field,
     visibility: Field,
     live: Field,
     expires: Field,
-    facets: Field,
+    pub(super) facets: Field,
     trl: Field,
     updated: Field,
     divisions: Field,
@@ -165,6 +171,16 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", STORED),
         body: b.add_text_field("body", words(true)),
         body_bigram: b.add_text_field("body_bigram", bigrams),
+        // After the bigrams (tantivy indexes fields in schema order), so it replays the
+        // body's words instead of segmenting the text again.
+        need_words: b.add_text_field(
+            "need_words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(NEED_WORDS)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
         keywords: b.add_text_field("keywords", words(false)),
         visibility: b.add_text_field("visibility", STRING),
         live: b.add_text_field("live", STRING),
@@ -299,6 +315,15 @@ pub struct SearchIndex {
     /// Searches with fewer hits than this also try words that sound alike.
     sound_alike_below: usize,
     pub(super) crosswalk: Arc<crate::search::crosswalk::Crosswalk>,
+    /// Candidate pools and text scoring of matches.
+    pub(super) match_tuning: crate::search::matching::MatchTuning,
+    /// The reviewed company-profile words.
+    pub(super) profile_words: Arc<crate::search::matching::terms::ProfileWords>,
+    /// The starter discipline model from `index/` (the prior every retraining keeps).
+    pub(super) starter_disciplines: Arc<crate::search::matching::disciplines::DisciplineModel>,
+    /// The discipline model in use: the starter plus the published results, swapped whole.
+    pub(super) disciplines:
+        std::sync::RwLock<Arc<crate::search::matching::disciplines::DisciplineModel>>,
     facet_maps: crate::search::facets::FacetMapCache,
     /// The identity of the database the outbox places come from (empty until bound).
     database: Mutex<String>,
@@ -346,6 +371,10 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(BIGRAMS, TantivyAnalyzer::bigrams(analyzer.clone()));
+        index.tokenizers().register(
+            NEED_WORDS,
+            TantivyAnalyzer::replayed_words(analyzer.clone()),
+        );
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -367,6 +396,10 @@ impl SearchIndex {
             writer_memory: WRITER_MEMORY,
             sound_alike_below: SOUND_ALIKE_BELOW,
             crosswalk: Arc::new(config.crosswalk.clone()),
+            match_tuning: Default::default(),
+            profile_words: Arc::new(config.profile_words.clone()),
+            starter_disciplines: Arc::new(config.disciplines.clone()),
+            disciplines: std::sync::RwLock::new(Arc::new(config.disciplines.clone())),
             facet_maps: Default::default(),
             database: Mutex::new(String::new()),
         })
@@ -376,6 +409,11 @@ impl SearchIndex {
     /// it); takes effect when the writer is next taken.
     pub fn set_writer_memory(&mut self, bytes: usize) {
         self.writer_memory = bytes;
+    }
+
+    /// Sets the candidate pools and text scoring of matches (benchmarks explore them).
+    pub fn set_match_tuning(&mut self, tuning: crate::search::matching::MatchTuning) {
+        self.match_tuning = tuning;
     }
 
     /// Sets how few hits make a search try words that sound alike (benchmarks time the
@@ -427,6 +465,12 @@ impl SearchIndex {
         doc.add_text(f.title, &d.title);
         doc.add_text(f.body, &d.body);
         doc.add_text(f.body_bigram, &d.body);
+        if d.kind == DocKind::Need {
+            doc.add_text(f.need_words, &d.body);
+            for k in &d.keywords {
+                doc.add_text(f.need_words, k);
+            }
+        }
         doc.add_text(f.visibility, d.visibility);
         doc.add_text(f.live, if d.live { "1" } else { "0" });
         // Only a live listing's expiry matters, and a search excludes the few whose expiry
@@ -1619,6 +1663,8 @@ mod tests {
             max_required_share: 0.0,
             min_required_listings: 0,
             crosswalk: Default::default(),
+            profile_words: Default::default(),
+            disciplines: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 use crate::codes;
 use crate::domain::TransferMode;
 use crate::search::crosswalk::{Crosswalk, division_of};
+use crate::search::matching::disciplines::Inferred;
 use serde::{Deserialize, Serialize};
 
 /// Weight of each factor in the match score (they sum to 1). Text carries most: the words of
@@ -135,6 +136,14 @@ pub enum FieldFit {
         /// The discipline.
         discipline: String,
     },
+    /// The result's discipline is one the need's text suggests (the firm named none): the
+    /// score is the model's confidence, so a guess never counts as much as a stated code.
+    InferredDiscipline {
+        /// The inferred first-level discipline.
+        discipline: String,
+        /// The model's confidence in 0..=1.
+        confidence: f32,
+    },
     /// Only the industry section (门类) is shared.
     SameSection {
         /// Section letter.
@@ -151,13 +160,37 @@ impl FieldFit {
             Self::SameDiscipline { .. } => 1.0,
             Self::SameIndustry { .. } => 0.9,
             Self::Crosswalk { .. } => 0.75,
+            Self::InferredDiscipline { confidence, .. } => confidence.clamp(0.0, 1.0),
             Self::SameSection { .. } => 0.3,
             Self::Unrelated => 0.0,
         }
     }
 
-    /// Compares a need and a result.
-    pub fn of(need: &Profile, achievement: &Profile, walk: &Crosswalk) -> Self {
+    /// Compares a need and a result: the stated codes, or the need's inferred disciplines
+    /// when they fit better.
+    pub fn of(
+        need: &Profile,
+        achievement: &Profile,
+        walk: &Crosswalk,
+        inferred: &[Inferred],
+    ) -> Self {
+        let stated = Self::stated(need, achievement, walk);
+        let guessed = achievement.discipline.as_deref().and_then(|d| {
+            inferred
+                .iter()
+                .find(|i| d.starts_with(i.discipline.as_str()))
+                .map(|i| Self::InferredDiscipline {
+                    discipline: i.discipline.clone(),
+                    confidence: i.confidence,
+                })
+        });
+        match guessed {
+            Some(g) if g.score() > stated.score() => g,
+            _ => stated,
+        }
+    }
+
+    fn stated(need: &Profile, achievement: &Profile, walk: &Crosswalk) -> Self {
         if let (Some(a), Some(b)) = (&need.discipline, &achievement.discipline)
             && (a.starts_with(b.as_str()) || b.starts_with(a.as_str()))
         {
@@ -377,8 +410,8 @@ impl ModeFit {
 pub struct MatchReasons {
     /// Terms both use, heaviest first.
     pub shared_terms: Vec<SharedTerm>,
-    /// Text similarity in 0..=1: half the shared terms' weight, half BM25 relative to the best
-    /// candidate.
+    /// Text similarity in 0..=1: the share of the source's key-term weight the candidate
+    /// holds, blended with the absolute weight behind it (comparable across sources).
     pub text: f32,
     /// Industry / discipline.
     pub field: FieldFit,
@@ -388,6 +421,21 @@ pub struct MatchReasons {
     pub region: RegionFit,
     /// Mode.
     pub mode: ModeFit,
+    /// Disciplines inferred from the need's text (it names none), most likely first.
+    #[serde(default)]
+    pub inferred: Vec<InferredField>,
+    /// The confidence of the inferred discipline the candidate is in (0: none).
+    #[serde(default)]
+    pub inferred_fit: f32,
+}
+
+/// A discipline inferred from a need's text, as a reason shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InferredField {
+    /// First-level GB/T 13745 code.
+    pub discipline: String,
+    /// The model's confidence in 0..=1.
+    pub confidence: f32,
 }
 
 impl MatchReasons {
@@ -396,16 +444,41 @@ impl MatchReasons {
         need: &Profile,
         achievement: &Profile,
         walk: &Crosswalk,
+        inferred: &[Inferred],
         text: f32,
         shared_terms: Vec<SharedTerm>,
     ) -> Self {
+        let inferred_fit = achievement.discipline.as_deref().map_or(0.0, |d| {
+            inferred
+                .iter()
+                .find(|i| d.starts_with(i.discipline.as_str()))
+                .map_or(0.0, |i| i.confidence)
+        });
         Self {
             shared_terms,
             text,
-            field: FieldFit::of(need, achievement, walk),
+            inferred_fit,
+            field: FieldFit::of(need, achievement, walk, inferred),
+            inferred: inferred
+                .iter()
+                .map(|i| InferredField {
+                    discipline: i.discipline.clone(),
+                    confidence: i.confidence,
+                })
+                .collect(),
             trl: TrlFit::of(need, achievement),
             region: RegionFit::of(need, achievement),
             mode: ModeFit::of(need, achievement),
+        }
+    }
+
+    /// The industry/discipline score: the stated relation and the inferred one count as two
+    /// pieces of evidence (`1 − (1 − stated)(1 − inferred)`), so a result both in a crosswalk
+    /// discipline and in the discipline the text suggests ranks above one that is only one.
+    pub fn field_score(&self) -> f32 {
+        match self.field {
+            FieldFit::InferredDiscipline { confidence, .. } => confidence.clamp(0.0, 1.0),
+            ref stated => 1.0 - (1.0 - stated.score()) * (1.0 - self.inferred_fit.clamp(0.0, 1.0)),
         }
     }
 
@@ -413,7 +486,7 @@ impl MatchReasons {
     pub fn score(&self) -> f32 {
         let w = WEIGHTS;
         w.text * self.text
-            + w.field * self.field.score()
+            + w.field * self.field_score()
             + w.trl * self.trl.score()
             + w.region * self.region.score()
             + w.mode * self.mode.score()
@@ -454,11 +527,34 @@ impl MatchReasons {
                 name(codes::industries(), division),
                 name(codes::disciplines(), discipline)
             ),
+            FieldFit::InferredDiscipline {
+                discipline,
+                confidence,
+            } => format!(
+                "学科与需求推断的学科相符：{}（{confidence:.2}）",
+                name(codes::disciplines(), discipline)
+            ),
             FieldFit::SameSection { section } => {
                 format!("同属行业门类：{}", name(codes::industries(), section))
             }
             FieldFit::Unrelated => "行业与学科无直接关联".to_owned(),
         });
+        if !self.inferred.is_empty() {
+            let guesses: Vec<String> = self
+                .inferred
+                .iter()
+                .map(|i| {
+                    let label = codes::disciplines()
+                        .get(&i.discipline)
+                        .map_or(i.discipline.as_str(), |e| e.name.as_str());
+                    format!("{label}（{:.2}）", i.confidence)
+                })
+                .collect();
+            out.push(format!(
+                "推断学科：{}（需求未填写学科，由文本推断）",
+                guesses.join("、")
+            ));
+        }
         out.push(match &self.trl {
             TrlFit::Meets { have, want } => {
                 format!("成熟度 TRL {have} 达到需求要求的 TRL {want}")
@@ -528,13 +624,13 @@ mod tests {
         for discipline in ["47040", "43070"] {
             let result = profile(&[], Some(discipline), Some(7));
             assert!(matches!(
-                FieldFit::of(&need, &result, &walk()),
+                FieldFit::of(&need, &result, &walk(), &[]),
                 FieldFit::Crosswalk { .. }
             ));
         }
         let fisheries = profile(&[], Some("24020"), Some(7));
         assert_eq!(
-            FieldFit::of(&need, &fisheries, &walk()),
+            FieldFit::of(&need, &fisheries, &walk(), &[]),
             FieldFit::Unrelated
         );
     }
@@ -544,8 +640,8 @@ mod tests {
         let need = profile(&["C38"], Some("47040"), Some(6));
         let mature = profile(&["C38"], Some("47040"), Some(7));
         let early = profile(&["C38"], Some("47040"), Some(3));
-        let good = MatchReasons::compare(&need, &mature, &walk(), 0.5, vec![]);
-        let weak = MatchReasons::compare(&need, &early, &walk(), 0.5, vec![]);
+        let good = MatchReasons::compare(&need, &mature, &walk(), &[], 0.5, vec![]);
+        let weak = MatchReasons::compare(&need, &early, &walk(), &[], 0.5, vec![]);
         assert!(good.score() > weak.score());
         assert_eq!(weak.trl, TrlFit::Below { have: 3, want: 6 });
         assert!(

@@ -68,16 +68,26 @@ impl MatchService {
     /// A page of the ranked matches of a listing the caller may see, best first, without the
     /// ones its owner dismissed. The ranking holds at most [`MAX_MATCHES`] and is the same for
     /// every page (so cursors stay valid); a page is at most [`MAX_MATCHES`] long, by default
-    /// [`DEFAULT_MATCHES`]. A listing the caller may not see is `NOT_FOUND`.
+    /// [`DEFAULT_MATCHES`]. Matches scoring below `min_score` are left out of the ranking. A
+    /// listing the caller may not see is `NOT_FOUND`.
     pub async fn matches_for(
         &self,
         actor: &Actor,
         kind: ListingKind,
         id: i32,
         window: Window,
+        min_score: Option<f32>,
     ) -> ServiceResult<Page<MatchView>> {
         // Refuse bad sizes before any work.
         window.resolve(0, DEFAULT_MATCHES, MAX_MATCHES as u64)?;
+        if let Some(min) = min_score
+            && !(0.0..=1.0).contains(&min)
+        {
+            return Err(ServiceError::coded(
+                ErrorCode::InvalidArgument,
+                "最低分数 minScore 应在 0 到 1 之间",
+            ));
+        }
         let what = match kind {
             ListingKind::Achievement => "科技成果",
             ListingKind::Need => "技术需求",
@@ -104,7 +114,10 @@ impl MatchService {
             limit: MAX_MATCHES,
             exclude,
         };
-        let hits = self.run(req).await.map_err(ServiceError::Internal)?;
+        let mut hits = self.run(req).await.map_err(ServiceError::Internal)?;
+        if let Some(min) = min_score {
+            hits.retain(|h| h.score >= min);
+        }
         let mut page = window.slice(hits, DEFAULT_MATCHES, MAX_MATCHES as u64)?;
         let mut out = Vec::with_capacity(page.items.len());
         for hit in std::mem::take(&mut page.items) {

@@ -62,7 +62,15 @@ pub struct SearchService {
     writing: Arc<tokio::sync::Mutex<()>>,
     /// When a catch-up last found nothing more to apply (never, until the first one ends).
     caught_up_at: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// When the discipline model was last relearnt, and from how many indexed results.
+    disciplines_learnt: Arc<std::sync::Mutex<Option<(std::time::Instant, u64)>>>,
 }
+
+/// The discipline model is relearnt at most this often ...
+const RELEARN_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+/// ... and only when the indexed results changed by more than this share since (or by any
+/// number while they are few).
+const RELEARN_CHANGE: f64 = 0.02;
 
 /// Facet paths of a listing: industry lineage, discipline lineage, the owner's region
 /// lineage, TRL, tracks and modes.
@@ -258,6 +266,7 @@ impl SearchService {
             needs,
             writing: Arc::new(tokio::sync::Mutex::new(())),
             caught_up_at: Arc::default(),
+            disciplines_learnt: Arc::default(),
         }
     }
 
@@ -337,6 +346,43 @@ impl SearchService {
             );
         }
         Ok(applied)
+    }
+
+    /// Relearns the model that infers a need's disciplines from the published results in the
+    /// index, on the first pass and then when they changed enough (see [`RELEARN_EVERY`]).
+    /// Returns the results read, if it relearnt.
+    pub async fn relearn_disciplines(&self) -> anyhow::Result<Option<usize>> {
+        let results = self.index.count_of(DocKind::Achievement);
+        let due = match *self
+            .disciplines_learnt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+        {
+            None => true,
+            Some((at, learnt)) => {
+                let changed = results.abs_diff(learnt) as f64;
+                at.elapsed() >= RELEARN_EVERY
+                    && changed > 0.0
+                    && (learnt < 1_000 || changed / learnt as f64 > RELEARN_CHANGE)
+            }
+        };
+        if !due {
+            return Ok(None);
+        }
+        let index = self.index.clone();
+        let now = self.ctx.clock.now().timestamp();
+        let started = std::time::Instant::now();
+        let read = tokio::task::spawn_blocking(move || index.retrain_disciplines(now)).await??;
+        *self
+            .disciplines_learnt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), results));
+        tracing::debug!(
+            results = read,
+            ms = started.elapsed().as_millis() as u64,
+            "discipline model relearnt"
+        );
+        Ok(Some(read))
     }
 
     /// Reads the pending outbox changes and hands them to the index writer without

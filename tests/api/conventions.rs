@@ -45,6 +45,8 @@ const PLAIN_LISTS: &[&str] = &[
     "ImportRow.errors",
     "SearchEdge.highlights",
     "MatchReasonsView.sharedTerms",
+    // At most three guesses.
+    "MatchReasonsView.inferredDisciplines",
     // Statistics groups.
     "PairingStatistics.byMonth",
     "PairingStatistics.byTrack",

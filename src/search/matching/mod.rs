@@ -1,0 +1,434 @@
+//! Two-way matching in the index. A listing's key terms (see [`terms`]) become a weighted
+//! query over the other kind's listings, under the same visibility filters as search. Two
+//! sources of candidates are merged into one pool: the best text candidates, and the best of
+//! those in a related field (the need's industries through the crosswalk, its own or its
+//! inferred disciplines, see [`disciplines`]). The pool is re-ranked as one with scores that
+//! mean the same for every source: the share of the source's key-term weight a candidate
+//! holds, the absolute evidence behind it, and the industry/discipline, TRL, region and mode
+//! fit, each with the reason it ranked where it did.
+//!
+//! Only indexed (public) text takes part, so no reason can carry confidential detail.
+
+pub mod disciplines;
+pub mod terms;
+
+use crate::codes;
+use crate::search::index::{
+    DISCIPLINE, DIVISIONS, DocKind, ID, ListingDoc, MODES, REGION, SearchIndex, TRL, Visibility,
+};
+use crate::search::reasons::{MatchReasons, Profile, SharedTerm};
+use disciplines::Inferred;
+use std::collections::{HashMap, HashSet};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::{DocAddress, DocSet, Term};
+use terms::KeyTerms;
+
+/// Extra weight of a candidate's keywords field in the text query.
+const KEYWORD_FIELD_BOOST: f32 = 1.5;
+
+/// What shapes the candidate pool and the text score. The defaults are the shipped values;
+/// `cargo bench --bench need_matching` explores others.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchTuning {
+    /// Best text candidates taken into the pool.
+    pub text_pool: usize,
+    /// Best text candidates in a related field taken into the pool as well.
+    pub field_pool: usize,
+    /// Share of the text score that is absolute evidence (the rest is coverage).
+    pub evidence_blend: f32,
+    /// Key-term weight at which absolute evidence reaches 63% (1 − 1/e).
+    pub evidence_scale: f32,
+}
+
+impl Default for MatchTuning {
+    fn default() -> Self {
+        Self {
+            text_pool: 200,
+            field_pool: 100,
+            evidence_blend: 0.1,
+            evidence_scale: 12.0,
+        }
+    }
+}
+
+/// A match whose score is below this rests on too little: one or two common words, or a
+/// field in common and nothing else. It is not presented as strong, new-match alerts leave it
+/// out, and `minScore` defaults to it where lists should hold only real candidates. Measured
+/// by `cargo bench --bench need_matching` on its tuning part (docs/matching.md).
+pub const EVIDENCE_FLOOR: f32 = 0.45;
+
+/// Find listings of the other kind for `source`.
+#[derive(Debug, Clone)]
+pub struct MatchRequest {
+    /// The listing matched from (its public text and profile).
+    pub source: ListingDoc,
+    /// What the viewer may see among the candidates.
+    pub visibility: Visibility,
+    /// Unix seconds now, for expiry.
+    pub now: i64,
+    /// At most this many.
+    pub limit: usize,
+    /// Candidate ids never to return (dismissed).
+    pub exclude: HashSet<i32>,
+}
+
+/// One ranked candidate.
+#[derive(Debug, Clone)]
+pub struct MatchHit {
+    /// Which kind the candidate is.
+    pub kind: DocKind,
+    /// Its id.
+    pub id: i32,
+    /// Score in 0..=1, comparable across sources.
+    pub score: f32,
+    /// Why.
+    pub reasons: MatchReasons,
+}
+
+/// A candidate in the pool: where it is and its BM25 score for the text query.
+type Candidate = (DocAddress, f32);
+
+impl SearchIndex {
+    /// Ranked candidates of the other kind with their reasons.
+    pub fn matches(&self, req: &MatchRequest) -> anyhow::Result<Vec<MatchHit>> {
+        let searcher = self.reader.searcher();
+        let target = req.source.kind.counterpart();
+        let key = self.key_terms(&searcher, &req.source)?;
+        if key.queried().next().is_none() || req.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let inferred = self.inferred_disciplines(&req.source, &key);
+        let tuning = self.match_tuning;
+        let text = self.text_query(&key);
+        let filters = || self.listed_filters(Some(target), &req.visibility, req.now);
+        let excluded = req.exclude.len();
+
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
+        clauses.extend(filters());
+        let mut pool: Vec<Candidate> = searcher
+            .search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(tuning.text_pool + excluded).order_by_score(),
+            )?
+            .into_iter()
+            .map(|(score, addr)| (addr, score))
+            .collect();
+        let fields = self.related_fields(&req.source, &inferred);
+        if !fields.is_empty() && tuning.field_pool > 0 {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Must, text),
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(
+                        fields.into_iter().map(|q| (Occur::Should, q)).collect(),
+                    )),
+                ),
+            ];
+            clauses.extend(filters());
+            let seen: HashSet<DocAddress> = pool.iter().map(|(a, _)| *a).collect();
+            let field_hits = searcher.search(
+                &BooleanQuery::new(clauses),
+                &TopDocs::with_limit(tuning.field_pool + excluded).order_by_score(),
+            )?;
+            pool.extend(
+                field_hits
+                    .into_iter()
+                    .filter(|(_, addr)| !seen.contains(addr))
+                    .map(|(score, addr)| (addr, score)),
+            );
+        }
+        let mut hits = self.rank(&searcher, req, &key, &inferred, pool)?;
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        hits.truncate(req.limit);
+        Ok(hits)
+    }
+
+    /// The key terms as one weighted query over the body and keywords.
+    fn text_query(&self, key: &KeyTerms) -> Box<dyn Query> {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in key.queried() {
+            for (field, boost) in [(f.body, 1.0), (f.keywords, KEYWORD_FIELD_BOOST)] {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &t.word),
+                    IndexRecordOption::WithFreqs,
+                );
+                should.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), t.share * boost)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(should))
+    }
+
+    /// A need without a discipline of its own gets the model's guesses from its key terms.
+    fn inferred_disciplines(&self, source: &ListingDoc, key: &KeyTerms) -> Vec<Inferred> {
+        if source.kind != DocKind::Need || source.profile.discipline.is_some() {
+            return Vec::new();
+        }
+        let model = self.discipline_model();
+        model.infer(key.terms.iter().map(|t| (t.word.as_str(), t.share)))
+    }
+
+    /// Facet queries for the listings of the other kind in a field related to `source`: for a
+    /// need, results in its discipline, its inferred ones, and those the crosswalk relates to
+    /// its industries; for a result, needs in its discipline, its industries, and the
+    /// industries the crosswalk relates to its discipline.
+    fn related_fields(&self, source: &ListingDoc, inferred: &[Inferred]) -> Vec<Box<dyn Query>> {
+        let p = &source.profile;
+        let mut paths: Vec<String> = Vec::new();
+        let mut discipline = |code: &str| {
+            if let Some(path) = facet_path("discipline", codes::disciplines(), code) {
+                paths.push(path);
+            }
+        };
+        if let Some(d) = &p.discipline {
+            discipline(d);
+        }
+        match source.kind {
+            DocKind::Need => {
+                for i in inferred {
+                    discipline(&i.discipline);
+                }
+                for industry in &p.industries {
+                    for d in self.crosswalk.disciplines(industry) {
+                        discipline(d);
+                    }
+                }
+            }
+            DocKind::Achievement => {
+                let mut divisions: Vec<String> = p
+                    .industries
+                    .iter()
+                    .filter_map(|c| crate::search::crosswalk::division_of(c).map(str::to_owned))
+                    .collect();
+                if let Some(d) = &p.discipline {
+                    divisions.extend(
+                        self.crosswalk
+                            .divisions_for(d)
+                            .into_iter()
+                            .map(str::to_owned),
+                    );
+                }
+                for division in divisions {
+                    if let Some(path) = facet_path("industry", codes::industries(), &division) {
+                        paths.push(path);
+                    }
+                }
+            }
+        }
+        paths.sort_unstable();
+        paths.dedup();
+        paths
+            .into_iter()
+            .filter_map(|path| Facet::from_text(&path).ok())
+            .map(|facet| -> Box<dyn Query> {
+                Box::new(TermQuery::new(
+                    Term::from_facet(self.fields.facets, &facet),
+                    IndexRecordOption::Basic,
+                ))
+            })
+            .collect()
+    }
+
+    /// Scores every candidate of the pool.
+    fn rank(
+        &self,
+        searcher: &tantivy::Searcher,
+        req: &MatchRequest,
+        key: &KeyTerms,
+        inferred: &[Inferred],
+        pool: Vec<Candidate>,
+    ) -> anyhow::Result<Vec<MatchHit>> {
+        let target = req.source.kind.counterpart();
+        let tuning = self.match_tuning;
+        // Group candidates by segment, in doc order, so postings are read forward once.
+        let mut by_segment: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+        for (addr, score) in &pool {
+            by_segment
+                .entry(addr.segment_ord)
+                .or_default()
+                .push((addr.doc_id, *score));
+        }
+        let source_profile = &req.source.profile;
+        let mut hits = Vec::with_capacity(pool.len());
+        for (segment_ord, mut docs) in by_segment {
+            docs.sort_unstable_by_key(|(doc, _)| *doc);
+            let segment = searcher.segment_reader(segment_ord);
+            let fast = segment.fast_fields();
+            let ids = fast.u64(ID)?;
+            let divisions = fast.u64(DIVISIONS)?;
+            let disciplines = fast.u64(DISCIPLINE)?;
+            let regions = fast.u64(REGION)?;
+            let trls = fast.u64(TRL)?;
+            let modes = fast.u64(MODES)?;
+            let shared = self.shared_terms(segment, key, &docs)?;
+            for ((doc, _), shared) in docs.iter().zip(shared) {
+                let Some(id) = ids.first(*doc).and_then(|i| i32::try_from(i).ok()) else {
+                    continue;
+                };
+                if req.exclude.contains(&id) {
+                    continue;
+                }
+                let profile = Profile::from_index(
+                    divisions.values_for_doc(*doc),
+                    disciplines.first(*doc),
+                    regions.first(*doc),
+                    trls.first(*doc),
+                    modes.first(*doc).unwrap_or_default(),
+                );
+                let text = text_score(&shared, key, &tuning);
+                let (need, achievement) = match target {
+                    DocKind::Achievement => (source_profile, &profile),
+                    DocKind::Need => (&profile, source_profile),
+                };
+                let reasons = MatchReasons::compare(
+                    need,
+                    achievement,
+                    &self.crosswalk,
+                    inferred,
+                    text,
+                    shared,
+                );
+                hits.push(MatchHit {
+                    kind: target,
+                    id,
+                    score: reasons.score(),
+                    reasons,
+                });
+            }
+        }
+        Ok(hits)
+    }
+
+    /// For each candidate (in doc order), the key terms it contains in its body or keywords,
+    /// heaviest first.
+    fn shared_terms(
+        &self,
+        segment: &tantivy::SegmentReader,
+        key: &KeyTerms,
+        docs: &[(u32, f32)],
+    ) -> anyhow::Result<Vec<Vec<SharedTerm>>> {
+        let mut out: Vec<Vec<SharedTerm>> = vec![Vec::new(); docs.len()];
+        let body = segment.inverted_index(self.fields.body)?;
+        let keywords = segment.inverted_index(self.fields.keywords)?;
+        for term in key.queried() {
+            let mut found = vec![false; docs.len()];
+            for (field, inverted) in [(self.fields.body, &body), (self.fields.keywords, &keywords)]
+            {
+                let key = Term::from_field_text(field, &term.word);
+                let Some(mut postings) = inverted.read_postings(&key, IndexRecordOption::Basic)?
+                else {
+                    continue;
+                };
+                // `seek` only moves forward, and may land past the next candidate.
+                let mut current = postings.doc();
+                for (i, (doc, _)) in docs.iter().enumerate() {
+                    if current < *doc {
+                        current = postings.seek(*doc);
+                    }
+                    found[i] |= current == *doc;
+                }
+            }
+            for (i, hit) in found.into_iter().enumerate() {
+                if hit {
+                    out[i].push(SharedTerm {
+                        term: term.word.clone(),
+                        weight: term.share,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Text similarity in 0..=1, the same for every source: the share of the source's key-term
+/// weight the candidate holds (coverage), blended with the absolute weight behind it, which
+/// saturates (a long posting that shares many rare words is stronger evidence than a short
+/// one that shares its only word, and a single common word is weak evidence for both).
+fn text_score(shared: &[SharedTerm], key: &KeyTerms, tuning: &MatchTuning) -> f32 {
+    let coverage: f32 = shared.iter().map(|t| t.weight).sum::<f32>().min(1.0);
+    let evidence = coverage * key.mass;
+    let absolute = 1.0 - (-evidence / tuning.evidence_scale).exp();
+    (1.0 - tuning.evidence_blend) * coverage + tuning.evidence_blend * absolute
+}
+
+/// `/discipline/430/43020`: a code's lineage as a facet path.
+fn facet_path(root: &str, table: &codes::CodeTable, code: &str) -> Option<String> {
+    let mut chain: Vec<&str> = table
+        .lineage(code)
+        .iter()
+        .map(|e| e.code.as_str())
+        .collect();
+    chain.reverse();
+    (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::config::IndexConfig;
+    use crate::search::index::IndexOp;
+
+    #[test]
+    fn a_long_text_has_the_same_key_terms_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = IndexConfig {
+            version: 1,
+            dictionary: String::new(),
+            synonyms: String::new(),
+            stopwords: String::new(),
+            segmentation: crate::search::config::Segmentation::Search,
+            bigrams: crate::search::config::Bigrams::NonWords,
+            weights: crate::search::config::Weights::default(),
+            precise_queries: true,
+            max_query_bigrams: 0,
+            max_term_share: 0.0,
+            max_required_share: 0.0,
+            min_required_listings: 0,
+            crosswalk: Default::default(),
+            profile_words: Default::default(),
+            disciplines: Default::default(),
+        };
+        let index = SearchIndex::open(dir.path(), &config).unwrap();
+        // More words than are looked up, all tied: once a word each, all as long.
+        let text: Vec<String> = (0..3 * terms::KEY_TERMS)
+            .map(|i| format!("term{i:03}"))
+            .collect();
+        let doc = |kind: DocKind, id: i32, body: String| ListingDoc {
+            kind,
+            id,
+            owner_id: 1,
+            title: String::new(),
+            body,
+            keywords: vec![],
+            visibility: "PUBLIC",
+            live: true,
+            expires_at: None,
+            facets: vec![],
+            trl: None,
+            updated_at: 0,
+            profile: Default::default(),
+        };
+        index
+            .apply(
+                &[
+                    IndexOp::Upsert(doc(DocKind::Achievement, 1, text.join(" "))),
+                    IndexOp::Upsert(doc(DocKind::Achievement, 2, "other".into())),
+                ],
+                1,
+            )
+            .unwrap();
+        let source = doc(DocKind::Need, 3, text.join(" "));
+        let searcher = index.reader.searcher();
+        let first = index.key_terms(&searcher, &source).unwrap();
+        assert_eq!(first.terms.len(), terms::KEY_TERMS);
+        for _ in 0..8 {
+            assert_eq!(index.key_terms(&searcher, &source).unwrap(), first);
+        }
+    }
+}
