@@ -287,3 +287,85 @@ pub async fn set_job_cursor<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// What someone decided about a match, kept for a later ranking to learn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judgement {
+    /// The need's side dismissed the result.
+    DismissedForNeed,
+    /// The result's side dismissed the need.
+    DismissedForAchievement,
+    /// A pairing of the two reached a signed contract.
+    Signed,
+    /// A pairing of the two was declined.
+    Declined,
+}
+
+impl Judgement {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::DismissedForNeed => "DISMISSED_FOR_NEED",
+            Self::DismissedForAchievement => "DISMISSED_FOR_ACHIEVEMENT",
+            Self::Signed => "SIGNED",
+            Self::Declined => "DECLINED",
+        }
+    }
+
+    /// The dismissal of `side`.
+    pub fn dismissed_for(side: ListingKind) -> Self {
+        match side {
+            ListingKind::Need => Self::DismissedForNeed,
+            ListingKind::Achievement => Self::DismissedForAchievement,
+        }
+    }
+}
+
+/// Records a judgement on the match of `need_id` and `achievement_id`, with the match's stored
+/// score when it has one (a dismissal stores a row with score 0 for a match never stored).
+pub async fn record_judgement<C: ConnectionTrait>(
+    db: &C,
+    need_id: i32,
+    achievement_id: i32,
+    judgement: Judgement,
+    pairing_id: Option<i32>,
+    actor_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::db::entities::match_judgement;
+    let score = listing_match::Entity::find()
+        .filter(listing_match::Column::NeedId.eq(need_id))
+        .filter(listing_match::Column::AchievementId.eq(achievement_id))
+        .one(db)
+        .await?
+        .map(|m| m.score)
+        .filter(|s| *s > 0.0);
+    match_judgement::Entity::insert(match_judgement::ActiveModel {
+        id: NotSet,
+        need_id: Set(need_id),
+        achievement_id: Set(achievement_id),
+        judgement: Set(judgement.as_str().to_owned()),
+        pairing_id: Set(pairing_id),
+        score: Set(score),
+        actor_id: Set(actor_id),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Judgements on one match, oldest first.
+pub async fn judgements_for<C: ConnectionTrait>(
+    db: &C,
+    need_id: i32,
+    achievement_id: i32,
+) -> Result<Vec<crate::db::entities::match_judgement::Model>, DbErr> {
+    use crate::db::entities::match_judgement;
+    match_judgement::Entity::find()
+        .filter(match_judgement::Column::NeedId.eq(need_id))
+        .filter(match_judgement::Column::AchievementId.eq(achievement_id))
+        .order_by_asc(match_judgement::Column::Id)
+        .all(db)
+        .await
+}

@@ -183,6 +183,16 @@ impl MatchService {
             let now = self.ctx.clock.now();
             let txn = self.ctx.db.begin_write().await?;
             for side in sides {
+                matches::record_judgement(
+                    &txn,
+                    need_id,
+                    achievement_id,
+                    matches::Judgement::dismissed_for(side),
+                    None,
+                    actor.user_id(),
+                    now,
+                )
+                .await?;
                 matches::dismiss(&txn, side, need_id, achievement_id, now).await?;
             }
             self.ctx
@@ -196,6 +206,16 @@ impl MatchService {
         self.ctx
             .audit_failure(actor, action, Target::of("Need", need_id), r)
             .await
+    }
+
+    /// Judgements recorded on one match (dismissals, signed or declined pairings), oldest
+    /// first: the data a later ranking can learn from (docs/matching.md, "Feedback").
+    pub async fn judgements(
+        &self,
+        need_id: i32,
+        achievement_id: i32,
+    ) -> ServiceResult<Vec<crate::db::entities::match_judgement::Model>> {
+        Ok(matches::judgements_for(&self.ctx.db.conn, need_id, achievement_id).await?)
     }
 
     /// Stored matches of a listing (computed by the background job), best first.

@@ -301,6 +301,16 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
         .gql_ok_as(&m.firm.token, DISMISS, json!({ "n": m.need, "a": m.early }))
         .await;
     assert_eq!(done["dismissMatch"]["dismissed"], true, "{done}");
+    // The dismissal is kept as a judgement on the match, with the score it was stored with.
+    let judged = services
+        .matching
+        .judgements(need_id, id_of(&m.early))
+        .await
+        .unwrap();
+    assert_eq!(judged.len(), 1, "{judged:?}");
+    assert_eq!(judged[0].judgement, "DISMISSED_FOR_NEED");
+    assert!(judged[0].score.is_some_and(|s| s > 0.0), "{judged:?}");
+    assert!(judged[0].actor_id.is_some());
 
     let live = m
         .app

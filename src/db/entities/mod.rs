@@ -13,6 +13,7 @@ pub mod listing_tag;
 pub mod login_throttle;
 pub mod market_optin;
 pub mod market_push;
+pub mod match_judgement;
 pub mod membership_request;
 pub mod need;
 pub mod notification;
