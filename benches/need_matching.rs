@@ -15,7 +15,14 @@
 //! reported, and the only value chosen from data (the evidence floor) comes from the tuning part.
 //!
 //! Run: `cargo bench --bench need_matching` (`QIANXIAN_SHARED_DATA` for another data folder,
-//! `QX_CROSSWALK=<file>` to match with another crosswalk, e.g. the one before the review).
+//! `QX_CROSSWALK=<file>` to match with another crosswalk, e.g. the one before the review,
+//! `QX_TUNE="text_pool=200,field_pool=100,evidence_blend=0.1,evidence_scale=12"` to try other
+//! pools and text scoring, `QX_SHOW=1` to print why some needs' best matches rank).
+//!
+//! The needs are indexed as published needs too (what tells a company profile from a problem
+//! is how often the market's needs use a word), and the discipline model is learnt from the
+//! indexed results, as the service does; the starter model in `index/` is set aside, because
+//! it was learnt from these same records.
 
 use qianxian::search::config::IndexConfig;
 use qianxian::search::crosswalk::Crosswalk;
@@ -720,27 +727,29 @@ fn main() -> anyhow::Result<()> {
         part.match_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         let neutral = matches(&index, need_doc(n, need, false, true), K);
         let best = |hits: &[MatchHit]| hits.first().map_or(0.0, |h| f64::from(h.score));
-        if std::env::var("QX_SHOW").is_ok() && n % 7 == 0 {
-            if let Some(h) = coded.first() {
-                eprintln!(
-                    "[{}] {} → {:.3} text {:.3} field {:.3} {:?} terms {:?}",
-                    need.topic,
-                    need.title,
-                    h.score,
-                    h.reasons.text,
-                    h.reasons.field_score(),
-                    h.reasons
-                        .inferred
-                        .iter()
-                        .map(|i| (&i.discipline, i.confidence))
-                        .collect::<Vec<_>>(),
-                    h.reasons
-                        .shared_terms
-                        .iter()
-                        .map(|t| (&t.term, t.weight))
-                        .collect::<Vec<_>>()
-                );
-            }
+        // `QX_SHOW=1`: every seventh need's best match, to see why it ranks.
+        if let Some(h) = coded
+            .first()
+            .filter(|_| std::env::var("QX_SHOW").is_ok() && n % 7 == 0)
+        {
+            eprintln!(
+                "[{}] {} → {:.3} text {:.3} field {:.3} inferred {:?} shared {:?}",
+                need.topic,
+                need.title,
+                h.score,
+                h.reasons.text,
+                h.reasons.field_score(),
+                h.reasons
+                    .inferred
+                    .iter()
+                    .map(|i| (&i.discipline, i.confidence))
+                    .collect::<Vec<_>>(),
+                h.reasons
+                    .shared_terms
+                    .iter()
+                    .map(|t| (&t.term, t.weight))
+                    .collect::<Vec<_>>()
+            );
         }
         let Some(d) = need.discipline.as_deref() else {
             part.unserved += 1;

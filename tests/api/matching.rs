@@ -369,3 +369,157 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
     assert!(!after.contains(&id_of(&m.mature)), "{after:?}");
     let _ = &m.university;
 }
+
+const POSTING_MATCHES: &str = "query($id: ID!, $min: Float) { matchesForNeed(id: $id, first: 10, minScore: $min) { totalCount nodes { score strong achievementId reasons { explanation sharedTerms { term } field fieldScore inferredDisciplines { code name confidence } } } } }";
+
+/// A need written the way firms post them: a platform prefix, a title in quotes, a detail
+/// that is mostly the company's profile, no discipline of its own.
+#[tokio::test]
+async fn a_posting_is_matched_by_its_problem_not_its_company_profile() {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛膜技术大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛海润水务有限公司", "370211", true)
+        .await;
+    let result = |title: &str, summary: &str, keywords: &[&str], discipline: &str| {
+        with(
+            achievement_fields(),
+            json!({
+                "title": title,
+                "summary": summary,
+                "keywords": keywords,
+                "discipline": discipline,
+                "industries": ["M73"],
+                "trl": 7
+            }),
+        )
+    };
+    let membrane = app
+        .published_achievement(
+            &university,
+            result(
+                "反渗透膜表面两性离子抗污染涂层",
+                "在反渗透膜表面接枝两性离子聚合物，显著降低有机物与微生物污染，通量衰减减少一半，适用于海水淡化与工业废水回用。",
+                &["反渗透膜", "抗污染", "海水淡化"],
+                "430",
+            ),
+        )
+        .await;
+    let management = app
+        .published_achievement(
+            &university,
+            result(
+                "专精特新中小企业质量管理体系认证路径研究",
+                "调查青岛市高新技术企业与专精特新企业的质量管理体系认证、注册资本与研发人员结构，提出认证培育路径。",
+                &["专精特新", "质量管理体系", "高新技术企业"],
+                "630",
+            ),
+        )
+        .await;
+    let profile = "企业简介：青岛海润水务有限公司成立于2003年，注册资本5000万元，是国家级高新技术企业、山东省专精特新中小企业，已通过ISO9001质量管理体系认证和ISO14001环境管理体系认证，现有员工320人，其中研发人员45人。";
+    let need = |title: &str, problem: String| {
+        with(
+            need_fields(),
+            json!({
+                "title": title,
+                "problem": problem,
+                "requirements": "略",
+                "keywords": [],
+                "industries": ["N7721"],
+                "discipline": null,
+                "minTrl": null
+            }),
+        )
+    };
+    let posting = app
+        .published_need(
+            &firm,
+            need(
+                "【寻求合作】“反渗透膜抗污染”降本",
+                format!(
+                    "{profile}需求描述：现有反渗透膜污染快、清洗频繁，希望寻求抗污染涂层技术。"
+                ),
+            ),
+        )
+        .await;
+    let unserved = app
+        .published_need(
+            &firm,
+            need("【技术需求】殡仪馆骨灰盒寄存柜", format!("{profile}略")),
+        )
+        .await;
+    app.services.search.catch_up().await.unwrap();
+
+    let found =
+        app.gql_ok(POSTING_MATCHES, json!({ "id": posting })).await["matchesForNeed"]["nodes"]
+            .clone();
+    let order = ids(&found, "achievementId");
+    assert_eq!(order[0], membrane, "{found:#}");
+    if let Some(at) = order.iter().position(|id| *id == management) {
+        let (best, other) = (&found[0]["score"], &found[at]["score"]);
+        assert!(best.as_f64() > other.as_f64(), "{found:#}");
+    }
+    let best = &found[0];
+    assert_eq!(best["strong"], true, "{best:#}");
+    let terms: Vec<&str> = best["reasons"]["sharedTerms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["term"].as_str().unwrap())
+        .collect();
+    assert!(terms.contains(&"反渗透膜"), "{terms:?}");
+    for furniture in ["寻求", "合作", "有限公司", "注册资本", "专精特新", "认证"]
+    {
+        assert!(!terms.contains(&furniture), "{furniture} in {terms:?}");
+    }
+    // The need names no discipline: the model's guesses show as guesses, with confidence.
+    let inferred = best["reasons"]["inferredDisciplines"].as_array().unwrap();
+    assert!(!inferred.is_empty(), "{best:#}");
+    for guess in inferred {
+        let confidence = guess["confidence"].as_f64().unwrap();
+        assert!(confidence > 0.0 && confidence <= 1.0, "{guess}");
+        assert!(!guess["name"].as_str().unwrap().is_empty(), "{guess}");
+    }
+    let explanation = best["reasons"]["explanation"].to_string();
+    assert!(explanation.contains("推断学科："), "{explanation}");
+
+    // Nothing here is about funeral services: whatever is listed is not presented as strong.
+    let weak =
+        app.gql_ok(POSTING_MATCHES, json!({ "id": unserved })).await["matchesForNeed"]["nodes"]
+            .clone();
+    for hit in weak.as_array().unwrap() {
+        assert_eq!(hit["strong"], false, "{hit:#}");
+    }
+    // minScore leaves the weak ones out, and is checked.
+    let floor = qianxian::search::matching::EVIDENCE_FLOOR;
+    let strong_only = app
+        .gql_ok(POSTING_MATCHES, json!({ "id": unserved, "min": floor }))
+        .await;
+    assert_eq!(
+        strong_only["matchesForNeed"]["totalCount"], 0,
+        "{strong_only:#}"
+    );
+    let kept = app
+        .gql_ok(POSTING_MATCHES, json!({ "id": posting, "min": floor }))
+        .await;
+    assert_eq!(
+        ids(&kept["matchesForNeed"]["nodes"], "achievementId")[0],
+        membrane
+    );
+    let refused = app
+        .gql(POSTING_MATCHES, json!({ "id": posting, "min": 1.5 }))
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"],
+        "INVALID_ARGUMENT"
+    );
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("minScore"),
+        "{refused}"
+    );
+}

@@ -14,10 +14,10 @@ use std::fmt::Write as _;
 pub const MIN_CONFIDENCE: f32 = 0.15;
 /// At most this many inferred disciplines per need.
 const MAX_INFERRED: usize = 3;
-/// The key-term weights of a text are scaled to sum to this many words' worth of evidence:
+/// A text's key-term shares (summing to at most 1) count as this many words of evidence:
 /// naive Bayes multiplies word likelihoods as if independent, and a long text would otherwise
 /// be certain of anything.
-const EVIDENCE_WORDS: f32 = 4.0;
+const EVIDENCE_WORDS: f32 = 6.0;
 /// Additive smoothing of word counts.
 const ALPHA: f64 = 0.1;
 
@@ -132,7 +132,9 @@ impl DisciplineModel {
         if known.is_empty() || weight_sum <= 0.0 {
             return Vec::new();
         }
-        let scale = f64::from(EVIDENCE_WORDS / weight_sum);
+        // Weights are shares of the text's key-term weight: words the model never saw, and a
+        // text that says little, leave the posterior nearer the prior.
+        let scale = f64::from(EVIDENCE_WORDS);
         let mut log_posterior: Vec<f64> = (0..self.classes.len())
             .map(|c| (f64::from(self.docs[c]) / total_docs).ln())
             .collect();
@@ -240,46 +242,6 @@ impl DisciplineModel {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn model() -> DisciplineModel {
-        let mut m = DisciplineModel::default();
-        for _ in 0..5 {
-            m.learn("17060", ["海水", "潮汐", "海洋", "测量"]);
-            m.learn("430", ["涂层", "腐蚀", "合金", "测量"]);
-        }
-        m.learn("430", ["海水", "腐蚀", "涂层"]);
-        m
-    }
-
-    #[test]
-    fn a_text_gets_the_discipline_whose_words_it_uses() {
-        let m = model();
-        let inferred = m.infer([("潮汐", 1.0), ("海水", 0.5)]);
-        assert_eq!(inferred[0].discipline, "170");
-        assert!(inferred[0].confidence > 0.6, "{inferred:?}");
-        let inferred = m.infer([("涂层", 1.0), ("腐蚀", 1.0)]);
-        assert_eq!(inferred[0].discipline, "430");
-        // Words the model never saw say nothing.
-        assert!(m.infer([("骨灰盒", 1.0)]).is_empty());
-    }
-
-    #[test]
-    fn the_model_file_round_trips_and_absorbs() {
-        let m = model();
-        let text = m.to_tsv("test model");
-        let back = DisciplineModel::parse(&text).unwrap();
-        assert_eq!(back.to_tsv("test model"), text);
-        let mut sum = DisciplineModel::default();
-        sum.learn("430", ["涂层"]);
-        sum.absorb(&back);
-        assert_eq!(sum.texts(), m.texts() + 1);
-        assert!(DisciplineModel::parse("class\t999\t1\t1\n").is_err());
-    }
-}
-
 /// Most published results one retraining reads (evenly spaced when there are more): past this
 /// the counts change little, and a retraining stays well under a minute at 1M listings.
 pub const MAX_TRAINING_TEXTS: usize = 100_000;
@@ -347,5 +309,45 @@ impl crate::search::index::SearchIndex {
         }
         *self.disciplines.write().unwrap_or_else(|e| e.into_inner()) = std::sync::Arc::new(model);
         Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> DisciplineModel {
+        let mut m = DisciplineModel::default();
+        for _ in 0..5 {
+            m.learn("17060", ["海水", "潮汐", "海洋", "测量"]);
+            m.learn("430", ["涂层", "腐蚀", "合金", "测量"]);
+        }
+        m.learn("430", ["海水", "腐蚀", "涂层"]);
+        m
+    }
+
+    #[test]
+    fn a_text_gets_the_discipline_whose_words_it_uses() {
+        let m = model();
+        let inferred = m.infer([("潮汐", 1.0), ("海水", 0.5)]);
+        assert_eq!(inferred[0].discipline, "170");
+        assert!(inferred[0].confidence > 0.6, "{inferred:?}");
+        let inferred = m.infer([("涂层", 1.0), ("腐蚀", 1.0)]);
+        assert_eq!(inferred[0].discipline, "430");
+        // Words the model never saw say nothing.
+        assert!(m.infer([("骨灰盒", 1.0)]).is_empty());
+    }
+
+    #[test]
+    fn the_model_file_round_trips_and_absorbs() {
+        let m = model();
+        let text = m.to_tsv("test model");
+        let back = DisciplineModel::parse(&text).unwrap();
+        assert_eq!(back.to_tsv("test model"), text);
+        let mut sum = DisciplineModel::default();
+        sum.learn("430", ["涂层"]);
+        sum.absorb(&back);
+        assert_eq!(sum.texts(), m.texts() + 1);
+        assert!(DisciplineModel::parse("class\t999\t1\t1\n").is_err());
     }
 }

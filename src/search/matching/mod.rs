@@ -20,7 +20,7 @@ use crate::search::reasons::{MatchReasons, Profile, SharedTerm};
 use disciplines::Inferred;
 use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, DocSet, Term};
 use terms::KeyTerms;
@@ -117,14 +117,16 @@ impl SearchIndex {
             .collect();
         let fields = self.related_fields(&req.source, &inferred);
         if !fields.is_empty() && tuning.field_pool > 0 {
+            // Every listing in a related field qualifies, whether or not it shares a word;
+            // those that share the most come first.
+            let related =
+                BooleanQuery::new(fields.into_iter().map(|q| (Occur::Should, q)).collect());
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-                (Occur::Must, text),
                 (
                     Occur::Must,
-                    Box::new(BooleanQuery::new(
-                        fields.into_iter().map(|q| (Occur::Should, q)).collect(),
-                    )),
+                    Box::new(ConstScoreQuery::new(Box::new(related), 0.0)),
                 ),
+                (Occur::Should, text),
             ];
             clauses.extend(filters());
             let seen: HashSet<DocAddress> = pool.iter().map(|(a, _)| *a).collect();

@@ -19,6 +19,10 @@ pub const KEY_TERMS: usize = 20;
 pub const TITLE_WEIGHT: f32 = 2.0;
 /// A listing's own keywords count this much.
 pub const KEYWORD_WEIGHT: f32 = 1.5;
+/// Key-term shares are of at least this many words of the highest IDF.
+const MIN_MASS_WORDS: f32 = 3.0;
+/// A word in a company-profile sentence counts this much of one in the requirement.
+pub const PROFILE_SENTENCE_WEIGHT: f32 = 0.1;
 /// Needs a word's share among needs is smoothed with, towards its share among results: a
 /// young market's few needs say little, so words start neutral.
 const NEED_PRIOR: f32 = 20.0;
@@ -40,7 +44,8 @@ const MAX_TERM_SHARE: f32 = 0.05;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyTerms {
     /// Heaviest first: each word with its share of the listing's weight (the shares of all
-    /// key terms sum to 1, words no listing of the other kind holds included).
+    /// key terms sum to 1, words no listing of the other kind holds included, or to less when
+    /// the listing says little: see [`MIN_MASS_WORDS`]).
     pub terms: Vec<KeyTerm>,
     /// The summed raw weight (TF × IDF × content factor) of the key terms: how much a listing
     /// says, comparable across listings.
@@ -131,22 +136,70 @@ pub fn strip_prefixes(title: &str) -> &str {
 /// How a listing's text divides into title, detail and keywords.
 struct Parts<'a> {
     title: &'a str,
-    detail: &'a str,
+    /// What the detail asks for.
+    requirement: String,
+    /// What the detail says about the company.
+    profile: String,
     keywords: String,
 }
 
-fn parts(doc: &ListingDoc) -> Parts<'_> {
+/// Labels after which a posting states its requirement (`需求描述：`).
+const REQUIREMENT_LABELS: &[&str] = &[
+    "需求描述",
+    "需求内容",
+    "需求说明",
+    "具体需求",
+    "技术需求描述",
+    "技术难题",
+    "需解决的问题",
+];
+/// Labels of a company-profile section (`企业简介：`).
+const PROFILE_LABELS: &[&str] = &["企业简介", "公司简介", "单位简介", "企业概况", "公司概况"];
+
+fn parts<'a>(doc: &'a ListingDoc, listed: &ProfileWords) -> Parts<'a> {
     // The body begins with the title (see the listing documents in `service::search`).
     let detail = doc
         .body
         .strip_prefix(doc.title.as_str())
         .filter(|_| !doc.title.is_empty())
         .unwrap_or(&doc.body);
+    let (requirement, profile) = if doc.kind == DocKind::Need {
+        split_profile(detail, listed)
+    } else {
+        (detail.to_owned(), String::new())
+    };
     Parts {
         title: strip_prefixes(&doc.title),
-        detail,
+        requirement,
+        profile,
         keywords: doc.keywords.join(" "),
     }
+}
+
+/// Splits a need's detail into its requirement and the company's profile. Text after a
+/// requirement label (`需求描述：`) is the requirement and text before it the profile; without
+/// one, a sentence that holds a word of the reviewed profile list is profile.
+pub fn split_profile(detail: &str, listed: &ProfileWords) -> (String, String) {
+    let labelled = REQUIREMENT_LABELS.iter().find_map(|label| {
+        let at = detail.find(label)?;
+        let rest = detail[at + label.len()..].trim_start_matches([' ', '：', ':', '\n']);
+        Some((detail[..at].to_owned(), rest.to_owned()))
+    });
+    if let Some((before, after)) = labelled {
+        return (after, before);
+    }
+    let (mut requirement, mut profile) = (String::new(), String::new());
+    for sentence in detail.split_inclusive(['。', '！', '？', '；', '\n', '!', '?', ';']) {
+        let lowered = sentence.to_lowercase();
+        let is_profile = PROFILE_LABELS.iter().any(|l| sentence.contains(l))
+            || listed.0.iter().any(|w| lowered.contains(w.as_str()));
+        if is_profile {
+            profile.push_str(sentence);
+        } else {
+            requirement.push_str(sentence);
+        }
+    }
+    (requirement, profile)
 }
 
 /// Document counts the weights are computed from.
@@ -160,11 +213,12 @@ impl SearchIndex {
     /// kind.
     pub fn key_terms(&self, searcher: &Searcher, doc: &ListingDoc) -> anyhow::Result<KeyTerms> {
         let f = self.fields;
-        let parts = parts(doc);
+        let parts = parts(doc, &self.profile_words);
         let mut occurrences: HashMap<String, f32> = HashMap::new();
         for (text, weight) in [
             (parts.title, TITLE_WEIGHT),
-            (parts.detail, 1.0),
+            (parts.requirement.as_str(), 1.0),
+            (parts.profile.as_str(), PROFILE_SENTENCE_WEIGHT),
             (parts.keywords.as_str(), KEYWORD_WEIGHT),
         ] {
             for t in self.analyzer.query_words(text, true) {
@@ -227,7 +281,9 @@ impl SearchIndex {
             } else {
                 1.0
             };
-            let weight = (1.0 + n.ln().max(0.0)) * idf * content * unseen;
+            // Sublinear in repeats; a word seen only in the profile keeps its fraction.
+            let tf = if n >= 1.0 { 1.0 + n.ln() } else { n };
+            let weight = tf * idf * content * unseen;
             if weight > 0.0 {
                 terms.push(KeyTerm {
                     word,
@@ -244,9 +300,17 @@ impl SearchIndex {
         });
         terms.truncate(KEY_TERMS);
         let mass: f32 = terms.iter().map(|t| t.weight).sum();
-        if mass > 0.0 {
+        // Shares are of at least a few rare words' worth: a need that says nothing a result
+        // could hold (its own words unknown, the rest company profile) has little to share.
+        let total = match target {
+            DocKind::Achievement => counts.results,
+            DocKind::Need => counts.needs,
+        };
+        let least = MIN_MASS_WORDS * (1.0 + (total + 0.5) / 0.5).ln();
+        let denominator = mass.max(least);
+        if denominator > 0.0 {
             for t in &mut terms {
-                t.share = t.weight / mass;
+                t.share = t.weight / denominator;
             }
         }
         Ok(KeyTerms { terms, mass })
@@ -298,6 +362,24 @@ mod tests {
         // A young market: one need of five says little either way.
         let young = content_factor(1.0, 5.0, 12.0, 2000.0);
         assert!(young > 0.1 && young < 1.0, "{young}");
+    }
+
+    #[test]
+    fn a_detail_divides_into_requirement_and_profile() {
+        let listed = ProfileWords::parse("注册资本\n高新技术企业");
+        let (need, profile) = split_profile(
+            "企业简介：某公司成立于2003年，注册资本5000万元。需求描述：希望寻求抗污染涂层技术。",
+            &listed,
+        );
+        assert_eq!(need, "希望寻求抗污染涂层技术。");
+        assert!(profile.contains("注册资本"));
+        // Without labels, sentence by sentence.
+        let (need, profile) = split_profile(
+            "公司是国家级高新技术企业。现有反渗透膜污染快；希望寻求涂层技术。",
+            &listed,
+        );
+        assert_eq!(need, "现有反渗透膜污染快；希望寻求涂层技术。");
+        assert_eq!(profile, "公司是国家级高新技术企业。");
     }
 
     #[test]
