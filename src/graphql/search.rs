@@ -93,6 +93,9 @@ pub struct SearchFilterInput {
 connection!(SearchConnection, SearchEdge, "search hits, best first", {
     /// Facet counts over all matches.
     facets: Vec<SearchFacet>,
+    /// True when the query's `"quoted phrases"` occur nowhere word for word, so these are the
+    /// hits of the phrases' words searched like the rest of the query (say so on the page).
+    phrases_relaxed: bool,
 });
 
 /// Search queries.
@@ -152,6 +155,7 @@ impl SearchQuery {
         Ok(SearchConnection::new(
             Parts::of_edges(result.page, hit),
             facets,
+            result.phrases_relaxed,
         ))
     }
 }

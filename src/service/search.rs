@@ -606,6 +606,7 @@ impl SearchService {
         }
         Ok(SearchPage {
             page: Window::page(results, offset, found.total as u64),
+            phrases_relaxed: found.phrases_relaxed,
             facets: found
                 .facets
                 .into_iter()
@@ -706,6 +707,8 @@ pub struct SearchPage {
     pub page: Page<SearchResult>,
     /// Counts by dimension.
     pub facets: Vec<FacetCount>,
+    /// The query's `"phrases"` matched nothing, so these are the hits of their words.
+    pub phrases_relaxed: bool,
 }
 
 /// How many matches carry one facet value.

@@ -411,3 +411,34 @@ async fn a_changed_index_configuration_rebuilds_the_index_on_start() {
         ["深远海养殖工船水质调控"]
     );
 }
+
+/// A phrase pasted from a document that occurs nowhere word for word falls back to its words,
+/// and the page says so.
+#[tokio::test]
+async fn a_phrase_that_finds_nothing_falls_back_and_says_so() {
+    let app = spawn_app().await;
+    let uni = app
+        .create_org("UNIVERSITY", "青岛短语大学", "370212", true)
+        .await;
+    app.published_achievement(
+        &uni,
+        with(
+            achievement_fields(),
+            json!({ "title": "硫化物固态电解质规模化制备", "summary": "液相法合成硫化物固态电解质。" }),
+        ),
+    )
+    .await;
+    app.services.search.catch_up().await.unwrap();
+    let query = "query($q: String!) { search(query: $q, first: 5) { totalCount phrasesRelaxed nodes { ... on Achievement { title } } } }";
+    let strict = app.gql_ok(query, json!({ "q": "\"固态电解质\"" })).await;
+    assert_eq!(strict["search"]["totalCount"], 1, "{strict}");
+    assert_eq!(strict["search"]["phrasesRelaxed"], false);
+    // The words are there, but not in this order.
+    let relaxed = app.gql_ok(query, json!({ "q": "\"电解质 硫化物\"" })).await;
+    assert_eq!(relaxed["search"]["totalCount"], 1, "{relaxed}");
+    assert_eq!(relaxed["search"]["phrasesRelaxed"], true);
+    // Chinese quotes are text, never a phrase.
+    let quoted = app.gql_ok(query, json!({ "q": "“电解质硫化物”" })).await;
+    assert_eq!(quoted["search"]["totalCount"], 1, "{quoted}");
+    assert_eq!(quoted["search"]["phrasesRelaxed"], false);
+}
