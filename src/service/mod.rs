@@ -5,21 +5,18 @@
 //! records and never build GraphQL types.
 
 pub mod accounts;
-pub mod achievements;
 pub mod actor;
 pub mod alerts;
 pub mod audit;
 pub mod dedup;
 pub mod disclosure;
-pub mod expiry;
-pub mod filters;
 pub mod import;
 pub mod import_columns;
 pub mod inputs;
 pub mod jobs;
+pub mod listings;
 pub mod matching;
 pub mod members;
-pub mod needs;
 pub mod notifications;
 pub mod organizations;
 pub mod page;
@@ -33,6 +30,7 @@ pub mod tokens;
 pub mod tracks;
 
 pub use actor::Actor;
+pub use listings::{achievements, expiry, filters, needs};
 pub use page::{Page, Window};
 
 use crate::clock::SharedClock;

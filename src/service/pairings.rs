@@ -7,12 +7,13 @@
 //! Deadlines are stored on the pairing (`due_at`) and enforced by [`PairingService::expire_due`],
 //! which the sweeper runs; the clock is injected, so tests move it instead of sleeping.
 
+use crate::db::listings;
 use crate::db::outbox::{self, ListingChange, ListingKind};
 use crate::db::pairings::{self as repo, PairingEvent, PairingQuery};
-use crate::db::{achievements, grants, matches, needs, notifications as inbox, organizations};
+use crate::db::{grants, matches, notifications as inbox, organizations};
 use crate::domain::pairing::{Move, awaiting, expiry_reason, next_status};
 use crate::domain::{
-    Achievement, AchievementStatus, Awaiting, Contract, ContractKind, Need, NeedStatus,
+    Achievement, AchievementStatus, Awaiting, Contract, ContractKind, Listing, Need, NeedStatus,
     NeedVisibility, NotificationKind, Pairing, PairingEventKind, PairingOrigin, PairingRole,
     PairingStatus,
 };
@@ -182,7 +183,7 @@ impl PairingService {
             let now = self.ctx.clock.now();
             // Locked (result before need, as every pairing move does): a listing withdrawn at
             // this moment is either seen withdrawn or withdrawn after the pairing exists.
-            let achievement = achievements::find_for_update(&txn, input.achievement_id)
+            let achievement = listings::find_for_update::<Achievement, _>(&txn, input.achievement_id)
                 .await?
                 .filter(|a| {
                     a.effective_status(now) == AchievementStatus::Published
@@ -197,7 +198,7 @@ impl PairingService {
             }
             let need = match input.need_id {
                 Some(id) => Some(
-                    needs::find_for_update(&txn, id)
+                    listings::find_for_update::<Need, _>(&txn, id)
                         .await?
                         .filter(|n| policy::may_see_need(actor, n))
                         .ok_or_else(|| ServiceError::not_found("技术需求"))?,
@@ -671,7 +672,7 @@ impl PairingService {
 
     async fn need_visibility(&self, p: &Pairing) -> ServiceResult<Option<NeedVisibility>> {
         Ok(match p.need_id {
-            Some(id) => needs::find(&self.ctx.db.conn, id)
+            Some(id) => listings::find::<Need, _>(&self.ctx.db.conn, id)
                 .await?
                 .map(|n| n.visibility),
             None => None,
@@ -726,11 +727,11 @@ impl PairingService {
             if activity {
                 self.schedule(&mut p, now);
             }
-            let achievement = achievements::find_for_update(&txn, p.achievement_id)
+            let achievement = listings::find_for_update::<Achievement, _>(&txn, p.achievement_id)
                 .await?
                 .ok_or_else(|| ServiceError::not_found("科技成果"))?;
             let need = match p.need_id {
-                Some(id) => needs::find_for_update(&txn, id).await?,
+                Some(id) => listings::find_for_update::<Need, _>(&txn, id).await?,
                 None => None,
             };
             if moved {
@@ -839,7 +840,7 @@ impl PairingService {
                     a.status = AchievementStatus::Transferred;
                     a.expires_at = None;
                     a.updated_at = now;
-                    achievements::save_row(txn, &a).await?;
+                    listings::save_row(txn, &a).await?;
                     outbox::enqueue(
                         txn,
                         ListingKind::Achievement,
@@ -868,7 +869,7 @@ impl PairingService {
             n.expires_at = None;
         }
         n.updated_at = now;
-        needs::save_row(txn, &n).await?;
+        listings::save_row(txn, &n).await?;
         outbox::enqueue(txn, ListingKind::Need, n.id, ListingChange::Upsert, now).await?;
         Ok(())
     }

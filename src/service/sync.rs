@@ -16,7 +16,8 @@ use crate::connectors::{Market, MarketConnector, OutgoingListing, RemoteListing}
 use crate::db::outbox::ListingKind;
 use crate::db::sync::{self as repo, NewLink, RunCounts, RunRow};
 use crate::domain::{
-    AchievementStatus, ListingSource, MaturityStage, NeedStatus, NeedVisibility, OrganizationKind,
+    AchievementStatus, Listing, ListingSource, MaturityStage, NeedStatus, NeedVisibility,
+    OrganizationKind,
 };
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::achievements::AchievementService;
