@@ -16,7 +16,6 @@ pub mod inputs;
 pub mod jobs;
 pub mod listings;
 pub mod matching;
-pub mod members;
 pub mod notifications;
 pub mod organizations;
 pub mod page;
@@ -26,9 +25,9 @@ pub mod policy;
 pub mod search;
 pub mod stats_period;
 pub mod sync;
-pub mod tokens;
 pub mod tracks;
 
+pub use accounts::{members, tokens};
 pub use actor::Actor;
 pub use listings::{achievements, expiry, filters, needs};
 pub use page::{Page, Window};
