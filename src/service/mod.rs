@@ -19,11 +19,9 @@ pub mod matching;
 pub mod notifications;
 pub mod organizations;
 pub mod page;
-pub mod pairing_stats;
 pub mod pairings;
 pub mod policy;
 pub mod search;
-pub mod stats_period;
 pub mod sync;
 pub mod tracks;
 
@@ -31,6 +29,7 @@ pub use accounts::{members, tokens};
 pub use actor::Actor;
 pub use listings::{achievements, expiry, filters, needs};
 pub use page::{Page, Window};
+pub use pairings::{stats as pairing_stats, stats_period};
 
 use crate::clock::SharedClock;
 use crate::db::Database;

@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 
 impl AccountService {
-    pub(super) fn argon2(&self) -> Argon2<'static> {
+    fn argon2(&self) -> Argon2<'static> {
         let s = &self.settings;
         let params = Params::new(
             s.argon2_memory_kib,
@@ -60,4 +60,4 @@ impl AccountService {
 }
 
 /// An argon2id hash of a random password nobody knows; verifying against it always fails.
-pub(super) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0kU2XfT3f7nQ2j4mCk8G0xkq7+J7m2m8yqk8bq2c3Fo";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0kU2XfT3f7nQ2j4mCk8G0xkq7+J7m2m8yqk8bq2c3Fo";

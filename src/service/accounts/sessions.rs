@@ -82,7 +82,7 @@ impl AccountService {
 
     /// Starts a session inside `txn`: a new family for a login, or `family` continued by a
     /// refresh.
-    pub(super) async fn start_session_in(
+    async fn start_session_in(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         user: UserRow,
@@ -242,7 +242,7 @@ pub struct Session {
 
 /// The failure counter of an account: the user's, however they log in (email or phone), or,
 /// for a login nobody has, that login's (hashed: bounded length, nothing stored as typed).
-pub(super) fn account_key(login: &str, user_id: Option<i32>) -> String {
+fn account_key(login: &str, user_id: Option<i32>) -> String {
     match user_id {
         Some(id) => format!("account:user:{id}"),
         None => format!(
@@ -254,7 +254,7 @@ pub(super) fn account_key(login: &str, user_id: Option<i32>) -> String {
 
 /// The failure counter of a client address; an IPv6 client counts by its /64, the block one
 /// subscriber holds.
-pub(super) fn address_key(address: std::net::IpAddr) -> String {
+fn address_key(address: std::net::IpAddr) -> String {
     match address {
         std::net::IpAddr::V4(a) => format!("address:{a}"),
         std::net::IpAddr::V6(a) => {
@@ -264,7 +264,7 @@ pub(super) fn address_key(address: std::net::IpAddr) -> String {
     }
 }
 
-pub(super) fn check_live(row: &TokenRow, now: DateTime<Utc>) -> ServiceResult<()> {
+fn check_live(row: &TokenRow, now: DateTime<Utc>) -> ServiceResult<()> {
     if row.revoked_at.is_some() {
         return Err(unauthenticated("令牌已撤销，请重新登录"));
     }
