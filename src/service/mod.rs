@@ -8,13 +8,11 @@ pub mod accounts;
 pub mod actor;
 pub mod alerts;
 pub mod audit;
-pub mod dedup;
 pub mod disclosure;
-pub mod import;
-pub mod import_columns;
 pub mod inputs;
 pub mod jobs;
 pub mod listings;
+pub mod markets;
 pub mod matching;
 pub mod notifications;
 pub mod organizations;
@@ -22,12 +20,12 @@ pub mod page;
 pub mod pairings;
 pub mod policy;
 pub mod search;
-pub mod sync;
 pub mod tracks;
 
 pub use accounts::{members, tokens};
 pub use actor::Actor;
 pub use listings::{achievements, expiry, filters, needs};
+pub use markets::{dedup, import, import_columns, sync};
 pub use page::{Page, Window};
 pub use pairings::{stats as pairing_stats, stats_period};
 
