@@ -7,6 +7,7 @@ pub mod entities;
 pub mod grants;
 pub mod leases;
 pub mod listing_query;
+pub mod listings;
 pub mod matches;
 pub mod needs;
 pub mod notifications;

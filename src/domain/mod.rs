@@ -11,6 +11,7 @@ pub mod discipline;
 pub mod enums;
 pub mod industry;
 pub mod ip;
+pub mod listing;
 pub mod money;
 pub mod pairing;
 pub mod patent;
@@ -24,6 +25,7 @@ pub use discipline::DisciplineCode;
 pub use enums::*;
 pub use industry::IndustryCode;
 pub use ip::IpRecord;
+pub use listing::{Lifecycle, Listing, ListingStatus};
 pub use money::PriceRange;
 pub use pairing::{
     Awaiting, Contract, ContractKind, Pairing, PairingEventKind, PairingOrigin, PairingRole,

@@ -81,7 +81,7 @@ pub struct Achievement {
     pub registration_number: Option<String>,
     /// Priority-track codes.
     pub priority_tracks: Vec<String>,
-    /// Stored lifecycle status (see [`Achievement::effective_status`]).
+    /// Stored lifecycle status (see [`Listing::effective_status`](crate::domain::Listing::effective_status)).
     pub status: AchievementStatus,
     /// First published.
     pub published_at: Option<DateTime<Utc>>,
@@ -97,17 +97,6 @@ pub struct Achievement {
     pub updated_at: DateTime<Utc>,
     /// Why an operator unpublished it; shown to its owner.
     pub moderation_note: Option<String>,
-}
-
-impl Achievement {
-    /// The status at `now`: a published listing past its expiry counts as expired even before
-    /// the sweeper has stored that.
-    pub fn effective_status(&self, now: DateTime<Utc>) -> AchievementStatus {
-        match (self.status, self.expires_at) {
-            (AchievementStatus::Published, Some(at)) if at <= now => AchievementStatus::Expired,
-            (status, _) => status,
-        }
-    }
 }
 
 /// A technology need (技术需求).
@@ -143,7 +132,7 @@ pub struct Need {
     pub visibility: NeedVisibility,
     /// Priority-track codes.
     pub priority_tracks: Vec<String>,
-    /// Stored lifecycle status (see [`Need::effective_status`]).
+    /// Stored lifecycle status (see [`Listing::effective_status`](crate::domain::Listing::effective_status)).
     pub status: NeedStatus,
     /// First published.
     pub published_at: Option<DateTime<Utc>>,
@@ -159,16 +148,6 @@ pub struct Need {
     pub updated_at: DateTime<Utc>,
     /// Why an operator unpublished it; shown to its owner.
     pub moderation_note: Option<String>,
-}
-
-impl Need {
-    /// The status at `now`, counting an overdue open need as expired.
-    pub fn effective_status(&self, now: DateTime<Utc>) -> NeedStatus {
-        match (self.status, self.expires_at) {
-            (s, Some(at)) if s.is_live() && at <= now => NeedStatus::Expired,
-            (status, _) => status,
-        }
-    }
 }
 
 /// A priority track (重点产业赛道).

@@ -4,22 +4,17 @@ use crate::db::audit::AuditQuery;
 use crate::db::outbox::ListingKind;
 use crate::graphql::errors::{ResultExt, UserError, split};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::mutation::{
-    AchievementPayload, NeedPayload, achievement_payload, need_payload, on,
-};
+use crate::graphql::listings::achievements::AchievementPayload;
+use crate::graphql::listings::needs::NeedPayload;
+use crate::graphql::listings::{Step, on, services_actor, step};
 use crate::graphql::types::account::{
     AuditEvent, AuditEventConnection, MembershipRequest, MembershipRequestConnection,
     PersonalToken, PersonalTokenConnection, User,
 };
 use crate::graphql::types::connection::{Parts, forward};
 use crate::service::accounts::{RegisterInput, Session};
-use crate::service::{Actor, Services};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-
-fn services_actor<'a>(ctx: &'a Context<'_>) -> Result<(&'a Services, &'a Actor)> {
-    Ok((ctx.data::<Services>()?, ctx.data::<Actor>()?))
-}
 
 /// Creates an account.
 #[derive(InputObject)]
@@ -471,13 +466,8 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ModerateListingInput,
     ) -> Result<AchievementPayload> {
-        let (s, actor) = services_actor(ctx)?;
-        achievement_payload(
-            on(&input.id, NodeType::Achievement, |id| {
-                s.achievements.moderate(actor, id, &input.reason)
-            })
-            .await,
-        )
+        let reason = Step::Moderate(&input.reason);
+        step::<crate::domain::Achievement>(ctx, &input.id, reason).await
     }
 
     /// Unpublishes a need with a reason its owner sees; operators only.
@@ -486,13 +476,8 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ModerateListingInput,
     ) -> Result<NeedPayload> {
-        let (s, actor) = services_actor(ctx)?;
-        need_payload(
-            on(&input.id, NodeType::Need, |id| {
-                s.needs.moderate(actor, id, &input.reason)
-            })
-            .await,
-        )
+        let reason = Step::Moderate(&input.reason);
+        step::<crate::domain::Need>(ctx, &input.id, reason).await
     }
 
     /// Discloses a listing's confidential detail and its owner's contacts to one organisation;

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod ids;
 pub mod import;
 pub mod limits;
+pub mod listings;
 pub mod loaders;
 pub mod matching;
 pub mod mutation;

@@ -5,10 +5,12 @@
 //! input structs double as GraphQL input objects (one definition, one set of checks); stored
 //! rows and records never do.
 
+use crate::domain::listing::draft_listing;
 use crate::domain::region::RegionCode;
 use crate::domain::{
-    CreditCode, DisciplineCode, IndustryCode, IpKind, IpRecord, IpStatus, Keywords, MaturityStage,
-    NeedVisibility, OrganizationKind, PriceRange, RegistrationNumber, Text, TransferMode, Trl,
+    Achievement, CreditCode, DisciplineCode, IndustryCode, IpKind, IpRecord, IpStatus, Keywords,
+    MaturityStage, Need, NeedVisibility, OrganizationKind, PriceRange, RegistrationNumber, Text,
+    TransferMode, Trl,
 };
 use crate::error::{ErrorCode, FieldError};
 use chrono::NaiveDate;
@@ -190,47 +192,6 @@ pub struct OrganizationInput {
     pub contact_email: Option<String>,
 }
 
-/// The validated content of a research result (everything but identity and lifecycle).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AchievementContent {
-    pub(crate) title: String,
-    pub(crate) summary: String,
-    pub(crate) confidential_detail: Option<String>,
-    pub(crate) keywords: Vec<String>,
-    pub(crate) application_fields: String,
-    pub(crate) advantages: String,
-    pub(crate) requirements: String,
-    pub(crate) discipline_code: String,
-    pub(crate) industry_codes: Vec<String>,
-    pub(crate) trl: u8,
-    pub(crate) maturity: MaturityStage,
-    pub(crate) ip_records: Vec<IpRecord>,
-    pub(crate) transfer_modes: Vec<TransferMode>,
-    pub(crate) price: PriceRange,
-    pub(crate) team_lead: String,
-    pub(crate) inventors: Vec<String>,
-    pub(crate) registration_number: Option<String>,
-    pub(crate) tracks: Vec<String>,
-}
-
-/// The validated content of a need.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NeedContent {
-    pub(crate) title: String,
-    pub(crate) problem: String,
-    pub(crate) requirements: String,
-    pub(crate) confidential_detail: Option<String>,
-    pub(crate) keywords: Vec<String>,
-    pub(crate) industry_codes: Vec<String>,
-    pub(crate) discipline_code: Option<String>,
-    pub(crate) min_trl: Option<u8>,
-    pub(crate) cooperation_modes: Vec<TransferMode>,
-    pub(crate) budget: PriceRange,
-    pub(crate) deadline: Option<NaiveDate>,
-    pub(crate) visibility: NeedVisibility,
-    pub(crate) tracks: Vec<String>,
-}
-
 /// The validated content of an organisation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OrganizationContent {
@@ -354,9 +315,9 @@ impl AchievementInput {
     pub(crate) fn validate(
         &self,
         tracks_known: &dyn Fn(&str) -> bool,
-    ) -> Result<AchievementContent, Vec<FieldError>> {
+    ) -> Result<Achievement, Vec<FieldError>> {
         let mut e = Errors::default();
-        let content = AchievementContent {
+        let content = draft_listing!(Achievement {
             title: text(&mut e, &self.title, 4, 100, "title", "标题"),
             summary: text(&mut e, &self.summary, 10, 5000, "summary", "成果简介"),
             confidential_detail: opt_text(
@@ -417,8 +378,8 @@ impl AchievementInput {
                 .filter(|r| !r.trim().is_empty())
                 .and_then(|r| e.take(RegistrationNumber::parse(r, "registrationNumber")))
                 .map(|r| r.as_str().to_owned()),
-            tracks: tracks(&mut e, &self.tracks, tracks_known),
-        };
+            priority_tracks: tracks(&mut e, &self.tracks, tracks_known),
+        });
         if self.ip.len() > 50 {
             e.0.push(FieldError::new(
                 "ip",
@@ -457,9 +418,9 @@ impl NeedInput {
         &self,
         tracks_known: &dyn Fn(&str) -> bool,
         today: NaiveDate,
-    ) -> Result<NeedContent, Vec<FieldError>> {
+    ) -> Result<Need, Vec<FieldError>> {
         let mut e = Errors::default();
-        let content = NeedContent {
+        let content = draft_listing!(Need {
             title: text(&mut e, &self.title, 4, 100, "title", "标题"),
             problem: text(&mut e, &self.problem, 10, 5000, "problem", "需求描述"),
             requirements: text(
@@ -496,8 +457,8 @@ impl NeedInput {
             budget: price(&mut e, self.budget, "budget"),
             deadline: self.deadline,
             visibility: self.visibility,
-            tracks: tracks(&mut e, &self.tracks, tracks_known),
-        };
+            priority_tracks: tracks(&mut e, &self.tracks, tracks_known),
+        });
         if let Some(deadline) = self.deadline.filter(|d| *d < today) {
             e.0.push(FieldError::new(
                 "deadline",

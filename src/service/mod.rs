@@ -5,35 +5,29 @@
 //! records and never build GraphQL types.
 
 pub mod accounts;
-pub mod achievements;
 pub mod actor;
 pub mod alerts;
 pub mod audit;
-pub mod dedup;
 pub mod disclosure;
-pub mod expiry;
-pub mod filters;
-pub mod import;
-pub mod import_columns;
 pub mod inputs;
 pub mod jobs;
+pub mod listings;
+pub mod markets;
 pub mod matching;
-pub mod members;
-pub mod needs;
 pub mod notifications;
 pub mod organizations;
 pub mod page;
-pub mod pairing_stats;
 pub mod pairings;
 pub mod policy;
 pub mod search;
-pub mod stats_period;
-pub mod sync;
-pub mod tokens;
 pub mod tracks;
 
+pub use accounts::{members, tokens};
 pub use actor::Actor;
+pub use listings::{achievements, expiry, filters, needs};
+pub use markets::{dedup, import, import_columns, sync};
 pub use page::{Page, Window};
+pub use pairings::{stats as pairing_stats, stats_period};
 
 use crate::clock::SharedClock;
 use crate::db::Database;

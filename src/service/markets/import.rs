@@ -155,7 +155,7 @@ struct Walk {
 
 /// A row ready to be written.
 enum Write {
-    Create(Box<crate::service::inputs::AchievementContent>),
+    Create(Box<crate::domain::Achievement>),
     Update(Box<Achievement>),
     Link(i32),
 }

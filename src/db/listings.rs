@@ -1,0 +1,208 @@
+//! Reading and writing listings of either kind: one repository, generic over the record.
+//!
+//! Both tables name their shared columns alike (`id`, `owner_id`, `status`, `expires_at`,
+//! `source`, `external_id`), so every statement here is written once; a kind supplies only its
+//! row mapping and facet tags ([`ListingTable`], in `achievements.rs` and `needs.rs`). Tags are
+//! written with the row in the caller's transaction.
+
+use crate::db::listing_query::{self, ListingQuery};
+use crate::db::outbox::ListingKind;
+use crate::db::tags::{self, Facet};
+use crate::domain::{Listing, ListingSource, ListingStatus, TransferMode};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    IntoActiveModel, ModelTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// A listing record stored in its own table.
+pub trait ListingTable: Listing {
+    /// The table.
+    type Entity: EntityTrait<Model = Self::Row, ActiveModel = Self::ActiveRow> + Default;
+    /// One row as read.
+    type Row: ModelTrait<Entity = Self::Entity>
+        + FromQueryResult
+        + IntoActiveModel<Self::ActiveRow>
+        + Send
+        + Sync;
+    /// One row as written.
+    type ActiveRow: ActiveModelTrait<Entity = Self::Entity> + ActiveModelBehavior + Send;
+    /// The kind, as the outbox, tags and grants name it.
+    const KIND: ListingKind;
+
+    /// Row → record.
+    fn from_row(row: Self::Row) -> Self;
+
+    /// Record → row (id 0 inserts).
+    fn to_row(&self) -> Self::ActiveRow;
+
+    /// Offered transfer modes (a result) or wanted cooperation modes (a need).
+    fn modes(&self) -> &[TransferMode];
+}
+
+fn col(name: &str) -> Expr {
+    Expr::col(Alias::new(name))
+}
+
+/// The facet rows (industries, modes, tracks) that filters read.
+fn facet_tags<R: ListingTable>(record: &R) -> Vec<(Facet, String)> {
+    let industries = record
+        .industry_codes()
+        .iter()
+        .map(|c| (Facet::Industry, c.clone()));
+    let modes = record
+        .modes()
+        .iter()
+        .map(|m| (Facet::Mode, m.as_str().to_owned()));
+    let tracks = record
+        .priority_tracks()
+        .iter()
+        .map(|t| (Facet::Track, t.clone()));
+    industries.chain(modes).chain(tracks).collect()
+}
+
+fn records<R: ListingTable>(rows: Vec<R::Row>) -> Vec<R> {
+    rows.into_iter().map(R::from_row).collect()
+}
+
+/// Inserts (id 0) or updates a record and its tags; returns the stored record.
+pub async fn save<R: ListingTable, C: ConnectionTrait>(db: &C, record: &R) -> Result<R, DbErr> {
+    let tags = facet_tags(record);
+    if record.id() == 0 {
+        let saved = R::from_row(record.to_row().insert(db).await?);
+        tags::insert(db, R::KIND, saved.id(), &tags).await?;
+        Ok(saved)
+    } else {
+        let saved = R::from_row(record.to_row().update(db).await?);
+        tags::replace(db, R::KIND, saved.id(), &tags).await?;
+        Ok(saved)
+    }
+}
+
+/// Inserts new records (ids 0) and their tags in two statements; returns the stored records,
+/// not necessarily in the given order.
+pub async fn insert_many<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    records: &[R],
+) -> Result<Vec<R>, DbErr> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = R::Entity::insert_many(records.iter().map(R::to_row))
+        .exec_with_returning(db)
+        .await?;
+    let saved: Vec<R> = self::records(rows);
+    let tags: Vec<(i32, Vec<(Facet, String)>)> =
+        saved.iter().map(|r| (r.id(), facet_tags(r))).collect();
+    tags::insert_many(db, R::KIND, &tags).await?;
+    Ok(saved)
+}
+
+/// Updates only the row (status, dates), keeping tags.
+pub async fn save_row<R: ListingTable, C: ConnectionTrait>(db: &C, record: &R) -> Result<R, DbErr> {
+    record.to_row().update(db).await.map(R::from_row)
+}
+
+/// One record by id.
+pub async fn find<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<R>, DbErr> {
+    Ok(R::Entity::find()
+        .filter(col("id").eq(id))
+        .one(db)
+        .await?
+        .map(R::from_row))
+}
+
+/// The same, locked against other writers until the caller's transaction ends (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes them). Every read-modify-write
+/// reads through this, so two concurrent changes apply one after the other and neither is lost.
+pub async fn find_for_update<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    id: i32,
+) -> Result<Option<R>, DbErr> {
+    Ok(R::Entity::find()
+        .filter(col("id").eq(id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .map(R::from_row))
+}
+
+/// The record with this external id at `source`.
+pub async fn find_external<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    source: ListingSource,
+    external_id: &str,
+) -> Result<Option<R>, DbErr> {
+    Ok(R::Entity::find()
+        .filter(col("source").eq(source.as_str()))
+        .filter(col("external_id").eq(external_id))
+        .one(db)
+        .await?
+        .map(R::from_row))
+}
+
+/// Counts records matching `q`.
+pub async fn count<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    q: &ListingQuery,
+) -> Result<u64, DbErr> {
+    listing_query::count::<R::Entity, _>(db, R::KIND, q).await
+}
+
+/// One page of records matching `q`.
+pub async fn page<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    q: &ListingQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<R>, DbErr> {
+    let rows = listing_query::page::<R::Entity, _>(db, R::KIND, q, offset, limit).await?;
+    Ok(records(rows))
+}
+
+/// The newest `per_owner` records of each owner matching `q`, in one statement.
+pub async fn newest_per_owner<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    q: &ListingQuery,
+    per_owner: u64,
+) -> Result<Vec<R>, DbErr> {
+    let rows = listing_query::newest_per_owner::<R::Entity, _>(db, R::KIND, q, per_owner).await?;
+    Ok(records(rows))
+}
+
+/// Live records past their expiry at `now`, oldest first, at most `limit`, locked for the
+/// caller's transaction (a listing renewed meanwhile is re-checked and left out).
+pub async fn overdue<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    limit: u64,
+) -> Result<Vec<R>, DbErr> {
+    let live = R::Status::LIVE_STATUSES.iter().map(|s| s.as_str());
+    let rows = R::Entity::find()
+        .filter(col("status").is_in(live))
+        .filter(col("expires_at").lte(now))
+        .order_by(col("expires_at"), Order::Asc)
+        .limit(limit)
+        .lock_exclusive()
+        .all(db)
+        .await?;
+    Ok(records(rows))
+}
+
+/// Records with id above `after_id`, by id, at most `limit` (for rebuilding the index).
+pub async fn batch_after<R: ListingTable, C: ConnectionTrait>(
+    db: &C,
+    after_id: i32,
+    limit: u64,
+) -> Result<Vec<R>, DbErr> {
+    let rows = R::Entity::find()
+        .filter(col("id").gt(after_id))
+        .order_by(col("id"), Order::Asc)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(records(rows))
+}

@@ -1,0 +1,256 @@
+//! What research results and technology needs share: one lifecycle vocabulary
+//! ([`ListingStatus`]) and the identity, owner, lifecycle and origin fields every listing has
+//! ([`Lifecycle`], read and written through [`Listing`]).
+//!
+//! The records stay flat (`a.owner_id`, `n.status`) so every reader keeps its plain fields;
+//! the [`Listing`] trait is how the listing core reaches the shared ones without knowing the
+//! kind.
+
+use crate::domain::{Achievement, AchievementStatus, ListingSource, Need, NeedStatus};
+use chrono::{DateTime, Utc};
+
+/// A listing's status vocabulary: draft → live → expired / withdrawn / closed.
+pub trait ListingStatus: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// 草稿: visible to its owner only.
+    const DRAFT: Self;
+    /// Where publishing and renewal lead (PUBLISHED, OPEN).
+    const LIVE: Self;
+    /// 已撤回.
+    const WITHDRAWN: Self;
+    /// 已过期.
+    const EXPIRED: Self;
+    /// The statuses a default listing query shows, [`Self::LIVE`] first.
+    const LIVE_STATUSES: &'static [Self];
+
+    /// The stored and wire name.
+    fn as_str(self) -> &'static str;
+
+    /// The Chinese label shown to users.
+    fn label_zh(self) -> &'static str;
+
+    /// Whether a default listing query shows it.
+    fn is_live(self) -> bool {
+        Self::LIVE_STATUSES.contains(&self)
+    }
+
+    /// Whether anyone may see a listing in this status (everything once published).
+    fn is_public(self) -> bool {
+        self != Self::DRAFT && self != Self::WITHDRAWN
+    }
+
+    /// The live statuses and EXPIRED: where renewal, withdrawal and moderation may start.
+    fn live_or_expired() -> Vec<Self> {
+        let mut statuses = Self::LIVE_STATUSES.to_vec();
+        statuses.push(Self::EXPIRED);
+        statuses
+    }
+}
+
+impl ListingStatus for AchievementStatus {
+    const DRAFT: Self = Self::Draft;
+    const LIVE: Self = Self::Published;
+    const WITHDRAWN: Self = Self::Withdrawn;
+    const EXPIRED: Self = Self::Expired;
+    const LIVE_STATUSES: &'static [Self] = &[Self::Published];
+
+    fn as_str(self) -> &'static str {
+        AchievementStatus::as_str(self)
+    }
+
+    fn label_zh(self) -> &'static str {
+        AchievementStatus::label_zh(self)
+    }
+}
+
+impl ListingStatus for NeedStatus {
+    const DRAFT: Self = Self::Draft;
+    const LIVE: Self = Self::Open;
+    const WITHDRAWN: Self = Self::Withdrawn;
+    const EXPIRED: Self = Self::Expired;
+    const LIVE_STATUSES: &'static [Self] = &[Self::Open, Self::Negotiating];
+
+    fn as_str(self) -> &'static str {
+        NeedStatus::as_str(self)
+    }
+
+    fn label_zh(self) -> &'static str {
+        NeedStatus::label_zh(self)
+    }
+}
+
+/// The fields every listing has besides its content: identity, owner, lifecycle and origin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lifecycle<S> {
+    /// Row id (0 before the first save).
+    pub id: i32,
+    /// Owning organisation.
+    pub owner_id: i32,
+    /// Stored lifecycle status.
+    pub status: S,
+    /// First published.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Leaves default queries after this instant unless renewed.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Where it came from.
+    pub source: ListingSource,
+    /// Id at the source, for imported or seeded listings.
+    pub external_id: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Why an operator unpublished it; shown to its owner.
+    pub moderation_note: Option<String>,
+}
+
+impl<S: ListingStatus> Lifecycle<S> {
+    /// A local draft owned by nobody yet, created at `now`.
+    pub fn draft(now: DateTime<Utc>) -> Self {
+        Self {
+            id: 0,
+            owner_id: 0,
+            status: S::DRAFT,
+            published_at: None,
+            expires_at: None,
+            source: ListingSource::Local,
+            external_id: None,
+            created_at: now,
+            updated_at: now,
+            moderation_note: None,
+        }
+    }
+}
+
+/// A research result or a technology need, as the listing core sees it.
+pub trait Listing: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static {
+    /// The kind's status vocabulary.
+    type Status: ListingStatus;
+
+    /// Row id.
+    fn id(&self) -> i32;
+
+    /// Owning organisation.
+    fn owner_id(&self) -> i32;
+
+    /// Title.
+    fn title(&self) -> &str;
+
+    /// GB/T 4754 industry display codes.
+    fn industry_codes(&self) -> &[String];
+
+    /// Priority-track codes.
+    fn priority_tracks(&self) -> &[String];
+
+    /// A copy of the shared fields.
+    fn lifecycle(&self) -> Lifecycle<Self::Status>;
+
+    /// Replaces the shared fields; the content stays.
+    fn set_lifecycle(&mut self, lifecycle: Lifecycle<Self::Status>);
+
+    /// Whether it has a confidential detail, which only entitled viewers read.
+    fn has_confidential_detail(&self) -> bool;
+
+    /// The confidential detail, to redact.
+    fn confidential_detail_mut(&mut self) -> &mut Option<String>;
+
+    /// The status at `now`: a live listing past its expiry counts as expired even before the
+    /// sweeper has stored that.
+    fn effective_status(&self, now: DateTime<Utc>) -> Self::Status {
+        let life = self.lifecycle();
+        match life.expires_at {
+            Some(at) if life.status.is_live() && at <= now => Self::Status::EXPIRED,
+            _ => life.status,
+        }
+    }
+}
+
+/// Implements [`Listing`] for a record whose shared fields carry the [`Lifecycle`] names.
+macro_rules! listing_record {
+    ($record:ident, $status:ident) => {
+        impl Listing for $record {
+            type Status = $status;
+
+            fn id(&self) -> i32 {
+                self.id
+            }
+
+            fn owner_id(&self) -> i32 {
+                self.owner_id
+            }
+
+            fn title(&self) -> &str {
+                &self.title
+            }
+
+            fn industry_codes(&self) -> &[String] {
+                &self.industry_codes
+            }
+
+            fn priority_tracks(&self) -> &[String] {
+                &self.priority_tracks
+            }
+
+            fn lifecycle(&self) -> Lifecycle<$status> {
+                Lifecycle {
+                    id: self.id,
+                    owner_id: self.owner_id,
+                    status: self.status,
+                    published_at: self.published_at,
+                    expires_at: self.expires_at,
+                    source: self.source,
+                    external_id: self.external_id.clone(),
+                    created_at: self.created_at,
+                    updated_at: self.updated_at,
+                    moderation_note: self.moderation_note.clone(),
+                }
+            }
+
+            fn set_lifecycle(&mut self, life: Lifecycle<$status>) {
+                self.id = life.id;
+                self.owner_id = life.owner_id;
+                self.status = life.status;
+                self.published_at = life.published_at;
+                self.expires_at = life.expires_at;
+                self.source = life.source;
+                self.external_id = life.external_id;
+                self.created_at = life.created_at;
+                self.updated_at = life.updated_at;
+                self.moderation_note = life.moderation_note;
+            }
+
+            fn has_confidential_detail(&self) -> bool {
+                self.confidential_detail.is_some()
+            }
+
+            fn confidential_detail_mut(&mut self) -> &mut Option<String> {
+                &mut self.confidential_detail
+            }
+        }
+    };
+}
+
+/// A record with the given content fields and a draft [`Lifecycle`] dated at the epoch: what
+/// validation yields. The listing core stamps identity, owner, origin and dates when it stores
+/// the listing.
+macro_rules! draft_listing {
+    ($record:ident { $($field:ident: $value:expr),* $(,)? }) => {{
+        let life = $crate::domain::Lifecycle::draft(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH);
+        $record {
+            $($field: $value,)*
+            id: life.id,
+            owner_id: life.owner_id,
+            status: life.status,
+            published_at: life.published_at,
+            expires_at: life.expires_at,
+            source: life.source,
+            external_id: life.external_id,
+            created_at: life.created_at,
+            updated_at: life.updated_at,
+            moderation_note: life.moderation_note,
+        }
+    }};
+}
+pub(crate) use draft_listing;
+
+listing_record!(Achievement, AchievementStatus);
+listing_record!(Need, NeedStatus);

@@ -1,0 +1,211 @@
+//! Research results (科技成果) in the API: the `achievements` list with its filter, and the
+//! mutations that create, change and move a result through its lifecycle.
+
+use crate::db::listing_query::ListingSort;
+use crate::domain::{AchievementStatus, OrganizationKind, TransferMode};
+use crate::graphql::errors::UserError;
+use crate::graphql::ids::NodeType;
+use crate::graphql::listings::{
+    ListingIdInput, ListingObject, Step, create, list, owner, step, update,
+};
+use crate::graphql::types::Achievement;
+use crate::graphql::types::connection::{AchievementConnection, Parts, window};
+use crate::service::Services;
+use crate::service::achievements::{AchievementFilter, AchievementService};
+use crate::service::inputs::{AchievementInput, AchievementPatch};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+
+/// Filters for `achievements`. All given filters must match.
+#[derive(InputObject, Default)]
+pub struct AchievementFilterInput {
+    /// Kinds of owning organisation.
+    pub owner_kinds: Option<Vec<OrganizationKind>>,
+    /// Owning organisation.
+    pub owner_id: Option<ID>,
+    /// GB/T 4754 code prefix: `C`, `C38`, `C384`.
+    pub industry: Option<String>,
+    /// GB/T 13745 code; sub-disciplines match too.
+    pub discipline: Option<String>,
+    /// GB/T 2260 code or prefix of the owner's region: `370200` or `3702` (青岛市).
+    pub region: Option<String>,
+    /// Lowest TRL.
+    pub trl_min: Option<i32>,
+    /// Highest TRL.
+    pub trl_max: Option<i32>,
+    /// Any of these transfer modes.
+    pub transfer_modes: Option<Vec<TransferMode>>,
+    /// Price range overlaps from (yuan).
+    pub price_min: Option<i64>,
+    /// Price range overlaps up to (yuan).
+    pub price_max: Option<i64>,
+    /// With a price filter, keep 面议 results too.
+    pub include_negotiable: Option<bool>,
+    /// Statuses; default PUBLISHED (live, unexpired).
+    pub statuses: Option<Vec<AchievementStatus>>,
+    /// Any of these priority-track codes.
+    pub tracks: Option<Vec<String>>,
+    /// Changed at or after.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl AchievementFilterInput {
+    fn into_filter(self, sort: ListingSort) -> Result<AchievementFilter> {
+        Ok(AchievementFilter {
+            owner_kinds: self.owner_kinds.unwrap_or_default(),
+            owner_ids: owner(self.owner_id.as_ref())?,
+            industry: self.industry,
+            discipline: self.discipline,
+            region: self.region,
+            trl_min: self.trl_min,
+            trl_max: self.trl_max,
+            modes: self.transfer_modes.unwrap_or_default(),
+            price_min: self.price_min,
+            price_max: self.price_max,
+            include_negotiable: self.include_negotiable.unwrap_or(false),
+            statuses: self.statuses.unwrap_or_default(),
+            tracks: self.tracks.unwrap_or_default(),
+            updated_since: self.updated_since,
+            sort,
+        })
+    }
+}
+
+/// Creates a research result as a draft.
+#[derive(InputObject)]
+pub struct CreateAchievementInput {
+    /// Owning organisation.
+    pub owner_id: ID,
+    /// Its fields.
+    pub achievement: AchievementInput,
+}
+
+/// Changes a research result.
+#[derive(InputObject)]
+pub struct UpdateAchievementInput {
+    /// Which result.
+    pub id: ID,
+    /// Fields to change.
+    pub patch: AchievementPatch,
+}
+
+/// Result of an achievement mutation.
+#[derive(SimpleObject)]
+pub struct AchievementPayload {
+    /// The result after the change; null when nothing was written.
+    pub achievement: Option<Achievement>,
+    /// What was wrong with the input; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The record behind the `Achievement` object.
+type Record = crate::domain::Achievement;
+
+impl ListingObject for Record {
+    type Object = Achievement;
+    type Payload = AchievementPayload;
+    const NODE_TYPE: NodeType = NodeType::Achievement;
+
+    fn service(services: &Services) -> &AchievementService {
+        &services.achievements
+    }
+
+    fn object(view: Record) -> Achievement {
+        Achievement(view)
+    }
+
+    fn payload(achievement: Option<Achievement>, user_errors: Vec<UserError>) -> Self::Payload {
+        AchievementPayload {
+            achievement,
+            user_errors,
+        }
+    }
+}
+
+/// The list of research results.
+#[derive(Default)]
+pub struct AchievementQuery;
+
+#[Object]
+impl AchievementQuery {
+    /// Research results (科技成果): live ones unless `filter.statuses` says otherwise.
+    #[allow(clippy::too_many_arguments)]
+    async fn achievements(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AchievementFilterInput>,
+        #[graphql(default)] sort: ListingSort,
+    ) -> Result<AchievementConnection> {
+        let filter = filter.unwrap_or_default().into_filter(sort)?;
+        let page = list::<Record>(ctx, &filter, window(first, after, last, before)?).await?;
+        Ok(AchievementConnection::new(Parts::of_nodes(
+            page,
+            Achievement,
+        )))
+    }
+}
+
+/// Creating a research result and moving it through its lifecycle.
+#[derive(Default)]
+pub struct AchievementMutation;
+
+#[Object]
+impl AchievementMutation {
+    /// Creates a research result as a draft.
+    async fn create_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateAchievementInput,
+    ) -> Result<AchievementPayload> {
+        create::<Record>(ctx, &input.owner_id, &input.achievement).await
+    }
+
+    /// Changes a research result.
+    async fn update_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateAchievementInput,
+    ) -> Result<AchievementPayload> {
+        update::<Record>(ctx, &input.id, input.patch).await
+    }
+
+    /// Publishes a draft or withdrawn result for the configured period.
+    async fn publish_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        step::<Record>(ctx, &input.id, Step::Publish).await
+    }
+
+    /// Renews a published or expired result for another period.
+    async fn renew_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        step::<Record>(ctx, &input.id, Step::Renew).await
+    }
+
+    /// Withdraws a published result.
+    async fn withdraw_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        step::<Record>(ctx, &input.id, Step::Withdraw).await
+    }
+
+    /// Closes a result as transferred (已转化).
+    async fn close_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: ListingIdInput,
+    ) -> Result<AchievementPayload> {
+        step::<Record>(ctx, &input.id, Step::Close).await
+    }
+}
