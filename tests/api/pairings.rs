@@ -420,6 +420,21 @@ async fn a_firm_request_goes_from_request_to_signed_contract_disclosing_only_aft
     );
     assert_eq!(signed["need"]["status"], "SIGNED");
     assert_eq!(signed["achievement"]["status"], "TRANSFERRED");
+    // The contract is a judgement on the match of the two listings.
+    let judged = m
+        .app
+        .services
+        .matching
+        .judgements(id_of(&m.need), id_of(&m.achievement))
+        .await
+        .unwrap();
+    assert_eq!(
+        judged
+            .iter()
+            .map(|j| (j.judgement.as_str(), j.pairing_id))
+            .collect::<Vec<_>>(),
+        [("SIGNED", Some(id_of(signed["id"].as_str().unwrap())))]
+    );
     assert_eq!(
         kinds(&signed),
         [
@@ -506,6 +521,16 @@ async fn declines_withdrawals_proposals_and_assignments_follow_the_rules() {
         )
         .await;
     assert_eq!(declined["status"], "DECLINED");
+    let judged = m
+        .app
+        .services
+        .matching
+        .judgements(id_of(&public_need), id_of(&m.achievement))
+        .await
+        .unwrap();
+    assert_eq!(judged.len(), 1, "{judged:?}");
+    assert_eq!(judged[0].judgement, "DECLINED");
+    assert_eq!(judged[0].pairing_id, Some(id_of(&offer)));
     let uni = m.view(&m.university.token, &offer).await;
     assert_eq!(uni["declineReason"], "技术路线与我司现有产线不符");
     assert!(

@@ -1,10 +1,12 @@
 //! What a move does besides the pairing row: disclosure grants at INTRODUCED, the listing
-//! status at NEGOTIATING and SIGNED, and the notifications of everyone involved (texts that
+//! status at NEGOTIATING and SIGNED, a judgement on the match at SIGNED and DECLINED, and the
+//! notifications of everyone involved (texts that
 //! never name a firm the reader may not know).
 
 use super::PairingService;
 use super::moves::Change;
 use crate::db::listings;
+use crate::db::matches::{Judgement, record_judgement};
 use crate::db::outbox::{self, ListingChange, ListingKind};
 use crate::db::pairings::PairingEvent;
 use crate::db::{grants, notifications as inbox};
@@ -31,6 +33,24 @@ impl PairingService {
         need: Option<&Need>,
         now: DateTime<Utc>,
     ) -> ServiceResult<()> {
+        // A contract or a refusal is a judgement on the match of the two listings.
+        let judgement = match p.status {
+            PairingStatus::Signed => Some(Judgement::Signed),
+            PairingStatus::Declined => Some(Judgement::Declined),
+            _ => None,
+        };
+        if let (Some(judgement), Some(n)) = (judgement, need) {
+            record_judgement(
+                txn,
+                n.id,
+                achievement.id,
+                judgement,
+                Some(p.id),
+                actor.user_id(),
+                now,
+            )
+            .await?;
+        }
         match p.status {
             PairingStatus::Introduced => {
                 let by = actor.user_id();
