@@ -141,7 +141,10 @@ pub struct NeedInput {
     #[serde(default)]
     #[graphql(default)]
     pub keywords: Vec<String>,
-    /// GB/T 4754 codes.
+    /// GB/T 4754 codes, up to 5; none is fine: a spreadsheet row or a market record often has
+    /// none, and matching then infers likely disciplines from the text.
+    #[serde(default)]
+    #[graphql(default)]
     pub industries: Vec<String>,
     /// GB/T 13745 code.
     #[serde(default)]
@@ -442,7 +445,11 @@ impl NeedInput {
                 .take(Keywords::parse(&self.keywords, "keywords"))
                 .map(Keywords::into_vec)
                 .unwrap_or_default(),
-            industry_codes: industries(&mut e, &self.industries, "industries"),
+            industry_codes: if self.industries.is_empty() {
+                Vec::new()
+            } else {
+                industries(&mut e, &self.industries, "industries")
+            },
             discipline_code: self
                 .discipline
                 .as_deref()

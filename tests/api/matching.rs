@@ -427,7 +427,8 @@ async fn a_posting_is_matched_by_its_problem_not_its_company_profile() {
                 "problem": problem,
                 "requirements": "略",
                 "keywords": [],
-                "industries": ["N7721"],
+                // Codes are optional on needs: this firm chose none.
+                "industries": [],
                 "discipline": null,
                 "minTrl": null
             }),
