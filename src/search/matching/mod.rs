@@ -117,27 +117,47 @@ impl SearchIndex {
             .collect();
         let fields = self.related_fields(&req.source, &inferred);
         if !fields.is_empty() && tuning.field_pool > 0 {
-            // Every listing in a related field qualifies, whether or not it shares a word;
-            // those that share the most come first.
-            let related =
-                BooleanQuery::new(fields.into_iter().map(|q| (Occur::Should, q)).collect());
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-                (
-                    Occur::Must,
-                    Box::new(ConstScoreQuery::new(Box::new(related), 0.0)),
-                ),
-                (Occur::Should, text),
-            ];
+            let related = || -> Box<dyn Query> {
+                Box::new(BooleanQuery::new(
+                    fields
+                        .iter()
+                        .map(|q| (Occur::Should, q.box_clone()))
+                        .collect(),
+                ))
+            };
+            let wanted = tuning.field_pool + excluded;
+            let mut seen: HashSet<DocAddress> = pool.iter().map(|(a, _)| *a).collect();
+            // Listings in a related field that share the most words first (an intersection:
+            // cheap however large the field) ...
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, text), (Occur::Must, related())];
             clauses.extend(filters());
-            let seen: HashSet<DocAddress> = pool.iter().map(|(a, _)| *a).collect();
-            let field_hits = searcher.search(
+            let mut field_hits = searcher.search(
                 &BooleanQuery::new(clauses),
-                &TopDocs::with_limit(tuning.field_pool + excluded).order_by_score(),
+                &TopDocs::with_limit(wanted).order_by_score(),
             )?;
+            // ... and, when too few share a word, any others in the field: a need in industry
+            // language may share no word with the research that serves it.
+            if field_hits.len() < wanted {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Must, Box::new(ConstScoreQuery::new(related(), 0.0)))];
+                clauses.extend(filters());
+                let more = searcher.search(
+                    &BooleanQuery::new(clauses),
+                    &TopDocs::with_limit(wanted).order_by_score(),
+                )?;
+                let have: HashSet<DocAddress> = field_hits.iter().map(|(_, a)| *a).collect();
+                let room = wanted - field_hits.len();
+                field_hits.extend(
+                    more.into_iter()
+                        .filter(|(_, a)| !have.contains(a))
+                        .take(room),
+                );
+            }
             pool.extend(
                 field_hits
                     .into_iter()
-                    .filter(|(_, addr)| !seen.contains(addr))
+                    .filter(|(_, addr)| seen.insert(*addr))
                     .map(|(score, addr)| (addr, score)),
             );
         }
