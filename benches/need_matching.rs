@@ -452,13 +452,7 @@ fn generate(papers: &[Paper], served: &BTreeMap<String, usize>) -> Vec<Need> {
 
 /// A code's lineage as the service writes it into facets (`/discipline/430/43020`).
 fn lineage(root: &str, table: &qianxian::codes::CodeTable, code: &str) -> String {
-    let mut chain: Vec<&str> = table
-        .lineage(code)
-        .iter()
-        .map(|e| e.code.as_str())
-        .collect();
-    chain.reverse();
-    format!("/{root}/{}", chain.join("/"))
+    table.facet_path(root, code).unwrap_or_default()
 }
 
 /// `QX_TUNE="text_pool=200,field_pool=100,evidence_blend=0.5,evidence_scale=12"` explores

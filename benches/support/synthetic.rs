@@ -199,13 +199,7 @@ impl Corpus {
 }
 
 fn lineage(table: &qianxian::codes::CodeTable, root: &str, code: &str) -> String {
-    let mut chain: Vec<&str> = table
-        .lineage(code)
-        .iter()
-        .map(|e| e.code.as_str())
-        .collect();
-    chain.reverse();
-    format!("/{root}/{}", chain.join("/"))
+    table.facet_path(root, code).unwrap_or_default()
 }
 
 fn facets(

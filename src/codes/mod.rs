@@ -71,6 +71,14 @@ impl CodeTable {
         }
         out
     }
+
+    /// The code's lineage as a facet path under `root`, root first (`/discipline/430/43020`),
+    /// as listings are indexed; `None` for a code the table lacks.
+    pub fn facet_path(&self, root: &str, code: &str) -> Option<String> {
+        let mut chain: Vec<&str> = self.lineage(code).iter().map(|e| e.code.as_str()).collect();
+        chain.reverse();
+        (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
+    }
 }
 
 /// GB/T 4754-2017 国民经济行业分类, all four levels, display codes (`C`, `C38`, `C384`, `C3841`).

@@ -83,18 +83,8 @@ fn facet_paths(
     modes: &[crate::domain::TransferMode],
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let lineage_path = |root: &str, table: &codes::CodeTable, code: &str| -> Option<String> {
-        let mut chain: Vec<&str> = table
-            .lineage(code)
-            .iter()
-            .map(|e| e.code.as_str())
-            .collect();
-        if chain.is_empty() {
-            return None;
-        }
-        chain.reverse();
-        Some(format!("/{root}/{}", chain.join("/")))
-    };
+    let lineage_path =
+        |root: &str, table: &codes::CodeTable, code: &str| table.facet_path(root, code);
     out.extend(
         industries
             .iter()
@@ -116,13 +106,7 @@ pub(crate) fn filter_path(root: &str, code: &str) -> Option<String> {
         "region" => codes::regions(),
         _ => return Some(format!("/{root}/{code}")),
     };
-    let mut chain: Vec<&str> = table
-        .lineage(code)
-        .iter()
-        .map(|e| e.code.as_str())
-        .collect();
-    chain.reverse();
-    (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
+    table.facet_path(root, code)
 }
 
 /// Most characters a search query may have: a search box, not a document (a need's whole

@@ -203,7 +203,7 @@ impl SearchIndex {
         let p = &source.profile;
         let mut paths: Vec<String> = Vec::new();
         let mut discipline = |code: &str| {
-            if let Some(path) = facet_path("discipline", codes::disciplines(), code) {
+            if let Some(path) = codes::disciplines().facet_path("discipline", code) {
                 paths.push(path);
             }
         };
@@ -236,7 +236,7 @@ impl SearchIndex {
                     );
                 }
                 for division in divisions {
-                    if let Some(path) = facet_path("industry", codes::industries(), &division) {
+                    if let Some(path) = codes::industries().facet_path("industry", &division) {
                         paths.push(path);
                     }
                 }
@@ -377,17 +377,6 @@ fn text_score(shared: &[SharedTerm], key: &KeyTerms, tuning: &MatchTuning) -> f3
     let evidence = coverage * key.mass;
     let absolute = 1.0 - (-evidence / tuning.evidence_scale).exp();
     (1.0 - tuning.evidence_blend) * coverage + tuning.evidence_blend * absolute
-}
-
-/// `/discipline/430/43020`: a code's lineage as a facet path.
-fn facet_path(root: &str, table: &codes::CodeTable, code: &str) -> Option<String> {
-    let mut chain: Vec<&str> = table
-        .lineage(code)
-        .iter()
-        .map(|e| e.code.as_str())
-        .collect();
-    chain.reverse();
-    (!chain.is_empty()).then(|| format!("/{root}/{}", chain.join("/")))
 }
 
 #[cfg(test)]
