@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 const SHARED: [&str; 4] = ["edges", "nodes", "pageInfo", "totalCount"];
 
 /// Connections with fields beyond the shared ones.
-const EXTRAS: [(&str, &str); 2] = [
+const EXTRAS: [(&str, &str); 3] = [
     ("SearchConnection", "facets"),
+    ("SearchConnection", "phrasesRelaxed"),
     ("NotificationConnection", "unreadCount"),
 ];
 
