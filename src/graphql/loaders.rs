@@ -174,3 +174,21 @@ impl Loader<(ListingKind, i32)> for SourcesLoader {
         Ok(out)
     }
 }
+
+/// Every market record behind the listing `(kind, id)`, batched through the request's
+/// [`SourcesLoader`].
+pub(crate) async fn sources_of(
+    ctx: &async_graphql::Context<'_>,
+    kind: ListingKind,
+    id: i32,
+) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
+    let loaders = ctx.data::<Loaders>()?;
+    Ok(loaders
+        .sources
+        .load_one((kind, id))
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
