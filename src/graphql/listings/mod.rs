@@ -7,6 +7,7 @@
 
 pub mod achievements;
 pub mod catalog;
+pub mod filters;
 pub mod needs;
 pub mod organizations;
 
