@@ -4,7 +4,7 @@
 use crate::db::outbox::ListingKind;
 use crate::domain::{Achievement, Organization, PriorityTrack};
 use crate::graphql::errors::to_gql;
-use crate::service::needs::NeedView;
+use crate::service::listings::needs::NeedView;
 use crate::service::{Actor, Services};
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;

@@ -10,8 +10,8 @@ use crate::graphql::listings::{ListingObject, Step, create, list, step, update};
 use crate::graphql::types::Achievement;
 use crate::graphql::types::connection::{AchievementConnection, Parts, window};
 use crate::service::Services;
-use crate::service::achievements::AchievementService;
-use crate::service::inputs::{AchievementInput, AchievementPatch};
+use crate::service::listings::achievements::AchievementService;
+use crate::service::listings::inputs::{AchievementInput, AchievementPatch};
 use async_graphql::{Context, Object, Result};
 use async_graphql::{ID, InputObject, SimpleObject};
 

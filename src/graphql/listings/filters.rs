@@ -5,8 +5,8 @@
 use crate::db::listing_query::ListingSort;
 use crate::domain::{AchievementStatus, NeedStatus, OrganizationKind, TransferMode};
 use crate::graphql::listings::owner;
-use crate::service::achievements::AchievementFilter;
-use crate::service::needs::NeedFilter;
+use crate::service::listings::achievements::AchievementFilter;
+use crate::service::listings::needs::NeedFilter;
 use async_graphql::{ID, InputObject, Result};
 use chrono::{DateTime, Utc};
 

@@ -10,8 +10,8 @@ use crate::graphql::listings::{ListingObject, Step, create, list, step, update};
 use crate::graphql::types::Need;
 use crate::graphql::types::connection::{NeedConnection, Parts, window};
 use crate::service::Services;
-use crate::service::inputs::{NeedInput, NeedPatch};
-use crate::service::needs::{NeedService, NeedView};
+use crate::service::listings::inputs::{NeedInput, NeedPatch};
+use crate::service::listings::needs::{NeedService, NeedView};
 use async_graphql::{Context, Object, Result};
 use async_graphql::{ID, InputObject, SimpleObject};
 

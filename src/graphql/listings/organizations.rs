@@ -8,8 +8,8 @@ use crate::graphql::listings::filters::OrganizationFilterInput;
 use crate::graphql::listings::{on, services_actor};
 use crate::graphql::types::Organization;
 use crate::graphql::types::connection::{OrganizationConnection, Parts, window};
-use crate::service::inputs::{OrganizationInput, OrganizationPatch};
-use crate::service::organizations::OrganizationFilter;
+use crate::service::listings::inputs::{OrganizationInput, OrganizationPatch};
+use crate::service::listings::organizations::OrganizationFilter;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 /// Registers an organisation.

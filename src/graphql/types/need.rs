@@ -5,7 +5,7 @@ use super::common::{CodeRef, Money, PriorityTrack, TrlLevel};
 use crate::domain::{ListingSource, NeedStatus, NeedVisibility, TransferMode};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
-use crate::service::needs::NeedView;
+use crate::service::listings::needs::NeedView;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 

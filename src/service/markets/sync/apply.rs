@@ -10,8 +10,8 @@ use crate::db::sync::{self as repo, NewLink, RunCounts};
 use crate::domain::{AchievementStatus, ListingSource, NeedStatus, OrganizationKind};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::Actor;
-use crate::service::dedup::Siblings;
-use crate::service::inputs::OrganizationInput;
+use crate::service::listings::inputs::OrganizationInput;
+use crate::service::markets::dedup::Siblings;
 use std::collections::HashMap;
 use std::sync::Arc;
 
