@@ -433,7 +433,7 @@ async fn sync_on_schedule(
                 }
                 let run = services
                     .sync
-                    .run(&crate::service::Actor::System, market, crate::service::sync::Trigger::Schedule, |_| {})
+                    .run(&crate::service::Actor::System, market, crate::service::markets::sync::Trigger::Schedule, |_| {})
                     .await;
                 if let Err(err) = run {
                     tracing::warn!(market = market.as_str(), error = ?err, "scheduled sync did not run");

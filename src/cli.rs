@@ -200,12 +200,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     .iter()
                     .map(|m| parse_mapping(m))
                     .collect::<anyhow::Result<Vec<_>>>()?;
-                let options = crate::service::import::ImportOptions {
+                let options = crate::service::markets::import::ImportOptions {
                     dry_run,
                     mode: if per_row {
-                        crate::service::import::ImportMode::PerRow
+                        crate::service::markets::import::ImportMode::PerRow
                     } else {
-                        crate::service::import::ImportMode::AllOrNothing
+                        crate::service::markets::import::ImportMode::AllOrNothing
                     },
                     publish,
                     mapping,
@@ -300,7 +300,7 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
         .run(
             &crate::service::Actor::System,
             market,
-            crate::service::sync::Trigger::Command,
+            crate::service::markets::sync::Trigger::Command,
             |c| progress.update(c.fetched as u64),
         )
         .await
@@ -333,13 +333,18 @@ async fn sync(settings: &Settings, market: crate::connectors::Market) -> anyhow:
     }
 }
 
-fn parse_mapping(m: &str) -> anyhow::Result<(String, crate::service::import_columns::ImportField)> {
+fn parse_mapping(
+    m: &str,
+) -> anyhow::Result<(String, crate::service::markets::import_columns::ImportField)> {
     let (header, column) = m.split_once('=').with_context(|| {
         format!("--map {m:?}：请写成 文件表头=模板列，例如 --map 项目名=成果名称")
     })?;
-    let field = crate::service::import_columns::field_named(column).with_context(|| {
-        format!("--map {m:?}：“{column}”不是模板中的列（模板见 docs/import.md 或 importTemplate）")
-    })?;
+    let field =
+        crate::service::markets::import_columns::field_named(column).with_context(|| {
+            format!(
+                "--map {m:?}：“{column}”不是模板中的列（模板见 docs/import.md 或 importTemplate）"
+            )
+        })?;
     Ok((header.trim().to_owned(), field))
 }
 
@@ -377,10 +382,10 @@ async fn import(
     settings: &Settings,
     file: &std::path::Path,
     org: &str,
-    options: &crate::service::import::ImportOptions,
+    options: &crate::service::markets::import::ImportOptions,
     report_path: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    use crate::service::import::RowAction;
+    use crate::service::markets::import::RowAction;
     let services = services(settings).await?;
     let actor = crate::service::Actor::System;
     let owner = organization_named(&services, org.trim()).await?;
@@ -481,9 +486,9 @@ async fn index_beside_a_running_service(
 
 fn write_import_report(
     path: &std::path::Path,
-    report: &crate::service::import::ImportReport,
+    report: &crate::service::markets::import::ImportReport,
 ) -> anyhow::Result<()> {
-    use crate::service::import::RowAction;
+    use crate::service::markets::import::RowAction;
     let file = std::fs::File::create(path)
         .with_context(|| format!("无法创建报告文件 {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
@@ -508,8 +513,8 @@ fn write_import_report(
             .collect();
         csv.write_record([
             r.row.to_string(),
-            crate::service::pairing_stats::spreadsheet_safe(r.key.as_deref().unwrap_or_default()),
-            crate::service::pairing_stats::spreadsheet_safe(&r.title),
+            crate::service::pairings::stats::spreadsheet_safe(r.key.as_deref().unwrap_or_default()),
+            crate::service::pairings::stats::spreadsheet_safe(&r.title),
             if report.applied || report.dry_run || r.action == RowAction::Reject {
                 r.action.label_zh().to_owned()
             } else {

@@ -5,7 +5,7 @@
 use crate::domain::{ContractKind, ListingSource, PairingStatus, PriorityTrack};
 use crate::service::accounts::RegisterInput;
 use crate::service::actor::OrgRole;
-use crate::service::inputs::{AchievementInput, NeedInput, OrganizationInput};
+use crate::service::listings::inputs::{AchievementInput, NeedInput, OrganizationInput};
 use crate::service::pairings::{OpenPairing, PairingFilter, SignInput};
 use crate::service::{Actor, Services, Window};
 use anyhow::{Context, bail};

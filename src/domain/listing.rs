@@ -28,6 +28,9 @@ pub trait ListingStatus: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
     /// The Chinese label shown to users.
     fn label_zh(self) -> &'static str;
 
+    /// Parses a stored or wire name.
+    fn parse(s: &str) -> Option<Self>;
+
     /// Whether a default listing query shows it.
     fn is_live(self) -> bool {
         Self::LIVE_STATUSES.contains(&self)
@@ -60,6 +63,10 @@ impl ListingStatus for AchievementStatus {
     fn label_zh(self) -> &'static str {
         AchievementStatus::label_zh(self)
     }
+
+    fn parse(s: &str) -> Option<Self> {
+        AchievementStatus::parse(s)
+    }
 }
 
 impl ListingStatus for NeedStatus {
@@ -75,6 +82,10 @@ impl ListingStatus for NeedStatus {
 
     fn label_zh(self) -> &'static str {
         NeedStatus::label_zh(self)
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        NeedStatus::parse(s)
     }
 }
 

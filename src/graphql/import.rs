@@ -5,8 +5,10 @@ use crate::error::ErrorCode;
 use crate::graphql::errors::ResultExt;
 use crate::graphql::ids::{NodeType, decode, encode};
 use crate::graphql::types::connection::{Parts, connection, edge, forward};
-use crate::service::import::{ImportMode, ImportOptions, ImportReport, RowAction, RowReport};
-use crate::service::import_columns::{COLUMNS, ImportField};
+use crate::service::markets::import::{
+    ImportMode, ImportOptions, ImportReport, RowAction, RowReport,
+};
+use crate::service::markets::import_columns::{COLUMNS, ImportField};
 use crate::service::{Actor, Services};
 use crate::sheet::SheetInput;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};

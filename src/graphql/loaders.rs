@@ -4,7 +4,7 @@
 use crate::db::outbox::ListingKind;
 use crate::domain::{Achievement, Organization, PriorityTrack};
 use crate::graphql::errors::to_gql;
-use crate::service::needs::NeedView;
+use crate::service::listings::needs::NeedView;
 use crate::service::{Actor, Services};
 use async_graphql::dataloader::{DataLoader, Loader};
 use std::collections::HashMap;
@@ -173,4 +173,22 @@ impl Loader<(ListingKind, i32)> for SourcesLoader {
         }
         Ok(out)
     }
+}
+
+/// Every market record behind the listing `(kind, id)`, batched through the request's
+/// [`SourcesLoader`].
+pub(crate) async fn sources_of(
+    ctx: &async_graphql::Context<'_>,
+    kind: ListingKind,
+    id: i32,
+) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
+    let loaders = ctx.data::<Loaders>()?;
+    Ok(loaders
+        .sources
+        .load_one((kind, id))
+        .await?
+        .unwrap_or_default()
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

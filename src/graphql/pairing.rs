@@ -11,7 +11,7 @@ use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::types::connection::{Parts, connection, edge, window};
 use crate::graphql::types::{Achievement, Need, Organization};
-use crate::service::pairing_stats::{self, StatTable};
+use crate::service::pairings::stats::{self as pairing_stats, StatTable};
 use crate::service::pairings::{OpenPairing, PairingFilter, PairingView, SignInput};
 use crate::service::{Actor, Services};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
@@ -472,7 +472,7 @@ impl PairingQuery {
         to: Option<String>,
     ) -> Result<PairingStatistics> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        let (from, to) = crate::service::stats_period::resolve(
+        let (from, to) = crate::service::pairings::stats_period::resolve(
             period.as_deref(),
             from.as_deref(),
             to.as_deref(),

@@ -66,7 +66,7 @@ impl JobService {
         let holder = format!(
             "{host}/{}/{}",
             std::process::id(),
-            crate::service::tokens::session_id()
+            crate::service::accounts::tokens::session_id()
         );
         Self {
             ctx,

@@ -1,75 +1,19 @@
-//! Research results (科技成果) in the API: the `achievements` list with its filter, and the
-//! mutations that create, change and move a result through its lifecycle.
+//! Research results (科技成果) in the API: the `achievements` list (its filter is in
+//! `filters.rs`), and the mutations that create, change and move a result through its lifecycle.
 
 use crate::db::listing_query::ListingSort;
-use crate::domain::{AchievementStatus, OrganizationKind, TransferMode};
 use crate::graphql::errors::UserError;
 use crate::graphql::ids::NodeType;
-use crate::graphql::listings::{
-    ListingIdInput, ListingObject, Step, create, list, owner, step, update,
-};
+use crate::graphql::listings::ListingIdInput;
+use crate::graphql::listings::filters::AchievementFilterInput;
+use crate::graphql::listings::{ListingObject, Step, create, list, step, update};
 use crate::graphql::types::Achievement;
 use crate::graphql::types::connection::{AchievementConnection, Parts, window};
 use crate::service::Services;
-use crate::service::achievements::{AchievementFilter, AchievementService};
-use crate::service::inputs::{AchievementInput, AchievementPatch};
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-
-/// Filters for `achievements`. All given filters must match.
-#[derive(InputObject, Default)]
-pub struct AchievementFilterInput {
-    /// Kinds of owning organisation.
-    pub owner_kinds: Option<Vec<OrganizationKind>>,
-    /// Owning organisation.
-    pub owner_id: Option<ID>,
-    /// GB/T 4754 code prefix: `C`, `C38`, `C384`.
-    pub industry: Option<String>,
-    /// GB/T 13745 code; sub-disciplines match too.
-    pub discipline: Option<String>,
-    /// GB/T 2260 code or prefix of the owner's region: `370200` or `3702` (青岛市).
-    pub region: Option<String>,
-    /// Lowest TRL.
-    pub trl_min: Option<i32>,
-    /// Highest TRL.
-    pub trl_max: Option<i32>,
-    /// Any of these transfer modes.
-    pub transfer_modes: Option<Vec<TransferMode>>,
-    /// Price range overlaps from (yuan).
-    pub price_min: Option<i64>,
-    /// Price range overlaps up to (yuan).
-    pub price_max: Option<i64>,
-    /// With a price filter, keep 面议 results too.
-    pub include_negotiable: Option<bool>,
-    /// Statuses; default PUBLISHED (live, unexpired).
-    pub statuses: Option<Vec<AchievementStatus>>,
-    /// Any of these priority-track codes.
-    pub tracks: Option<Vec<String>>,
-    /// Changed at or after.
-    pub updated_since: Option<DateTime<Utc>>,
-}
-
-impl AchievementFilterInput {
-    fn into_filter(self, sort: ListingSort) -> Result<AchievementFilter> {
-        Ok(AchievementFilter {
-            owner_kinds: self.owner_kinds.unwrap_or_default(),
-            owner_ids: owner(self.owner_id.as_ref())?,
-            industry: self.industry,
-            discipline: self.discipline,
-            region: self.region,
-            trl_min: self.trl_min,
-            trl_max: self.trl_max,
-            modes: self.transfer_modes.unwrap_or_default(),
-            price_min: self.price_min,
-            price_max: self.price_max,
-            include_negotiable: self.include_negotiable.unwrap_or(false),
-            statuses: self.statuses.unwrap_or_default(),
-            tracks: self.tracks.unwrap_or_default(),
-            updated_since: self.updated_since,
-            sort,
-        })
-    }
-}
+use crate::service::listings::achievements::AchievementService;
+use crate::service::listings::inputs::{AchievementInput, AchievementPatch};
+use async_graphql::{Context, Object, Result};
+use async_graphql::{ID, InputObject, SimpleObject};
 
 /// Creates a research result as a draft.
 #[derive(InputObject)]

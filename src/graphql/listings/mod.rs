@@ -7,13 +7,14 @@
 
 pub mod achievements;
 pub mod catalog;
+pub mod filters;
 pub mod needs;
 pub mod organizations;
 
 use crate::error::ServiceResult;
 use crate::graphql::errors::{ResultExt, UserError, split};
 use crate::graphql::ids::{self, NodeType};
-use crate::service::filters::ListingFilter;
+use crate::service::listings::filters::ListingFilter;
 use crate::service::listings::{Kind, ListingService};
 use crate::service::{Actor, Page, Services, Window};
 use async_graphql::{Context, ID, InputObject, Result};

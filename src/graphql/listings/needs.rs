@@ -1,75 +1,19 @@
-//! Technology needs (技术需求) in the API: the `needs` list with its filter, and the mutations
-//! that create, change and move a need through its lifecycle.
+//! Technology needs (技术需求) in the API: the `needs` list (its filter is in `filters.rs`),
+//! and the mutations that create, change and move a need through its lifecycle.
 
 use crate::db::listing_query::ListingSort;
-use crate::domain::{NeedStatus, OrganizationKind, TransferMode};
 use crate::graphql::errors::UserError;
 use crate::graphql::ids::NodeType;
-use crate::graphql::listings::{
-    ListingIdInput, ListingObject, Step, create, list, owner, step, update,
-};
+use crate::graphql::listings::ListingIdInput;
+use crate::graphql::listings::filters::NeedFilterInput;
+use crate::graphql::listings::{ListingObject, Step, create, list, step, update};
 use crate::graphql::types::Need;
 use crate::graphql::types::connection::{NeedConnection, Parts, window};
 use crate::service::Services;
-use crate::service::inputs::{NeedInput, NeedPatch};
-use crate::service::needs::{NeedFilter, NeedService, NeedView};
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
-
-/// Filters for `needs`. All given filters must match.
-#[derive(InputObject, Default)]
-pub struct NeedFilterInput {
-    /// Kinds of owning organisation.
-    pub owner_kinds: Option<Vec<OrganizationKind>>,
-    /// Owning organisation.
-    pub owner_id: Option<ID>,
-    /// GB/T 4754 code prefix.
-    pub industry: Option<String>,
-    /// GB/T 13745 code; sub-disciplines match too.
-    pub discipline: Option<String>,
-    /// GB/T 2260 code or prefix of the owner's region.
-    pub region: Option<String>,
-    /// Wanted minimum TRL at least.
-    pub trl_min: Option<i32>,
-    /// Wanted minimum TRL at most.
-    pub trl_max: Option<i32>,
-    /// Any of these cooperation modes.
-    pub cooperation_modes: Option<Vec<TransferMode>>,
-    /// Budget overlaps from (yuan).
-    pub budget_min: Option<i64>,
-    /// Budget overlaps up to (yuan).
-    pub budget_max: Option<i64>,
-    /// With a budget filter, keep 面议 needs too.
-    pub include_negotiable: Option<bool>,
-    /// Statuses; default OPEN and NEGOTIATING (live, unexpired).
-    pub statuses: Option<Vec<NeedStatus>>,
-    /// Any of these priority-track codes.
-    pub tracks: Option<Vec<String>>,
-    /// Changed at or after.
-    pub updated_since: Option<DateTime<Utc>>,
-}
-
-impl NeedFilterInput {
-    fn into_filter(self, sort: ListingSort) -> Result<NeedFilter> {
-        Ok(NeedFilter {
-            owner_kinds: self.owner_kinds.unwrap_or_default(),
-            owner_ids: owner(self.owner_id.as_ref())?,
-            industry: self.industry,
-            discipline: self.discipline,
-            region: self.region,
-            trl_min: self.trl_min,
-            trl_max: self.trl_max,
-            modes: self.cooperation_modes.unwrap_or_default(),
-            price_min: self.budget_min,
-            price_max: self.budget_max,
-            include_negotiable: self.include_negotiable.unwrap_or(false),
-            statuses: self.statuses.unwrap_or_default(),
-            tracks: self.tracks.unwrap_or_default(),
-            updated_since: self.updated_since,
-            sort,
-        })
-    }
-}
+use crate::service::listings::inputs::{NeedInput, NeedPatch};
+use crate::service::listings::needs::{NeedService, NeedView};
+use async_graphql::{Context, Object, Result};
+use async_graphql::{ID, InputObject, SimpleObject};
 
 /// Creates a need as a draft.
 #[derive(InputObject)]

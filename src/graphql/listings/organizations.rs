@@ -1,29 +1,16 @@
 //! Organisations (机构) in the API: the `organizations` list and the mutations that register,
 //! change and verify one.
 
-use crate::domain::OrganizationKind;
 use crate::error::ServiceResult;
 use crate::graphql::errors::{ResultExt, UserError, split};
 use crate::graphql::ids::NodeType;
+use crate::graphql::listings::filters::OrganizationFilterInput;
 use crate::graphql::listings::{on, services_actor};
 use crate::graphql::types::Organization;
 use crate::graphql::types::connection::{OrganizationConnection, Parts, window};
-use crate::service::inputs::{OrganizationInput, OrganizationPatch};
-use crate::service::organizations::OrganizationFilter;
+use crate::service::listings::inputs::{OrganizationInput, OrganizationPatch};
+use crate::service::listings::organizations::OrganizationFilter;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-
-/// Filters for `organizations`.
-#[derive(InputObject, Default)]
-pub struct OrganizationFilterInput {
-    /// Kinds.
-    pub kinds: Option<Vec<OrganizationKind>>,
-    /// GB/T 2260 code or prefix.
-    pub region: Option<String>,
-    /// Verified only (true) or unverified only (false).
-    pub verified: Option<bool>,
-    /// Name contains.
-    pub name_contains: Option<String>,
-}
 
 /// Registers an organisation.
 #[derive(InputObject)]

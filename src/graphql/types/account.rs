@@ -5,9 +5,9 @@ use super::connection::{connection, edge};
 use crate::db::audit::AuditRow;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
+use crate::service::accounts::members::MembershipRequest as RequestRecord;
 use crate::service::accounts::{PersonalToken as TokenRecord, User as UserRecord};
 use crate::service::actor::OrgRole;
-use crate::service::members::MembershipRequest as RequestRecord;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
@@ -108,7 +108,7 @@ pub struct MembershipRequest(pub RequestRecord);
 
 /// The person asking to join an organisation.
 #[derive(Debug, Clone)]
-pub struct Applicant(crate::service::members::Applicant);
+pub struct Applicant(crate::service::accounts::members::Applicant);
 
 #[Object]
 impl Applicant {

@@ -155,16 +155,8 @@ impl Achievement {
         &self,
         ctx: &async_graphql::Context<'_>,
     ) -> async_graphql::Result<Vec<crate::graphql::sync::ListingSourceRef>> {
-        let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
-        let key = (crate::db::outbox::ListingKind::Achievement, self.0.id);
-        Ok(loaders
-            .sources
-            .load_one(key)
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let kind = crate::db::outbox::ListingKind::Achievement;
+        crate::graphql::loaders::sources_of(ctx, kind, self.0.id).await
     }
 
     /// Created.

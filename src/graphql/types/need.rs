@@ -5,7 +5,7 @@ use super::common::{CodeRef, Money, PriorityTrack, TrlLevel};
 use crate::domain::{ListingSource, NeedStatus, NeedVisibility, TransferMode};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
-use crate::service::needs::NeedView;
+use crate::service::listings::needs::NeedView;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -136,16 +136,8 @@ impl Need {
         if !self.0.owner_visible {
             return Ok(Vec::new());
         }
-        let loaders = ctx.data::<crate::graphql::loaders::Loaders>()?;
-        let key = (crate::db::outbox::ListingKind::Need, self.0.need.id);
-        Ok(loaders
-            .sources
-            .load_one(key)
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        let kind = crate::db::outbox::ListingKind::Need;
+        crate::graphql::loaders::sources_of(ctx, kind, self.0.need.id).await
     }
 
     /// Created.

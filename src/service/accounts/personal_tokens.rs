@@ -3,8 +3,8 @@
 use super::AccountService;
 use crate::db::users::{self as repo, NewToken, TokenRow};
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
+use crate::service::accounts::tokens::{self, TokenKind};
 use crate::service::audit::Target;
-use crate::service::tokens::{self, TokenKind};
 use crate::service::{Actor, Page, Window, policy};
 use chrono::{DateTime, Duration, Utc};
 

@@ -6,9 +6,9 @@ use crate::db::throttle;
 use crate::db::users::{self as repo, NewToken, TokenRow, UserRow};
 use crate::error::{ServiceError, ServiceResult};
 use crate::service::Actor;
+use crate::service::accounts::tokens::{self, TokenKind};
 use crate::service::actor::{OrgRole, UserActor};
 use crate::service::audit::Target;
-use crate::service::tokens::{self, TokenKind};
 use chrono::{DateTime, Duration, Utc};
 
 impl AccountService {

@@ -5,8 +5,8 @@
 use crate::domain::{Achievement, AchievementStatus};
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 use crate::service::Actor;
-use crate::service::filters::ListingFilter;
-use crate::service::inputs::{AchievementInput, AchievementPatch};
+use crate::service::listings::filters::ListingFilter;
+use crate::service::listings::inputs::{AchievementInput, AchievementPatch};
 use crate::service::listings::{Kind, ListingService};
 use chrono::NaiveDate;
 

@@ -5,7 +5,7 @@ use crate::domain::industry::industry_prefix;
 use crate::domain::region::region_prefix;
 use crate::domain::{DisciplineCode, OrganizationKind, TransferMode, Trl};
 use crate::error::{ErrorCode, FieldError};
-use crate::service::inputs::Errors;
+use crate::service::listings::inputs::Errors;
 use chrono::{DateTime, Utc};
 
 /// Filters shared by achievements and needs; `S` is the listing's status type.

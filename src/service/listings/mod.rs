@@ -5,16 +5,20 @@
 //! update, imports: `content.rs`), reads with visibility and redaction (`reads.rs`), the expiry
 //! sweep (`expiry.rs`) and filters (`filters.rs`) are written once. `achievements.rs` and
 //! `needs.rs` hold only what differs: names, closing statuses, a need's deadline, visibility and
-//! anonymity.
+//! anonymity. `inputs.rs` holds the inputs as entered (GraphQL and seed files) and their
+//! validation; `organizations.rs` the owners; `tracks.rs` the priority tracks listings name.
 
 pub mod achievements;
 mod content;
 pub mod expiry;
 pub mod filters;
+pub mod inputs;
 pub mod kind;
 mod lifecycle;
 pub mod needs;
+pub mod organizations;
 mod reads;
+pub mod tracks;
 
 pub use kind::Kind;
 

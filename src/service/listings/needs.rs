@@ -5,8 +5,8 @@
 use crate::db::listing_query::ListingQuery;
 use crate::domain::{Need, NeedStatus};
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
-use crate::service::filters::ListingFilter;
-use crate::service::inputs::{NeedInput, NeedPatch};
+use crate::service::listings::filters::ListingFilter;
+use crate::service::listings::inputs::{NeedInput, NeedPatch};
 use crate::service::listings::{Kind, ListingService};
 use crate::service::{Actor, policy};
 use chrono::NaiveDate;

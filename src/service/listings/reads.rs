@@ -7,7 +7,7 @@ use crate::db::listing_query::StatusClause;
 use crate::db::listings as repo;
 use crate::domain::{ListingSource, ListingStatus};
 use crate::error::{ServiceError, ServiceResult};
-use crate::service::filters::{ListingFilter, scoped_statuses};
+use crate::service::listings::filters::{ListingFilter, scoped_statuses};
 use crate::service::listings::{Kind, ListingService};
 use crate::service::{Actor, Page, Window, policy};
 

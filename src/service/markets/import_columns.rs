@@ -4,7 +4,7 @@
 
 use crate::domain::{MaturityStage, PriorityTrack, TransferMode};
 use crate::error::{ErrorCode, FieldError};
-use crate::service::inputs::{AchievementInput, IpInput, PriceInput};
+use crate::service::listings::inputs::{AchievementInput, IpInput, PriceInput};
 
 /// A column of the template.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,8 +10,8 @@ use crate::db::sync::{self as repo, NewLink, RunCounts};
 use crate::domain::{AchievementStatus, ListingSource, NeedStatus, OrganizationKind};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::Actor;
-use crate::service::dedup::Siblings;
-use crate::service::inputs::OrganizationInput;
+use crate::service::listings::inputs::OrganizationInput;
+use crate::service::markets::dedup::Siblings;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -247,22 +247,8 @@ impl SyncService {
         listing_id: i32,
         link: &str,
     ) -> ServiceResult<()> {
-        repo::save_link(
-            &self.ctx.db.conn,
-            NewLink {
-                kind: r.kind,
-                listing_id,
-                source: market.source().as_str(),
-                external_id: &r.external_id,
-                remote_updated_at: r.updated_at,
-                removed: r.removed,
-                link,
-                payload: &r.raw,
-                unmapped: serde_json::to_string(&r.unmapped).unwrap_or_else(|_| "[]".into()),
-            },
-            self.ctx.clock.now(),
-        )
-        .await?;
+        let row = link_of(r, market, listing_id, link);
+        repo::save_link(&self.ctx.db.conn, row, self.ctx.clock.now()).await?;
         Ok(())
     }
 

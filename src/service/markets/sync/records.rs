@@ -2,7 +2,7 @@
 
 use crate::connectors::RemoteListing;
 use crate::domain::{MaturityStage, NeedVisibility};
-use crate::service::inputs::{AchievementInput, IpInput, NeedInput, PriceInput};
+use crate::service::listings::inputs::{AchievementInput, IpInput, NeedInput, PriceInput};
 
 fn price(r: &RemoteListing) -> Option<PriceInput> {
     r.price_yuan.map(|p| PriceInput {

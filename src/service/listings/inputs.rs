@@ -213,6 +213,15 @@ pub struct OrganizationContent {
 pub(crate) struct Errors(pub Vec<FieldError>);
 
 impl Errors {
+    /// `value` when no check failed, else every error.
+    pub fn or<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+
     /// Keeps the value or records the error.
     pub fn take<T>(&mut self, r: Result<T, FieldError>) -> Option<T> {
         r.map_err(|e| self.0.push(e)).ok()
@@ -222,6 +231,18 @@ impl Errors {
 fn text(errs: &mut Errors, v: &str, min: usize, max: usize, field: &str, label: &str) -> String {
     errs.take(Text::parse(v, min, max, field, label))
         .map(Text::into_string)
+        .unwrap_or_default()
+}
+
+/// A listing's confidential detail: optional, up to 20,000 characters.
+fn confidential_detail(errs: &mut Errors, v: Option<&str>) -> Option<String> {
+    opt_text(errs, v, 20000, "confidentialDetail", "保密内容")
+}
+
+/// A listing's keywords (≤ 10).
+fn keywords(errs: &mut Errors, v: &[String]) -> Vec<String> {
+    errs.take(Keywords::parse(v, "keywords"))
+        .map(Keywords::into_vec)
         .unwrap_or_default()
 }
 
@@ -323,17 +344,8 @@ impl AchievementInput {
         let content = draft_listing!(Achievement {
             title: text(&mut e, &self.title, 4, 100, "title", "标题"),
             summary: text(&mut e, &self.summary, 10, 5000, "summary", "成果简介"),
-            confidential_detail: opt_text(
-                &mut e,
-                self.confidential_detail.as_deref(),
-                20000,
-                "confidentialDetail",
-                "保密内容",
-            ),
-            keywords: e
-                .take(Keywords::parse(&self.keywords, "keywords"))
-                .map(Keywords::into_vec)
-                .unwrap_or_default(),
+            confidential_detail: confidential_detail(&mut e, self.confidential_detail.as_deref()),
+            keywords: keywords(&mut e, &self.keywords),
             application_fields: text(
                 &mut e,
                 &self.application_fields,
@@ -390,11 +402,7 @@ impl AchievementInput {
                 "知识产权记录最多 50 条",
             ));
         }
-        if e.0.is_empty() {
-            Ok(content)
-        } else {
-            Err(e.0)
-        }
+        e.or(content)
     }
 }
 
@@ -434,17 +442,8 @@ impl NeedInput {
                 "requirements",
                 "技术指标",
             ),
-            confidential_detail: opt_text(
-                &mut e,
-                self.confidential_detail.as_deref(),
-                20000,
-                "confidentialDetail",
-                "保密内容",
-            ),
-            keywords: e
-                .take(Keywords::parse(&self.keywords, "keywords"))
-                .map(Keywords::into_vec)
-                .unwrap_or_default(),
+            confidential_detail: confidential_detail(&mut e, self.confidential_detail.as_deref()),
+            keywords: keywords(&mut e, &self.keywords),
             industry_codes: if self.industries.is_empty() {
                 Vec::new()
             } else {
@@ -473,11 +472,7 @@ impl NeedInput {
                 format!("截止日期 {deadline} 已过，请填写今天或以后的日期"),
             ));
         }
-        if e.0.is_empty() {
-            Ok(content)
-        } else {
-            Err(e.0)
-        }
+        e.or(content)
     }
 }
 
@@ -553,11 +548,7 @@ impl OrganizationInput {
                     }
                 }),
         };
-        if e.0.is_empty() {
-            Ok(content)
-        } else {
-            Err(e.0)
-        }
+        e.or(content)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::domain::{Organization, OrganizationKind};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::actor::OrgRole;
 use crate::service::audit::Target;
-use crate::service::inputs::{OrganizationInput, OrganizationPatch};
+use crate::service::listings::inputs::{OrganizationInput, OrganizationPatch};
 use crate::service::{Actor, Context, Page, Window, policy};
 use std::sync::Arc;
 
