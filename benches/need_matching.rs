@@ -603,6 +603,8 @@ struct Part {
     best_related_text: Vec<f64>,
     best_unserved_text: Vec<f64>,
     inferred_right: Vec<f64>,
+    strong_unserved: Vec<f64>,
+    strong_related: Vec<f64>,
     profile_share: Vec<f64>,
     coded: usize,
     crosswalked: usize,
@@ -747,11 +749,17 @@ fn main() -> anyhow::Result<()> {
         }
         let Some(d) = need.discipline.as_deref() else {
             part.unserved += 1;
+            part.strong_unserved.push(f64::from(u8::from(
+                coded.iter().any(|h| h.reasons.strong(h.score)),
+            )));
             part.best_unserved.push(best(&coded));
             part.best_unserved_text.push(best(&neutral));
             continue;
         };
         part.related += 1;
+        part.strong_related.push(f64::from(u8::from(
+            coded.iter().any(|h| h.reasons.strong(h.score)),
+        )));
         part.inferred_right.push(
             neutral
                 .first()
@@ -916,6 +924,12 @@ fn main() -> anyhow::Result<()> {
             )
         },
     );
+    row("(b) unserved needs with no strong match", &|p| {
+        format!("{:.1}%", 100.0 - 100.0 * mean(&p.strong_unserved))
+    });
+    row("(b) related needs with a strong match", &|p| {
+        format!("{:.1}%", 100.0 * mean(&p.strong_related))
+    });
     row(&format!("(b) unserved below floor {floor:.3}"), &|p| {
         format!("{:.1}%", 100.0 * share_below(&p.best_unserved, floor))
     });

@@ -18,8 +18,9 @@ pub struct Match {
     /// Score in 0..1, comparable across listings: 0.55 text, 0.20 industry/discipline, 0.15
     /// TRL, 0.05 region, 0.05 mode.
     pub score: f64,
-    /// Whether the score reaches the evidence floor: below it a match rests on too little
-    /// (a common word or two, or a field in common and nothing else).
+    /// Whether the match is strong: its score reaches the evidence floor (0.45) and it rests on
+    /// shared words (text score at least 0.15). A field, TRL, city and mode in common without
+    /// shared words make a candidate worth a look, not a strong match.
     pub strong: bool,
     /// The need.
     pub need_id: ID,
@@ -233,7 +234,7 @@ fn view(m: MatchView) -> Match {
     };
     Match {
         score: f64::from(m.score),
-        strong: m.score >= crate::search::matching::EVIDENCE_FLOOR,
+        strong: m.reasons.strong(m.score),
         need_id: ids::encode(NodeType::Need, m.need_id),
         achievement_id: ids::encode(NodeType::Achievement, m.achievement_id),
         achievement,

@@ -18,6 +18,10 @@ pub const WEIGHTS: FactorWeights = FactorWeights {
     mode: 0.05,
 };
 
+/// A strong match holds at least this text score: some of the source's own words, not one
+/// general word (see [`MatchReasons::strong`]).
+pub const MIN_STRONG_TEXT: f32 = 0.15;
+
 /// See [`WEIGHTS`].
 #[derive(Debug, Clone, Copy)]
 pub struct FactorWeights {
@@ -482,6 +486,13 @@ impl MatchReasons {
         }
     }
 
+    /// Whether a match with this score is presented as strong: at the evidence floor, and
+    /// resting on shared words (a field, TRL, city and mode in common make a candidate worth a
+    /// look, not a strong match).
+    pub fn strong(&self, score: f32) -> bool {
+        score >= crate::search::matching::EVIDENCE_FLOOR && self.text >= MIN_STRONG_TEXT
+    }
+
     /// The match score in 0..=1.
     pub fn score(&self) -> f32 {
         let w = WEIGHTS;
@@ -588,6 +599,9 @@ impl MatchReasons {
             ModeFit::Unspecified => "一方未注明合作方式".to_owned(),
             ModeFit::Different => "合作方式不一致".to_owned(),
         });
+        if !self.strong(self.score()) {
+            out.push("匹配证据较弱：共同的关键词少，仅供参考".to_owned());
+        }
         out
     }
 }
@@ -633,6 +647,24 @@ mod tests {
             FieldFit::of(&need, &fisheries, &walk(), &[]),
             FieldFit::Unrelated
         );
+    }
+
+    #[test]
+    fn a_field_trl_and_city_in_common_without_shared_words_is_no_strong_match() {
+        let mut need = profile(&["C384"], Some("430"), Some(6));
+        let mut result = profile(&["M73"], Some("43070"), Some(7));
+        need.modes = vec![TransferMode::JointDevelopment];
+        result.modes = vec![TransferMode::JointDevelopment];
+        let shared = vec![SharedTerm {
+            term: "技术".into(),
+            weight: 0.02,
+        }];
+        let thin = MatchReasons::compare(&need, &result, &walk(), &[], 0.02, shared.clone());
+        let score = thin.score();
+        assert!(score >= crate::search::matching::EVIDENCE_FLOOR, "{score}");
+        assert!(!thin.strong(score));
+        let worded = MatchReasons::compare(&need, &result, &walk(), &[], 0.4, shared);
+        assert!(worded.strong(worded.score()));
     }
 
     #[test]

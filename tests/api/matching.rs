@@ -370,7 +370,24 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
     let _ = &m.university;
 }
 
-const POSTING_MATCHES: &str = "query($id: ID!, $min: Float) { matchesForNeed(id: $id, first: 10, minScore: $min) { totalCount nodes { score strong achievementId reasons { explanation sharedTerms { term } field fieldScore inferredDisciplines { code name confidence } } } } }";
+const POSTING_MATCHES: &str = "query($id: ID!, $min: Float) { matchesForNeed(id: $id, first: 10, minScore: $min) { totalCount nodes { score strong achievementId reasons { explanation sharedTerms { term } textScore field fieldScore inferredDisciplines { code name confidence } } } } }";
+
+/// A strong match reaches the floor on shared words, never on a field, TRL and city alone.
+fn assert_strong_rests_on_words(nodes: &Value) {
+    let floor = f64::from(qianxian::search::matching::EVIDENCE_FLOOR);
+    let min_text = f64::from(qianxian::search::reasons::MIN_STRONG_TEXT);
+    for hit in nodes.as_array().unwrap() {
+        let (score, text) = (
+            hit["score"].as_f64().unwrap(),
+            hit["reasons"]["textScore"].as_f64().unwrap(),
+        );
+        assert_eq!(
+            hit["strong"].as_bool().unwrap(),
+            score >= floor && text >= min_text,
+            "{hit:#}"
+        );
+    }
+}
 
 /// A need written the way firms post them: a platform prefix, a title in quotes, a detail
 /// that is mostly the company's profile, no discipline of its own.
@@ -458,6 +475,7 @@ async fn a_posting_is_matched_by_its_problem_not_its_company_profile() {
             .clone();
     let order = ids(&found, "achievementId");
     assert_eq!(order[0], membrane, "{found:#}");
+    assert_strong_rests_on_words(&found);
     if let Some(at) = order.iter().position(|id| *id == management) {
         let (best, other) = (&found[0]["score"], &found[at]["score"]);
         assert!(best.as_f64() > other.as_f64(), "{found:#}");
@@ -493,6 +511,7 @@ async fn a_posting_is_matched_by_its_problem_not_its_company_profile() {
     for hit in weak.as_array().unwrap() {
         assert_eq!(hit["strong"], false, "{hit:#}");
     }
+    assert_strong_rests_on_words(&weak);
     // minScore leaves the weak ones out, and is checked.
     let floor = qianxian::search::matching::EVIDENCE_FLOOR;
     let strong_only = app

@@ -28,7 +28,6 @@ pub(crate) use phrases::ParsedQuery;
 use phrases::{KEY_SEPARATOR, PhraseFilter, phrase_key};
 pub use snippets::render_snippet;
 
-
 const WORDS: &str = "qx_words";
 /// Fast fields that matching reads for each candidate.
 pub(super) const DIVISIONS: &str = "divisions";

@@ -37,8 +37,11 @@ const NEED_RARE: f32 = 0.01;
 /// little, among a hundred thousand it says that nothing there is about it.
 const UNSEEN_PRIOR: f32 = 1000.0;
 /// Words in more than this share of the other kind's listings (通过, 主要, 研究) are no
-/// evidence of a match: they are left out of the key terms.
+/// evidence of a match: they are left out of the key terms ...
 const MAX_TERM_SHARE: f32 = 0.05;
+/// ... once they are in more than this many listings (a young market of 72 results still
+/// drops 通过 and 企业, and keeps a technical word three results share).
+const MIN_COMMON_LISTINGS: f32 = 10.0;
 
 /// A listing's key terms.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -104,6 +107,12 @@ impl ProfileWords {
     }
 }
 
+/// Words that mark a bracket as a platform's label (`【寻求合作】`, `[技术需求]`, `【急】`): such a
+/// bracket is dropped even when it is the whole title.
+const PLATFORM_LABEL_WORDS: &[&str] = &[
+    "需求", "合作", "对接", "求购", "征集", "发布", "招标", "急", "推荐", "转让",
+];
+
 /// A title without its platform prefixes: leading `【…】`, `[…]`, `〔…〕` or `（…）` of at most
 /// twelve characters (`【寻求合作】`, `[技术需求]`), with the spaces after them.
 pub fn strip_prefixes(title: &str) -> &str {
@@ -126,7 +135,9 @@ pub fn strip_prefixes(title: &str) -> &str {
             return rest;
         };
         let label = &inner[..end];
-        if label.chars().count() > 12 || inner[end + close.len_utf8()..].trim().is_empty() {
+        let after = inner[end + close.len_utf8()..].trim();
+        let platform = PLATFORM_LABEL_WORDS.iter().any(|w| label.contains(w));
+        if label.chars().count() > 12 || (after.is_empty() && !platform) {
             return rest;
         }
         rest = inner[end + close.len_utf8()..].trim_start();
@@ -186,10 +197,15 @@ pub fn split_profile(detail: &str, listed: &ProfileWords) -> (String, String) {
         Some((detail[..at].to_owned(), rest.to_owned()))
     });
     if let Some((before, after)) = labelled {
-        return (after, before);
+        return (once_each(&after), once_each(&before));
     }
     let (mut requirement, mut profile) = (String::new(), String::new());
-    for sentence in detail.split_inclusive(['。', '！', '？', '；', '\n', '!', '?', ';']) {
+    let mut seen = HashSet::new();
+    for sentence in detail.split_inclusive(SENTENCE_ENDS) {
+        // A sentence pasted again says nothing new.
+        if !seen.insert(sentence.trim()) {
+            continue;
+        }
         let lowered = sentence.to_lowercase();
         let is_profile = PROFILE_LABELS.iter().any(|l| sentence.contains(l))
             || listed.0.iter().any(|w| lowered.contains(w.as_str()));
@@ -200,6 +216,16 @@ pub fn split_profile(detail: &str, listed: &ProfileWords) -> (String, String) {
         }
     }
     (requirement, profile)
+}
+
+const SENTENCE_ENDS: [char; 8] = ['。', '！', '？', '；', '\n', '!', '?', ';'];
+
+/// The text with each sentence once: a sentence pasted again says nothing new.
+fn once_each(text: &str) -> String {
+    let mut seen = HashSet::new();
+    text.split_inclusive(SENTENCE_ENDS)
+        .filter(|s| seen.insert(s.trim()))
+        .collect()
 }
 
 /// Document counts the weights are computed from.
@@ -257,7 +283,7 @@ impl SearchIndex {
                 DocKind::Achievement => (results, counts.results),
                 DocKind::Need => (needs, counts.needs),
             };
-            if total > 0.0 && df / total > MAX_TERM_SHARE && total >= 100.0 {
+            if df > (MAX_TERM_SHARE * total).max(MIN_COMMON_LISTINGS) {
                 continue;
             }
             let idf = (1.0 + (total - df + 0.5) / (df + 0.5)).ln();
@@ -344,8 +370,10 @@ mod tests {
             "连接器降本"
         );
         assert_eq!(strip_prefixes("连接器（国产替代）"), "连接器（国产替代）");
-        // A title that is only a bracket keeps it; so does an unclosed one.
+        // A title that is only a bracket keeps it, unless it is a platform's label; an
+        // unclosed one stays too.
         assert_eq!(strip_prefixes("【海洋牧场】"), "【海洋牧场】");
+        assert_eq!(strip_prefixes("【寻求合作】"), "");
         assert_eq!(strip_prefixes("【寻求合作 连接器"), "【寻求合作 连接器");
     }
 
@@ -379,6 +407,9 @@ mod tests {
             &listed,
         );
         assert_eq!(need, "现有反渗透膜污染快；希望寻求涂层技术。");
+        assert_eq!(profile, "公司是国家级高新技术企业。");
+        // Repeats count once.
+        let (_, profile) = split_profile(&"公司是国家级高新技术企业。".repeat(40), &listed);
         assert_eq!(profile, "公司是国家级高新技术企业。");
     }
 
