@@ -12,7 +12,6 @@
 
 pub mod accounts;
 pub mod actor;
-pub mod alerts;
 pub mod audit;
 pub mod disclosure;
 pub mod jobs;
@@ -23,16 +22,16 @@ pub mod notifications;
 pub mod page;
 pub mod pairings;
 pub mod policy;
-pub mod search;
 
 pub use actor::Actor;
 pub use page::{Page, Window};
 
-// The paths these modules had before the folders, for callers outside them: the tests and
-// benches, and search.rs and matching.rs until they move into a folder of their own.
+// The paths these modules had before the folders, for callers outside them (the tests and
+// benches), so a module's move is not an API change for them.
 pub use accounts::{members, tokens};
 pub use listings::{achievements, expiry, filters, inputs, needs, organizations, tracks};
 pub use markets::{dedup, import, import_columns, sync};
+pub use matching::{alerts, search};
 pub use pairings::{stats as pairing_stats, stats_period};
 
 use crate::clock::SharedClock;
