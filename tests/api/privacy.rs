@@ -54,9 +54,19 @@ async fn answers(app: &TestApp, token: Option<&str>, firms: &[&Org]) -> Vec<Valu
 
 /// The same questions over the WebSocket.
 async fn answers_over_websocket(app: &TestApp, token: &str, firms: &[&Org]) -> Vec<Value> {
+    let answers = over_websocket(app, token, questions(firms)).await;
+    answers.into_iter().map(normalised).collect()
+}
+
+/// Answers to `questions` over one WebSocket.
+async fn over_websocket(
+    app: &TestApp,
+    token: &str,
+    questions: Vec<(&'static str, Value)>,
+) -> Vec<Value> {
     let mut ws = app.websocket(Some(token)).await;
     let mut out = Vec::new();
-    for (n, (query, vars)) in questions(firms).into_iter().enumerate() {
+    for (n, (query, vars)) in questions.into_iter().enumerate() {
         let id = n.to_string();
         ws.subscribe(&id, query, vars).await;
         let data = loop {
@@ -66,7 +76,7 @@ async fn answers_over_websocket(app: &TestApp, token: &str, firms: &[&Org]) -> V
             }
             assert_eq!(msg["type"], "complete", "{msg}");
         };
-        out.push(normalised(data));
+        out.push(data);
     }
     ws.close().await;
     out
@@ -447,4 +457,141 @@ async fn a_query_dressed_as_introspection_keeps_the_data_depth_limit() {
         defaults["errors"][0]["extensions"]["code"], "INVALID_TEXT",
         "{defaults}"
     );
+}
+
+const MATCHES_FOR_NEED: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 10) { totalCount nodes { score strong achievementId reasons { explanation sharedTerms { term weight } textScore field fieldScore inferredDisciplines { code name confidence } } } } }";
+const MATCHES_FOR_RESULT: &str = "query($id: ID!) { matchesForAchievement(id: $id, first: 10) { totalCount nodes { score strong needId reasons { explanation sharedTerms { term weight } textScore field fieldScore } } } }";
+
+/// A market of public results and needs, with (`hidden`) or without confidential and draft
+/// needs written in the very words of the public ones; what a visitor and a member of another
+/// organisation learn from the matches of every public listing (the member over HTTP, then
+/// over the WebSocket).
+async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛膜材料大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛公开水务有限公司", "370202", true)
+        .await;
+    let rival = app
+        .create_org("ENTERPRISE", "青岛保密化工有限公司", "370211", true)
+        .await;
+    let result = |title: &str, summary: &str, keywords: &[&str]| {
+        with(
+            achievement_fields(),
+            json!({ "title": title, "summary": summary, "keywords": keywords, "discipline": "430", "industries": ["M73"], "trl": 6 }),
+        )
+    };
+    let need = |title: &str, problem: &str, visibility: &str| {
+        with(
+            need_fields(),
+            json!({ "title": title, "problem": problem, "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
+        )
+    };
+    let mut results = Vec::new();
+    for (title, summary, keywords) in [
+        (
+            "反渗透膜抗污染涂层",
+            "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
+            &["反渗透膜", "抗污染"][..],
+        ),
+        (
+            "高盐废水蒸发结晶工艺",
+            "高盐废水经膜浓缩后蒸发结晶，实现零排放与分盐。",
+            &["高盐废水", "蒸发结晶"][..],
+        ),
+        (
+            "锂电池电解液阻燃添加剂",
+            "磷系阻燃添加剂提高锂电池电解液安全性。",
+            &["锂电池", "电解液"][..],
+        ),
+    ] {
+        results.push(
+            app.published_achievement(&university, result(title, summary, keywords))
+                .await,
+        );
+    }
+    let mut needs = Vec::new();
+    for (title, problem) in [
+        (
+            "【寻求合作】反渗透膜污染快",
+            "公司成立于2005年，注册资本3000万元。需求描述：反渗透膜污染快、清洗频繁，寻求抗污染涂层技术。",
+        ),
+        (
+            "高盐废水零排放",
+            "化工园区高盐废水需要膜浓缩与蒸发结晶技术。",
+        ),
+    ] {
+        needs.push(
+            app.published_need(&firm, need(title, problem, "PUBLIC"))
+                .await,
+        );
+    }
+    if hidden {
+        // Published but confidential, and a draft: their words are everywhere in the public
+        // listings, so any count that took them in would move the weights.
+        for n in 0..3 {
+            app.published_need(
+                &rival,
+                need(
+                    &format!("反渗透膜抗污染涂层与高盐废水蒸发结晶{n}"),
+                    "反渗透膜 抗污染 涂层 高盐废水 蒸发结晶 膜浓缩 零排放 清洗 注册资本 有限公司",
+                    "CONFIDENTIAL",
+                ),
+            )
+            .await;
+        }
+        app.create_need(
+            &rival,
+            need(
+                "反渗透膜抗污染草稿",
+                "反渗透膜 抗污染 涂层 海水淡化 废水回用",
+                "PUBLIC",
+            ),
+        )
+        .await;
+    }
+    app.services.search.catch_up().await.expect("indexing");
+    let mut questions: Vec<(&'static str, Value)> = needs
+        .iter()
+        .map(|id| (MATCHES_FOR_NEED, json!({ "id": id })))
+        .collect();
+    questions.extend(
+        results
+            .iter()
+            .map(|id| (MATCHES_FOR_RESULT, json!({ "id": id }))),
+    );
+    let mut visitor = Vec::new();
+    for (query, vars) in &questions {
+        visitor.push(app.gql_ok(query, vars.clone()).await);
+    }
+    let member = app.member_token(&university, "匹配隐私成员").await;
+    let mut outsider = Vec::new();
+    for (query, vars) in &questions {
+        outsider.push(app.gql_ok_as(&member, query, vars.clone()).await);
+    }
+    let over_websocket = over_websocket(&app, &member, questions).await;
+    assert_eq!(
+        outsider, over_websocket,
+        "the WebSocket tells what HTTP tells"
+    );
+    (visitor, outsider)
+}
+
+#[tokio::test]
+async fn confidential_and_draft_needs_move_no_match_score_or_reason_anyone_else_sees() {
+    let (visitor_without, outsider_without) = matching_world(false).await;
+    let (visitor_with, outsider_with) = matching_world(true).await;
+    assert!(
+        visitor_without[0].to_string().contains("反渗透膜"),
+        "the public need finds the membrane result: {}",
+        visitor_without[0]
+    );
+    for (i, (a, b)) in visitor_without.iter().zip(&visitor_with).enumerate() {
+        assert_eq!(a, b, "visitor, question {i}");
+    }
+    for (i, (a, b)) in outsider_without.iter().zip(&outsider_with).enumerate() {
+        assert_eq!(a, b, "member of another organisation, question {i}");
+    }
 }

@@ -466,11 +466,6 @@ struct Analysed {
 thread_local! {
     static LAST_ANALYSED: std::cell::RefCell<Option<Analysed>> =
         const { std::cell::RefCell::new(None) };
-    /// The last document text the word tokenizer analysed on this thread and its words, for
-    /// the needs-only field that tantivy indexes next from the same text (see
-    /// [`TantivyAnalyzer::replayed_words`]): the text is segmented once.
-    static LAST_WORDS: std::cell::RefCell<Option<(String, Arc<PackedWords>)>> =
-        const { std::cell::RefCell::new(None) };
 }
 
 /// Bigram tokens produced one at a time into one reused buffer: the bigram field carries

@@ -1,9 +1,8 @@
-//! The analyzer as tantivy tokenizers: words, bigrams, and words replayed for a second field
-//! from the last analysis of the same text.
+//! The analyzer as tantivy tokenizers: words and bigrams.
 
 use super::*;
 
-/// A shared analyzer as a tantivy tokenizer, in word, bigram or replay mode.
+/// A shared analyzer as a tantivy tokenizer, in word or bigram mode.
 #[derive(Clone)]
 pub struct TantivyAnalyzer {
     analyzer: Arc<Analyzer>,
@@ -14,7 +13,6 @@ pub struct TantivyAnalyzer {
 enum StreamMode {
     Words,
     Bigrams,
-    Replay,
 }
 
 impl TantivyAnalyzer {
@@ -33,23 +31,13 @@ impl TantivyAnalyzer {
             mode: StreamMode::Bigrams,
         }
     }
-
-    /// Word tokens like [`TantivyAnalyzer::words`], taken from the word tokenizer's last
-    /// analysis on this thread when it was of the same text: a second field indexed from the
-    /// body costs no second segmentation.
-    pub fn replayed_words(analyzer: Arc<Analyzer>) -> Self {
-        Self {
-            analyzer,
-            mode: StreamMode::Replay,
-        }
-    }
 }
 
 /// Word tokens of one text, handed to tantivy one at a time in one reused token, in the order
 /// of their offsets: jieba's search mode gives a word's parts after the word, and tantivy's
 /// snippets assume offsets that never go back (they subtract them).
 pub struct TermStream {
-    packed: Arc<PackedWords>,
+    packed: PackedWords,
     /// Indexes into `packed.words`, by `(from, to)`.
     order: Vec<u32>,
     next: usize,
@@ -57,7 +45,7 @@ pub struct TermStream {
 }
 
 impl TermStream {
-    fn new(packed: Arc<PackedWords>) -> Self {
+    fn new(packed: PackedWords) -> Self {
         let words = &packed.words;
         let mut order: Vec<u32> = (0..words.len() as u32).collect();
         if words
@@ -85,16 +73,7 @@ impl tantivy::tokenizer::Tokenizer for TantivyAnalyzer {
         match self.mode {
             StreamMode::Bigrams => AnalyzerStream::Bigrams(BigramStream::for_document(text)),
             StreamMode::Words => {
-                let words = Arc::new(self.analyzer.document_words::<PackedWords>(text));
-                LAST_WORDS.with_borrow_mut(|last| *last = Some((text.to_owned(), words.clone())));
-                AnalyzerStream::Words(TermStream::new(words))
-            }
-            StreamMode::Replay => {
-                let words = match LAST_WORDS.with_borrow_mut(Option::take) {
-                    Some((last, words)) if last == text => words,
-                    _ => Arc::new(self.analyzer.document_words(text)),
-                };
-                AnalyzerStream::Words(TermStream::new(words))
+                AnalyzerStream::Words(TermStream::new(self.analyzer.document_words(text)))
             }
         }
     }

@@ -37,8 +37,6 @@ pub(super) const MODES: &str = "modes";
 pub(super) const TRL: &str = "trl";
 pub(super) const ID: &str = "id";
 const BIGRAMS: &str = "qx_bigrams";
-/// The needs-only word field's tokenizer: the body's words, replayed (see [`Fields`]).
-const NEED_WORDS: &str = "qx_need_words";
 /// Memory the single writer may buffer before it flushes a segment (split between its
 /// threads, taken as documents arrive, handed back after). `cargo bench --bench scale`
 /// (`QX_WRITER_MIB`): at 300k listings 512 MiB gave 8,379 listings/s and 1 GiB 9,768/s, but
@@ -137,10 +135,6 @@ pub(super) struct Fields {
     title: Field,
     pub(super) body: Field,
     body_bigram: Field,
-    /// The body's and keywords' words again, for needs only and without frequencies: the
-    /// document frequency of a word among needs, against its frequency in all listings, tells
-    /// company-profile words (有限公司, 注册资本, 专精特新) from the words of a problem (see `matching::terms`).
-    pub(super) need_words: Field,
     pub(super) keywords: Field,
     visibility: Field,
     live: Field,
@@ -182,16 +176,6 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", STORED),
         body: b.add_text_field("body", words(true)),
         body_bigram: b.add_text_field("body_bigram", bigrams),
-        // After the bigrams (tantivy indexes fields in schema order), so it replays the
-        // body's words instead of segmenting the text again.
-        need_words: b.add_text_field(
-            "need_words",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(NEED_WORDS)
-                    .set_index_option(IndexRecordOption::Basic),
-            ),
-        ),
         keywords: b.add_text_field("keywords", words(false)),
         visibility: b.add_text_field("visibility", STRING),
         live: b.add_text_field("live", STRING),
@@ -205,6 +189,28 @@ fn schema() -> (Schema, Fields) {
         modes: b.add_u64_field(MODES, NumericOptions::default().set_fast()),
     };
     (b.build(), fields)
+}
+
+/// Need visibilities whose text anyone may read: only these needs count in the word
+/// statistics matching weighs words by (`matching::word_counts`).
+const READABLE_NEEDS: &[&str] = &["PUBLIC", "ANONYMOUS"];
+
+impl SearchIndex {
+    /// Where the word counts of matching find what they may count.
+    pub(super) fn counted_fields(&self) -> crate::search::matching::word_counts::CountedFields {
+        let f = &self.fields;
+        crate::search::matching::word_counts::CountedFields {
+            kind: f.kind,
+            achievement_kind: DocKind::Achievement.as_str(),
+            need_kind: DocKind::Need.as_str(),
+            live: f.live,
+            live_value: "1",
+            visibility: f.visibility,
+            readable: READABLE_NEEDS,
+            body: f.body,
+            keywords: f.keywords,
+        }
+    }
 }
 
 /// A hit: which listing, how relevant, and highlighted snippets of its public text.
@@ -336,6 +342,8 @@ pub struct SearchIndex {
     pub(super) disciplines:
         std::sync::RwLock<Arc<crate::search::matching::disciplines::DisciplineModel>>,
     facet_maps: crate::search::facets::FacetMapCache,
+    /// How many readable listings of each kind hold a word, counted per segment and kept.
+    pub(super) word_counts: crate::search::matching::word_counts::WordCounts,
     /// The identity of the database the outbox places come from (empty until bound).
     database: Mutex<String>,
 }
@@ -382,10 +390,6 @@ impl SearchIndex {
         index
             .tokenizers()
             .register(BIGRAMS, TantivyAnalyzer::bigrams(analyzer.clone()));
-        index.tokenizers().register(
-            NEED_WORDS,
-            TantivyAnalyzer::replayed_words(analyzer.clone()),
-        );
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -412,6 +416,7 @@ impl SearchIndex {
             starter_disciplines: Arc::new(config.disciplines.clone()),
             disciplines: std::sync::RwLock::new(Arc::new(config.disciplines.clone())),
             facet_maps: Default::default(),
+            word_counts: Default::default(),
             database: Mutex::new(String::new()),
         })
     }

@@ -17,12 +17,6 @@ impl SearchIndex {
         doc.add_text(f.title, &d.title);
         doc.add_text(f.body, &d.body);
         doc.add_text(f.body_bigram, &d.body);
-        if d.kind == DocKind::Need {
-            doc.add_text(f.need_words, &d.body);
-            for k in &d.keywords {
-                doc.add_text(f.need_words, k);
-            }
-        }
         doc.add_text(f.visibility, d.visibility);
         doc.add_text(f.live, if d.live { "1" } else { "0" });
         // Only a live listing's expiry matters, and a search excludes the few whose expiry

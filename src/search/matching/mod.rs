@@ -11,6 +11,7 @@
 
 pub mod disciplines;
 pub mod terms;
+pub(crate) mod word_counts;
 
 use crate::codes;
 use crate::search::index::{

@@ -5,7 +5,8 @@
 //! part of its title. The title counts more than the detail, and the detail is often mostly
 //! the company's profile (founding year, capital, 专精特新, ISO9001, 位于青岛市…): words that
 //! are common among *needs* but rare in research text are down-weighted, by the index's own
-//! statistics (a needs-only word field, so the figures follow the needs as they arrive) and a
+//! statistics (counted from the needs' postings, so the figures follow the needs as they
+//! arrive; see `need_counts`) and a
 //! reviewed list in `index/profile_words.txt`. Every word of the text is a candidate; the
 //! heaviest are kept, by weight alone.
 
@@ -255,17 +256,16 @@ impl SearchIndex {
                 *occurrences.entry(t.text).or_default() += weight;
             }
         }
-        let kind_count = |kind: DocKind| -> f32 {
-            searcher
-                .doc_freq(&Term::from_field_text(f.kind, kind.as_str()))
-                .unwrap_or(0) as f32
-        };
+        let counter = self.word_counts.counter(searcher, self.counted_fields())?;
+        let listings = counter.listings();
         let counts = Counts {
-            needs: kind_count(DocKind::Need),
-            results: kind_count(DocKind::Achievement),
+            needs: listings.needs as f32,
+            results: listings.results as f32,
         };
-        // A need already in the index counts once among the needs that use its own words.
-        let source_indexed = doc.kind == DocKind::Need
+        // A need already counted counts once among the needs that use its own words.
+        let source_counted = doc.kind == DocKind::Need
+            && doc.live
+            && matches!(doc.visibility, "PUBLIC" | "ANONYMOUS")
             && searcher
                 .doc_freq(&Term::from_field_text(f.key, &doc.kind.key(doc.id)))
                 .unwrap_or(0)
@@ -273,12 +273,16 @@ impl SearchIndex {
         let target = doc.kind.counterpart();
         let mut terms = Vec::with_capacity(occurrences.len());
         for (word, n) in occurrences {
-            // A word may stand in a listing's keywords only: the larger of the two fields' counts
-            // less the needs' is a close lower bound of the results holding it.
-            let in_body = searcher.doc_freq(&Term::from_field_text(f.body, &word))? as f32;
-            let in_keywords = searcher.doc_freq(&Term::from_field_text(f.keywords, &word))? as f32;
-            let needs = searcher.doc_freq(&Term::from_field_text(f.need_words, &word))? as f32;
-            let results = (in_body.max(in_keywords) - needs).max(0.0);
+            // Only readable listings count (see `word_counts`); a word no listing holds at all
+            // is not looked for.
+            let indexed = searcher.doc_freq(&Term::from_field_text(f.body, &word))? > 0
+                || searcher.doc_freq(&Term::from_field_text(f.keywords, &word))? > 0;
+            let holding = if indexed {
+                counter.holding(&word)?
+            } else {
+                Default::default()
+            };
+            let (needs, results) = (holding.needs as f32, holding.results as f32);
             let (df, total) = match target {
                 DocKind::Achievement => (results, counts.results),
                 DocKind::Need => (needs, counts.needs),
@@ -288,7 +292,7 @@ impl SearchIndex {
             }
             let idf = (1.0 + (total - df + 0.5) / (df + 0.5)).ln();
             let content = if doc.kind == DocKind::Need {
-                let own = if source_indexed { 1.0 } else { 0.0 };
+                let own = if source_counted { 1.0 } else { 0.0 };
                 let mut c = content_factor(
                     (needs - own).max(0.0),
                     counts.needs - own,
