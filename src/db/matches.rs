@@ -171,14 +171,17 @@ pub async fn dismissed_for<C: ConnectionTrait>(
         .collect())
 }
 
-/// Marks a pair dismissed for one side, creating the row when the pair was never stored.
+/// Marks a pair dismissed for one side, creating the row when the pair was never stored;
+/// whether it was not dismissed on that side before. A pair dismissed already keeps its first
+/// time; of two dismissals at once, PostgreSQL's row lock lets one through and the other,
+/// re-reading the row, finds it dismissed.
 pub async fn dismiss<C: ConnectionTrait>(
     db: &C,
     side: ListingKind,
     need_id: i32,
     achievement_id: i32,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     listing_match::Entity::insert(listing_match::ActiveModel {
         id: NotSet,
         need_id: Set(need_id),
@@ -202,13 +205,14 @@ pub async fn dismiss<C: ConnectionTrait>(
     )
     .exec_without_returning(db)
     .await?;
-    listing_match::Entity::update_many()
+    let updated = listing_match::Entity::update_many()
         .col_expr(dismissed_column(side), Expr::value(now))
         .filter(listing_match::Column::NeedId.eq(need_id))
         .filter(listing_match::Column::AchievementId.eq(achievement_id))
+        .filter(dismissed_column(side).is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected > 0)
 }
 
 /// Stored matches of one listing not dismissed on its side, best first.

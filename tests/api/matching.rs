@@ -311,6 +311,25 @@ async fn stored_matches_follow_changes_and_dismissals_stick_for_their_side() {
     assert_eq!(judged[0].judgement, "DISMISSED_FOR_NEED");
     assert!(judged[0].score.is_some_and(|s| s > 0.0), "{judged:?}");
     assert!(judged[0].actor_id.is_some());
+    // Clicked again, eight times at once: still one dismissal and one judgement (on
+    // PostgreSQL the eight transactions race for the row).
+    let again = futures::future::join_all((0..8).map(|_| {
+        m.app
+            .gql_as(&m.firm.token, DISMISS, json!({ "n": m.need, "a": m.early }))
+    }))
+    .await;
+    for r in &again {
+        assert_eq!(r["data"]["dismissMatch"]["dismissed"], true, "{r}");
+    }
+    let judged_again = services
+        .matching
+        .judgements(need_id, id_of(&m.early))
+        .await
+        .unwrap();
+    assert_eq!(
+        judged_again, judged,
+        "a repeated dismissal is no new judgement"
+    );
 
     let live = m
         .app

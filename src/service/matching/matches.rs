@@ -183,17 +183,19 @@ impl MatchService {
             let now = self.ctx.clock.now();
             let txn = self.ctx.db.begin_write().await?;
             for side in sides {
-                matches::record_judgement(
-                    &txn,
-                    need_id,
-                    achievement_id,
-                    matches::Judgement::dismissed_for(side),
-                    None,
-                    actor.user_id(),
-                    now,
-                )
-                .await?;
-                matches::dismiss(&txn, side, need_id, achievement_id, now).await?;
+                // A dismissal is one judgement, however often it is clicked.
+                if matches::dismiss(&txn, side, need_id, achievement_id, now).await? {
+                    matches::record_judgement(
+                        &txn,
+                        need_id,
+                        achievement_id,
+                        matches::Judgement::dismissed_for(side),
+                        None,
+                        actor.user_id(),
+                        now,
+                    )
+                    .await?;
+                }
             }
             self.ctx
                 .audit_ok(&txn, actor, action, Target::of("Need", need_id))
