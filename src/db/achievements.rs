@@ -2,11 +2,11 @@
 //! every statement lives in [`crate::db::listings`].
 
 use crate::db::entities::achievement::{ActiveModel, Entity, Model};
-use crate::db::listings::{self, ListingTable, record_from_row, row_of_record};
+use crate::db::listings::{ListingTable, record_from_row, row_of_record};
 use crate::db::outbox::ListingKind;
 use crate::db::{from_json, to_json};
 use crate::domain::{Achievement, MaturityStage, PriceRange, TransferMode};
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 pub use crate::db::listings::save;
 
@@ -63,18 +63,4 @@ impl ListingTable for Achievement {
     fn modes(&self) -> &[TransferMode] {
         &self.transfer_modes
     }
-}
-
-/// One result by id.
-pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Achievement>, DbErr> {
-    listings::find(db, id).await
-}
-
-/// Achievements with id above `after_id`, by id, at most `limit` (for rebuilding the index).
-pub async fn batch_after<C: ConnectionTrait>(
-    db: &C,
-    after_id: i32,
-    limit: u64,
-) -> Result<Vec<Achievement>, DbErr> {
-    listings::batch_after(db, after_id, limit).await
 }

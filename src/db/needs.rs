@@ -2,11 +2,11 @@
 //! every statement lives in [`crate::db::listings`].
 
 use crate::db::entities::need::{ActiveModel, Entity, Model};
-use crate::db::listings::{self, ListingTable, record_from_row, row_of_record};
+use crate::db::listings::{ListingTable, record_from_row, row_of_record};
 use crate::db::outbox::ListingKind;
 use crate::db::{from_json, to_json};
 use crate::domain::{Need, NeedVisibility, PriceRange, TransferMode};
-use sea_orm::{ConnectionTrait, DbErr, Set};
+use sea_orm::Set;
 
 pub use crate::db::listings::save;
 
@@ -54,18 +54,4 @@ impl ListingTable for Need {
     fn modes(&self) -> &[TransferMode] {
         &self.cooperation_modes
     }
-}
-
-/// One need by id.
-pub async fn find<C: ConnectionTrait>(db: &C, id: i32) -> Result<Option<Need>, DbErr> {
-    listings::find(db, id).await
-}
-
-/// Needs with id above `after_id`, by id, at most `limit` (for rebuilding the index).
-pub async fn batch_after<C: ConnectionTrait>(
-    db: &C,
-    after_id: i32,
-    limit: u64,
-) -> Result<Vec<Need>, DbErr> {
-    listings::batch_after(db, after_id, limit).await
 }

@@ -3,8 +3,9 @@
 //! operators may also grant it directly.
 
 use crate::db::grants::{self as repo, GrantRow, NewGrant};
+use crate::db::listings;
 use crate::db::outbox::ListingKind;
-use crate::db::{achievements, needs};
+use crate::domain::{Achievement, Need};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::audit::Target;
 use crate::service::{Actor, Context, policy};
@@ -38,10 +39,12 @@ impl DisclosureService {
             policy::require_broker_or_operator(actor)?;
             let txn = self.ctx.db.begin_write().await?;
             let owner = match kind {
-                ListingKind::Achievement => achievements::find(&txn, listing_id)
+                ListingKind::Achievement => listings::find::<Achievement, _>(&txn, listing_id)
                     .await?
                     .map(|a| a.owner_id),
-                ListingKind::Need => needs::find(&txn, listing_id).await?.map(|n| n.owner_id),
+                ListingKind::Need => listings::find::<Need, _>(&txn, listing_id)
+                    .await?
+                    .map(|n| n.owner_id),
             }
             .ok_or_else(|| ServiceError::not_found("信息"))?;
             if owner == grantee_org {

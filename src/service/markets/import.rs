@@ -377,7 +377,11 @@ impl ImportService {
             .or_insert(row.number);
         let write = match (keyed, same) {
             (Some((id, true)), _) => {
-                let current = crate::db::achievements::find(&self.ctx.db.conn, id).await?;
+                let current = crate::db::listings::find::<crate::domain::Achievement, _>(
+                    &self.ctx.db.conn,
+                    id,
+                )
+                .await?;
                 match current {
                     Some(current) if current.owner_id == walk.owner => {
                         report.listing_id = Some(id);

@@ -4,10 +4,11 @@
 //! once, together with the job's cursor.
 
 use crate::db::entities::user;
+use crate::db::listings;
 use crate::db::matches::NewMatch;
 use crate::db::notifications::{self as inbox, SavedSearchRow};
 use crate::db::outbox::ListingKind;
-use crate::db::{achievements, needs};
+use crate::domain::{Achievement, Need};
 use crate::domain::{NeedVisibility, NotificationKind};
 use crate::error::ServiceResult;
 use crate::search::index::{DocKind, SearchIndex, Visibility};
@@ -34,8 +35,8 @@ pub(crate) async fn announce_new_matches(
         .filter(|m| m.score >= threshold && !before.contains(&(m.need_id, m.achievement_id)))
     {
         let (Some(need), Some(achievement)) = (
-            needs::find(txn, m.need_id).await?,
-            achievements::find(txn, m.achievement_id).await?,
+            listings::find::<Need, _>(txn, m.need_id).await?,
+            listings::find::<Achievement, _>(txn, m.achievement_id).await?,
         ) else {
             continue;
         };

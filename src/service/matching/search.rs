@@ -2,8 +2,10 @@
 //! answering searches with the caller's visibility applied inside the index query.
 
 use crate::codes;
+use crate::db::listings::{self, ListingTable};
+use crate::db::organizations;
 use crate::db::outbox::{self, ListingKind};
-use crate::db::{achievements, needs, organizations};
+use crate::domain::Listing;
 use crate::domain::{Achievement, AchievementStatus, Need, NeedVisibility, TransferMode};
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::search::index::{
@@ -156,6 +158,24 @@ pub(crate) fn doc_kind(kind: ListingKind) -> DocKind {
     match kind {
         ListingKind::Achievement => DocKind::Achievement,
         ListingKind::Need => DocKind::Need,
+    }
+}
+
+/// A listing kind as the index reads it.
+trait IndexedListing: ListingTable + Listing {
+    /// The document of this listing, its owner sitting in `region`.
+    fn doc(&self, region: Option<&str>) -> ListingDoc;
+}
+
+impl IndexedListing for Achievement {
+    fn doc(&self, region: Option<&str>) -> ListingDoc {
+        achievement_doc(self, region)
+    }
+}
+
+impl IndexedListing for Need {
+    fn doc(&self, region: Option<&str>) -> ListingDoc {
+        need_doc(self, region)
     }
 }
 
@@ -399,23 +419,41 @@ impl SearchService {
         kind: DocKind,
         id: i32,
     ) -> anyhow::Result<Option<ListingDoc>> {
-        let db = &self.ctx.db.conn;
-        Ok(match kind {
-            DocKind::Achievement => match achievements::find(db, id).await? {
-                Some(a) => {
-                    let region = self.regions(&[a.owner_id]).await?.remove(&a.owner_id);
-                    Some(achievement_doc(&a, region.as_deref()))
-                }
-                None => None,
-            },
-            DocKind::Need => match needs::find(db, id).await? {
-                Some(n) => {
-                    let region = self.regions(&[n.owner_id]).await?.remove(&n.owner_id);
-                    Some(need_doc(&n, region.as_deref()))
-                }
-                None => None,
-            },
-        })
+        match kind {
+            DocKind::Achievement => self.doc_of::<Achievement>(id).await,
+            DocKind::Need => self.doc_of::<Need>(id).await,
+        }
+    }
+
+    /// One listing of a kind as the index holds it, or `None` when it is gone.
+    async fn doc_of<R: IndexedListing>(&self, id: i32) -> anyhow::Result<Option<ListingDoc>> {
+        let Some(listing) = listings::find::<R, _>(&self.ctx.db.conn, id).await? else {
+            return Ok(None);
+        };
+        let owner = listing.owner_id();
+        let region = self.regions(&[owner]).await?.remove(&owner);
+        Ok(Some(listing.doc(region.as_deref())))
+    }
+
+    /// The next batch of a kind's listings after id `after` as the index holds them, moving
+    /// `after` on; `None` past the last.
+    async fn docs_after<R: IndexedListing>(
+        &self,
+        after: &mut i32,
+    ) -> anyhow::Result<Option<Vec<ListingDoc>>> {
+        let batch = listings::batch_after::<R, _>(&self.ctx.db.conn, *after, BATCH).await?;
+        let Some(last) = batch.last().map(Listing::id) else {
+            return Ok(None);
+        };
+        *after = last;
+        let owners: Vec<i32> = batch.iter().map(Listing::owner_id).collect();
+        let regions = self.regions(&owners).await?;
+        Ok(Some(
+            batch
+                .iter()
+                .map(|r| r.doc(regions.get(&r.owner_id()).map(String::as_str)))
+                .collect(),
+        ))
     }
 
     /// A listing as `actor` may see it, or `None`.
@@ -468,34 +506,11 @@ impl SearchService {
             let mut after = 0;
             loop {
                 let docs = match kind {
-                    DocKind::Achievement => {
-                        let batch = achievements::batch_after(db, after, BATCH).await?;
-                        let Some(last) = batch.last().map(|a| a.id) else {
-                            break;
-                        };
-                        after = last;
-                        let owners: Vec<i32> = batch.iter().map(|a| a.owner_id).collect();
-                        let regions = self.regions(&owners).await?;
-                        batch
-                            .iter()
-                            .map(|a| {
-                                achievement_doc(a, regions.get(&a.owner_id).map(String::as_str))
-                            })
-                            .collect::<Vec<_>>()
-                    }
-                    DocKind::Need => {
-                        let batch = needs::batch_after(db, after, BATCH).await?;
-                        let Some(last) = batch.last().map(|n| n.id) else {
-                            break;
-                        };
-                        after = last;
-                        let owners: Vec<i32> = batch.iter().map(|n| n.owner_id).collect();
-                        let regions = self.regions(&owners).await?;
-                        batch
-                            .iter()
-                            .map(|n| need_doc(n, regions.get(&n.owner_id).map(String::as_str)))
-                            .collect::<Vec<_>>()
-                    }
+                    DocKind::Achievement => self.docs_after::<Achievement>(&mut after).await?,
+                    DocKind::Need => self.docs_after::<Need>(&mut after).await?,
+                };
+                let Some(docs) = docs else {
+                    break;
                 };
                 count += docs.len() as u64;
                 let index = self.index.clone();

@@ -122,22 +122,26 @@ impl SyncService {
         let db = &self.ctx.db.conn;
         let now = self.ctx.clock.now();
         let (owner, source, listed) = match kind {
-            ListingKind::Achievement => match crate::db::achievements::find(db, id).await? {
-                Some(a) => (
-                    a.owner_id,
-                    a.source,
-                    a.effective_status(now) == AchievementStatus::Published,
-                ),
-                None => return Ok(()),
-            },
-            ListingKind::Need => match crate::db::needs::find(db, id).await? {
-                Some(n) => (
-                    n.owner_id,
-                    n.source,
-                    n.effective_status(now).is_live() && n.visibility == NeedVisibility::Public,
-                ),
-                None => return Ok(()),
-            },
+            ListingKind::Achievement => {
+                match crate::db::listings::find::<crate::domain::Achievement, _>(db, id).await? {
+                    Some(a) => (
+                        a.owner_id,
+                        a.source,
+                        a.effective_status(now) == AchievementStatus::Published,
+                    ),
+                    None => return Ok(()),
+                }
+            }
+            ListingKind::Need => {
+                match crate::db::listings::find::<crate::domain::Need, _>(db, id).await? {
+                    Some(n) => (
+                        n.owner_id,
+                        n.source,
+                        n.effective_status(now).is_live() && n.visibility == NeedVisibility::Public,
+                    ),
+                    None => return Ok(()),
+                }
+            }
         };
         // Only what was entered here is published; market records are never echoed back.
         if source != ListingSource::Local {
@@ -160,30 +164,34 @@ impl SyncService {
     async fn outgoing(&self, kind: ListingKind, id: i32) -> ServiceResult<Option<OutgoingListing>> {
         let db = &self.ctx.db.conn;
         let (owner, title, text, industries, discipline, trl, keywords) = match kind {
-            ListingKind::Achievement => match crate::db::achievements::find(db, id).await? {
-                Some(a) => (
-                    a.owner_id,
-                    a.title,
-                    a.summary,
-                    a.industry_codes,
-                    Some(a.discipline_code),
-                    Some(i32::from(a.trl)),
-                    a.keywords,
-                ),
-                None => return Ok(None),
-            },
-            ListingKind::Need => match crate::db::needs::find(db, id).await? {
-                Some(n) => (
-                    n.owner_id,
-                    n.title,
-                    n.problem,
-                    n.industry_codes,
-                    n.discipline_code,
-                    n.min_trl.map(i32::from),
-                    n.keywords,
-                ),
-                None => return Ok(None),
-            },
+            ListingKind::Achievement => {
+                match crate::db::listings::find::<crate::domain::Achievement, _>(db, id).await? {
+                    Some(a) => (
+                        a.owner_id,
+                        a.title,
+                        a.summary,
+                        a.industry_codes,
+                        Some(a.discipline_code),
+                        Some(i32::from(a.trl)),
+                        a.keywords,
+                    ),
+                    None => return Ok(None),
+                }
+            }
+            ListingKind::Need => {
+                match crate::db::listings::find::<crate::domain::Need, _>(db, id).await? {
+                    Some(n) => (
+                        n.owner_id,
+                        n.title,
+                        n.problem,
+                        n.industry_codes,
+                        n.discipline_code,
+                        n.min_trl.map(i32::from),
+                        n.keywords,
+                    ),
+                    None => return Ok(None),
+                }
+            }
         };
         let Some(org) = crate::db::organizations::find(db, owner).await? else {
             return Ok(None);
