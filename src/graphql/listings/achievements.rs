@@ -2,68 +2,29 @@
 //! `filters.rs`), and the mutations that create, change and move a result through its lifecycle.
 
 use crate::db::listing_query::ListingSort;
-use crate::graphql::errors::UserError;
-use crate::graphql::ids::NodeType;
 use crate::graphql::listings::ListingIdInput;
 use crate::graphql::listings::filters::AchievementFilterInput;
-use crate::graphql::listings::{ListingObject, Step, create, list, step, update};
+use crate::graphql::listings::{Step, create, list, step, update};
 use crate::graphql::types::Achievement;
 use crate::graphql::types::connection::{AchievementConnection, Parts, window};
-use crate::service::Services;
 use crate::service::listings::achievements::AchievementService;
 use crate::service::listings::inputs::{AchievementInput, AchievementPatch};
 use async_graphql::{Context, Object, Result};
-use async_graphql::{ID, InputObject, SimpleObject};
-
-/// Creates a research result as a draft.
-#[derive(InputObject)]
-pub struct CreateAchievementInput {
-    /// Owning organisation.
-    pub owner_id: ID,
-    /// Its fields.
-    pub achievement: AchievementInput,
-}
-
-/// Changes a research result.
-#[derive(InputObject)]
-pub struct UpdateAchievementInput {
-    /// Which result.
-    pub id: ID,
-    /// Fields to change.
-    pub patch: AchievementPatch,
-}
-
-/// Result of an achievement mutation.
-#[derive(SimpleObject)]
-pub struct AchievementPayload {
-    /// The result after the change; null when nothing was written.
-    pub achievement: Option<Achievement>,
-    /// What was wrong with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
 
 /// The record behind the `Achievement` object.
 type Record = crate::domain::Achievement;
 
-impl ListingObject for Record {
-    type Object = Achievement;
-    type Payload = AchievementPayload;
-    const NODE_TYPE: NodeType = NodeType::Achievement;
-
-    fn service(services: &Services) -> &AchievementService {
-        &services.achievements
-    }
-
-    fn object(view: Record) -> Achievement {
-        Achievement(view)
-    }
-
-    fn payload(achievement: Option<Achievement>, user_errors: Vec<UserError>) -> Self::Payload {
-        AchievementPayload {
-            achievement,
-            user_errors,
-        }
-    }
+listing_object! {
+    record: Record,
+    view: Record,
+    object: Achievement,
+    service: achievements: AchievementService,
+    field: achievement: AchievementInput,
+    patch: AchievementPatch,
+    create: CreateAchievementInput, "Creates a research result as a draft.",
+    update: UpdateAchievementInput, "Changes a research result.", "Which result.",
+    payload: AchievementPayload, "Result of an achievement mutation.",
+        "The result after the change; null when nothing was written.",
 }
 
 /// The list of research results.

@@ -5,6 +5,74 @@
 //! [`update`], [`step`], [`list`]), so what a mutation does with an id, a payload or an error is
 //! written once for both kinds; [`ListingObject`] says how a kind is shown.
 
+/// Declares one kind's mutation types (`Create…Input`, `Update…Input`, `…Payload`) and its
+/// [`ListingObject`] implementation. Results and needs differ here only in names and words,
+/// so the shape is written once; each kind's file says what its words are.
+macro_rules! listing_object {
+    (
+        record: $record:ty,
+        view: $view:ty,
+        object: $object:ident,
+        service: $service:ident: $service_type:ty,
+        field: $field:ident: $input:ty,
+        patch: $patch:ty,
+        create: $create:ident, $create_doc:literal,
+        update: $update:ident, $update_doc:literal, $which_doc:literal,
+        payload: $payload:ident, $payload_doc:literal, $after_doc:literal $(,)?
+    ) => {
+        #[doc = $create_doc]
+        #[derive(async_graphql::InputObject)]
+        pub struct $create {
+            /// Owning organisation.
+            pub owner_id: async_graphql::ID,
+            /// Its fields.
+            pub $field: $input,
+        }
+
+        #[doc = $update_doc]
+        #[derive(async_graphql::InputObject)]
+        pub struct $update {
+            #[doc = $which_doc]
+            pub id: async_graphql::ID,
+            /// Fields to change.
+            pub patch: $patch,
+        }
+
+        #[doc = $payload_doc]
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $payload {
+            #[doc = $after_doc]
+            pub $field: Option<$object>,
+            /// What was wrong with the input; empty on success.
+            pub user_errors: Vec<crate::graphql::errors::UserError>,
+        }
+
+        impl crate::graphql::listings::ListingObject for $record {
+            type Object = $object;
+            type Payload = $payload;
+            const NODE_TYPE: crate::graphql::ids::NodeType = crate::graphql::ids::NodeType::$object;
+
+            fn service(services: &crate::service::Services) -> &$service_type {
+                &services.$service
+            }
+
+            fn object(view: $view) -> $object {
+                $object(view)
+            }
+
+            fn payload(
+                $field: Option<$object>,
+                user_errors: Vec<crate::graphql::errors::UserError>,
+            ) -> $payload {
+                $payload {
+                    $field,
+                    user_errors,
+                }
+            }
+        }
+    };
+}
+
 pub mod achievements;
 pub mod catalog;
 pub mod filters;

@@ -2,65 +2,29 @@
 //! and the mutations that create, change and move a need through its lifecycle.
 
 use crate::db::listing_query::ListingSort;
-use crate::graphql::errors::UserError;
-use crate::graphql::ids::NodeType;
 use crate::graphql::listings::ListingIdInput;
 use crate::graphql::listings::filters::NeedFilterInput;
-use crate::graphql::listings::{ListingObject, Step, create, list, step, update};
+use crate::graphql::listings::{Step, create, list, step, update};
 use crate::graphql::types::Need;
 use crate::graphql::types::connection::{NeedConnection, Parts, window};
-use crate::service::Services;
 use crate::service::listings::inputs::{NeedInput, NeedPatch};
 use crate::service::listings::needs::{NeedService, NeedView};
 use async_graphql::{Context, Object, Result};
-use async_graphql::{ID, InputObject, SimpleObject};
-
-/// Creates a need as a draft.
-#[derive(InputObject)]
-pub struct CreateNeedInput {
-    /// Owning organisation.
-    pub owner_id: ID,
-    /// Its fields.
-    pub need: NeedInput,
-}
-
-/// Changes a need.
-#[derive(InputObject)]
-pub struct UpdateNeedInput {
-    /// Which need.
-    pub id: ID,
-    /// Fields to change.
-    pub patch: NeedPatch,
-}
-
-/// Result of a need mutation.
-#[derive(SimpleObject)]
-pub struct NeedPayload {
-    /// The need after the change; null when nothing was written.
-    pub need: Option<Need>,
-    /// What was wrong with the input; empty on success.
-    pub user_errors: Vec<UserError>,
-}
 
 /// The record behind the `Need` object.
 type Record = crate::domain::Need;
 
-impl ListingObject for Record {
-    type Object = Need;
-    type Payload = NeedPayload;
-    const NODE_TYPE: NodeType = NodeType::Need;
-
-    fn service(services: &Services) -> &NeedService {
-        &services.needs
-    }
-
-    fn object(view: NeedView) -> Need {
-        Need(view)
-    }
-
-    fn payload(need: Option<Need>, user_errors: Vec<UserError>) -> NeedPayload {
-        NeedPayload { need, user_errors }
-    }
+listing_object! {
+    record: Record,
+    view: NeedView,
+    object: Need,
+    service: needs: NeedService,
+    field: need: NeedInput,
+    patch: NeedPatch,
+    create: CreateNeedInput, "Creates a need as a draft.",
+    update: UpdateNeedInput, "Changes a need.", "Which need.",
+    payload: NeedPayload, "Result of a need mutation.",
+        "The need after the change; null when nothing was written.",
 }
 
 /// The list of technology needs.
