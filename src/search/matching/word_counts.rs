@@ -24,12 +24,25 @@ use tantivy::{BitSet, DocSet, Searcher, SegmentReader, TERMINATED, Term};
 /// Segments whose sets are kept; beyond this the cache starts afresh.
 const CACHED_SEGMENTS: usize = 256;
 /// Word counts kept per segment; beyond this the segment's counts start afresh.
-const CACHED_WORDS: usize = 200_000;
+const CACHED_WORDS: usize = 50_000;
+/// Only a word with at least this many postings in a segment has its count kept there: a
+/// rarer word is counted again faster than a cache entry pays for its memory.
+const CACHED_FROM_POSTINGS: u32 = 64;
 
 /// The word counts of one index, shared by every match.
-#[derive(Default)]
 pub(crate) struct WordCounts {
     segments: Mutex<HashMap<SegmentId, Arc<SegmentSets>>>,
+    /// [`CACHED_FROM_POSTINGS`], or less in a test.
+    cached_from: u32,
+}
+
+impl Default for WordCounts {
+    fn default() -> Self {
+        Self {
+            segments: Mutex::default(),
+            cached_from: CACHED_FROM_POSTINGS,
+        }
+    }
 }
 
 /// How the index marks what may be counted.
@@ -75,6 +88,7 @@ pub(crate) struct WordCounter<'a> {
     searcher: &'a Searcher,
     segments: Vec<Arc<SegmentSets>>,
     fields: CountedFields,
+    cached_from: u32,
 }
 
 impl WordCounts {
@@ -103,6 +117,7 @@ impl WordCounts {
             searcher,
             segments,
             fields,
+            cached_from: self.cached_from,
         })
     }
 
@@ -132,12 +147,14 @@ impl WordCounter<'_> {
             total += match known {
                 Some(n) => n,
                 None => {
-                    let n = segment.count(reader, &self.fields, word)?;
-                    let mut words = segment.lock();
-                    if words.len() >= CACHED_WORDS {
-                        words.clear();
+                    let (n, postings) = segment.count(reader, &self.fields, word)?;
+                    if postings >= self.cached_from {
+                        let mut words = segment.lock();
+                        if words.len() >= CACHED_WORDS {
+                            words.clear();
+                        }
+                        words.insert(word.to_owned(), n);
                     }
-                    words.insert(word.to_owned(), n);
                     n
                 }
             };
@@ -188,14 +205,16 @@ impl SegmentSets {
         self.words.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The segment's countable listings whose body or keywords hold `word`.
+    /// The segment's countable listings whose body or keywords hold `word`, and how many
+    /// postings that read.
     fn count(
         &self,
         reader: &SegmentReader,
         f: &CountedFields,
         word: &str,
-    ) -> tantivy::Result<KindCounts> {
+    ) -> tantivy::Result<(KindCounts, u32)> {
         let mut n = KindCounts::default();
+        let mut read = 0;
         let mut tally = |doc: u32| {
             n.results += u32::from(self.results.contains(doc));
             n.needs += u32::from(self.needs.contains(doc));
@@ -206,6 +225,7 @@ impl SegmentSets {
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 tally(doc);
+                read += 1;
                 doc = postings.advance();
             }
         }
@@ -223,10 +243,11 @@ impl SegmentSets {
                 if !also_in_body {
                     tally(doc);
                 }
+                read += 1;
                 doc = tagged.advance();
             }
         }
-        Ok(n)
+        Ok((n, read))
     }
 }
 
@@ -272,18 +293,25 @@ mod tests {
         writer.commit()?;
         let searcher = index.reader()?.searcher();
         assert_eq!(searcher.segment_readers().len(), 2);
-        let counts = WordCounts::default();
         let n = |results, needs| KindCounts { results, needs };
-        for _ in 0..2 {
-            // The second round answers from the cache.
-            let counter = counts.counter(&searcher, f)?;
-            assert_eq!(counter.listings(), n(2, 3));
-            assert_eq!(counter.holding("alpha")?, n(1, 3));
-            assert_eq!(counter.holding("beta")?, n(1, 1));
-            assert_eq!(counter.holding("gamma")?, n(0, 1));
-            assert_eq!(counter.holding("secret")?, n(0, 0));
-            assert_eq!(counter.holding("draft")?, n(0, 0));
-            assert_eq!(counter.holding("delta")?, n(0, 0));
+        // Every count kept, and none: the same answers.
+        for cached_from in [0, u32::MAX] {
+            let counts = WordCounts {
+                cached_from,
+                ..Default::default()
+            };
+            for _ in 0..2 {
+                let counter = counts.counter(&searcher, f)?;
+                assert_eq!(counter.listings(), n(2, 3));
+                assert_eq!(counter.holding("alpha")?, n(1, 3));
+                assert_eq!(counter.holding("beta")?, n(1, 1));
+                assert_eq!(counter.holding("gamma")?, n(0, 1));
+                assert_eq!(counter.holding("secret")?, n(0, 0));
+                assert_eq!(counter.holding("draft")?, n(0, 0));
+                assert_eq!(counter.holding("delta")?, n(0, 0));
+            }
+            let kept: usize = counts.lock().values().map(|s| s.lock().len()).sum();
+            assert_eq!(kept > 0, cached_from == 0, "{kept} counts kept");
         }
         Ok(())
     }
