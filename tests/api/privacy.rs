@@ -595,3 +595,274 @@ async fn confidential_and_draft_needs_move_no_match_score_or_reason_anyone_else_
         assert_eq!(a, b, "member of another organisation, question {i}");
     }
 }
+
+const POOL_MATCHES: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 50) { totalCount nodes { score achievementId reasons { sharedTerms { term weight } } } } }";
+
+/// 220 public results, each holding one of twenty made-up words (eleven each, so no word is
+/// "common"), one public need holding all twenty (`zqa` in its title), and (`hidden`) forty
+/// confidential needs that hold `zqa`. What a visitor learns from the need's matches.
+async fn pool_world(hidden: bool) -> Value {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛候选池大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛候选池有限公司", "370202", true)
+        .await;
+    let rival = app
+        .create_org("ENTERPRISE", "青岛候选池保密有限公司", "370211", true)
+        .await;
+    let words: Vec<String> = (b'a'..=b't').map(|c| format!("zq{}", c as char)).collect();
+    for i in 0..220 {
+        let w = &words[i % 20];
+        app.published_achievement(
+            &university,
+            with(
+                achievement_fields(),
+                json!({ "title": format!("样品{i:03} {w}"), "summary": format!("{w} 本样品的说明文字内容"), "keywords": ["样品"], "discipline": "430", "industries": ["M73"] }),
+            ),
+        )
+        .await;
+    }
+    let need = |title: &str, problem: &str, visibility: &str| {
+        with(
+            need_fields(),
+            json!({ "title": title, "problem": problem, "requirements": "", "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
+        )
+    };
+    let source = app
+        .published_need(&firm, need("zqa 需求", &words[1..].join(" "), "PUBLIC"))
+        .await;
+    if hidden {
+        for n in 0..40 {
+            app.published_need(
+                &rival,
+                need(
+                    &format!("保密{n:02}"),
+                    "zqa 保密需求的说明文字内容",
+                    "CONFIDENTIAL",
+                ),
+            )
+            .await;
+        }
+    }
+    app.services.search.catch_up().await.expect("indexing");
+    app.gql_ok(POOL_MATCHES, json!({ "id": source })).await
+}
+
+#[tokio::test]
+async fn confidential_words_move_no_candidate_into_or_out_of_the_pool() {
+    let without = pool_world(false).await;
+    let with_hidden = pool_world(true).await;
+    let titles = |v: &Value| -> Vec<String> {
+        v["matchesForNeed"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} {} {}",
+                    id_of(n["achievementId"].as_str().unwrap()),
+                    n["reasons"]["sharedTerms"][0]["term"].as_str().unwrap(),
+                    n["score"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        titles(&without)[..12],
+        titles(&with_hidden)[..12],
+        "a visitor's best matches for a public need (id, first shared term)"
+    );
+    assert_eq!(
+        without, with_hidden,
+        "a visitor's matches for a public need"
+    );
+}
+
+/// A result published after (`hidden`) twenty confidential needs in its own words and then one
+/// public need that shares a word with it; what its university and the public need's firm are told, and the error a
+/// visitor gets for matches of a confidential need and of a need that does not exist.
+async fn alert_world(hidden: bool) -> (Vec<String>, Vec<String>) {
+    let app = spawn_app_with(Options {
+        match_notify_threshold: Some(0.0),
+        ..Default::default()
+    })
+    .await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛提醒大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛提醒公开有限公司", "370202", true)
+        .await;
+    let rival = app
+        .create_org("ENTERPRISE", "青岛提醒保密有限公司", "370211", true)
+        .await;
+    let need = |title: &str, problem: &str, visibility: &str| {
+        with(
+            need_fields(),
+            json!({ "title": title, "problem": problem, "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
+        )
+    };
+    if hidden {
+        for n in 0..20 {
+            app.published_need(
+                &rival,
+                need(
+                    &format!("反渗透膜抗污染涂层{n}"),
+                    "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
+                    "CONFIDENTIAL",
+                ),
+            )
+            .await;
+        }
+    }
+    app.published_need(
+        &firm,
+        need("反渗透膜清洗", "反渗透膜清洗频繁，寻求改进。", "PUBLIC"),
+    )
+    .await;
+    // A second public need that holds the result's other words, so that they count.
+    app.published_need(
+        &firm,
+        need(
+            "两性离子聚合物海水淡化",
+            "两性离子聚合物接枝，用于海水淡化与废水回用，降低污染。",
+            "PUBLIC",
+        ),
+    )
+    .await;
+    app.run_jobs().await;
+    app.published_achievement(
+        &university,
+        with(
+            achievement_fields(),
+            json!({ "title": "反渗透膜抗污染涂层", "summary": "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。", "keywords": ["反渗透膜", "抗污染"], "discipline": "430", "industries": ["M73"], "trl": 6 }),
+        ),
+    )
+    .await;
+    app.run_jobs().await;
+    const INBOX: &str = "{ notifications(first: 50) { nodes { kind title body } } }";
+    let inbox = |v: Value| -> Vec<String> {
+        v["notifications"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "NEW_MATCH")
+            .map(|n| format!("{} / {}", n["title"], n["body"]))
+            .collect()
+    };
+    let mut told = inbox(app.gql_ok_as(&university.token, INBOX, json!({})).await);
+    told.extend(inbox(app.gql_ok_as(&firm.token, INBOX, json!({})).await));
+    // Existence: a confidential need's matches vs. a need id that was never used.
+    let secret = app
+        .published_need(
+            &rival,
+            need("保密探针", "保密探针的需求描述说明文字。", "CONFIDENTIAL"),
+        )
+        .await;
+    let missing = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("Need:99999")
+    };
+    let mut errors: Vec<String> = Vec::new();
+    for id in [secret, missing] {
+        let v = app
+            .gql(
+                "query($id: ID!) { matchesForNeed(id: $id) { totalCount } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let mut e = v["errors"][0].clone();
+        e["path"] = Value::Null;
+        errors.push(e.to_string());
+    }
+    assert_eq!(errors[0], errors[1], "confidential vs. missing need");
+    (told, errors)
+}
+
+#[tokio::test]
+async fn confidential_needs_crowd_no_public_one_out_of_stored_matches_and_alerts() {
+    let (told_without, _) = alert_world(false).await;
+    let (told_with, _) = alert_world(true).await;
+    eprintln!("without: {told_without:#?}\nwith: {told_with:#?}");
+    assert_eq!(
+        told_without, told_with,
+        "what the university and the public need's firm are told"
+    );
+}
+
+/// A result and a public need that share words, and a need `n` in the same words that is
+/// (`made_confidential`) published public and then made confidential, or confidential from the
+/// start. What a visitor learns from the result's matches.
+async fn history_world(made_confidential: bool) -> Value {
+    let app = spawn_app().await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛历史大学", "370212", true)
+        .await;
+    let firm = app
+        .create_org("ENTERPRISE", "青岛历史公开有限公司", "370202", true)
+        .await;
+    let rival = app
+        .create_org("ENTERPRISE", "青岛历史保密有限公司", "370211", true)
+        .await;
+    let need = |title: &str, problem: &str, visibility: &str| {
+        with(
+            need_fields(),
+            json!({ "title": title, "problem": problem, "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
+        )
+    };
+    let result = app
+        .published_achievement(
+            &university,
+            with(
+                achievement_fields(),
+                json!({ "title": "反渗透膜抗污染涂层", "summary": "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。", "keywords": ["反渗透膜", "抗污染"], "discipline": "430", "industries": ["M73"], "trl": 6 }),
+            ),
+        )
+        .await;
+    app.published_need(
+        &firm,
+        need(
+            "反渗透膜污染快",
+            "反渗透膜污染快，寻求两性离子聚合物涂层。",
+            "PUBLIC",
+        ),
+    )
+    .await;
+    let secret = app
+        .published_need(
+            &rival,
+            need(
+                "反渗透膜两性离子涂层",
+                "反渗透膜两性离子聚合物涂层，用于海水淡化。",
+                if made_confidential {
+                    "PUBLIC"
+                } else {
+                    "CONFIDENTIAL"
+                },
+            ),
+        )
+        .await;
+    app.services.search.catch_up().await.expect("indexing");
+    if made_confidential {
+        let r = app
+            .gql_ok_as(
+                &rival.token,
+                "mutation($id: ID!) { updateNeed(input: { id: $id, patch: { visibility: CONFIDENTIAL } }) { need { visibility } userErrors { code message } } }",
+                json!({ "id": secret }),
+            )
+            .await;
+        assert_eq!(r["updateNeed"]["need"]["visibility"], "CONFIDENTIAL", "{r}");
+    }
+    app.services.search.catch_up().await.expect("indexing");
+    app.gql_ok(MATCHES_FOR_RESULT, json!({ "id": result }))
+        .await
+}
+
+#[tokio::test]
+async fn a_need_made_confidential_moves_weights_no_more_than_one_confidential_from_the_start() {
+    let confidential_from_start = history_world(false).await;
+    let made_confidential = history_world(true).await;
+    assert_eq!(confidential_from_start, made_confidential);
+}

@@ -21,13 +21,10 @@ use crate::search::reasons::{MatchReasons, Profile, SharedTerm};
 use disciplines::Inferred;
 use std::collections::{HashMap, HashSet};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, DocSet, Term};
 use terms::KeyTerms;
-
-/// Extra weight of a candidate's keywords field in the text query.
-const KEYWORD_FIELD_BOOST: f32 = 1.5;
 
 /// What shapes the candidate pool and the text score. The defaults are the shipped values;
 /// `cargo bench --bench need_matching` explores others.
@@ -88,7 +85,7 @@ pub struct MatchHit {
     pub reasons: MatchReasons,
 }
 
-/// A candidate in the pool: where it is and its BM25 score for the text query.
+/// A candidate in the pool: where it is and its score for the text query.
 type Candidate = (DocAddress, f32);
 
 impl SearchIndex {
@@ -108,14 +105,14 @@ impl SearchIndex {
 
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
         clauses.extend(filters());
-        let mut pool: Vec<Candidate> = searcher
-            .search(
-                &BooleanQuery::new(clauses),
-                &TopDocs::with_limit(tuning.text_pool + excluded).order_by_score(),
-            )?
-            .into_iter()
-            .map(|(score, addr)| (addr, score))
-            .collect();
+        let mut pool: Vec<Candidate> = best_by_score(
+            &searcher,
+            &BooleanQuery::new(clauses),
+            tuning.text_pool + excluded,
+        )?
+        .into_iter()
+        .map(|(score, addr)| (addr, score))
+        .collect();
         let fields = self.related_fields(&req.source, &inferred);
         if !fields.is_empty() && tuning.field_pool > 0 {
             let related = || -> Box<dyn Query> {
@@ -133,20 +130,14 @@ impl SearchIndex {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> =
                 vec![(Occur::Must, text), (Occur::Must, related())];
             clauses.extend(filters());
-            let mut field_hits = searcher.search(
-                &BooleanQuery::new(clauses),
-                &TopDocs::with_limit(wanted).order_by_score(),
-            )?;
+            let mut field_hits = best_by_score(&searcher, &BooleanQuery::new(clauses), wanted)?;
             // ... and, when too few share a word, any others in the field: a need in industry
             // language may share no word with the research that serves it.
             if field_hits.len() < wanted {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> =
                     vec![(Occur::Must, Box::new(ConstScoreQuery::new(related(), 0.0)))];
                 clauses.extend(filters());
-                let more = searcher.search(
-                    &BooleanQuery::new(clauses),
-                    &TopDocs::with_limit(wanted).order_by_score(),
-                )?;
+                let more = best_by_score(&searcher, &BooleanQuery::new(clauses), wanted)?;
                 let have: HashSet<DocAddress> = field_hits.iter().map(|(_, a)| *a).collect();
                 let room = wanted - field_hits.len();
                 field_hits.extend(
@@ -168,21 +159,31 @@ impl SearchIndex {
         Ok(hits)
     }
 
-    /// The key terms as one weighted query over the body and keywords.
+    /// The key terms as one query over the body and keywords, a listing scored by the shares
+    /// of the key terms it holds (the coverage its text score starts from). Not BM25: its
+    /// statistics count every document, confidential needs and drafts included, so they would
+    /// let a hidden listing decide which candidates make the pool.
     fn text_query(&self, key: &KeyTerms) -> Box<dyn Query> {
         let f = self.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in key.queried() {
-            for (field, boost) in [(f.body, 1.0), (f.keywords, KEYWORD_FIELD_BOOST)] {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, &t.word),
-                    IndexRecordOption::WithFreqs,
-                );
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), t.share * boost)),
-                ));
-            }
+            let in_either: Vec<(Occur, Box<dyn Query>)> = [f.body, f.keywords]
+                .into_iter()
+                .map(|field| -> (Occur, Box<dyn Query>) {
+                    let term = Term::from_field_text(field, &t.word);
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    )
+                })
+                .collect();
+            should.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(BooleanQuery::new(in_either)),
+                    t.share,
+                )),
+            ));
         }
         Box::new(BooleanQuery::new(should))
     }
@@ -367,6 +368,31 @@ impl SearchIndex {
         }
         Ok(out)
     }
+}
+
+/// The best `limit` hits of `query` by score, ties going to the lower listing id: an order no
+/// hidden listing can move (document addresses move as segments are written and merged).
+fn best_by_score(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    limit: usize,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    let collector = TopDocs::with_limit(limit).tweak_score(|segment: &tantivy::SegmentReader| {
+        let ids = segment
+            .fast_fields()
+            .u64(ID)
+            .ok()
+            .map(|column| column.first_or_default_col(0));
+        move |doc: tantivy::DocId, score: tantivy::Score| {
+            let id = ids.as_ref().map_or(0, |ids| ids.get_val(doc));
+            (score, std::cmp::Reverse(id))
+        }
+    });
+    Ok(searcher
+        .search(query, &collector)?
+        .into_iter()
+        .map(|((score, _), addr)| (score, addr))
+        .collect())
 }
 
 /// Text similarity in 0..=1, the same for every source: the share of the source's key-term

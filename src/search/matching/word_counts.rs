@@ -8,9 +8,10 @@
 //! needs are bit sets, read once from the kind, live and visibility postings; the body's and
 //! the keywords' postings of a word are counted through them. Segments never change, so a
 //! segment's sets and counts are kept until a merge replaces it, and a word common to many
-//! postings (有限公司, 企业) is counted once per segment, not per match. A listing replaced
-//! since the segment was written still counts there until the merge, as in tantivy's own
-//! statistics; it was visible when it was written, or it does not count at all.
+//! postings (有限公司, 企业) is counted once per segment, not per match. A deleted document
+//! (a listing replaced or removed since the segment was written) never counts: a segment's
+//! sets and counts are kept per segment and number of deletes, so a listing made confidential
+//! stops counting when the change is indexed, not when a merge happens to drop it.
 //!
 //! (A needs-only word field gave the needs' counts at no query cost, but its postings made bulk
 //! indexing 15% slower: `docs/performance.md`.)
@@ -31,7 +32,7 @@ const CACHED_FROM_POSTINGS: u32 = 64;
 
 /// The word counts of one index, shared by every match.
 pub(crate) struct WordCounts {
-    segments: Mutex<HashMap<SegmentId, Arc<SegmentSets>>>,
+    segments: Mutex<HashMap<(SegmentId, u32), Arc<SegmentSets>>>,
     /// [`CACHED_FROM_POSTINGS`], or less in a test.
     cached_from: u32,
 }
@@ -100,13 +101,15 @@ impl WordCounts {
     ) -> tantivy::Result<WordCounter<'a>> {
         let mut segments = Vec::with_capacity(searcher.segment_readers().len());
         for reader in searcher.segment_readers() {
-            let id = reader.segment_id();
+            let id = (reader.segment_id(), reader.num_deleted_docs());
             if let Some(known) = self.lock().get(&id) {
                 segments.push(known.clone());
                 continue;
             }
             let read = Arc::new(SegmentSets::read(reader, &fields)?);
             let mut cache = self.lock();
+            // A segment's older sets (fewer deletes) are no use any more.
+            cache.retain(|(segment, _), _| *segment != id.0);
             if cache.len() >= CACHED_SEGMENTS {
                 cache.clear();
             }
@@ -121,7 +124,7 @@ impl WordCounts {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<SegmentId, Arc<SegmentSets>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<(SegmentId, u32), Arc<SegmentSets>>> {
         self.segments.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -184,7 +187,8 @@ impl SegmentSets {
         };
         let [mut live, mut results, mut live_needs, mut needs] =
             std::array::from_fn(|_| BitSet::with_max_value(max));
-        add(&mut live, f.live, f.live_value, &|_| true)?;
+        let alive = |doc: u32| reader.alive_bitset().is_none_or(|a| a.is_alive(doc));
+        add(&mut live, f.live, f.live_value, &alive)?;
         add(&mut results, f.kind, f.achievement_kind, &|d| {
             live.contains(d)
         })?;
@@ -260,6 +264,7 @@ mod tests {
     #[test]
     fn counts_each_readable_listing_once_across_fields_and_segments() -> tantivy::Result<()> {
         let mut schema = Schema::builder();
+        let key = schema.add_text_field("key", STRING);
         let f = CountedFields {
             kind: schema.add_text_field("kind", STRING),
             achievement_kind: "achievement",
@@ -288,7 +293,9 @@ mod tests {
         writer.add_document(listing("need", "0", "PUBLIC", "alpha draft", ""))?;
         writer.add_document(listing("achievement", "0", "PUBLIC", "alpha draft", ""))?;
         writer.commit()?;
-        writer.add_document(listing("need", "1", "PUBLIC", "alpha", ""))?;
+        let mut last = listing("need", "1", "PUBLIC", "alpha", "");
+        last.add_text(key, "need:7");
+        writer.add_document(last)?;
         writer.add_document(listing("achievement", "1", "PUBLIC", "", "beta"))?;
         writer.commit()?;
         let searcher = index.reader()?.searcher();
@@ -313,6 +320,20 @@ mod tests {
             let kept: usize = counts.lock().values().map(|s| s.lock().len()).sum();
             assert_eq!(kept > 0, cached_from == 0, "{kept} counts kept");
         }
+        // A deleted document stops counting at once, whatever was kept before.
+        let counts = WordCounts {
+            cached_from: 0,
+            ..Default::default()
+        };
+        assert_eq!(counts.counter(&searcher, f)?.holding("alpha")?, n(1, 3));
+        writer.delete_term(Term::from_field_text(key, "need:7"));
+        writer.commit()?;
+        let reader = index.reader()?;
+        reader.reload()?;
+        let searcher = reader.searcher();
+        let counter = counts.counter(&searcher, f)?;
+        assert_eq!(counter.listings(), n(2, 2));
+        assert_eq!(counter.holding("alpha")?, n(1, 2));
         Ok(())
     }
 }

@@ -8,8 +8,9 @@
 use crate::db::matches::{self, NewMatch};
 use crate::db::notifications;
 use crate::db::outbox::{self, ListingKind};
+use crate::domain::NeedVisibility;
 use crate::error::{ErrorCode, ServiceError, ServiceResult};
-use crate::search::index::{DocKind, SearchIndex, Visibility};
+use crate::search::index::{DocKind, ListingDoc, SearchIndex, Visibility};
 use crate::search::matching::{MatchHit, MatchRequest};
 use crate::search::reasons::MatchReasons;
 use crate::service::alerts::{Indexed, announce_new_matches, run_saved_searches};
@@ -236,6 +237,33 @@ impl MatchService {
         self.refresh_stored_while(|| async { true }).await
     }
 
+    /// The matches the job stores for a live listing: its best [`STORED_PER_LISTING`] of
+    /// every visibility and, for a result, its best public and anonymous needs too, so that
+    /// confidential needs never crowd a public one out of the list and its alerts.
+    async fn stored_matches_of(&self, doc: ListingDoc) -> anyhow::Result<Vec<MatchHit>> {
+        let request = |visibility| MatchRequest {
+            source: doc.clone(),
+            visibility,
+            now: self.ctx.clock.now().timestamp(),
+            limit: STORED_PER_LISTING,
+            exclude: HashSet::new(),
+        };
+        let mut hits = self.run(request(Visibility::default())).await?;
+        if doc.kind == DocKind::Achievement {
+            let public = Visibility {
+                need_visibilities: vec![
+                    NeedVisibility::Public.as_str(),
+                    NeedVisibility::Anonymous.as_str(),
+                ],
+                own_org: None,
+            };
+            let have: HashSet<i32> = hits.iter().map(|h| h.id).collect();
+            let more = self.run(request(public)).await?;
+            hits.extend(more.into_iter().filter(|h| !have.contains(&h.id)));
+        }
+        Ok(hits)
+    }
+
     /// [`Self::refresh_stored`], asking `still_ours` before each batch (the job's lease) and
     /// stopping when it says no. A batch whose cursor another run moved meanwhile is rolled
     /// back, so two runs never both announce one change.
@@ -284,14 +312,7 @@ impl MatchService {
                             owner_id: doc.owner_id,
                             title: doc.title.clone(),
                         });
-                        self.run(MatchRequest {
-                            source: doc,
-                            visibility: Visibility::default(),
-                            now: self.ctx.clock.now().timestamp(),
-                            limit: STORED_PER_LISTING,
-                            exclude: HashSet::new(),
-                        })
-                        .await?
+                        self.stored_matches_of(doc).await?
                     }
                     _ => {
                         computed.insert((kind, row.listing_id), None);
