@@ -459,6 +459,37 @@ async fn a_query_dressed_as_introspection_keeps_the_data_depth_limit() {
     );
 }
 
+/// For a matching world: a university, a firm that publishes in the open and a rival with
+/// confidential needs, named after `name`.
+async fn matching_parties(app: &TestApp, name: &str) -> (Org, Org, Org) {
+    (
+        app.create_org("UNIVERSITY", &format!("青岛{name}大学"), "370212", true)
+            .await,
+        app.create_org(
+            "ENTERPRISE",
+            &format!("青岛{name}公开有限公司"),
+            "370202",
+            true,
+        )
+        .await,
+        app.create_org(
+            "ENTERPRISE",
+            &format!("青岛{name}保密有限公司"),
+            "370211",
+            true,
+        )
+        .await,
+    )
+}
+
+/// A need without codes, as firms often file them.
+fn uncoded_need(title: &str, problem: &str, visibility: &str) -> Value {
+    with(
+        need_fields(),
+        json!({ "title": title, "problem": problem, "requirements": "", "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
+    )
+}
+
 const MATCHES_FOR_NEED: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 10) { totalCount nodes { score strong achievementId reasons { explanation sharedTerms { term weight } textScore field fieldScore inferredDisciplines { code name confidence } } } } }";
 const MATCHES_FOR_RESULT: &str = "query($id: ID!) { matchesForAchievement(id: $id, first: 10) { totalCount nodes { score strong needId reasons { explanation sharedTerms { term weight } textScore field fieldScore } } } }";
 
@@ -468,25 +499,11 @@ const MATCHES_FOR_RESULT: &str = "query($id: ID!) { matchesForAchievement(id: $i
 /// over the WebSocket).
 async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛膜材料大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛公开水务有限公司", "370202", true)
-        .await;
-    let rival = app
-        .create_org("ENTERPRISE", "青岛保密化工有限公司", "370211", true)
-        .await;
+    let (university, firm, rival) = matching_parties(&app, "膜材料").await;
     let result = |title: &str, summary: &str, keywords: &[&str]| {
         with(
             achievement_fields(),
             json!({ "title": title, "summary": summary, "keywords": keywords, "discipline": "430", "industries": ["M73"], "trl": 6 }),
-        )
-    };
-    let need = |title: &str, problem: &str, visibility: &str| {
-        with(
-            need_fields(),
-            json!({ "title": title, "problem": problem, "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
         )
     };
     let mut results = Vec::new();
@@ -524,7 +541,7 @@ async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
         ),
     ] {
         needs.push(
-            app.published_need(&firm, need(title, problem, "PUBLIC"))
+            app.published_need(&firm, uncoded_need(title, problem, "PUBLIC"))
                 .await,
         );
     }
@@ -534,7 +551,7 @@ async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
         for n in 0..3 {
             app.published_need(
                 &rival,
-                need(
+                uncoded_need(
                     &format!("反渗透膜抗污染涂层与高盐废水蒸发结晶{n}"),
                     "反渗透膜 抗污染 涂层 高盐废水 蒸发结晶 膜浓缩 零排放 清洗 注册资本 有限公司",
                     "CONFIDENTIAL",
@@ -544,7 +561,7 @@ async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
         }
         app.create_need(
             &rival,
-            need(
+            uncoded_need(
                 "反渗透膜抗污染草稿",
                 "反渗透膜 抗污染 涂层 海水淡化 废水回用",
                 "PUBLIC",
@@ -603,15 +620,7 @@ const POOL_MATCHES: &str = "query($id: ID!) { matchesForNeed(id: $id, first: 50)
 /// confidential needs that hold `zqa`. What a visitor learns from the need's matches.
 async fn pool_world(hidden: bool) -> Value {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛候选池大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛候选池有限公司", "370202", true)
-        .await;
-    let rival = app
-        .create_org("ENTERPRISE", "青岛候选池保密有限公司", "370211", true)
-        .await;
+    let (university, firm, rival) = matching_parties(&app, "候选池").await;
     let words: Vec<String> = (b'a'..=b't').map(|c| format!("zq{}", c as char)).collect();
     for i in 0..220 {
         let w = &words[i % 20];
@@ -624,20 +633,17 @@ async fn pool_world(hidden: bool) -> Value {
         )
         .await;
     }
-    let need = |title: &str, problem: &str, visibility: &str| {
-        with(
-            need_fields(),
-            json!({ "title": title, "problem": problem, "requirements": "", "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
-        )
-    };
     let source = app
-        .published_need(&firm, need("zqa 需求", &words[1..].join(" "), "PUBLIC"))
+        .published_need(
+            &firm,
+            uncoded_need("zqa 需求", &words[1..].join(" "), "PUBLIC"),
+        )
         .await;
     if hidden {
         for n in 0..40 {
             app.published_need(
                 &rival,
-                need(
+                uncoded_need(
                     &format!("保密{n:02}"),
                     "zqa 保密需求的说明文字内容",
                     "CONFIDENTIAL",
@@ -689,26 +695,12 @@ async fn alert_world(hidden: bool) -> (Vec<String>, Vec<String>) {
         ..Default::default()
     })
     .await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛提醒大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛提醒公开有限公司", "370202", true)
-        .await;
-    let rival = app
-        .create_org("ENTERPRISE", "青岛提醒保密有限公司", "370211", true)
-        .await;
-    let need = |title: &str, problem: &str, visibility: &str| {
-        with(
-            need_fields(),
-            json!({ "title": title, "problem": problem, "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
-        )
-    };
+    let (university, firm, rival) = matching_parties(&app, "提醒").await;
     if hidden {
         for n in 0..20 {
             app.published_need(
                 &rival,
-                need(
+                uncoded_need(
                     &format!("反渗透膜抗污染涂层{n}"),
                     "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
                     "CONFIDENTIAL",
@@ -719,13 +711,13 @@ async fn alert_world(hidden: bool) -> (Vec<String>, Vec<String>) {
     }
     app.published_need(
         &firm,
-        need("反渗透膜清洗", "反渗透膜清洗频繁，寻求改进。", "PUBLIC"),
+        uncoded_need("反渗透膜清洗", "反渗透膜清洗频繁，寻求改进。", "PUBLIC"),
     )
     .await;
     // A second public need that holds the result's other words, so that they count.
     app.published_need(
         &firm,
-        need(
+        uncoded_need(
             "两性离子聚合物海水淡化",
             "两性离子聚合物接枝，用于海水淡化与废水回用，降低污染。",
             "PUBLIC",
@@ -758,7 +750,7 @@ async fn alert_world(hidden: bool) -> (Vec<String>, Vec<String>) {
     let secret = app
         .published_need(
             &rival,
-            need("保密探针", "保密探针的需求描述说明文字。", "CONFIDENTIAL"),
+            uncoded_need("保密探针", "保密探针的需求描述说明文字。", "CONFIDENTIAL"),
         )
         .await;
     let missing = {
@@ -797,21 +789,7 @@ async fn confidential_needs_crowd_no_public_one_out_of_stored_matches_and_alerts
 /// start. What a visitor learns from the result's matches.
 async fn history_world(made_confidential: bool) -> Value {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛历史大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛历史公开有限公司", "370202", true)
-        .await;
-    let rival = app
-        .create_org("ENTERPRISE", "青岛历史保密有限公司", "370211", true)
-        .await;
-    let need = |title: &str, problem: &str, visibility: &str| {
-        with(
-            need_fields(),
-            json!({ "title": title, "problem": problem, "keywords": [], "industries": [], "discipline": null, "minTrl": null, "visibility": visibility }),
-        )
-    };
+    let (university, firm, rival) = matching_parties(&app, "历史").await;
     let result = app
         .published_achievement(
             &university,
@@ -823,7 +801,7 @@ async fn history_world(made_confidential: bool) -> Value {
         .await;
     app.published_need(
         &firm,
-        need(
+        uncoded_need(
             "反渗透膜污染快",
             "反渗透膜污染快，寻求两性离子聚合物涂层。",
             "PUBLIC",
@@ -833,7 +811,7 @@ async fn history_world(made_confidential: bool) -> Value {
     let secret = app
         .published_need(
             &rival,
-            need(
+            uncoded_need(
                 "反渗透膜两性离子涂层",
                 "反渗透膜两性离子聚合物涂层，用于海水淡化。",
                 if made_confidential {
