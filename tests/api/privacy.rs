@@ -844,3 +844,73 @@ async fn a_need_made_confidential_moves_weights_no_more_than_one_confidential_fr
     let made_confidential = history_world(true).await;
     assert_eq!(confidential_from_start, made_confidential);
 }
+
+/// A result in C39 whose discipline relates it to C38 too, through the crosswalk, holding
+/// twenty made-up words; 220 public needs that share one word each (eleven a word, so none is
+/// too common to count): 140 in C38 and 50 in C39 by a firm in Jinan, then 30 in C39 by a
+/// firm in Qingdao, whose region makes them the best matches; and (`hidden`) 100
+/// confidential needs in C39. The text pool holds the first 200, so only the field
+/// candidates bring the last Qingdao needs in; which related division the field candidates
+/// favour must not depend on the hidden needs.
+async fn field_pool_world(hidden: bool) -> Value {
+    let app = spawn_app().await;
+    let (university, near, rival) = matching_parties(&app, "领域候选").await;
+    let far = app
+        .create_org("ENTERPRISE", "济南领域候选有限公司", "370102", true)
+        .await;
+    let words: Vec<String> = (b'a'..=b't').map(|c| format!("zq{}", c as char)).collect();
+    let result = app
+        .published_achievement(
+            &university,
+            with(
+                achievement_fields(),
+                json!({ "title": "zqa 成果", "summary": words.join(" "), "keywords": [], "discipline": "430", "industries": ["C3912"] }),
+            ),
+        )
+        .await;
+    let coded = |title: String, industry: &str, visibility: &str| {
+        with(
+            uncoded_need(&title, "这是一条需求的说明文字内容", visibility),
+            json!({ "industries": [industry] }),
+        )
+    };
+    let mut n = 0;
+    for (owner, count, industry) in [
+        (&far, 140, "C3841"),
+        (&far, 50, "C3912"),
+        (&near, 30, "C3912"),
+    ] {
+        for _ in 0..count {
+            let title = format!("{} 需求{n}", words[n % words.len()]);
+            app.published_need(owner, coded(title, industry, "PUBLIC"))
+                .await;
+            n += 1;
+        }
+    }
+    if hidden {
+        for i in 0..100 {
+            app.published_need(
+                &rival,
+                coded(format!("保密需求{i}"), "C3912", "CONFIDENTIAL"),
+            )
+            .await;
+        }
+    }
+    app.services.search.catch_up().await.expect("indexing");
+    const ALL_MATCHES: &str = "query($id: ID!) { matchesForAchievement(id: $id, first: 50) { totalCount nodes { score needId } } }";
+    app.gql_ok(ALL_MATCHES, json!({ "id": result })).await
+}
+
+#[tokio::test]
+async fn confidential_needs_tilt_no_field_candidate_into_or_out_of_the_pool() {
+    let without = field_pool_world(false).await;
+    let with_hidden = field_pool_world(true).await;
+    assert_eq!(
+        without["matchesForAchievement"]["totalCount"], 50,
+        "{without}"
+    );
+    assert_eq!(
+        without, with_hidden,
+        "a visitor's matches for a public result"
+    );
+}

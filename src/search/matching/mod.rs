@@ -127,8 +127,12 @@ impl SearchIndex {
             let mut seen: HashSet<DocAddress> = pool.iter().map(|(a, _)| *a).collect();
             // Listings in a related field that share the most words first (an intersection:
             // cheap however large the field) ...
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                vec![(Occur::Must, text), (Occur::Must, related())];
+            // The field is a filter here, not a score: BM25 on facet terms would weigh them by
+            // counts that include hidden listings.
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Must, text),
+                (Occur::Must, Box::new(ConstScoreQuery::new(related(), 0.0))),
+            ];
             clauses.extend(filters());
             let mut field_hits = best_by_score(&searcher, &BooleanQuery::new(clauses), wanted)?;
             // ... and, when too few share a word, any others in the field: a need in industry

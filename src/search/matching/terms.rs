@@ -5,10 +5,9 @@
 //! part of its title. The title counts more than the detail, and the detail is often mostly
 //! the company's profile (founding year, capital, 专精特新, ISO9001, 位于青岛市…): words that
 //! are common among *needs* but rare in research text are down-weighted, by the index's own
-//! statistics (counted from the needs' postings, so the figures follow the needs as they
-//! arrive; see `need_counts`) and a
-//! reviewed list in `index/profile_words.txt`. Every word of the text is a candidate; the
-//! heaviest are kept, by weight alone.
+//! statistics over what anyone may read (`word_counts`: they follow the needs as they
+//! arrive) and a reviewed list in `index/profile_words.txt`. Every word of the text is a
+//! candidate; the heaviest are kept, by weight alone.
 
 use crate::search::index::{DocKind, ListingDoc, SearchIndex};
 use std::collections::{HashMap, HashSet};
