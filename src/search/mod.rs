@@ -9,3 +9,4 @@ pub mod homophones;
 pub mod index;
 pub mod matching;
 pub mod reasons;
+pub(crate) mod statistics;

@@ -3,6 +3,8 @@
 //! that viewer gets — lists, filters, counts, facets. Each test builds two worlds that differ
 //! only in the hidden fact and asks both the same questions.
 
+mod search;
+
 use crate::common::*;
 use serde_json::{Value, json};
 

@@ -191,24 +191,21 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// Need visibilities whose text anyone may read: only these needs count in the word
-/// statistics matching weighs words by (`matching::word_counts`).
-const READABLE_NEEDS: &[&str] = &["PUBLIC", "ANONYMOUS"];
-
 impl SearchIndex {
-    /// Where the word counts of matching find what they may count.
-    pub(super) fn counted_fields(&self) -> crate::search::matching::word_counts::CountedFields {
+    /// Where the word statistics find what they may count.
+    pub(super) fn counted_fields(&self) -> crate::search::statistics::CountedFields {
         let f = &self.fields;
-        crate::search::matching::word_counts::CountedFields {
+        crate::search::statistics::CountedFields {
             kind: f.kind,
             achievement_kind: DocKind::Achievement.as_str(),
             need_kind: DocKind::Need.as_str(),
             live: f.live,
             live_value: "1",
             visibility: f.visibility,
-            readable: READABLE_NEEDS,
+            owner: f.owner,
             body: f.body,
             keywords: f.keywords,
+            bigrams: f.body_bigram,
         }
     }
 }
@@ -342,8 +339,8 @@ pub struct SearchIndex {
     pub(super) disciplines:
         std::sync::RwLock<Arc<crate::search::matching::disciplines::DisciplineModel>>,
     facet_maps: crate::search::facets::FacetMapCache,
-    /// How many readable listings of each kind hold a word, counted per segment and kept.
-    pub(super) word_counts: crate::search::matching::word_counts::WordCounts,
+    /// How many listings a reader may find hold a word, counted per segment and kept.
+    pub(super) word_counts: crate::search::statistics::WordCounts,
     /// The identity of the database the outbox places come from (empty until bound).
     database: Mutex<String>,
 }

@@ -3,6 +3,7 @@
 //! search itself with facets and snippets.
 
 use super::*;
+use crate::search::statistics::{Readers, WordCounter};
 
 impl SearchIndex {
     /// Turns the user's words into a query. Words are OR-ed and ranked by BM25 over title
@@ -14,6 +15,7 @@ impl SearchIndex {
         &self,
         parsed: &ParsedQuery,
         sound_alikes: bool,
+        stats: &WordCounter<'_>,
     ) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         let (free, required, excluded) = (&parsed.free, &parsed.phrases, &parsed.excluded);
@@ -28,13 +30,8 @@ impl SearchIndex {
                 );
                 Box::new(tantivy::query::BoostQuery::new(Box::new(q), boost))
             };
-            let searcher = self.reader.searcher();
-            let common = (searcher.num_docs() as f64 * f64::from(self.max_term_share)) as u64;
-            let df = |field: Field, text: &str| {
-                searcher
-                    .doc_freq(&Term::from_field_text(field, text))
-                    .unwrap_or(0)
-            };
+            let common = (stats.num_docs() as f64 * f64::from(self.max_term_share)) as u64;
+            let df = |field: Field, text: &str| stats.doc_freq(field, text).unwrap_or(0);
             let mut seen = std::collections::HashSet::new();
             let mut words: Vec<(u64, crate::search::analysis::Term)> = self
                 .analyzer
@@ -45,13 +42,13 @@ impl SearchIndex {
                 .collect();
             // A query in which only single characters are rare enough to decide reads like
             // one with typos (盖钛旷电池): it tries words that sound alike at once.
-            let deciding = self.deciding_cutoff();
+            let deciding = self.deciding_cutoff(stats);
             let decides = |t: &crate::search::analysis::Term, n: u64| {
                 n > 0 && n <= deciding && t.text.chars().count() > 1
             };
             let garbled = !words.iter().any(|(n, t)| decides(t, *n));
             let sound_alikes = if sound_alikes || garbled {
-                self.sound_alike_groups(&searcher, &words, common)
+                self.sound_alike_groups(stats, &words, common)
             } else {
                 Vec::new()
             };
@@ -85,7 +82,7 @@ impl SearchIndex {
                 // How many listings the group can match, at most.
                 let mut reach = n;
                 if n == 0 && latin_typo(&t.text) {
-                    for near in near_spellings(&searcher, f.body, &t.text) {
+                    for near in near_spellings(stats, f.body, &t.text) {
                         reach += df(f.body, &near);
                         group.push((Occur::Should, term(f.body, &near, 0.5 * w.body)));
                     }
@@ -151,7 +148,7 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let scored = weighted(free);
         if !scored.is_empty() {
-            clauses.push((Occur::Should, self.rare_terms_decide(scored)));
+            clauses.push((Occur::Should, self.rare_terms_decide(scored, stats)));
         }
         let mut keys = Vec::new();
         for phrase in required {
@@ -255,7 +252,7 @@ impl SearchIndex {
     /// sound the same at every place, most frequent first, with how many listings they reach.
     fn sound_alike_groups(
         &self,
-        searcher: &tantivy::Searcher,
+        stats: &WordCounter<'_>,
         words: &[(u64, crate::search::analysis::Term)],
         common: u64,
     ) -> Vec<(u64, Vec<String>)> {
@@ -299,17 +296,13 @@ impl SearchIndex {
             }
         }
         let body = self.fields.body;
-        let df = |w: &str| {
-            searcher
-                .doc_freq(&Term::from_field_text(body, w))
-                .unwrap_or(0)
-        };
+        let df = |w: &str| stats.doc_freq(body, w).unwrap_or(0);
         let mut groups = Vec::new();
         for stretch in stretches {
             if groups.len() == MAX_STRETCHES {
                 break;
             }
-            let mut found: Vec<(u64, String)> = sound_alike_words(searcher, body, &stretch)
+            let mut found: Vec<(u64, String)> = sound_alike_words(stats.searcher(), body, &stretch)
                 .into_iter()
                 .filter(|w| *w != stretch)
                 .map(|w| (df(&w), w))
@@ -325,19 +318,19 @@ impl SearchIndex {
         groups
     }
 
-    /// Terms in at most this many listings decide which listings match.
-    fn deciding_cutoff(&self) -> u64 {
-        ((self.reader.searcher().num_docs() as f64 * f64::from(self.max_required_share)) as u64)
+    /// Terms in at most this many of the listings the reader may find decide which match.
+    fn deciding_cutoff(&self, stats: &WordCounter<'_>) -> u64 {
+        ((stats.num_docs() as f64 * f64::from(self.max_required_share)) as u64)
             .max(self.min_required_listings)
     }
 
     /// Combines a query's scored clauses so that the rarer terms decide which listings match
     /// and the commoner ones only add to their score.
-    fn rare_terms_decide(&self, scored: Vec<Scored>) -> Box<dyn Query> {
+    fn rare_terms_decide(&self, scored: Vec<Scored>, stats: &WordCounter<'_>) -> Box<dyn Query> {
         // Counting and faceting then walk a few thousand listings, not a third of the index,
         // and the top hits are as good (`cargo bench --bench retrieval`). When every term is
         // common, a listing must hold every word; words with no hits never decide.
-        let cutoff = self.deciding_cutoff();
+        let cutoff = self.deciding_cutoff(stats);
         let narrowing = self.max_required_share > 0.0;
         let rare = |c: &Scored| c.df > 0 && c.df <= cutoff;
         let any_rare = scored.iter().any(rare);
@@ -395,7 +388,7 @@ impl SearchIndex {
             ),
         ];
         if let Some(kind) = kind {
-            clauses.push((Occur::Must, term(f.kind, kind.as_str())));
+            clauses.push((Occur::Must, no_score(term(f.kind, kind.as_str()))));
         }
         if !visibility.need_visibilities.is_empty() {
             // Results are all public; needs of a visibility the viewer may not find are
@@ -436,9 +429,11 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let f = &self.fields;
+        let searcher = self.reader.searcher();
+        let stats = self.statistics(&searcher, visibility)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
             Occur::Must,
-            self.user_query(&ParsedQuery::parse(text)?, false)?,
+            self.user_query(&ParsedQuery::parse(text)?, false, &stats)?,
         )];
         clauses.extend(self.listed_filters(kind, visibility, now));
         let among: Vec<(Occur, Box<dyn Query>)> = keys
@@ -453,12 +448,12 @@ impl SearchIndex {
                 )
             })
             .collect();
-        clauses.push((Occur::Must, Box::new(BooleanQuery::new(among))));
-        let searcher = self.reader.searcher();
+        clauses.push((Occur::Must, no_score(Box::new(BooleanQuery::new(among)))));
         let top = searcher
-            .search(
+            .search_with_statistics_provider(
                 &BooleanQuery::new(clauses),
                 &TopDocs::with_limit(keys.len()).order_by_score(),
+                &stats,
             )
             .map_err(|e| SearchError::Index(e.into()))?;
         let mut found = Vec::with_capacity(top.len());
@@ -484,25 +479,42 @@ impl SearchIndex {
     /// alerts, [`Self::matching_among`], keep phrases strict.)
     pub fn search(&self, req: &SearchRequest) -> Result<Found, SearchError> {
         let parsed = ParsedQuery::parse(&req.text)?;
-        let found = self.search_parsed(req, &parsed)?;
+        let searcher = self.reader.searcher();
+        let stats = self.statistics(&searcher, &req.visibility)?;
+        let found = self.search_parsed(req, &parsed, &stats)?;
         if found.total > 0 || parsed.phrases.is_empty() {
             return Ok(found);
         }
-        let mut relaxed = self.search_parsed(req, &parsed.relaxed())?;
+        let mut relaxed = self.search_parsed(req, &parsed.relaxed(), &stats)?;
         relaxed.phrases_relaxed = true;
         Ok(relaxed)
+    }
+
+    /// The statistics a search by a reader with `visibility` weighs words by: those of the
+    /// listings it may find (`search::statistics`), so that no listing hidden from it moves
+    /// a score, a deciding word, a sound-alike or a snippet.
+    fn statistics<'a>(
+        &self,
+        searcher: &'a tantivy::Searcher,
+        visibility: &Visibility,
+    ) -> Result<WordCounter<'a>, SearchError> {
+        let readers = Readers::finding(&visibility.need_visibilities, visibility.own_org);
+        self.word_counts
+            .counter(searcher, self.counted_fields(), &readers)
+            .map_err(|e| SearchError::Index(e.into()))
     }
 
     fn search_parsed(
         &self,
         req: &SearchRequest,
         parsed: &ParsedQuery,
+        stats: &WordCounter<'_>,
     ) -> Result<Found, SearchError> {
-        let found = self.search_with(req, self.user_query(parsed, false)?)?;
+        let found = self.search_with(req, self.user_query(parsed, false, stats)?, stats)?;
         if found.total >= self.sound_alike_below {
             return Ok(found);
         }
-        let wider = self.search_with(req, self.user_query(parsed, true)?)?;
+        let wider = self.search_with(req, self.user_query(parsed, true, stats)?, stats)?;
         Ok(if wider.total > found.total {
             wider
         } else {
@@ -510,7 +522,12 @@ impl SearchIndex {
         })
     }
 
-    fn search_with(&self, req: &SearchRequest, user: Box<dyn Query>) -> Result<Found, SearchError> {
+    fn search_with(
+        &self,
+        req: &SearchRequest,
+        user: Box<dyn Query>,
+        stats: &WordCounter<'_>,
+    ) -> Result<Found, SearchError> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user.box_clone())];
         clauses.extend(self.listed_filters(req.kind, &req.visibility, req.now));
@@ -528,7 +545,7 @@ impl SearchIndex {
                     )
                 })
                 .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(options))));
+            clauses.push((Occur::Must, no_score(Box::new(BooleanQuery::new(options)))));
         }
         if req.trl_min.is_some() || req.trl_max.is_some() {
             let lo = req.trl_min.map_or(std::ops::Bound::Unbounded, |t| {
@@ -543,7 +560,7 @@ impl SearchIndex {
             ));
         }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
+        let searcher = stats.searcher();
         let limit = req.limit.max(1);
         let facet_counter = || {
             crate::search::facets::FacetCounter::new(
@@ -565,11 +582,19 @@ impl SearchIndex {
         let (total, top): (usize, Vec<(f32, tantivy::DocAddress)>) = if req.facets {
             let (total, top, counts) = match req.order {
                 SearchOrder::Relevance => searcher
-                    .search(&query, &(Count, by_score(), facet_counter()))
+                    .search_with_statistics_provider(
+                        &query,
+                        &(Count, by_score(), facet_counter()),
+                        stats,
+                    )
                     .map_err(index_error)?,
                 SearchOrder::Newest => {
                     let (total, top, counts) = searcher
-                        .search(&query, &(Count, newest(), facet_counter()))
+                        .search_with_statistics_provider(
+                            &query,
+                            &(Count, newest(), facet_counter()),
+                            stats,
+                        )
                         .map_err(index_error)?;
                     (total, drop_score(top), counts)
                 }
@@ -579,11 +604,11 @@ impl SearchIndex {
         } else {
             match req.order {
                 SearchOrder::Relevance => searcher
-                    .search(&query, &(Count, by_score()))
+                    .search_with_statistics_provider(&query, &(Count, by_score()), stats)
                     .map_err(index_error)?,
                 SearchOrder::Newest => {
                     let (total, top) = searcher
-                        .search(&query, &(Count, newest()))
+                        .search_with_statistics_provider(&query, &(Count, newest()), stats)
                         .map_err(index_error)?;
                     (total, drop_score(top))
                 }
@@ -591,9 +616,8 @@ impl SearchIndex {
         };
         let top: Vec<(f32, tantivy::DocAddress)> = if req.limit == 0 { Vec::new() } else { top };
         // The title is part of the body, so the body's terms highlight both.
-        let mut snippets = SnippetGenerator::create(&searcher, &*user, f.body)
+        let snippets = snippet_generator(searcher, stats, &*user, f.body)
             .map_err(|e| SearchError::Index(e.into()))?;
-        snippets.set_max_num_chars(160);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher
@@ -639,11 +663,46 @@ impl SearchIndex {
     }
 }
 
+/// A query with no score of its own: a filter, which must not weigh listings by how many
+/// (including hidden ones) share its term.
+fn no_score(filter: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(tantivy::query::ConstScoreQuery::new(filter, 0.0))
+}
+
+/// Highlights of `query`'s words in `field`, the rarer weighing more in the choice of
+/// fragment: tantivy's own generator, but with the reader's statistics, as the index-wide
+/// ones would let hidden listings pick the fragment.
+fn snippet_generator(
+    searcher: &tantivy::Searcher,
+    stats: &WordCounter<'_>,
+    query: &dyn Query,
+    field: Field,
+) -> tantivy::Result<SnippetGenerator> {
+    let mut words = std::collections::BTreeSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == field
+            && let Some(word) = term.value().as_str()
+        {
+            words.insert(word.to_owned());
+        }
+    });
+    let mut weights = std::collections::BTreeMap::new();
+    for word in words {
+        let df = stats.doc_freq(field, &word)?;
+        if df > 0 {
+            weights.insert(word, 1.0 / (1.0 + df as f32));
+        }
+    }
+    let tokenizer = searcher.index().tokenizer_for_field(field)?;
+    Ok(SnippetGenerator::new(weights, tokenizer, field, 160))
+}
+
 /// Up to eight words of `field` one edit (a transposition counts as one) away from `word`,
 /// beginning with the same letter: typos are rarely in the first letter, and keeping it lets
 /// the search walk one letter's part of each term dictionary instead of all of it (at 1M
 /// listings a few hundred microseconds instead of 8 ms a word).
-fn near_spellings(searcher: &tantivy::Searcher, field: Field, word: &str) -> Vec<String> {
+fn near_spellings(stats: &WordCounter<'_>, field: Field, word: &str) -> Vec<String> {
+    let searcher = stats.searcher();
     let Some(first) = word.bytes().next().filter(u8::is_ascii_lowercase) else {
         return Vec::new();
     };
@@ -672,7 +731,12 @@ fn near_spellings(searcher: &tantivy::Searcher, field: Field, word: &str) -> Vec
             }
         }
     }
-    found.into_iter().take(8).collect()
+    // A word only hidden listings hold is no spelling to try.
+    found
+        .into_iter()
+        .filter(|w| stats.doc_freq(field, w).is_ok_and(|n| n > 0))
+        .take(8)
+        .collect()
 }
 
 /// The words of `field` that sound like `stretch` at every character (see `homophones.rs`).

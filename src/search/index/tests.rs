@@ -575,3 +575,49 @@ fn ascii_phrases_need_adjacent_words_and_fall_back_to_words_when_nothing_has_the
     assert_eq!(among("\"海水淡化膜\""), [(DocKind::Achievement, 1)]);
     assert!(among("\"反渗透膜海水淡化\"").is_empty());
 }
+
+#[test]
+fn an_owner_finds_its_confidential_need_by_a_word_only_it_holds() {
+    // Words common among what the reader finds are left out of a query that has rarer ones;
+    // a word only the owner's confidential need holds is rare to its owner and to brokers,
+    // and to nobody else.
+    let dir = tempfile::tempdir().unwrap();
+    let sparing = IndexConfig {
+        max_term_share: 0.1,
+        ..config(1)
+    };
+    let index = SearchIndex::open(dir.path(), &sparing).unwrap();
+    let mut ops: Vec<IndexOp> = (1..=12)
+        .map(|id| IndexOp::Upsert(doc(id, &format!("海水淡化装置{id}"), "PUBLIC")))
+        .collect();
+    ops.push(IndexOp::Upsert(doc(13, "钠离子电池正极", "PUBLIC")));
+    ops.push(IndexOp::Upsert(doc(
+        101,
+        "固态电解质量产需求",
+        "CONFIDENTIAL",
+    )));
+    index.apply(&ops, 1).unwrap();
+    let found = |visibility: Visibility| {
+        let found = index
+            .search(&request("钠离子 固态电解质", visibility))
+            .unwrap();
+        let mut ids: Vec<i32> = found.hits.iter().map(|h| h.id).collect();
+        ids.sort();
+        ids
+    };
+    let public = Visibility {
+        need_visibilities: vec!["PUBLIC", "ANONYMOUS"],
+        own_org: None,
+    };
+    assert_eq!(found(public.clone()), [13]);
+    let owner = Visibility {
+        own_org: Some(101),
+        ..public
+    };
+    assert_eq!(
+        found(owner),
+        [13, 101],
+        "its owner finds it by its own word"
+    );
+    assert_eq!(found(Visibility::default()), [13, 101], "so does a broker");
+}

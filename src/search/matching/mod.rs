@@ -11,7 +11,6 @@
 
 pub mod disciplines;
 pub mod terms;
-pub(crate) mod word_counts;
 
 use crate::codes;
 use crate::search::index::{

@@ -5,7 +5,7 @@
 //! part of its title. The title counts more than the detail, and the detail is often mostly
 //! the company's profile (founding year, capital, 专精特新, ISO9001, 位于青岛市…): words that
 //! are common among *needs* but rare in research text are down-weighted, by the index's own
-//! statistics over what anyone may read (`word_counts`: they follow the needs as they
+//! statistics over what anyone may read (`search::statistics`: they follow the needs as they
 //! arrive) and a reviewed list in `index/profile_words.txt`. Every word of the text is a
 //! candidate; the heaviest are kept, by weight alone.
 
@@ -255,7 +255,11 @@ impl SearchIndex {
                 *occurrences.entry(t.text).or_default() += weight;
             }
         }
-        let counter = self.word_counts.counter(searcher, self.counted_fields())?;
+        let counter = self.word_counts.counter(
+            searcher,
+            self.counted_fields(),
+            &crate::search::statistics::Readers::anyone(),
+        )?;
         let listings = counter.listings();
         let counts = Counts {
             needs: listings.needs as f32,
@@ -272,7 +276,7 @@ impl SearchIndex {
         let target = doc.kind.counterpart();
         let mut terms = Vec::with_capacity(occurrences.len());
         for (word, n) in occurrences {
-            // Only readable listings count (see `word_counts`); a word no listing holds at all
+            // Only readable listings count (see `search::statistics`); a word no listing holds at all
             // is not looked for.
             let indexed = searcher.doc_freq(&Term::from_field_text(f.body, &word))? > 0
                 || searcher.doc_freq(&Term::from_field_text(f.keywords, &word))? > 0;
