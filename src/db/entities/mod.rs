@@ -1,5 +1,42 @@
 //! sea-orm entities: the rows as stored. Never exposed through GraphQL directly.
 
+/// A listing table's entity: the columns every listing has (owner, title, confidential detail,
+/// keywords, industries, tracks, lifecycle, source, moderation) around the kind's own, given
+/// as struct fields. List-valued columns hold JSON arrays.
+macro_rules! listing_entity {
+    ($(#[$doc:meta])* $table:literal { $($own:tt)* }) => {
+        use sea_orm::entity::prelude::*;
+
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = $table)]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+            pub owner_id: i32,
+            pub title: String,
+            pub confidential_detail: Option<String>,
+            pub keywords: String,
+            pub industry_codes: String,
+            $($own)*
+            pub priority_tracks: String,
+            pub status: String,
+            pub published_at: Option<DateTimeUtc>,
+            pub expires_at: Option<DateTimeUtc>,
+            pub source: String,
+            pub external_id: Option<String>,
+            pub created_at: DateTimeUtc,
+            pub updated_at: DateTimeUtc,
+            pub moderation_note: Option<String>,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
 pub mod achievement;
 pub mod audit_event;
 pub mod auth_token;

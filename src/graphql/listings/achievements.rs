@@ -1,12 +1,11 @@
 //! Research results (科技成果) in the API: the `achievements` list (its filter is in
 //! `filters.rs`), and the mutations that create, change and move a result through its lifecycle.
 
-use crate::db::listing_query::ListingSort;
 use crate::graphql::listings::ListingIdInput;
 use crate::graphql::listings::filters::AchievementFilterInput;
-use crate::graphql::listings::{Step, create, list, step, update};
+use crate::graphql::listings::{Step, create, step, update};
 use crate::graphql::types::Achievement;
-use crate::graphql::types::connection::{AchievementConnection, Parts, window};
+use crate::graphql::types::connection::AchievementConnection;
 use crate::service::listings::achievements::AchievementService;
 use crate::service::listings::inputs::{AchievementInput, AchievementPatch};
 use async_graphql::{Context, Object, Result};
@@ -25,33 +24,9 @@ listing_object! {
     update: UpdateAchievementInput, "Changes a research result.", "Which result.",
     payload: AchievementPayload, "Result of an achievement mutation.",
         "The result after the change; null when nothing was written.",
-}
-
-/// The list of research results.
-#[derive(Default)]
-pub struct AchievementQuery;
-
-#[Object]
-impl AchievementQuery {
-    /// Research results (科技成果): live ones unless `filter.statuses` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn achievements(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AchievementFilterInput>,
-        #[graphql(default)] sort: ListingSort,
-    ) -> Result<AchievementConnection> {
-        let filter = filter.unwrap_or_default().into_filter(sort)?;
-        let page = list::<Record>(ctx, &filter, window(first, after, last, before)?).await?;
-        Ok(AchievementConnection::new(Parts::of_nodes(
-            page,
-            Achievement,
-        )))
-    }
+    list: AchievementQuery, "The list of research results.",
+        achievements: AchievementFilterInput => AchievementConnection,
+        "Research results (科技成果): live ones unless `filter.statuses` says otherwise.",
 }
 
 /// Creating a research result and moving it through its lifecycle.

@@ -5,8 +5,8 @@
 //! [`update`], [`step`], [`list`]), so what a mutation does with an id, a payload or an error is
 //! written once for both kinds; [`ListingObject`] says how a kind is shown.
 
-/// Declares one kind's mutation types (`Create…Input`, `Update…Input`, `…Payload`) and its
-/// [`ListingObject`] implementation. Results and needs differ here only in names and words,
+/// Declares one kind's list query, its mutation types (`Create…Input`, `Update…Input`,
+/// `…Payload`) and its [`ListingObject`] implementation. Results and needs differ here only in names and words,
 /// so the shape is written once; each kind's file says what its words are.
 macro_rules! listing_object {
     (
@@ -18,8 +18,36 @@ macro_rules! listing_object {
         patch: $patch:ty,
         create: $create:ident, $create_doc:literal,
         update: $update:ident, $update_doc:literal, $which_doc:literal,
-        payload: $payload:ident, $payload_doc:literal, $after_doc:literal $(,)?
+        payload: $payload:ident, $payload_doc:literal, $after_doc:literal,
+        list: $query:ident, $query_doc:literal,
+            $list:ident: $filter:ty => $connection:ident, $list_doc:literal $(,)?
     ) => {
+        #[doc = $query_doc]
+        #[derive(Default)]
+        pub struct $query;
+
+        #[async_graphql::Object]
+        impl $query {
+            #[doc = $list_doc]
+            #[allow(clippy::too_many_arguments)]
+            async fn $list(
+                &self,
+                ctx: &async_graphql::Context<'_>,
+                first: Option<i32>,
+                after: Option<String>,
+                last: Option<i32>,
+                before: Option<String>,
+                filter: Option<$filter>,
+                #[graphql(default)] sort: crate::db::listing_query::ListingSort,
+            ) -> async_graphql::Result<$connection> {
+                use crate::graphql::types::connection::{Parts, window};
+                let filter = filter.unwrap_or_default().into_filter(sort)?;
+                let window = window(first, after, last, before)?;
+                let page = crate::graphql::listings::list::<$record>(ctx, &filter, window).await?;
+                Ok($connection::new(Parts::of_nodes(page, $object)))
+            }
+        }
+
         #[doc = $create_doc]
         #[derive(async_graphql::InputObject)]
         pub struct $create {

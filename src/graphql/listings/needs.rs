@@ -1,12 +1,11 @@
 //! Technology needs (技术需求) in the API: the `needs` list (its filter is in `filters.rs`),
 //! and the mutations that create, change and move a need through its lifecycle.
 
-use crate::db::listing_query::ListingSort;
 use crate::graphql::listings::ListingIdInput;
 use crate::graphql::listings::filters::NeedFilterInput;
-use crate::graphql::listings::{Step, create, list, step, update};
+use crate::graphql::listings::{Step, create, step, update};
 use crate::graphql::types::Need;
-use crate::graphql::types::connection::{NeedConnection, Parts, window};
+use crate::graphql::types::connection::NeedConnection;
 use crate::service::listings::inputs::{NeedInput, NeedPatch};
 use crate::service::listings::needs::{NeedService, NeedView};
 use async_graphql::{Context, Object, Result};
@@ -25,30 +24,9 @@ listing_object! {
     update: UpdateNeedInput, "Changes a need.", "Which need.",
     payload: NeedPayload, "Result of a need mutation.",
         "The need after the change; null when nothing was written.",
-}
-
-/// The list of technology needs.
-#[derive(Default)]
-pub struct NeedQuery;
-
-#[Object]
-impl NeedQuery {
-    /// Technology needs (技术需求) the viewer may list: live ones unless `filter.statuses` says otherwise.
-    #[allow(clippy::too_many_arguments)]
-    async fn needs(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<NeedFilterInput>,
-        #[graphql(default)] sort: ListingSort,
-    ) -> Result<NeedConnection> {
-        let filter = filter.unwrap_or_default().into_filter(sort)?;
-        let page = list::<Record>(ctx, &filter, window(first, after, last, before)?).await?;
-        Ok(NeedConnection::new(Parts::of_nodes(page, Need)))
-    }
+    list: NeedQuery, "The list of technology needs.",
+        needs: NeedFilterInput => NeedConnection,
+        "Technology needs (技术需求) the viewer may list: live ones unless `filter.statuses` says otherwise.",
 }
 
 /// Creating a need and moving it through its lifecycle.
