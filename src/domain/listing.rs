@@ -6,7 +6,7 @@
 //! the [`Listing`] trait is how the listing core reaches the shared ones without knowing the
 //! kind.
 
-use crate::domain::{Achievement, AchievementStatus, ListingSource, Need, NeedStatus};
+use crate::domain::{AchievementStatus, ListingSource, NeedStatus};
 use chrono::{DateTime, Utc};
 
 /// A listing's status vocabulary: draft → live → expired / withdrawn / closed.
@@ -175,10 +175,53 @@ pub trait Listing: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     }
 }
 
-/// Implements [`Listing`] for a record whose shared fields carry the [`Lifecycle`] names.
+/// Declares a listing record: the fields every listing has (identity, owner, title,
+/// confidential detail, keywords, industries, tracks, and the [`Lifecycle`] fields under their
+/// own names) around the kind's own, and implements [`Listing`] for it.
 macro_rules! listing_record {
-    ($record:ident, $status:ident) => {
-        impl Listing for $record {
+    (
+        $(#[$doc:meta])*
+        $record:ident: $status:ident {
+            $($(#[$field_doc:meta])* $field:ident: $type:ty,)*
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $record {
+            /// Row id (0 before the first save).
+            pub id: i32,
+            /// Owning organisation.
+            pub owner_id: i32,
+            /// Title.
+            pub title: String,
+            /// Confidential detail, shown only to entitled viewers.
+            pub confidential_detail: Option<String>,
+            /// Keywords (≤ 10).
+            pub keywords: Vec<String>,
+            /// GB/T 4754 industry display codes.
+            pub industry_codes: Vec<String>,
+            $($(#[$field_doc])* pub $field: $type,)*
+            /// Priority-track codes.
+            pub priority_tracks: Vec<String>,
+            /// Stored lifecycle status (see [`Listing::effective_status`]).
+            pub status: $status,
+            /// First published.
+            pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+            /// Leaves default queries after this instant unless renewed.
+            pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+            /// Where it came from.
+            pub source: $crate::domain::ListingSource,
+            /// Id at the source, for imported or seeded listings.
+            pub external_id: Option<String>,
+            /// Created.
+            pub created_at: chrono::DateTime<chrono::Utc>,
+            /// Last changed.
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+            /// Why an operator unpublished it; shown to its owner.
+            pub moderation_note: Option<String>,
+        }
+
+        impl $crate::domain::Listing for $record {
             type Status = $status;
 
             fn id(&self) -> i32 {
@@ -201,8 +244,8 @@ macro_rules! listing_record {
                 &self.priority_tracks
             }
 
-            fn lifecycle(&self) -> Lifecycle<$status> {
-                Lifecycle {
+            fn lifecycle(&self) -> $crate::domain::Lifecycle<$status> {
+                $crate::domain::Lifecycle {
                     id: self.id,
                     owner_id: self.owner_id,
                     status: self.status,
@@ -216,7 +259,7 @@ macro_rules! listing_record {
                 }
             }
 
-            fn set_lifecycle(&mut self, life: Lifecycle<$status>) {
+            fn set_lifecycle(&mut self, life: $crate::domain::Lifecycle<$status>) {
                 self.id = life.id;
                 self.owner_id = life.owner_id;
                 self.status = life.status;
@@ -262,6 +305,4 @@ macro_rules! draft_listing {
     }};
 }
 pub(crate) use draft_listing;
-
-listing_record!(Achievement, AchievementStatus);
-listing_record!(Need, NeedStatus);
+pub(crate) use listing_record;

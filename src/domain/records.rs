@@ -3,9 +3,10 @@
 //! Codes are kept as their validated strings; the newtypes in this module's siblings did the
 //! checking on the way in.
 
+use crate::domain::listing::listing_record;
 use crate::domain::{
-    AchievementStatus, IpRecord, ListingSource, MaturityStage, NeedStatus, NeedVisibility,
-    OrganizationKind, PriceRange, TransferMode,
+    AchievementStatus, IpRecord, MaturityStage, NeedStatus, NeedVisibility, OrganizationKind,
+    PriceRange, TransferMode,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -38,116 +39,58 @@ pub struct Organization {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A research result (科技成果).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Achievement {
-    /// Row id.
-    pub id: i32,
-    /// Owning organisation.
-    pub owner_id: i32,
-    /// Title.
-    pub title: String,
-    /// Public summary.
-    pub summary: String,
-    /// Confidential detail, shown only to entitled viewers.
-    pub confidential_detail: Option<String>,
-    /// Keywords (≤ 10).
-    pub keywords: Vec<String>,
-    /// 应用领域.
-    pub application_fields: String,
-    /// 技术优势.
-    pub advantages: String,
-    /// Requirements on the receiving firm.
-    pub requirements: String,
-    /// GB/T 13745 discipline code.
-    pub discipline_code: String,
-    /// GB/T 4754 industry display codes.
-    pub industry_codes: Vec<String>,
-    /// TRL 1–9.
-    pub trl: u8,
-    /// Everyday maturity stage.
-    pub maturity: MaturityStage,
-    /// IP records.
-    pub ip_records: Vec<IpRecord>,
-    /// Offered transfer modes.
-    pub transfer_modes: Vec<TransferMode>,
-    /// Indicative price.
-    pub price: PriceRange,
-    /// Lead researcher.
-    pub team_lead: String,
-    /// Inventors.
-    pub inventors: Vec<String>,
-    /// 科技成果登记号.
-    pub registration_number: Option<String>,
-    /// Priority-track codes.
-    pub priority_tracks: Vec<String>,
-    /// Stored lifecycle status (see [`Listing::effective_status`](crate::domain::Listing::effective_status)).
-    pub status: AchievementStatus,
-    /// First published.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Leaves default queries after this instant unless renewed.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Where it came from.
-    pub source: ListingSource,
-    /// Id at the source, for imported or seeded listings.
-    pub external_id: Option<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Why an operator unpublished it; shown to its owner.
-    pub moderation_note: Option<String>,
+listing_record! {
+    /// A research result (科技成果).
+    Achievement: AchievementStatus {
+        /// Public summary.
+        summary: String,
+        /// 应用领域.
+        application_fields: String,
+        /// 技术优势.
+        advantages: String,
+        /// Requirements on the receiving firm.
+        requirements: String,
+        /// GB/T 13745 discipline code.
+        discipline_code: String,
+        /// TRL 1–9.
+        trl: u8,
+        /// Everyday maturity stage.
+        maturity: MaturityStage,
+        /// IP records.
+        ip_records: Vec<IpRecord>,
+        /// Offered transfer modes.
+        transfer_modes: Vec<TransferMode>,
+        /// Indicative price.
+        price: PriceRange,
+        /// Lead researcher.
+        team_lead: String,
+        /// Inventors.
+        inventors: Vec<String>,
+        /// 科技成果登记号.
+        registration_number: Option<String>,
+    }
 }
 
-/// A technology need (技术需求).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Need {
-    /// Row id.
-    pub id: i32,
-    /// Owning organisation.
-    pub owner_id: i32,
-    /// Title.
-    pub title: String,
-    /// Problem statement.
-    pub problem: String,
-    /// Technical requirements and target indicators.
-    pub requirements: String,
-    /// Confidential detail.
-    pub confidential_detail: Option<String>,
-    /// Keywords (≤ 10).
-    pub keywords: Vec<String>,
-    /// GB/T 4754 industry display codes.
-    pub industry_codes: Vec<String>,
-    /// GB/T 13745 discipline code, if the firm knows it.
-    pub discipline_code: Option<String>,
-    /// Lowest acceptable TRL.
-    pub min_trl: Option<u8>,
-    /// Wanted cooperation modes.
-    pub cooperation_modes: Vec<TransferMode>,
-    /// Budget.
-    pub budget: PriceRange,
-    /// Wanted by.
-    pub deadline: Option<NaiveDate>,
-    /// Who may see it.
-    pub visibility: NeedVisibility,
-    /// Priority-track codes.
-    pub priority_tracks: Vec<String>,
-    /// Stored lifecycle status (see [`Listing::effective_status`](crate::domain::Listing::effective_status)).
-    pub status: NeedStatus,
-    /// First published.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Leaves default queries after this instant unless renewed.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Where it came from.
-    pub source: ListingSource,
-    /// Id at the source.
-    pub external_id: Option<String>,
-    /// Created.
-    pub created_at: DateTime<Utc>,
-    /// Last changed.
-    pub updated_at: DateTime<Utc>,
-    /// Why an operator unpublished it; shown to its owner.
-    pub moderation_note: Option<String>,
+listing_record! {
+    /// A technology need (技术需求).
+    Need: NeedStatus {
+        /// Problem statement.
+        problem: String,
+        /// Technical requirements and target indicators.
+        requirements: String,
+        /// GB/T 13745 discipline code, if the firm knows it.
+        discipline_code: Option<String>,
+        /// Lowest acceptable TRL.
+        min_trl: Option<u8>,
+        /// Wanted cooperation modes.
+        cooperation_modes: Vec<TransferMode>,
+        /// Budget.
+        budget: PriceRange,
+        /// Wanted by.
+        deadline: Option<NaiveDate>,
+        /// Who may see it.
+        visibility: NeedVisibility,
+    }
 }
 
 /// A priority track (重点产业赛道).

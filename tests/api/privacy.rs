@@ -581,16 +581,26 @@ async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
             .iter()
             .map(|id| (MATCHES_FOR_RESULT, json!({ "id": id }))),
     );
+    visitor_and_outsider(&app, &university, questions).await
+}
+
+/// What a visitor and a member of `organisation` learn from `questions`: the member over
+/// HTTP, then over the WebSocket, which must tell the same.
+async fn visitor_and_outsider(
+    app: &TestApp,
+    organisation: &Org,
+    questions: Vec<(&'static str, Value)>,
+) -> (Vec<Value>, Vec<Value>) {
     let mut visitor = Vec::new();
     for (query, vars) in &questions {
         visitor.push(app.gql_ok(query, vars.clone()).await);
     }
-    let member = app.member_token(&university, "匹配隐私成员").await;
+    let member = app.member_token(organisation, "隐私测试旁观成员").await;
     let mut outsider = Vec::new();
     for (query, vars) in &questions {
         outsider.push(app.gql_ok_as(&member, query, vars.clone()).await);
     }
-    let over_websocket = over_websocket(&app, &member, questions).await;
+    let over_websocket = over_websocket(app, &member, questions).await;
     assert_eq!(
         outsider, over_websocket,
         "the WebSocket tells what HTTP tells"

@@ -3,7 +3,7 @@
 //! a score: not the order, the scores, which words of the query decide, the totals, the facets
 //! or the snippets.
 
-use super::{matching_parties, over_websocket, uncoded_need};
+use super::{matching_parties, uncoded_need, visitor_and_outsider};
 use crate::common::*;
 use serde_json::{Value, json};
 
@@ -114,21 +114,7 @@ async fn search_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
                 .map(move |k| (SEARCH, json!({ "q": q, "k": k })))
         })
         .collect();
-    let mut visitor = Vec::new();
-    for (query, vars) in &questions {
-        visitor.push(app.gql_ok(query, vars.clone()).await);
-    }
-    let member = app.member_token(&university, "检索隐私成员").await;
-    let mut outsider = Vec::new();
-    for (query, vars) in &questions {
-        outsider.push(app.gql_ok_as(&member, query, vars.clone()).await);
-    }
-    let over_websocket = over_websocket(&app, &member, questions).await;
-    assert_eq!(
-        outsider, over_websocket,
-        "the WebSocket tells what HTTP tells"
-    );
-    (visitor, outsider)
+    visitor_and_outsider(&app, &university, questions).await
 }
 
 #[tokio::test]
