@@ -39,6 +39,15 @@ pub struct IpInput {
 }
 
 impl IpInput {
+    /// A stored IP record as entered.
+    fn of(r: &IpRecord) -> Self {
+        Self {
+            kind: r.kind,
+            number: r.number.clone(),
+            status: r.status,
+        }
+    }
+
     /// A Chinese patent by its number: the kind follows the number's type digit, and a number
     /// written with `ZL` is granted, otherwise filed.
     pub fn patent(raw: &str, field: &str) -> Result<Self, FieldError> {
@@ -61,111 +70,162 @@ impl IpInput {
     }
 }
 
-/// Every field of a research result as entered.
-#[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
-#[graphql(name = "AchievementFields")]
-pub struct AchievementInput {
-    /// Title, 4–100 characters.
-    pub title: String,
-    /// Public summary.
-    pub summary: String,
-    /// Confidential detail.
-    #[serde(default)]
-    pub confidential_detail: Option<String>,
-    /// Keywords.
-    #[serde(default)]
-    #[graphql(default)]
-    pub keywords: Vec<String>,
-    /// 应用领域.
-    #[serde(default)]
-    #[graphql(default)]
-    pub application_fields: String,
-    /// 技术优势.
-    #[serde(default)]
-    #[graphql(default)]
-    pub advantages: String,
-    /// Requirements on the receiving firm.
-    #[serde(default)]
-    #[graphql(default)]
-    pub requirements: String,
-    /// GB/T 13745 code.
-    pub discipline: String,
-    /// GB/T 4754 codes.
-    pub industries: Vec<String>,
-    /// TRL.
-    pub trl: i32,
-    /// Maturity stage.
-    pub maturity: MaturityStage,
-    /// Offered modes.
-    pub transfer_modes: Vec<TransferMode>,
-    /// Price; absent means 面议.
-    #[serde(default)]
-    pub price: Option<PriceInput>,
-    /// Lead researcher.
-    #[serde(default)]
-    #[graphql(default)]
-    pub team_lead: String,
-    /// Inventors.
-    #[serde(default)]
-    #[graphql(default)]
-    pub inventors: Vec<String>,
-    /// 科技成果登记号.
-    #[serde(default)]
-    pub registration_number: Option<String>,
-    /// Priority-track codes.
-    #[serde(default)]
-    #[graphql(default)]
-    pub tracks: Vec<String>,
-    /// IP records.
-    #[serde(default)]
-    #[graphql(default)]
-    pub ip: Vec<IpInput>,
+/// Declares a listing kind's input (every field as entered: a GraphQL input object and a seed
+/// or import record), its patch (each field optional, absent fields unchanged) and how a patch
+/// applies to a stored record, from one list of fields. A field marked `[required]` is
+/// optional in the patch; one marked `[optional]` is optional already, and an absent value in
+/// the patch keeps the record's too. `= expr` is the field's current value in the record.
+macro_rules! listing_input {
+    (
+        $(#[$input_doc:meta])*
+        $input:ident as $graphql_name:literal,
+        $(#[$patch_attr:meta])*
+        $patch:ident applies to $record:ty as $current:ident {
+            $(
+                $(#[$field_attr:meta])*
+                $field:ident: $type:ty [$mode:ident] = $value:expr,
+            )*
+        }
+    ) => {
+        $(#[$input_doc])*
+        #[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
+        #[graphql(name = $graphql_name)]
+        pub struct $input {
+            $($(#[$field_attr])* pub $field: $type,)*
+        }
+
+        $(#[$patch_attr])*
+        #[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
+        #[allow(missing_docs)]
+        pub struct $patch {
+            $(pub $field: listing_input!(@patch $mode $type),)*
+        }
+
+        impl $patch {
+            /// The full input that results from applying this patch to the stored record.
+            pub(crate) fn apply(self, $current: &$record) -> $input {
+                $input {
+                    $($field: listing_input!(@apply $mode self.$field, $value),)*
+                }
+            }
+        }
+    };
+    (@patch required $type:ty) => { Option<$type> };
+    (@patch optional $type:ty) => { $type };
+    (@apply required $patched:expr, $value:expr) => { $patched.unwrap_or_else(|| $value) };
+    (@apply optional $patched:expr, $value:expr) => { $patched.or_else(|| $value) };
 }
 
-/// Every field of a need as entered.
-#[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
-#[graphql(name = "NeedFields")]
-pub struct NeedInput {
-    /// Title.
-    pub title: String,
-    /// Problem statement.
-    pub problem: String,
-    /// Technical requirements / target indicators.
-    #[serde(default)]
-    #[graphql(default)]
-    pub requirements: String,
-    /// Confidential detail.
-    #[serde(default)]
-    pub confidential_detail: Option<String>,
-    /// Keywords.
-    #[serde(default)]
-    #[graphql(default)]
-    pub keywords: Vec<String>,
-    /// GB/T 4754 codes, up to 5; none is fine: a spreadsheet row or a market record often has
-    /// none, and matching then infers likely disciplines from the text.
-    #[serde(default)]
-    #[graphql(default)]
-    pub industries: Vec<String>,
-    /// GB/T 13745 code.
-    #[serde(default)]
-    pub discipline: Option<String>,
-    /// Lowest acceptable TRL.
-    #[serde(default)]
-    pub min_trl: Option<i32>,
-    /// Wanted modes.
-    pub cooperation_modes: Vec<TransferMode>,
-    /// Budget; absent means 面议.
-    #[serde(default)]
-    pub budget: Option<PriceInput>,
-    /// Wanted by.
-    #[serde(default)]
-    pub deadline: Option<NaiveDate>,
-    /// Visibility.
-    pub visibility: NeedVisibility,
-    /// Priority-track codes.
-    #[serde(default)]
-    #[graphql(default)]
-    pub tracks: Vec<String>,
+listing_input! {
+    /// Every field of a research result as entered.
+    AchievementInput as "AchievementFields",
+    /// Changes to a research result: absent fields stay as they are. For optional texts an empty
+    /// string clears the value; a price with neither bound means 面议.
+    AchievementPatch applies to Achievement as a {
+        /// Title, 4–100 characters.
+        title: String [required] = a.title.clone(),
+        /// Public summary.
+        summary: String [required] = a.summary.clone(),
+        /// Confidential detail.
+        #[serde(default)]
+        confidential_detail: Option<String> [optional] = a.confidential_detail.clone(),
+        /// Keywords.
+        #[serde(default)]
+        #[graphql(default)]
+        keywords: Vec<String> [required] = a.keywords.clone(),
+        /// 应用领域.
+        #[serde(default)]
+        #[graphql(default)]
+        application_fields: String [required] = a.application_fields.clone(),
+        /// 技术优势.
+        #[serde(default)]
+        #[graphql(default)]
+        advantages: String [required] = a.advantages.clone(),
+        /// Requirements on the receiving firm.
+        #[serde(default)]
+        #[graphql(default)]
+        requirements: String [required] = a.requirements.clone(),
+        /// GB/T 13745 code.
+        discipline: String [required] = a.discipline_code.clone(),
+        /// GB/T 4754 codes.
+        industries: Vec<String> [required] = a.industry_codes.clone(),
+        /// TRL.
+        trl: i32 [required] = i32::from(a.trl),
+        /// Maturity stage.
+        maturity: MaturityStage [required] = a.maturity,
+        /// Offered modes.
+        transfer_modes: Vec<TransferMode> [required] = a.transfer_modes.clone(),
+        /// Price; absent means 面议.
+        #[serde(default)]
+        price: Option<PriceInput> [optional] = price_input(a.price),
+        /// Lead researcher.
+        #[serde(default)]
+        #[graphql(default)]
+        team_lead: String [required] = a.team_lead.clone(),
+        /// Inventors.
+        #[serde(default)]
+        #[graphql(default)]
+        inventors: Vec<String> [required] = a.inventors.clone(),
+        /// 科技成果登记号.
+        #[serde(default)]
+        registration_number: Option<String> [optional] = a.registration_number.clone(),
+        /// Priority-track codes.
+        #[serde(default)]
+        #[graphql(default)]
+        tracks: Vec<String> [required] = a.priority_tracks.clone(),
+        /// IP records.
+        #[serde(default)]
+        #[graphql(default)]
+        ip: Vec<IpInput> [required] = a.ip_records.iter().map(IpInput::of).collect(),
+    }
+}
+
+listing_input! {
+    /// Every field of a need as entered.
+    NeedInput as "NeedFields",
+    /// Changes to a need: absent fields stay as they are.
+    NeedPatch applies to Need as n {
+        /// Title.
+        title: String [required] = n.title.clone(),
+        /// Problem statement.
+        problem: String [required] = n.problem.clone(),
+        /// Technical requirements / target indicators.
+        #[serde(default)]
+        #[graphql(default)]
+        requirements: String [required] = n.requirements.clone(),
+        /// Confidential detail.
+        #[serde(default)]
+        confidential_detail: Option<String> [optional] = n.confidential_detail.clone(),
+        /// Keywords.
+        #[serde(default)]
+        #[graphql(default)]
+        keywords: Vec<String> [required] = n.keywords.clone(),
+        /// GB/T 4754 codes, up to 5; none is fine: a spreadsheet row or a market record often has
+        /// none, and matching then infers likely disciplines from the text.
+        #[serde(default)]
+        #[graphql(default)]
+        industries: Vec<String> [required] = n.industry_codes.clone(),
+        /// GB/T 13745 code.
+        #[serde(default)]
+        discipline: Option<String> [optional] = n.discipline_code.clone(),
+        /// Lowest acceptable TRL.
+        #[serde(default)]
+        min_trl: Option<i32> [optional] = n.min_trl.map(i32::from),
+        /// Wanted modes.
+        cooperation_modes: Vec<TransferMode> [required] = n.cooperation_modes.clone(),
+        /// Budget; absent means 面议.
+        #[serde(default)]
+        budget: Option<PriceInput> [optional] = price_input(n.budget),
+        /// Wanted by.
+        #[serde(default)]
+        deadline: Option<NaiveDate> [optional] = n.deadline,
+        /// Visibility.
+        visibility: NeedVisibility [required] = n.visibility,
+        /// Priority-track codes.
+        #[serde(default)]
+        #[graphql(default)]
+        tracks: Vec<String> [required] = n.priority_tracks.clone(),
+    }
 }
 
 /// An organisation as entered.
@@ -552,50 +612,6 @@ impl OrganizationInput {
     }
 }
 
-/// Changes to a research result: absent fields stay as they are. For optional texts an empty
-/// string clears the value; a price with neither bound means 面议.
-#[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
-#[allow(missing_docs)]
-pub struct AchievementPatch {
-    pub title: Option<String>,
-    pub summary: Option<String>,
-    pub confidential_detail: Option<String>,
-    pub keywords: Option<Vec<String>>,
-    pub application_fields: Option<String>,
-    pub advantages: Option<String>,
-    pub requirements: Option<String>,
-    pub discipline: Option<String>,
-    pub industries: Option<Vec<String>>,
-    pub trl: Option<i32>,
-    pub maturity: Option<MaturityStage>,
-    pub transfer_modes: Option<Vec<TransferMode>>,
-    pub price: Option<PriceInput>,
-    pub team_lead: Option<String>,
-    pub inventors: Option<Vec<String>>,
-    pub registration_number: Option<String>,
-    pub tracks: Option<Vec<String>>,
-    pub ip: Option<Vec<IpInput>>,
-}
-
-/// Changes to a need: absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
-#[allow(missing_docs)]
-pub struct NeedPatch {
-    pub title: Option<String>,
-    pub problem: Option<String>,
-    pub requirements: Option<String>,
-    pub confidential_detail: Option<String>,
-    pub keywords: Option<Vec<String>>,
-    pub industries: Option<Vec<String>>,
-    pub discipline: Option<String>,
-    pub min_trl: Option<i32>,
-    pub cooperation_modes: Option<Vec<TransferMode>>,
-    pub budget: Option<PriceInput>,
-    pub deadline: Option<NaiveDate>,
-    pub visibility: Option<NeedVisibility>,
-    pub tracks: Option<Vec<String>>,
-}
-
 /// Changes to an organisation's profile.
 #[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
 #[allow(missing_docs)]
@@ -613,74 +629,6 @@ fn price_input(p: PriceRange) -> Option<PriceInput> {
         min: p.min(),
         max: p.max(),
     })
-}
-
-impl AchievementPatch {
-    /// The full input that results from applying this patch to `a`.
-    pub(crate) fn apply(self, a: &crate::domain::Achievement) -> AchievementInput {
-        AchievementInput {
-            title: self.title.unwrap_or_else(|| a.title.clone()),
-            summary: self.summary.unwrap_or_else(|| a.summary.clone()),
-            confidential_detail: self
-                .confidential_detail
-                .or_else(|| a.confidential_detail.clone()),
-            keywords: self.keywords.unwrap_or_else(|| a.keywords.clone()),
-            application_fields: self
-                .application_fields
-                .unwrap_or_else(|| a.application_fields.clone()),
-            advantages: self.advantages.unwrap_or_else(|| a.advantages.clone()),
-            requirements: self.requirements.unwrap_or_else(|| a.requirements.clone()),
-            discipline: self.discipline.unwrap_or_else(|| a.discipline_code.clone()),
-            industries: self.industries.unwrap_or_else(|| a.industry_codes.clone()),
-            trl: self.trl.unwrap_or(i32::from(a.trl)),
-            maturity: self.maturity.unwrap_or(a.maturity),
-            transfer_modes: self
-                .transfer_modes
-                .unwrap_or_else(|| a.transfer_modes.clone()),
-            price: self.price.or_else(|| price_input(a.price)),
-            team_lead: self.team_lead.unwrap_or_else(|| a.team_lead.clone()),
-            inventors: self.inventors.unwrap_or_else(|| a.inventors.clone()),
-            registration_number: self
-                .registration_number
-                .or_else(|| a.registration_number.clone()),
-            tracks: self.tracks.unwrap_or_else(|| a.priority_tracks.clone()),
-            ip: self.ip.unwrap_or_else(|| {
-                a.ip_records
-                    .iter()
-                    .map(|r| IpInput {
-                        kind: r.kind,
-                        number: r.number.clone(),
-                        status: r.status,
-                    })
-                    .collect()
-            }),
-        }
-    }
-}
-
-impl NeedPatch {
-    /// The full input that results from applying this patch to `n`.
-    pub(crate) fn apply(self, n: &crate::domain::Need) -> NeedInput {
-        NeedInput {
-            title: self.title.unwrap_or_else(|| n.title.clone()),
-            problem: self.problem.unwrap_or_else(|| n.problem.clone()),
-            requirements: self.requirements.unwrap_or_else(|| n.requirements.clone()),
-            confidential_detail: self
-                .confidential_detail
-                .or_else(|| n.confidential_detail.clone()),
-            keywords: self.keywords.unwrap_or_else(|| n.keywords.clone()),
-            industries: self.industries.unwrap_or_else(|| n.industry_codes.clone()),
-            discipline: self.discipline.or_else(|| n.discipline_code.clone()),
-            min_trl: self.min_trl.or(n.min_trl.map(i32::from)),
-            cooperation_modes: self
-                .cooperation_modes
-                .unwrap_or_else(|| n.cooperation_modes.clone()),
-            budget: self.budget.or_else(|| price_input(n.budget)),
-            deadline: self.deadline.or(n.deadline),
-            visibility: self.visibility.unwrap_or(n.visibility),
-            tracks: self.tracks.unwrap_or_else(|| n.priority_tracks.clone()),
-        }
-    }
 }
 
 impl OrganizationPatch {
