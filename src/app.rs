@@ -322,27 +322,23 @@ async fn sweep_expired(
     services: Services,
     rate_limits: Arc<http::rate_limit::RateLimits>,
     every: Duration,
-    mut first_pass: FirstPass,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    first_pass: FirstPass,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                rate_limits.forget_idle();
-                if holds(&services, Job::Sweep).await {
-                    if let Err(err) = services.expiry.expire_due().await {
-                        tracing::warn!(error = ?err, "expiry sweep failed");
-                    }
-                    if let Err(err) = services.pairings.expire_due().await {
-                        tracing::warn!(error = ?err, "pairing deadline sweep failed");
-                    }
-                }
-                first_pass.done();
+    let services = &services;
+    let rate_limits = &rate_limits;
+    on_every_tick(every, first_pass, stop, move || async move {
+        rate_limits.forget_idle();
+        if holds(services, Job::Sweep).await {
+            if let Err(err) = services.expiry.expire_due().await {
+                tracing::warn!(error = ?err, "expiry sweep failed");
             }
-            _ = stop.changed() => break,
+            if let Err(err) = services.pairings.expire_due().await {
+                tracing::warn!(error = ?err, "pairing deadline sweep failed");
+            }
         }
-    }
+    })
+    .await
 }
 
 /// The one task that writes the search index: catches up with the outbox on start (rebuilding
@@ -350,26 +346,20 @@ async fn sweep_expired(
 async fn run_indexer(
     services: Services,
     every: Duration,
-    mut first_pass: FirstPass,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    first_pass: FirstPass,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                // Every replica keeps its own index.
-                if let Err(err) = services.search.catch_up().await {
-                    tracing::warn!(error = ?err, "search indexing failed; retrying");
-                }
-                if let Err(err) = services.search.relearn_disciplines().await {
-                    tracing::warn!(error = ?err, "relearning the discipline model failed");
-                }
-                first_pass.done();
-            }
-            _ = stop.changed() => break,
+    let services = &services;
+    on_every_tick(every, first_pass, stop, move || async move {
+        // Every replica keeps its own index.
+        if let Err(err) = services.search.catch_up().await {
+            tracing::warn!(error = ?err, "search indexing failed; retrying");
         }
-    }
+        if let Err(err) = services.search.relearn_disciplines().await {
+            tracing::warn!(error = ?err, "relearning the discipline model failed");
+        }
+    })
+    .await
 }
 
 /// The jobs that follow the outbox on one replica of the cluster (stored matches and their
@@ -378,30 +368,45 @@ async fn run_indexer(
 async fn run_outbox_jobs(
     services: Services,
     every: Duration,
+    first_pass: FirstPass,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let services = &services;
+    on_every_tick(every, first_pass, stop, move || async move {
+        // Each batch asks for the lease again (renewing it), so a pass that outlasts
+        // the lease stops instead of running beside the replica that took it over.
+        if let Err(err) = services
+            .matching
+            .refresh_stored_while(|| holds(services, Job::StoredMatches))
+            .await
+        {
+            tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
+        }
+        if let Err(err) = services
+            .sync
+            .push_pending_while(|| holds(services, Job::MarketPush))
+            .await
+        {
+            tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
+        }
+    })
+    .await
+}
+
+/// Runs `pass` at once and then every `every` (a tick missed while a pass ran waits for the
+/// next rather than bursting) until `stop` changes; each finished pass tells `first_pass`.
+async fn on_every_tick<Pass: Future<Output = ()>>(
+    every: Duration,
     mut first_pass: FirstPass,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    mut pass: impl FnMut() -> Pass,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                // Each batch asks for the lease again (renewing it), so a pass that outlasts
-                // the lease stops instead of running beside the replica that took it over.
-                if let Err(err) = services
-                    .matching
-                    .refresh_stored_while(|| holds(&services, Job::StoredMatches))
-                    .await
-                {
-                    tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
-                }
-                if let Err(err) = services
-                    .sync
-                    .push_pending_while(|| holds(&services, Job::MarketPush))
-                    .await
-                {
-                    tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
-                }
+                pass().await;
                 first_pass.done();
             }
             _ = stop.changed() => break,

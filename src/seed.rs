@@ -6,6 +6,7 @@ use crate::domain::{ContractKind, ListingSource, PairingStatus, PriorityTrack};
 use crate::service::accounts::RegisterInput;
 use crate::service::actor::OrgRole;
 use crate::service::listings::inputs::{AchievementInput, NeedInput, OrganizationInput};
+use crate::service::listings::{Kind, ListingService};
 use crate::service::pairings::{OpenPairing, PairingFilter, SignInput};
 use crate::service::{Actor, Services, Window};
 use anyhow::{Context, bail};
@@ -182,6 +183,49 @@ pub async fn database_is_empty(services: &Services) -> anyhow::Result<bool> {
     Ok(page.total == 0)
 }
 
+/// Creates each seeded listing not created before (its key is its external id) and publishes
+/// it when its owner is verified; `(created, already present)`.
+async fn seed_listings<K: Kind>(
+    listings: &ListingService<K>,
+    services: &Services,
+    actor: &Actor,
+    org_ids: &HashMap<String, i32>,
+    seeds: Vec<ListingSeed<K::Input>>,
+    id_of: fn(&K::View) -> i32,
+) -> anyhow::Result<(usize, usize)> {
+    let (mut created, mut present) = (0, 0);
+    let total = seeds.len();
+    for (i, seed) in seeds.into_iter().enumerate() {
+        let Some(&owner) = org_ids.get(&seed.owner) else {
+            bail!("{} {}: unknown owner {}", K::NODE, seed.key, seed.owner)
+        };
+        let key = format!("seed:{}", seed.key);
+        if listings
+            .find_external(actor, ListingSource::Local, &key)
+            .await?
+            .is_some()
+        {
+            present += 1;
+            continue;
+        }
+        let view = listings
+            .create_from(actor, owner, &seed.input, ListingSource::Local, Some(key))
+            .await
+            .map_err(|e| anyhow::anyhow!("{} {}: {e:?}", K::NODE, seed.key))?;
+        if services
+            .organizations
+            .get(actor, owner)
+            .await?
+            .is_some_and(|o| o.verified)
+        {
+            listings.publish(actor, id_of(&view)).await?;
+        }
+        created += 1;
+        tracing::debug!(kind = K::NODE, done = i + 1, total, "seeding listings");
+    }
+    Ok((created, present))
+}
+
 fn read<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> anyhow::Result<T> {
     let path = dir.join(name);
     let text = std::fs::read_to_string(&path)
@@ -279,68 +323,25 @@ pub async fn load_dir(services: &Services, dir: &Path) -> anyhow::Result<SeedRep
     }
 
     let achievements: AchievementFile = read(dir, "achievements.toml")?;
-    let total = achievements.achievement.len();
-    for (i, seed) in achievements.achievement.into_iter().enumerate() {
-        let Some(&owner) = org_ids.get(&seed.owner) else {
-            bail!("achievement {}: unknown owner {}", seed.key, seed.owner)
-        };
-        let key = format!("seed:{}", seed.key);
-        if services
-            .achievements
-            .find_external(&actor, ListingSource::Local, &key)
-            .await?
-            .is_some()
-        {
-            report.achievements.1 += 1;
-            continue;
-        }
-        let created = services
-            .achievements
-            .create_from(&actor, owner, &seed.input, ListingSource::Local, Some(key))
-            .await
-            .map_err(|e| anyhow::anyhow!("achievement {}: {e:?}", seed.key))?;
-        if services
-            .organizations
-            .get(&actor, owner)
-            .await?
-            .is_some_and(|o| o.verified)
-        {
-            services.achievements.publish(&actor, created.id).await?;
-        }
-        report.achievements.0 += 1;
-        tracing::debug!(done = i + 1, total, "seeding achievements");
-    }
-
+    report.achievements = seed_listings(
+        &services.achievements,
+        services,
+        &actor,
+        &org_ids,
+        achievements.achievement,
+        |a| a.id,
+    )
+    .await?;
     let needs: NeedFile = read(dir, "needs.toml")?;
-    for seed in needs.need {
-        let Some(&owner) = org_ids.get(&seed.owner) else {
-            bail!("need {}: unknown owner {}", seed.key, seed.owner)
-        };
-        let key = format!("seed:{}", seed.key);
-        if services
-            .needs
-            .find_external(&actor, ListingSource::Local, &key)
-            .await?
-            .is_some()
-        {
-            report.needs.1 += 1;
-            continue;
-        }
-        let created = services
-            .needs
-            .create_from(&actor, owner, &seed.input, ListingSource::Local, Some(key))
-            .await
-            .map_err(|e| anyhow::anyhow!("need {}: {e:?}", seed.key))?;
-        if services
-            .organizations
-            .get(&actor, owner)
-            .await?
-            .is_some_and(|o| o.verified)
-        {
-            services.needs.publish(&actor, created.need.id).await?;
-        }
-        report.needs.0 += 1;
-    }
+    report.needs = seed_listings(
+        &services.needs,
+        services,
+        &actor,
+        &org_ids,
+        needs.need,
+        |n| n.need.id,
+    )
+    .await?;
 
     if dir.join("pairings.toml").is_file() {
         report.pairings = load_pairings(services, dir).await?;

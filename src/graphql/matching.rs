@@ -272,56 +272,40 @@ async fn matches(
 #[derive(Default)]
 pub struct MatchQuery;
 
-#[Object]
-impl MatchQuery {
+/// The two match queries, one a side: the same arguments and the same call.
+macro_rules! match_queries {
+    ($($(#[$doc:meta])* $field:ident: $source:expr;)*) => {
+        #[Object]
+        impl MatchQuery {
+            $(
+                $(#[$doc])*
+                async fn $field(
+                    &self,
+                    ctx: &Context<'_>,
+                    id: ID,
+                    #[graphql(default = 10)] first: Option<i32>,
+                    after: Option<String>,
+                    #[graphql(
+                        desc = "Leave out matches scoring below this (0..1); `EVIDENCE_FLOOR` in \
+                                      docs/matching.md is where a match stops resting on too little"
+                    )]
+                    min_score: Option<f64>,
+                ) -> Result<MatchConnection> {
+                    matches(ctx, &id, $source, forward(first, after)?, min_score).await
+                }
+            )*
+        }
+    };
+}
+
+match_queries! {
     /// Research results that could solve a need, best first, with reasons. Results the need's
     /// owner dismissed are left out. The ranking holds at most 50 matches.
-    async fn matches_for_need(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = 10)] first: Option<i32>,
-        after: Option<String>,
-        #[graphql(
-            desc = "Leave out matches scoring below this (0..1); `EVIDENCE_FLOOR` in \
-                          docs/matching.md is where a match stops resting on too little"
-        )]
-        min_score: Option<f64>,
-    ) -> Result<MatchConnection> {
-        matches(
-            ctx,
-            &id,
-            ListingKind::Need,
-            forward(first, after)?,
-            min_score,
-        )
-        .await
-    }
-
+    matches_for_need: ListingKind::Need;
     /// Needs a research result could serve, best first, with reasons. Needs the result's
     /// owner dismissed are left out; confidential needs only for those who may see them.
     /// The ranking holds at most 50 matches.
-    async fn matches_for_achievement(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        #[graphql(default = 10)] first: Option<i32>,
-        after: Option<String>,
-        #[graphql(
-            desc = "Leave out matches scoring below this (0..1); `EVIDENCE_FLOOR` in \
-                          docs/matching.md is where a match stops resting on too little"
-        )]
-        min_score: Option<f64>,
-    ) -> Result<MatchConnection> {
-        matches(
-            ctx,
-            &id,
-            ListingKind::Achievement,
-            forward(first, after)?,
-            min_score,
-        )
-        .await
-    }
+    matches_for_achievement: ListingKind::Achievement;
 }
 
 /// Input of `dismissMatch`.
