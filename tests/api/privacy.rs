@@ -484,6 +484,21 @@ async fn matching_parties(app: &TestApp, name: &str) -> (Org, Org, Org) {
     )
 }
 
+/// Publishes `n` confidential needs of `rival` without codes, titled `title(i)`, all saying
+/// `problem`.
+async fn confidential_needs(
+    app: &TestApp,
+    rival: &Org,
+    n: usize,
+    title: impl Fn(usize) -> String,
+    problem: &str,
+) {
+    for i in 0..n {
+        app.published_need(rival, uncoded_need(&title(i), problem, "CONFIDENTIAL"))
+            .await;
+    }
+}
+
 /// A need without codes, as firms often file them.
 fn uncoded_need(title: &str, problem: &str, visibility: &str) -> Value {
     with(
@@ -550,17 +565,14 @@ async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
     if hidden {
         // Published but confidential, and a draft: their words are everywhere in the public
         // listings, so any count that took them in would move the weights.
-        for n in 0..3 {
-            app.published_need(
-                &rival,
-                uncoded_need(
-                    &format!("反渗透膜抗污染涂层与高盐废水蒸发结晶{n}"),
-                    "反渗透膜 抗污染 涂层 高盐废水 蒸发结晶 膜浓缩 零排放 清洗 注册资本 有限公司",
-                    "CONFIDENTIAL",
-                ),
-            )
-            .await;
-        }
+        confidential_needs(
+            &app,
+            &rival,
+            3,
+            |n| format!("反渗透膜抗污染涂层与高盐废水蒸发结晶{n}"),
+            "反渗透膜 抗污染 涂层 高盐废水 蒸发结晶 膜浓缩 零排放 清洗 注册资本 有限公司",
+        )
+        .await;
         app.create_need(
             &rival,
             uncoded_need(
@@ -652,17 +664,14 @@ async fn pool_world(hidden: bool) -> Value {
         )
         .await;
     if hidden {
-        for n in 0..40 {
-            app.published_need(
-                &rival,
-                uncoded_need(
-                    &format!("保密{n:02}"),
-                    "zqa 保密需求的说明文字内容",
-                    "CONFIDENTIAL",
-                ),
-            )
-            .await;
-        }
+        confidential_needs(
+            &app,
+            &rival,
+            40,
+            |n| format!("保密{n:02}"),
+            "zqa 保密需求的说明文字内容",
+        )
+        .await;
     }
     app.services.search.catch_up().await.expect("indexing");
     app.gql_ok(POOL_MATCHES, json!({ "id": source })).await
@@ -709,17 +718,14 @@ async fn alert_world(hidden: bool) -> (Vec<String>, Vec<String>) {
     .await;
     let (university, firm, rival) = matching_parties(&app, "提醒").await;
     if hidden {
-        for n in 0..20 {
-            app.published_need(
-                &rival,
-                uncoded_need(
-                    &format!("反渗透膜抗污染涂层{n}"),
-                    "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
-                    "CONFIDENTIAL",
-                ),
-            )
-            .await;
-        }
+        confidential_needs(
+            &app,
+            &rival,
+            20,
+            |n| format!("反渗透膜抗污染涂层{n}"),
+            "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
+        )
+        .await;
     }
     app.published_need(
         &firm,

@@ -3,7 +3,7 @@
 //! a score: not the order, the scores, which words of the query decide, the totals, the facets
 //! or the snippets.
 
-use super::{matching_parties, uncoded_need, visitor_and_outsider};
+use super::{confidential_needs, matching_parties, uncoded_need, visitor_and_outsider};
 use crate::common::*;
 use serde_json::{Value, json};
 
@@ -88,17 +88,14 @@ async fn search_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
     }
     if hidden {
         // Enough of them to double the listings counted, each saying 蒸发结晶 over and over.
-        for n in 0..20 {
-            app.published_need(
-                &rival,
-                uncoded_need(
-                    &format!("蒸发结晶保密需求{n}"),
-                    "蒸发结晶 蒸发结晶 蒸发结晶 反渗透膜 高盐废水 膜浓缩 海水淡化 注册资本 有限公司",
-                    "CONFIDENTIAL",
-                ),
-            )
-            .await;
-        }
+        confidential_needs(
+            &app,
+            &rival,
+            20,
+            |n| format!("蒸发结晶保密需求{n}"),
+            "蒸发结晶 蒸发结晶 蒸发结晶 反渗透膜 高盐废水 膜浓缩 海水淡化 注册资本 有限公司",
+        )
+        .await;
         app.create_need(
             &rival,
             uncoded_need("蒸发结晶草稿", "蒸发结晶 锂电池 海水淡化", "PUBLIC"),
