@@ -148,6 +148,8 @@ pub fn router(
             .route("/open/{kind}/save", post(marine_save))
             .route("/open/{kind}/offShelf", post(marine_off_shelf)),
     };
+    let market_routes =
+        market_routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), gate));
     control.merge(market_routes).with_state(state)
 }
 
@@ -276,21 +278,8 @@ struct ChangesQuery {
 
 async fn provincial_changes(
     State(state): State<Shared>,
-    headers: HeaderMap,
     Query(q): Query<ChangesQuery>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if headers.get("X-Api-Token").and_then(|v| v.to_str().ok())
-        != Some(state.credentials.token.as_str())
-    {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "invalid_token", "message": "API token 无效" })),
-        )
-            .into_response();
-    }
     let after = match q.cursor.as_deref() {
         None => 0,
         Some(c) => match c.strip_prefix("c_").and_then(|n| n.parse::<u64>().ok()) {
@@ -334,9 +323,41 @@ async fn provincial_changes(
         .into_response()
 }
 
-fn provincial_authorised(state: &FakeState, headers: &HeaderMap) -> bool {
-    headers.get("X-Api-Token").and_then(|v| v.to_str().ok())
-        == Some(state.credentials.token.as_str())
+/// Every market request passes here first: the injected faults, then the market's own
+/// authentication (the provincial API token, the marine signature).
+async fn gate(
+    State(state): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(resp) = fault(&state).await {
+        return resp;
+    }
+    let refusal = match state.market {
+        Market::Provincial => provincial_refusal(&state, request.headers()),
+        Market::Marine => {
+            let params = Query::<HashMap<String, String>>::try_from_uri(request.uri())
+                .map(|q| q.0)
+                .unwrap_or_default();
+            marine_refusal(&state, &params)
+        }
+    };
+    match refusal {
+        Some(resp) => resp,
+        None => next.run(request).await,
+    }
+}
+
+/// Checks the provincial API token; `None` when valid.
+fn provincial_refusal(state: &FakeState, headers: &HeaderMap) -> Option<Response> {
+    let token = headers.get("X-Api-Token").and_then(|v| v.to_str().ok());
+    (token != Some(state.credentials.token.as_str())).then(|| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_token", "message": "API token 无效" })),
+        )
+            .into_response()
+    })
 }
 
 async fn provincial_create(
@@ -344,12 +365,6 @@ async fn provincial_create(
     headers: HeaderMap,
     Json(mut record): Json<Value>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if !provincial_authorised(&state, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
     let key = headers
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
@@ -376,16 +391,9 @@ async fn provincial_create(
 
 async fn provincial_update(
     State(state): State<Shared>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Json(mut record): Json<Value>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if !provincial_authorised(&state, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
     let mut store = lock(&state.store);
     if !store.records.contains_key(&id) {
         return (StatusCode::NOT_FOUND, Json(json!({ "error": "not_found" }))).into_response();
@@ -398,17 +406,7 @@ async fn provincial_update(
     Json(json!({})).into_response()
 }
 
-async fn provincial_delete(
-    State(state): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if !provincial_authorised(&state, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
+async fn provincial_delete(State(state): State<Shared>, Path(id): Path<String>) -> Response {
     let mut store = lock(&state.store);
     store.next_seq += 1;
     let seq = store.next_seq;
@@ -470,12 +468,6 @@ async fn marine_list(
     Path(kind): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if let Some(resp) = marine_refusal(&state, &params) {
-        return resp;
-    }
     let Some((id_key, _)) = marine_kind(&kind) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -526,12 +518,6 @@ async fn marine_deleted(
     State(state): State<Shared>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if let Some(resp) = marine_refusal(&state, &params) {
-        return resp;
-    }
     let since = params.get("since").cloned().unwrap_or_default();
     let store = lock(&state.store);
     let list: Vec<Value> = store
@@ -546,15 +532,8 @@ async fn marine_deleted(
 async fn marine_save(
     State(state): State<Shared>,
     Path(kind): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
     Json(mut record): Json<Value>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if let Some(resp) = marine_refusal(&state, &params) {
-        return resp;
-    }
     let Some((id_key, prefix)) = marine_kind(&kind) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -585,12 +564,6 @@ async fn marine_off_shelf(
     State(state): State<Shared>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(resp) = fault(&state).await {
-        return resp;
-    }
-    if let Some(resp) = marine_refusal(&state, &params) {
-        return resp;
-    }
     let id = params.get("id").cloned().unwrap_or_default();
     let mut store = lock(&state.store);
     match store.records.get_mut(&id) {
