@@ -125,6 +125,8 @@ impl Database {
     /// advisory lock on PostgreSQL, the write lock on SQLite), so processes started together
     /// take turns: the first applies them, the others wait and then find nothing pending.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        /// Tries at the SQLite write lock (each `busy_timeout` long) before a start fails.
+        const MIGRATION_LOCK_TRIES: u32 = 12;
         use sea_orm::{DatabaseBackend, Statement, TransactionTrait};
         let txn = if self.conn.get_database_backend() == DatabaseBackend::Postgres {
             let txn = self.conn.begin().await?;
@@ -136,9 +138,21 @@ impl Database {
             .context("waiting for the migration lock")?;
             txn
         } else {
-            self.begin_write()
-                .await
-                .context("waiting for the database write lock to migrate")?
+            // Replicas started together queue here, each try waiting `busy_timeout`: under
+            // load the third of three can wait longer than one try.
+            let mut tries = 1;
+            loop {
+                match self.begin_write().await {
+                    Ok(txn) => break txn,
+                    Err(err) if tries < MIGRATION_LOCK_TRIES => {
+                        tries += 1;
+                        tracing::info!(error = %err, tries, "waiting for the database write lock to migrate");
+                    }
+                    Err(err) => {
+                        return Err(err).context("waiting for the database write lock to migrate");
+                    }
+                }
+            }
         };
         let pending = Migrator::get_pending_migrations(&txn)
             .await

@@ -35,6 +35,8 @@ pub(super) const DISCIPLINE: &str = "discipline";
 pub(super) const REGION: &str = "region";
 pub(super) const MODES: &str = "modes";
 pub(super) const TRL: &str = "trl";
+/// The listing's kind and id as one number ([`order_key`]): matching reads the id from it, and
+/// ties between hits go to the lower.
 pub(super) const ID: &str = "id";
 const BIGRAMS: &str = "qx_bigrams";
 /// Memory the single writer may buffer before it flushes a segment (split between its
@@ -83,6 +85,28 @@ impl DocKind {
     pub(super) fn key(self, id: i32) -> String {
         format!("{}:{id}", self.as_str())
     }
+}
+
+/// A listing's place in the order ties are broken by: results before needs, then by id.
+pub(super) fn order_key(kind: DocKind, id: i32) -> u64 {
+    (u64::from(id.unsigned_abs()) << 1) | u64::from(kind == DocKind::Need)
+}
+
+/// The id in an [`order_key`].
+pub(super) fn id_of_order_key(key: u64) -> Option<i32> {
+    i32::try_from(key >> 1).ok()
+}
+
+/// Each document's [`order_key`] in `segment` (0 where a document has none).
+pub(super) fn listing_order(
+    segment: &tantivy::SegmentReader,
+) -> impl Fn(tantivy::DocId) -> u64 + Send + Sync + use<> {
+    let keys = segment
+        .fast_fields()
+        .u64(ID)
+        .ok()
+        .map(|column| column.first_or_default_col(0));
+    move |doc| keys.as_ref().map_or(0, |keys| keys.get_val(doc))
 }
 
 /// What the index holds of one listing: public text and filterable facets only.

@@ -570,50 +570,71 @@ impl SearchIndex {
                 self.facet_maps.clone(),
             )
         };
+        // Ties go to the first listing in kind and id order, never to the order of the
+        // documents in the index: segments are ordered by size, and their sizes count
+        // listings hidden from the reader.
         let page = || TopDocs::with_limit(limit).and_offset(req.offset);
-        let by_score = || page().order_by_score();
-        let newest = || page().order_by_fast_field::<i64>("updated", tantivy::Order::Desc);
-        let drop_score = |top: Vec<(Option<i64>, tantivy::DocAddress)>| {
+        let by_score = || {
+            page().tweak_score(|segment: &tantivy::SegmentReader| {
+                let order = listing_order(segment);
+                move |doc: tantivy::DocId, score: tantivy::Score| {
+                    (score, std::cmp::Reverse(order(doc)))
+                }
+            })
+        };
+        let newest = || {
+            page().tweak_score(|segment: &tantivy::SegmentReader| {
+                let order = listing_order(segment);
+                let updated = segment
+                    .fast_fields()
+                    .i64("updated")
+                    .ok()
+                    .map(|column| column.first_or_default_col(0));
+                move |doc: tantivy::DocId, _: tantivy::Score| {
+                    let at = updated.as_ref().map_or(0, |u| u.get_val(doc));
+                    (at, std::cmp::Reverse(order(doc)))
+                }
+            })
+        };
+        let scored = |top: Vec<((f32, std::cmp::Reverse<u64>), tantivy::DocAddress)>| {
+            top.into_iter()
+                .map(|((score, _), addr)| (score, addr))
+                .collect()
+        };
+        let drop_score = |top: Vec<((i64, std::cmp::Reverse<u64>), tantivy::DocAddress)>| {
             // Newest order carries no relevance score.
             top.into_iter().map(|(_, addr)| (0.0_f32, addr)).collect()
         };
         let index_error = |e: tantivy::TantivyError| SearchError::Index(e.into());
-        let mut facets = Vec::new();
-        let (total, top): (usize, Vec<(f32, tantivy::DocAddress)>) = if req.facets {
-            let (total, top, counts) = match req.order {
-                SearchOrder::Relevance => searcher
-                    .search_with_statistics_provider(
-                        &query,
-                        &(Count, by_score(), facet_counter()),
-                        stats,
-                    )
-                    .map_err(index_error)?,
-                SearchOrder::Newest => {
-                    let (total, top, counts) = searcher
-                        .search_with_statistics_provider(
-                            &query,
-                            &(Count, newest(), facet_counter()),
-                            stats,
-                        )
+        let (total, top, facets): (usize, Vec<(f32, tantivy::DocAddress)>, _) =
+            match (req.order, req.facets) {
+                (SearchOrder::Relevance, true) => {
+                    let collector = (Count, by_score(), facet_counter());
+                    let (total, top, facets) = searcher
+                        .search_with_statistics_provider(&query, &collector, stats)
                         .map_err(index_error)?;
-                    (total, drop_score(top), counts)
+                    (total, scored(top), facets)
                 }
-            };
-            facets = counts;
-            (total, top)
-        } else {
-            match req.order {
-                SearchOrder::Relevance => searcher
-                    .search_with_statistics_provider(&query, &(Count, by_score()), stats)
-                    .map_err(index_error)?,
-                SearchOrder::Newest => {
+                (SearchOrder::Relevance, false) => {
+                    let (total, top) = searcher
+                        .search_with_statistics_provider(&query, &(Count, by_score()), stats)
+                        .map_err(index_error)?;
+                    (total, scored(top), Vec::new())
+                }
+                (SearchOrder::Newest, true) => {
+                    let collector = (Count, newest(), facet_counter());
+                    let (total, top, facets) = searcher
+                        .search_with_statistics_provider(&query, &collector, stats)
+                        .map_err(index_error)?;
+                    (total, drop_score(top), facets)
+                }
+                (SearchOrder::Newest, false) => {
                     let (total, top) = searcher
                         .search_with_statistics_provider(&query, &(Count, newest()), stats)
                         .map_err(index_error)?;
-                    (total, drop_score(top))
+                    (total, drop_score(top), Vec::new())
                 }
-            }
-        };
+            };
         let top: Vec<(f32, tantivy::DocAddress)> = if req.limit == 0 { Vec::new() } else { top };
         // The title is part of the body, so the body's terms highlight both.
         let snippets = snippet_generator(searcher, stats, &*user, f.body)

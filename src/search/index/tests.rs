@@ -620,4 +620,52 @@ fn an_owner_finds_its_confidential_need_by_a_word_only_it_holds() {
         "its owner finds it by its own word"
     );
     assert_eq!(found(Visibility::default()), [13, 101], "so does a broker");
+    // What decides relearning the discipline model counts no confidential need either.
+    assert_eq!(index.count_of(DocKind::Achievement), 13);
+    assert_eq!(index.count_of(DocKind::Need), 0);
+}
+
+#[test]
+fn ties_go_to_the_first_listing_in_kind_and_id_order_whatever_segment_holds_it() {
+    // Segments are ordered by size, and hidden listings count in their sizes: the later
+    // listings are written first here, beside thirty confidential needs, so by document
+    // address they would come first.
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path(), &config(1)).unwrap();
+    let same = |kind: DocKind, id: i32| ListingDoc {
+        kind,
+        updated_at: 7,
+        ..doc(id, "钙钛矿电池", "PUBLIC")
+    };
+    let mut first = vec![
+        IndexOp::Upsert(same(DocKind::Achievement, 2)),
+        IndexOp::Upsert(same(DocKind::Need, 1)),
+    ];
+    first.extend((200..230).map(|id| IndexOp::Upsert(doc(id, "海水淡化", "CONFIDENTIAL"))));
+    index.apply(&first, 1).unwrap();
+    index
+        .apply(&[IndexOp::Upsert(same(DocKind::Achievement, 1))], 2)
+        .unwrap();
+    let public = Visibility {
+        need_visibilities: vec!["PUBLIC", "ANONYMOUS"],
+        own_org: None,
+    };
+    for order in [SearchOrder::Relevance, SearchOrder::Newest] {
+        let found = index
+            .search(&SearchRequest {
+                order,
+                ..request("钙钛矿电池", public.clone())
+            })
+            .unwrap();
+        let hits: Vec<(DocKind, i32)> = found.hits.iter().map(|h| (h.kind, h.id)).collect();
+        assert_eq!(
+            hits,
+            [
+                (DocKind::Achievement, 1),
+                (DocKind::Need, 1),
+                (DocKind::Achievement, 2)
+            ],
+            "{order:?}"
+        );
+    }
 }

@@ -12,7 +12,7 @@ impl SearchIndex {
             TantivyDocument::with_capacity(d.title.len() + 2 * d.body.len() + texts + 128);
         doc.add_text(f.key, d.kind.key(d.id));
         doc.add_text(f.kind, d.kind.as_str());
-        doc.add_u64(f.id, d.id as u64);
+        doc.add_u64(f.id, order_key(d.kind, d.id));
         doc.add_u64(f.owner, d.owner_id as u64);
         doc.add_text(f.title, &d.title);
         doc.add_text(f.body, &d.body);

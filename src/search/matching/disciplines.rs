@@ -247,15 +247,23 @@ impl DisciplineModel {
 pub const MAX_TRAINING_TEXTS: usize = 100_000;
 
 impl crate::search::index::SearchIndex {
-    /// Listings of `kind` in the index (deleted ones until their segment is merged).
+    /// Listings of `kind` anyone may find: live results, or live public and anonymous needs.
+    /// A draft, a confidential need or a deleted document never counts, so none of them moves
+    /// when the discipline model is relearnt (whose inferences anyone's matches show).
     pub fn count_of(&self, kind: crate::search::index::DocKind) -> u64 {
         let searcher = self.reader.searcher();
-        searcher
-            .doc_freq(&tantivy::Term::from_field_text(
-                self.fields.kind,
-                kind.as_str(),
-            ))
-            .unwrap_or(0)
+        let anyone = crate::search::statistics::Readers::anyone();
+        let Ok(counter) = self
+            .word_counts
+            .counter(&searcher, self.counted_fields(), &anyone)
+        else {
+            return 0;
+        };
+        let listings = counter.listings();
+        u64::from(match kind {
+            crate::search::index::DocKind::Achievement => listings.results,
+            crate::search::index::DocKind::Need => listings.needs,
+        })
     }
 
     /// The discipline model in use.

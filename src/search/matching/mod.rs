@@ -15,6 +15,7 @@ pub mod terms;
 use crate::codes;
 use crate::search::index::{
     DISCIPLINE, DIVISIONS, DocKind, ID, ListingDoc, MODES, REGION, SearchIndex, TRL, Visibility,
+    id_of_order_key, listing_order,
 };
 use crate::search::reasons::{MatchReasons, Profile, SharedTerm};
 use disciplines::Inferred;
@@ -294,7 +295,7 @@ impl SearchIndex {
             let modes = fast.u64(MODES)?;
             let shared = self.shared_terms(segment, key, &docs)?;
             for ((doc, _), shared) in docs.iter().zip(shared) {
-                let Some(id) = ids.first(*doc).and_then(|i| i32::try_from(i).ok()) else {
+                let Some(id) = ids.first(*doc).and_then(id_of_order_key) else {
                     continue;
                 };
                 if req.exclude.contains(&id) {
@@ -381,15 +382,8 @@ fn best_by_score(
     limit: usize,
 ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
     let collector = TopDocs::with_limit(limit).tweak_score(|segment: &tantivy::SegmentReader| {
-        let ids = segment
-            .fast_fields()
-            .u64(ID)
-            .ok()
-            .map(|column| column.first_or_default_col(0));
-        move |doc: tantivy::DocId, score: tantivy::Score| {
-            let id = ids.as_ref().map_or(0, |ids| ids.get_val(doc));
-            (score, std::cmp::Reverse(id))
-        }
+        let order = listing_order(segment);
+        move |doc: tantivy::DocId, score: tantivy::Score| (score, std::cmp::Reverse(order(doc)))
     });
     Ok(searcher
         .search(query, &collector)?
