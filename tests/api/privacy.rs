@@ -499,6 +499,34 @@ async fn confidential_needs(
     }
 }
 
+/// Research results in three fields (membranes, high-salt wastewater, battery electrolytes)
+/// whose words the worlds' needs share: title, summary, keywords.
+const RESULTS: [(&str, &str, &[&str]); 3] = [
+    (
+        "反渗透膜抗污染涂层",
+        "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
+        &["反渗透膜", "抗污染"],
+    ),
+    (
+        "高盐废水蒸发结晶工艺",
+        "高盐废水经膜浓缩后蒸发结晶，实现零排放与分盐。",
+        &["高盐废水", "蒸发结晶"],
+    ),
+    (
+        "锂电池电解液阻燃添加剂",
+        "磷系阻燃添加剂提高锂电池电解液安全性。",
+        &["锂电池", "电解液"],
+    ),
+];
+
+/// A result with a discipline, an industry and a TRL.
+fn coded_result(title: &str, summary: &str, keywords: &[&str]) -> Value {
+    with(
+        achievement_fields(),
+        json!({ "title": title, "summary": summary, "keywords": keywords, "discipline": "430", "industries": ["M73"], "trl": 6 }),
+    )
+}
+
 /// A need without codes, as firms often file them.
 fn uncoded_need(title: &str, problem: &str, visibility: &str) -> Value {
     with(
@@ -517,32 +545,10 @@ const MATCHES_FOR_RESULT: &str = "query($id: ID!) { matchesForAchievement(id: $i
 async fn matching_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
     let app = spawn_app().await;
     let (university, firm, rival) = matching_parties(&app, "膜材料").await;
-    let result = |title: &str, summary: &str, keywords: &[&str]| {
-        with(
-            achievement_fields(),
-            json!({ "title": title, "summary": summary, "keywords": keywords, "discipline": "430", "industries": ["M73"], "trl": 6 }),
-        )
-    };
     let mut results = Vec::new();
-    for (title, summary, keywords) in [
-        (
-            "反渗透膜抗污染涂层",
-            "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
-            &["反渗透膜", "抗污染"][..],
-        ),
-        (
-            "高盐废水蒸发结晶工艺",
-            "高盐废水经膜浓缩后蒸发结晶，实现零排放与分盐。",
-            &["高盐废水", "蒸发结晶"][..],
-        ),
-        (
-            "锂电池电解液阻燃添加剂",
-            "磷系阻燃添加剂提高锂电池电解液安全性。",
-            &["锂电池", "电解液"][..],
-        ),
-    ] {
+    for (title, summary, keywords) in RESULTS {
         results.push(
-            app.published_achievement(&university, result(title, summary, keywords))
+            app.published_achievement(&university, coded_result(title, summary, keywords))
                 .await,
         );
     }

@@ -3,7 +3,9 @@
 //! a score: not the order, the scores, which words of the query decide, the totals, the facets
 //! or the snippets.
 
-use super::{confidential_needs, matching_parties, uncoded_need, visitor_and_outsider};
+use super::{
+    RESULTS, coded_result, confidential_needs, matching_parties, uncoded_need, visitor_and_outsider,
+};
 use crate::common::*;
 use serde_json::{Value, json};
 
@@ -25,22 +27,7 @@ const QUERIES: &[&str] = &[
 async fn search_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
     let app = spawn_app().await;
     let (university, firm, rival) = matching_parties(&app, "检索").await;
-    for (title, summary, keywords) in [
-        (
-            "反渗透膜抗污染涂层",
-            "在反渗透膜表面接枝两性离子聚合物，降低膜污染，用于海水淡化与废水回用。",
-            &["反渗透膜", "抗污染"][..],
-        ),
-        (
-            "高盐废水蒸发结晶工艺",
-            "高盐废水经膜浓缩后蒸发结晶，实现零排放与分盐。",
-            &["高盐废水", "蒸发结晶"],
-        ),
-        (
-            "锂电池电解液阻燃添加剂",
-            "磷系阻燃添加剂提高锂电池电解液安全性。",
-            &["锂电池", "电解液"],
-        ),
+    let more: [(&str, &str, &[&str]); 5] = [
         (
             "海水淡化能量回收装置",
             "压力交换式能量回收装置降低海水淡化能耗。",
@@ -66,12 +53,10 @@ async fn search_world(hidden: bool) -> (Vec<Value>, Vec<Value>) {
             "船舶尾气海水法脱硫与洗涤水处理。",
             &["船舶", "脱硫"],
         ),
-    ] {
-        let fields = with(
-            achievement_fields(),
-            json!({ "title": title, "summary": summary, "keywords": keywords, "discipline": "430", "industries": ["M73"], "trl": 6 }),
-        );
-        app.published_achievement(&university, fields).await;
+    ];
+    for (title, summary, keywords) in RESULTS.into_iter().chain(more) {
+        app.published_achievement(&university, coded_result(title, summary, keywords))
+            .await;
     }
     for (title, problem) in [
         (
