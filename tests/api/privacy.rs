@@ -365,11 +365,18 @@ async fn a_live_event_is_not_delivered_on_an_ended_session() {
         .await;
     // (Joining tells the admins; that happens before the socket opens.)
     let member = app.member_token(&university, "套接字事件成员").await;
+    // Resuming from the newest notification held, so that one published while the
+    // subscription is being set up is replayed rather than missed.
+    let inbox = "{ notifications(first: 1) { nodes { id } } }";
+    let newest = app.gql_ok_as(&university.token, inbox, json!({})).await["notifications"]["nodes"]
+        [0]["id"]
+        .clone();
+    assert!(newest.is_string(), "joining told the admins: {newest}");
     let mut ws = app.websocket(Some(&university.token)).await;
     ws.subscribe(
         "1",
-        "subscription { notificationAdded { id title } }",
-        json!({}),
+        "subscription($after: ID) { notificationAdded(afterId: $after) { id title } }",
+        json!({ "after": newest }),
     )
     .await;
     // The subscription is live (a notification reaches it) …
