@@ -187,6 +187,8 @@ pub(crate) struct WordCounter<'a> {
     fields: CountedFields,
     readers: Readers,
     cached_from: u32,
+    /// The counted results and needs, summed once.
+    listings: KindCounts,
 }
 
 impl WordCounts {
@@ -223,6 +225,11 @@ impl WordCounts {
             });
             segments.push(sets);
         }
+        let mut listings = KindCounts::default();
+        for (sets, own) in segments.iter().zip(&own) {
+            listings += readers.count(&sets.sizes);
+            listings.needs += own.len() as u32;
+        }
         Ok(WordCounter {
             searcher,
             segments,
@@ -230,6 +237,7 @@ impl WordCounts {
             fields,
             readers: readers.clone(),
             cached_from: self.cached_from,
+            listings,
         })
     }
 
@@ -248,12 +256,7 @@ impl<'a> WordCounter<'a> {
 impl WordCounter<'_> {
     /// The counted results and needs.
     pub(crate) fn listings(&self) -> KindCounts {
-        let mut total = KindCounts::default();
-        for (segment, own) in self.segments.iter().zip(&self.own) {
-            total += self.readers.count(&segment.sizes);
-            total.needs += own.len() as u32;
-        }
-        total
+        self.listings
     }
 
     /// The counted results and needs whose body or keywords hold `word`, each once.
