@@ -418,15 +418,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn id_number(global: &str) -> i32 {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global)
-        .expect("global id");
-    String::from_utf8(raw)
-        .unwrap()
-        .split(':')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap()
+    qianxian::graphql::ids::IdCodec::new(qianxian::config::DEVELOPMENT_SECRET.as_bytes())
+        .decode_any(global)
+        .expect("global id")
+        .1
 }

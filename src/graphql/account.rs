@@ -221,7 +221,7 @@ async fn decide_membership(
     approve: bool,
 ) -> Result<MembershipRequestPayload> {
     let (s, actor) = services_actor(ctx)?;
-    let r = on(request_id, NodeType::MembershipRequest, |id| {
+    let r = on(ctx, request_id, NodeType::MembershipRequest, |id| {
         s.members.decide(actor, id, approve)
     })
     .await;
@@ -272,7 +272,9 @@ impl AccountQuery {
         after: Option<String>,
     ) -> Result<MembershipRequestConnection> {
         let (s, actor) = services_actor(ctx)?;
-        let org = ids::decode(&organization_id, NodeType::Organization).gql()?;
+        let org = ids::IdCodec::of(ctx)
+            .decode(&organization_id, NodeType::Organization)
+            .gql()?;
         let page = s
             .members
             .pending(actor, org, forward(first, after)?)
@@ -295,14 +297,14 @@ impl AccountQuery {
         let (s, actor) = services_actor(ctx)?;
         let f = filter.unwrap_or_default();
         let target_id = match &f.target_id {
-            Some(id) => Some(ids::decode_any(id).gql()?.1),
+            Some(id) => Some(ids::IdCodec::of(ctx).decode_any(id).gql()?.1),
             None => None,
         };
         let query = AuditQuery {
             actor_user_id: f
                 .actor_user_id
                 .as_ref()
-                .map(|id| ids::decode(id, NodeType::User))
+                .map(|id| ids::IdCodec::of(ctx).decode(id, NodeType::User))
                 .transpose()
                 .gql()?,
             action: f.action,
@@ -395,7 +397,7 @@ impl AccountMutation {
         input: RevokePersonalTokenInput,
     ) -> Result<PersonalTokenPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = on(&input.id, NodeType::Token, |id| {
+        let r = on(ctx, &input.id, NodeType::Token, |id| {
             s.accounts.revoke_personal_token(actor, i64::from(id))
         })
         .await;
@@ -413,7 +415,7 @@ impl AccountMutation {
         input: RequestMembershipInput,
     ) -> Result<MembershipRequestPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = on(&input.organization_id, NodeType::Organization, |id| {
+        let r = on(ctx, &input.organization_id, NodeType::Organization, |id| {
             s.members.request(actor, id, &input.message)
         })
         .await;
@@ -449,7 +451,7 @@ impl AccountMutation {
         input: SetUserRolesInput,
     ) -> Result<UserPayload> {
         let (s, actor) = services_actor(ctx)?;
-        let r = on(&input.user_id, NodeType::User, |id| {
+        let r = on(ctx, &input.user_id, NodeType::User, |id| {
             s.members.set_roles(actor, id, input.operator, input.broker)
         })
         .await;
@@ -489,7 +491,7 @@ impl AccountMutation {
     ) -> Result<GrantDisclosurePayload> {
         let (s, actor) = services_actor(ctx)?;
         let r = async {
-            let (kind, listing) = match ids::decode_any(&input.listing_id)? {
+            let (kind, listing) = match ids::IdCodec::of(ctx).decode_any(&input.listing_id)? {
                 (NodeType::Achievement, id) => (ListingKind::Achievement, id),
                 (NodeType::Need, id) => (ListingKind::Need, id),
                 _ => {
@@ -499,7 +501,8 @@ impl AccountMutation {
                     ));
                 }
             };
-            let grantee = ids::decode(&input.grantee_organization_id, NodeType::Organization)?;
+            let grantee = ids::IdCodec::of(ctx)
+                .decode(&input.grantee_organization_id, NodeType::Organization)?;
             s.disclosure
                 .grant(actor, kind, listing, grantee, &input.reason)
                 .await

@@ -3,7 +3,7 @@
 
 use crate::error::ErrorCode;
 use crate::graphql::errors::ResultExt;
-use crate::graphql::ids::{NodeType, decode, encode};
+use crate::graphql::ids::{IdCodec, NodeType, encode};
 use crate::graphql::types::connection::{Parts, connection, edge, forward};
 use crate::service::markets::import::{
     ImportMode, ImportOptions, ImportReport, RowAction, RowReport,
@@ -124,7 +124,7 @@ impl ImportRow {
         self.0.action
     }
     /// The result it created, changed or was recognised as.
-    async fn achievement_id(&self) -> Option<ID> {
+    async fn achievement_id(&self) -> Option<crate::graphql::ids::GlobalId> {
         self.0
             .listing_id
             .map(|id| encode(NodeType::Achievement, id))
@@ -229,7 +229,9 @@ impl ImportMutation {
         #[graphql(default)] options: ImportOptionsInput,
     ) -> Result<ImportReportObject> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        let org = decode(&organization_id, NodeType::Organization).gql()?;
+        let org = IdCodec::of(ctx)
+            .decode(&organization_id, NodeType::Organization)
+            .gql()?;
         let upload = file.value(ctx)?;
         let options = ImportOptions {
             dry_run: options.dry_run,

@@ -23,9 +23,9 @@ pub struct Match {
     /// shared words make a candidate worth a look, not a strong match.
     pub strong: bool,
     /// The need.
-    pub need_id: ID,
+    pub need_id: ids::GlobalId,
     /// The result.
-    pub achievement_id: ID,
+    pub achievement_id: ids::GlobalId,
     /// The matched result (for `matchesForNeed`).
     pub achievement: Option<Achievement>,
     /// The matched need (for `matchesForAchievement`).
@@ -259,7 +259,7 @@ async fn matches(
         ListingKind::Need => NodeType::Need,
         ListingKind::Achievement => NodeType::Achievement,
     };
-    let id = ids::decode(id, node_type).gql()?;
+    let id = ids::IdCodec::of(ctx).decode(id, node_type).gql()?;
     let page = services
         .matching
         .matches_for(actor, kind, id, window, min_score.map(|m| m as f32))
@@ -341,8 +341,9 @@ impl MatchMutation {
         let services = ctx.data::<Services>()?;
         let actor = ctx.data::<Actor>()?;
         let r = async {
-            let need = ids::decode(&input.need_id, NodeType::Need)?;
-            let achievement = ids::decode(&input.achievement_id, NodeType::Achievement)?;
+            let need = ids::IdCodec::of(ctx).decode(&input.need_id, NodeType::Need)?;
+            let achievement =
+                ids::IdCodec::of(ctx).decode(&input.achievement_id, NodeType::Achievement)?;
             services.matching.dismiss(actor, need, achievement).await
         }
         .await;

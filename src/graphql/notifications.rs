@@ -4,7 +4,7 @@
 use crate::db::outbox::ListingKind;
 use crate::domain::NotificationKind;
 use crate::graphql::errors::{ResultExt, UserError, split};
-use crate::graphql::ids::{self, NodeType};
+use crate::graphql::ids::{self, GlobalId, NodeType};
 use crate::graphql::types::connection::{Parts, connection, edge, forward};
 use crate::service::notifications::{Notification as Record, SavedSearch as SavedRecord};
 use crate::service::{Actor, Services};
@@ -24,8 +24,8 @@ pub enum WatchedKind {
 /// A message in your inbox.
 #[derive(SimpleObject, Clone)]
 pub struct Notification {
-    /// Global id; ids increase over time, so the last one you saw resumes the stream.
-    pub id: ID,
+    /// Global id; the last one you saw, given as `afterId`, resumes the stream.
+    pub id: GlobalId,
     /// What it is about.
     pub kind: NotificationKind,
     /// Short title.
@@ -33,11 +33,11 @@ pub struct Notification {
     /// Text.
     pub body: String,
     /// The pairing, if about one.
-    pub pairing_id: Option<ID>,
+    pub pairing_id: Option<GlobalId>,
     /// The research result, if about one.
-    pub achievement_id: Option<ID>,
+    pub achievement_id: Option<GlobalId>,
     /// The need, if about one.
-    pub need_id: Option<ID>,
+    pub need_id: Option<GlobalId>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Read.
@@ -77,7 +77,7 @@ connection!(NotificationConnection, NotificationEdge, "your inbox, newest first"
 #[derive(SimpleObject)]
 pub struct SavedSearch {
     /// Global id.
-    pub id: ID,
+    pub id: GlobalId,
     /// Your name for it.
     pub name: String,
     /// The words.
@@ -228,7 +228,7 @@ impl NotificationMutation {
                 .ids
                 .map(|ids| {
                     ids.iter()
-                        .map(|id| ids::decode(id, NodeType::Notification))
+                        .map(|id| ids::IdCodec::of(ctx).decode(id, NodeType::Notification))
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .transpose()?;
@@ -272,7 +272,7 @@ impl NotificationMutation {
     ) -> Result<DeleteSavedSearchPayload> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
         let r = async {
-            let id = ids::decode(&input.id, NodeType::SavedSearch)?;
+            let id = ids::IdCodec::of(ctx).decode(&input.id, NodeType::SavedSearch)?;
             services.notifications.delete_saved_search(actor, id).await
         }
         .await;
@@ -300,7 +300,7 @@ impl SubscriptionRoot {
     ) -> Result<impl Stream<Item = Notification> + use<>> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
         let after = after_id
-            .map(|id| ids::decode(&id, NodeType::Notification))
+            .map(|id| ids::IdCodec::of(ctx).decode(&id, NodeType::Notification))
             .transpose()
             .gql()?;
         let stream = services.notifications.follow(actor, after).await.gql()?;

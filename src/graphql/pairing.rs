@@ -7,7 +7,7 @@ use crate::domain::{
 };
 use crate::error::ServiceResult;
 use crate::graphql::errors::{ResultExt, UserError, split};
-use crate::graphql::ids::{self, NodeType};
+use crate::graphql::ids::{self, IdCodec, NodeType};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::types::connection::{Parts, connection, edge, window};
 use crate::graphql::types::{Achievement, Need, Organization};
@@ -39,7 +39,7 @@ pub struct Contract {
 #[derive(SimpleObject, Clone)]
 pub struct BrokerRef {
     /// User id.
-    pub id: ID,
+    pub id: ids::GlobalId,
     /// Name.
     pub display_name: String,
 }
@@ -80,7 +80,7 @@ impl From<EventRecord> for PairingEvent {
 #[Object]
 impl Pairing {
     /// Global id.
-    async fn id(&self) -> ID {
+    async fn id(&self) -> ids::GlobalId {
         ids::encode(NodeType::Pairing, self.0.pairing.id)
     }
 
@@ -426,7 +426,7 @@ impl PairingQuery {
     /// One pairing you are involved in (a side, a broker or an operator).
     async fn pairing(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Pairing>> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        let id = ids::decode(&id, NodeType::Pairing).gql()?;
+        let id = ids::IdCodec::of(ctx).decode(&id, NodeType::Pairing).gql()?;
         Ok(services.pairings.get(actor, id).await.gql()?.map(Pairing))
     }
 
@@ -581,34 +581,34 @@ pub struct PairingPayload {
 
 async fn payload<F>(
     ctx: &Context<'_>,
-    run: impl FnOnce(Services, Actor) -> F,
+    run: impl FnOnce(Services, Actor, IdCodec) -> F,
 ) -> Result<PairingPayload>
 where
     F: Future<Output = ServiceResult<PairingView>>,
 {
     let services = ctx.data::<Services>()?.clone();
     let actor = ctx.data::<Actor>()?.clone();
-    let (pairing, user_errors) = split(run(services, actor).await)?;
+    let (pairing, user_errors) = split(run(services, actor, IdCodec::of(ctx).clone()).await)?;
     Ok(PairingPayload {
         pairing: pairing.map(Pairing),
         user_errors,
     })
 }
 
-fn open_input(input: OpenPairingInput) -> ServiceResult<OpenPairing> {
+fn open_input(ids: &IdCodec, input: OpenPairingInput) -> ServiceResult<OpenPairing> {
     Ok(OpenPairing {
-        achievement_id: ids::decode(&input.achievement_id, NodeType::Achievement)?,
+        achievement_id: ids.decode(&input.achievement_id, NodeType::Achievement)?,
         need_id: input
             .need_id
             .as_ref()
-            .map(|id| ids::decode(id, NodeType::Need))
+            .map(|id| ids.decode(id, NodeType::Need))
             .transpose()?,
         message: input.message,
     })
 }
 
-fn pairing_id(id: &ID) -> ServiceResult<i32> {
-    ids::decode(id, NodeType::Pairing)
+fn pairing_id(ids: &IdCodec, id: &ID) -> ServiceResult<i32> {
+    ids.decode(id, NodeType::Pairing)
 }
 
 /// Pairing mutations.
@@ -623,8 +623,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: OpenPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            s.pairings.request(&a, open_input(input)?).await
+        payload(ctx, |s, a, ids| async move {
+            s.pairings.request(&a, open_input(&ids, input)?).await
         })
         .await
     }
@@ -635,8 +635,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: OpenPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            s.pairings.offer(&a, open_input(input)?).await
+        payload(ctx, |s, a, ids| async move {
+            s.pairings.offer(&a, open_input(&ids, input)?).await
         })
         .await
     }
@@ -647,8 +647,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: OpenPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            s.pairings.propose(&a, open_input(input)?).await
+        payload(ctx, |s, a, ids| async move {
+            s.pairings.propose(&a, open_input(&ids, input)?).await
         })
         .await
     }
@@ -659,8 +659,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: PairingIdInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            s.pairings.take(&a, pairing_id(&input.id)?).await
+        payload(ctx, |s, a, ids| async move {
+            s.pairings.take(&a, pairing_id(&ids, &input.id)?).await
         })
         .await
     }
@@ -671,9 +671,11 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: AssignPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            let broker = ids::decode(&input.broker_id, NodeType::User)?;
-            s.pairings.assign(&a, pairing_id(&input.id)?, broker).await
+        payload(ctx, |s, a, ids| async move {
+            let broker = ids.decode(&input.broker_id, NodeType::User)?;
+            s.pairings
+                .assign(&a, pairing_id(&ids, &input.id)?, broker)
+                .await
         })
         .await
     }
@@ -684,8 +686,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: PairingIdInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            s.pairings.agree(&a, pairing_id(&input.id)?).await
+        payload(ctx, |s, a, ids| async move {
+            s.pairings.agree(&a, pairing_id(&ids, &input.id)?).await
         })
         .await
     }
@@ -696,8 +698,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: PairingIdInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
-            s.pairings.negotiate(&a, pairing_id(&input.id)?).await
+        payload(ctx, |s, a, ids| async move {
+            s.pairings.negotiate(&a, pairing_id(&ids, &input.id)?).await
         })
         .await
     }
@@ -708,12 +710,12 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: SignPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
+        payload(ctx, |s, a, ids| async move {
             let c = input.contract;
             s.pairings
                 .sign(
                     &a,
-                    pairing_id(&input.id)?,
+                    pairing_id(&ids, &input.id)?,
                     SignInput {
                         kind: c.kind,
                         amount_yuan: c.amount_yuan,
@@ -733,9 +735,9 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: DeclinePairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
+        payload(ctx, |s, a, ids| async move {
             s.pairings
-                .decline(&a, pairing_id(&input.id)?, &input.reason)
+                .decline(&a, pairing_id(&ids, &input.id)?, &input.reason)
                 .await
         })
         .await
@@ -747,9 +749,9 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: WithdrawPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
+        payload(ctx, |s, a, ids| async move {
             s.pairings
-                .withdraw(&a, pairing_id(&input.id)?, input.note.as_deref())
+                .withdraw(&a, pairing_id(&ids, &input.id)?, input.note.as_deref())
                 .await
         })
         .await
@@ -761,9 +763,14 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: AddPairingNoteInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a| async move {
+        payload(ctx, |s, a, ids| async move {
             s.pairings
-                .note(&a, pairing_id(&input.id)?, &input.text, input.internal)
+                .note(
+                    &a,
+                    pairing_id(&ids, &input.id)?,
+                    &input.text,
+                    input.internal,
+                )
                 .await
         })
         .await

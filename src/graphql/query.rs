@@ -20,7 +20,7 @@ impl NodeQuery {
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let services = ctx.data::<Services>()?;
         let actor = ctx.data::<Actor>()?;
-        let (kind, num) = ids::decode_any(&id).gql()?;
+        let (kind, num) = ids::IdCodec::of(ctx).decode_any(&id).gql()?;
         Ok(match kind {
             NodeType::User
             | NodeType::MembershipRequest

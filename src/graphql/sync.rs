@@ -177,7 +177,7 @@ pub struct MarketPush {
     /// `achievement` or `need`.
     pub listing_kind: String,
     /// Global id of the listing.
-    pub listing_id: async_graphql::ID,
+    pub listing_id: crate::graphql::ids::GlobalId,
     /// The market.
     pub market: Option<Market>,
     /// Its id there, once published.
@@ -304,7 +304,7 @@ pub struct SplitListingSourceInput {
 #[derive(SimpleObject)]
 pub struct SplitListingSourcePayload {
     /// Global id of the new listing.
-    pub listing_id: Option<async_graphql::ID>,
+    pub listing_id: Option<crate::graphql::ids::GlobalId>,
     /// What was wrong.
     pub user_errors: Vec<UserError>,
 }
@@ -374,7 +374,7 @@ impl SyncMutation {
     ) -> Result<SetMarketPublishingPayload> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
         let r = async {
-            let org = crate::graphql::ids::decode(
+            let org = crate::graphql::ids::IdCodec::of(ctx).decode(
                 &input.organization_id,
                 crate::graphql::ids::NodeType::Organization,
             )?;

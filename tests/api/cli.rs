@@ -185,7 +185,7 @@ fn import_reads_a_gbk_csv_reports_rows_and_refuses_a_file_with_rejected_rows() {
                 .expect("the seeded university");
             row.try_get("", "id").unwrap()
         });
-        qianxian::graphql::ids::encode(qianxian::graphql::ids::NodeType::Organization, row_id).0
+        crate::common::global_id(qianxian::graphql::ids::NodeType::Organization, row_id)
     };
     let by_id = qianxian(dir.path(), &["import", file, "--org", &api_id, "--dry-run"]);
     assert!(by_id.status.success(), "{by_id:?}");

@@ -2,6 +2,7 @@
 
 use crate::common::*;
 use chrono::Duration;
+use qianxian::graphql::ids::NodeType;
 use serde_json::json;
 
 const NODE_ACHIEVEMENT: &str = "query($id: ID!) { node(id: $id) { ... on Achievement { id title status expiresAt confidentialDetail keywords trl { level } price { display negotiable } ipRecords { number status } } } }";
@@ -243,13 +244,13 @@ async fn mutations_on_missing_or_mistyped_ids_change_nothing() {
         payload["userErrors"][0]["code"], "INVALID_ID",
         "an organisation id is not an achievement id"
     );
-    let missing = base64_id("Achievement:999");
+    let missing = global_id(NodeType::Achievement, 999);
     let payload = app
         .lifecycle_as(&owner.token, "publishAchievement", &missing)
         .await;
     assert_eq!(payload["userErrors"][0]["code"], "NOT_FOUND");
     let body = app
-        .gql_as(&owner.token, CREATE_ACHIEVEMENT, json!({ "input": { "ownerId": base64_id("Organization:999"), "achievement": achievement_fields() } }))
+        .gql_as(&owner.token, CREATE_ACHIEVEMENT, json!({ "input": { "ownerId": global_id(NodeType::Organization, 999), "achievement": achievement_fields() } }))
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "FORBIDDEN",
@@ -292,11 +293,6 @@ async fn verifying_an_organisation_is_reserved_to_operators() {
         json!(null),
         "contacts are not public"
     );
-}
-
-fn base64_id(raw: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 #[tokio::test]

@@ -622,10 +622,7 @@ async fn declines_withdrawals_proposals_and_assignments_follow_the_rules() {
     let wid = waiting["id"].as_str().unwrap().to_owned();
     let operator_id = m.app.user_id(&m.operator).await;
     let broker_id = m.app.user_id(&m.broker).await;
-    let user_gid = |id: i32| {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("User:{id}"))
-    };
+    let user_gid = |id: i32| global_id(qianxian::graphql::ids::NodeType::User, id);
     assert_eq!(
         m.refused(
             &m.operator,

@@ -3,6 +3,7 @@
 //! that viewer gets — lists, filters, counts, facets. Each test builds two worlds that differ
 //! only in the hidden fact and asks both the same questions.
 
+mod ids;
 mod search;
 
 use crate::common::*;
@@ -784,10 +785,7 @@ async fn alert_world(hidden: bool) -> (Vec<String>, Vec<String>) {
             uncoded_need("保密探针", "保密探针的需求描述说明文字。", "CONFIDENTIAL"),
         )
         .await;
-    let missing = {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("Need:99999")
-    };
+    let missing = global_id(qianxian::graphql::ids::NodeType::Need, 99999);
     let mut errors: Vec<String> = Vec::new();
     for id in [secret, missing] {
         let v = app

@@ -59,10 +59,14 @@ macro_rules! listing_filter_input {
         }
 
         impl $name {
-            pub(super) fn into_filter(self, sort: ListingSort) -> Result<$filter> {
+            pub(super) fn into_filter(
+                self,
+                ctx: &async_graphql::Context<'_>,
+                sort: ListingSort,
+            ) -> Result<$filter> {
                 Ok(ListingFilter {
                     owner_kinds: self.owner_kinds.unwrap_or_default(),
-                    owner_ids: owner(self.owner_id.as_ref())?,
+                    owner_ids: owner(ctx, self.owner_id.as_ref())?,
                     industry: self.industry,
                     discipline: self.discipline,
                     region: self.region,

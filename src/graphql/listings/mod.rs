@@ -41,7 +41,7 @@ macro_rules! listing_object {
                 #[graphql(default)] sort: crate::db::listing_query::ListingSort,
             ) -> async_graphql::Result<$connection> {
                 use crate::graphql::types::connection::{Parts, window};
-                let filter = filter.unwrap_or_default().into_filter(sort)?;
+                let filter = filter.unwrap_or_default().into_filter(ctx, sort)?;
                 let window = window(first, after, last, before)?;
                 let page = crate::graphql::listings::list::<$record>(ctx, &filter, window).await?;
                 Ok($connection::new(Parts::of_nodes(page, $object)))
@@ -157,12 +157,17 @@ pub(crate) enum Step<'a> {
 }
 
 /// Decodes a global id of `kind` and runs `call` with the row id; a bad id is a user error.
-pub(crate) async fn on<T, F, Fut>(id: &ID, kind: NodeType, call: F) -> ServiceResult<T>
+pub(crate) async fn on<T, F, Fut>(
+    ctx: &Context<'_>,
+    id: &ID,
+    kind: NodeType,
+    call: F,
+) -> ServiceResult<T>
 where
     F: FnOnce(i32) -> Fut,
     Fut: Future<Output = ServiceResult<T>>,
 {
-    call(ids::decode(id, kind)?).await
+    call(ids::IdCodec::of(ctx).decode(id, kind)?).await
 }
 
 /// The services and the viewer of a request.
@@ -183,7 +188,7 @@ pub(crate) async fn create<K: ListingObject>(
     input: &K::Input,
 ) -> Result<K::Payload> {
     let (s, actor) = services_actor(ctx)?;
-    let r = on(owner_id, NodeType::Organization, |id| {
+    let r = on(ctx, owner_id, NodeType::Organization, |id| {
         K::service(s).create(actor, id, input)
     });
     payload::<K>(r.await)
@@ -196,7 +201,7 @@ pub(crate) async fn update<K: ListingObject>(
     patch: K::Patch,
 ) -> Result<K::Payload> {
     let (s, actor) = services_actor(ctx)?;
-    let r = on(id, K::NODE_TYPE, |id| {
+    let r = on(ctx, id, K::NODE_TYPE, |id| {
         K::service(s).update(actor, id, patch)
     });
     payload::<K>(r.await)
@@ -210,7 +215,7 @@ pub(crate) async fn step<K: ListingObject>(
 ) -> Result<K::Payload> {
     let (s, actor) = services_actor(ctx)?;
     let service = K::service(s);
-    let r = on(id, K::NODE_TYPE, |id| async move {
+    let r = on(ctx, id, K::NODE_TYPE, |id| async move {
         match step {
             Step::Publish => service.publish(actor, id).await,
             Step::Renew => service.renew(actor, id).await,
@@ -233,9 +238,9 @@ pub(crate) async fn list<K: ListingObject>(
 }
 
 /// The owner filter of a list: the organisation's row id, if one was given.
-pub(crate) fn owner(id: Option<&ID>) -> Result<Vec<i32>> {
+pub(crate) fn owner(ctx: &Context<'_>, id: Option<&ID>) -> Result<Vec<i32>> {
     Ok(id
-        .map(|id| ids::decode(id, NodeType::Organization))
+        .map(|id| ids::IdCodec::of(ctx).decode(id, NodeType::Organization))
         .transpose()
         .gql()?
         .into_iter()

@@ -115,7 +115,7 @@ impl OrganizationMutation {
     ) -> Result<OrganizationPayload> {
         let (s, actor) = services_actor(ctx)?;
         org_payload(
-            on(&input.id, NodeType::Organization, |id| {
+            on(ctx, &input.id, NodeType::Organization, |id| {
                 s.organizations.update(actor, id, input.patch)
             })
             .await,
@@ -130,7 +130,7 @@ impl OrganizationMutation {
     ) -> Result<OrganizationPayload> {
         let (s, actor) = services_actor(ctx)?;
         org_payload(
-            on(&input.id, NodeType::Organization, |id| {
+            on(ctx, &input.id, NodeType::Organization, |id| {
                 s.organizations.set_verified(actor, id, input.verified)
             })
             .await,

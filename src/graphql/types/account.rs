@@ -3,7 +3,7 @@
 use super::Organization;
 use super::connection::{connection, edge};
 use crate::db::audit::AuditRow;
-use crate::graphql::ids::{self, NodeType};
+use crate::graphql::ids::{self, GlobalId, IdCodec, NodeType};
 use crate::graphql::loaders::Loaders;
 use crate::service::accounts::members::MembershipRequest as RequestRecord;
 use crate::service::accounts::{PersonalToken as TokenRecord, User as UserRecord};
@@ -18,7 +18,7 @@ pub struct User(pub UserRecord);
 #[Object]
 impl User {
     /// Global id.
-    async fn id(&self) -> ID {
+    async fn id(&self) -> GlobalId {
         ids::encode(NodeType::User, self.0.id)
     }
 
@@ -74,7 +74,7 @@ pub struct PersonalToken(pub TokenRecord);
 #[Object]
 impl PersonalToken {
     /// Global id.
-    async fn id(&self) -> ID {
+    async fn id(&self) -> GlobalId {
         ids::encode(
             NodeType::Token,
             i32::try_from(self.0.id).unwrap_or(i32::MAX),
@@ -131,12 +131,12 @@ impl Applicant {
 #[Object]
 impl MembershipRequest {
     /// Global id.
-    async fn id(&self) -> ID {
+    async fn id(&self) -> GlobalId {
         ids::encode(NodeType::MembershipRequest, self.0.id)
     }
 
     /// Who asks (global user id).
-    async fn user_id(&self) -> ID {
+    async fn user_id(&self) -> GlobalId {
         ids::encode(NodeType::User, self.0.user_id)
     }
 
@@ -183,7 +183,7 @@ impl AuditEvent {
     }
 
     /// Acting user (global id), if a user acted.
-    async fn actor_user_id(&self) -> Option<ID> {
+    async fn actor_user_id(&self) -> Option<GlobalId> {
         self.0
             .actor_user_id
             .map(|id| ids::encode(NodeType::User, id))
@@ -205,7 +205,7 @@ impl AuditEvent {
     }
 
     /// Target global id, where the target has one.
-    async fn target_id(&self) -> Option<ID> {
+    async fn target_id(&self, ctx: &Context<'_>) -> Option<ID> {
         let id = self.0.target_id?;
         let kind = match self.0.target_type.as_deref()? {
             "Organization" => NodeType::Organization,
@@ -216,7 +216,7 @@ impl AuditEvent {
             "Token" => NodeType::Token,
             _ => return Some(ID(id.to_string())),
         };
-        Some(ids::encode(kind, id))
+        Some(ID(IdCodec::of(ctx).encode(kind, id)))
     }
 
     /// `OK` or the error code.

@@ -5,7 +5,7 @@ use super::common::{CodeRef, IpRecord, Money, PriorityTrack, TrlLevel};
 use crate::domain::{self, AchievementStatus, ListingSource, MaturityStage, TransferMode};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
 /// A research result that a university or institute offers for transfer.
@@ -15,7 +15,7 @@ pub struct Achievement(pub domain::Achievement);
 #[Object]
 impl Achievement {
     /// Global id.
-    pub async fn id(&self) -> ID {
+    pub async fn id(&self) -> ids::GlobalId {
         ids::encode(NodeType::Achievement, self.0.id)
     }
 

@@ -6,7 +6,7 @@ use crate::domain::{ListingSource, NeedStatus, NeedVisibility, TransferMode};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::Loaders;
 use crate::service::listings::needs::NeedView;
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A technology need that an enterprise wants solved, as the viewer may see it.
@@ -16,7 +16,7 @@ pub struct Need(pub NeedView);
 #[Object]
 impl Need {
     /// Global id.
-    pub async fn id(&self) -> ID {
+    pub async fn id(&self) -> ids::GlobalId {
         ids::encode(NodeType::Need, self.0.need.id)
     }
 

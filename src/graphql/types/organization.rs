@@ -8,7 +8,7 @@ use crate::graphql::errors::ResultExt;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::{self, Loaders};
 use crate::service::Page;
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, Object, Result};
 use chrono::{DateTime, Utc};
 
 /// An organisation: university, institute, enterprise, agency or government body.
@@ -21,7 +21,7 @@ const DEFAULT_INLINE_LISTINGS: u64 = 10;
 #[Object]
 impl Organization {
     /// Global id.
-    pub async fn id(&self) -> ID {
+    pub async fn id(&self) -> ids::GlobalId {
         ids::encode(NodeType::Organization, self.0.id)
     }
 

@@ -54,7 +54,6 @@ impl PairingService {
         match p.status {
             PairingStatus::Introduced => {
                 let by = actor.user_id();
-                let reason = format!("对接 {} 引荐", p.id);
                 grants::grant(
                     txn,
                     grants::NewGrant {
@@ -63,7 +62,7 @@ impl PairingService {
                         owner_org_id: achievement.owner_id,
                         grantee_org_id: p.enterprise_org_id,
                         granted_by: by,
-                        reason: &reason,
+                        reason: "对接引荐",
                     },
                     now,
                 )

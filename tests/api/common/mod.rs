@@ -7,6 +7,7 @@ use qianxian::app::Application;
 use qianxian::clock::ManualClock;
 use qianxian::config::Settings;
 use qianxian::domain::Organization;
+use qianxian::graphql::ids::{IdCodec, NodeType};
 use qianxian::service::{Actor, Services};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -716,19 +717,22 @@ impl TestApp {
     }
 }
 
-/// The row id inside a global id (`base64("Type:id")`).
+/// The global ids of test apps, which sign with the development secret (production-mode test
+/// apps have a secret of their own, and so ids of their own).
+pub fn test_ids() -> IdCodec {
+    IdCodec::new(qianxian::config::DEVELOPMENT_SECRET.as_bytes())
+}
+
+/// The row id behind a test app's global id.
 #[allow(dead_code)]
 pub fn id_of(global: &str) -> i32 {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(global)
-        .expect("a global id");
-    String::from_utf8(raw)
-        .expect("utf-8")
-        .split(':')
-        .nth(1)
-        .and_then(|id| id.parse().ok())
-        .expect("Type:id")
+    test_ids().decode_any(global).expect("a global id").1
+}
+
+/// A test app's global id of row `id` of type `kind`, which may not exist.
+#[allow(dead_code)]
+pub fn global_id(kind: NodeType, id: i32) -> String {
+    test_ids().encode(kind, id)
 }
 
 impl TestApp {
