@@ -2,8 +2,8 @@
 //!
 //! Both tables name their shared columns alike (`id`, `owner_id`, `status`, `expires_at`,
 //! `source`, `external_id`), so every statement here is written once, and so is the mapping of
-//! those columns ([`record_from_row`], [`row_of_record`]); a kind supplies only its own columns
-//! and its modes ([`ListingTable`], in `achievements.rs` and `needs.rs`). Tags are written with
+//! those columns ([`listing_table`]); a kind names only its own columns and its modes (in
+//! `achievements.rs` and `needs.rs`). Tags are written with
 //! the row in the caller's transaction.
 
 use crate::db::listing_query::{self, ListingQuery};
@@ -41,73 +41,86 @@ pub trait ListingTable: Listing {
     fn modes(&self) -> &[TransferMode];
 }
 
-/// A listing record read from a row of either table: the columns both tables share (identity,
+/// Declares how a record kind maps to its table. The columns both tables share (identity,
 /// owner, title, confidential detail, keywords, industries, tracks, lifecycle and origin) are
-/// read here; `$record { … }` gives the kind's own. `$table` names JSON columns in warnings.
-macro_rules! record_from_row {
-    ($row:ident, $table:literal, $record:ident { $($field:ident: $value:expr),* $(,)? }) => {{
-        let lifecycle = $crate::domain::Lifecycle {
-            id: $row.id,
-            owner_id: $row.owner_id,
-            status: $crate::db::listings::stored_status(&$row.status),
-            published_at: $row.published_at,
-            expires_at: $row.expires_at,
-            source: $crate::domain::ListingSource::parse(&$row.source)
-                .unwrap_or($crate::domain::ListingSource::Local),
-            external_id: $row.external_id,
-            created_at: $row.created_at,
-            updated_at: $row.updated_at,
-            moderation_note: $row.moderation_note,
-        };
-        let mut record = $crate::domain::listing::draft_listing!($record {
-            title: $row.title,
-            confidential_detail: $row.confidential_detail,
-            keywords: $crate::db::from_json(&$row.keywords, concat!($table, ".keywords")),
-            industry_codes: $crate::db::from_json(
-                &$row.industry_codes,
-                concat!($table, ".industry_codes"),
-            ),
-            priority_tracks: $crate::db::from_json(
-                &$row.priority_tracks,
-                concat!($table, ".priority_tracks"),
-            ),
-            $($field: $value),*
-        });
-        $crate::domain::Listing::set_lifecycle(&mut record, lifecycle);
-        record
-    }};
-}
-pub(crate) use record_from_row;
+/// mapped here, once; a kind names its own columns that are stored as they are (`same`) or as
+/// JSON (`json`), and maps the rest both ways (`read($row) { … }`, `write($record) { … }`).
+macro_rules! listing_table {
+    (
+        $record:ident in $entity:ident as $kind:ident, $table:literal, modes: $modes:ident,
+        same: [$($same:ident),* $(,)?],
+        json: [$($json:ident),* $(,)?],
+        read($row:ident) { $($field:ident: $value:expr),* $(,)? }
+        write($rec:ident) { $($column:ident: $written:expr),* $(,)? }
+    ) => {
+        impl $crate::db::listings::ListingTable for $record {
+            type Entity = $crate::db::entities::$entity::Entity;
+            type Row = $crate::db::entities::$entity::Model;
+            type ActiveRow = $crate::db::entities::$entity::ActiveModel;
+            const KIND: $crate::db::outbox::ListingKind = $crate::db::outbox::ListingKind::$kind;
 
-/// The row of a listing record for either table: the shared columns are written here;
-/// `$row { … }` gives the kind's own. Id 0 leaves the id to the database.
-macro_rules! row_of_record {
-    ($record:ident, $row:ident { $($column:ident: $value:expr),* $(,)? }) => {
-        $row {
-            id: if $record.id == 0 {
-                sea_orm::NotSet
-            } else {
-                sea_orm::Set($record.id)
-            },
-            owner_id: sea_orm::Set($record.owner_id),
-            title: sea_orm::Set($record.title.clone()),
-            confidential_detail: sea_orm::Set($record.confidential_detail.clone()),
-            keywords: sea_orm::Set($crate::db::to_json(&$record.keywords)),
-            industry_codes: sea_orm::Set($crate::db::to_json(&$record.industry_codes)),
-            priority_tracks: sea_orm::Set($crate::db::to_json(&$record.priority_tracks)),
-            status: sea_orm::Set($record.status.as_str().to_owned()),
-            published_at: sea_orm::Set($record.published_at),
-            expires_at: sea_orm::Set($record.expires_at),
-            source: sea_orm::Set($record.source.as_str().to_owned()),
-            external_id: sea_orm::Set($record.external_id.clone()),
-            created_at: sea_orm::Set($record.created_at),
-            updated_at: sea_orm::Set($record.updated_at),
-            moderation_note: sea_orm::Set($record.moderation_note.clone()),
-            $($column: $value),*
+            fn from_row($row: Self::Row) -> Self {
+                use $crate::db::from_json;
+                let lifecycle = $crate::domain::Lifecycle {
+                    id: $row.id,
+                    owner_id: $row.owner_id,
+                    status: $crate::db::listings::stored_status(&$row.status),
+                    published_at: $row.published_at,
+                    expires_at: $row.expires_at,
+                    source: $crate::domain::ListingSource::parse(&$row.source)
+                        .unwrap_or($crate::domain::ListingSource::Local),
+                    external_id: $row.external_id,
+                    created_at: $row.created_at,
+                    updated_at: $row.updated_at,
+                    moderation_note: $row.moderation_note,
+                };
+                let mut record = $crate::domain::listing::draft_listing!($record {
+                    title: $row.title,
+                    confidential_detail: $row.confidential_detail,
+                    keywords: from_json(&$row.keywords, concat!($table, ".keywords")),
+                    industry_codes: from_json(&$row.industry_codes, concat!($table, ".industry_codes")),
+                    priority_tracks: from_json(&$row.priority_tracks, concat!($table, ".priority_tracks")),
+                    $($same: $row.$same,)*
+                    $($json: from_json(&$row.$json, concat!($table, ".", stringify!($json))),)*
+                    $($field: $value),*
+                });
+                $crate::domain::Listing::set_lifecycle(&mut record, lifecycle);
+                record
+            }
+
+            fn to_row(&self) -> Self::ActiveRow {
+                use sea_orm::Set;
+                use $crate::db::to_json;
+                let $rec = self;
+                $crate::db::entities::$entity::ActiveModel {
+                    id: if $rec.id == 0 { sea_orm::NotSet } else { Set($rec.id) },
+                    owner_id: Set($rec.owner_id),
+                    title: Set($rec.title.clone()),
+                    confidential_detail: Set($rec.confidential_detail.clone()),
+                    keywords: Set(to_json(&$rec.keywords)),
+                    industry_codes: Set(to_json(&$rec.industry_codes)),
+                    priority_tracks: Set(to_json(&$rec.priority_tracks)),
+                    status: Set($rec.status.as_str().to_owned()),
+                    published_at: Set($rec.published_at),
+                    expires_at: Set($rec.expires_at),
+                    source: Set($rec.source.as_str().to_owned()),
+                    external_id: Set($rec.external_id.clone()),
+                    created_at: Set($rec.created_at),
+                    updated_at: Set($rec.updated_at),
+                    moderation_note: Set($rec.moderation_note.clone()),
+                    $($same: Set($rec.$same.clone()),)*
+                    $($json: Set(to_json(&$rec.$json)),)*
+                    $($column: $written),*
+                }
+            }
+
+            fn modes(&self) -> &[$crate::domain::TransferMode] {
+                &self.$modes
+            }
         }
     };
 }
-pub(crate) use row_of_record;
+pub(crate) use listing_table;
 
 /// A stored status, DRAFT when the value is unknown.
 pub(crate) fn stored_status<S: ListingStatus>(stored: &str) -> S {

@@ -21,6 +21,16 @@ pub trait ListingStatus: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
     const EXPIRED: Self;
     /// The statuses a default listing query shows, [`Self::LIVE`] first.
     const LIVE_STATUSES: &'static [Self];
+    /// Where closing leads (已转化, 已结束).
+    const CLOSED: Self;
+    /// The statuses a listing may be closed from.
+    const CLOSE_FROM: &'static [Self];
+    /// The verb of closing in a refusal (“不能标记为已转化”).
+    const CLOSE_VERB: &'static str;
+    /// The statuses whose content is final (a transferred result, a signed or closed need).
+    const FINAL: &'static [Self];
+    /// Why final content cannot be edited.
+    const FINAL_REFUSAL: &'static str;
 
     /// The stored and wire name.
     fn as_str(self) -> &'static str;
@@ -49,45 +59,53 @@ pub trait ListingStatus: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
     }
 }
 
-impl ListingStatus for AchievementStatus {
-    const DRAFT: Self = Self::Draft;
-    const LIVE: Self = Self::Published;
-    const WITHDRAWN: Self = Self::Withdrawn;
-    const EXPIRED: Self = Self::Expired;
-    const LIVE_STATUSES: &'static [Self] = &[Self::Published];
+/// Implements [`ListingStatus`] for a status vocabulary that has `Draft`, `Withdrawn` and
+/// `Expired`: which statuses are live (the first is where publishing leads), where closing leads
+/// and from where, and which statuses make the content final.
+macro_rules! listing_status {
+    ($status:ident {
+        live: [$live:ident $(, $more_live:ident)*],
+        closed: $closed:ident from [$($from:ident),+] as $verb:literal,
+        final: [$($final:ident),+] refusing $refusal:literal $(,)?
+    }) => {
+        impl ListingStatus for $status {
+            const DRAFT: Self = Self::Draft;
+            const LIVE: Self = Self::$live;
+            const WITHDRAWN: Self = Self::Withdrawn;
+            const EXPIRED: Self = Self::Expired;
+            const LIVE_STATUSES: &'static [Self] = &[Self::$live $(, Self::$more_live)*];
+            const CLOSED: Self = Self::$closed;
+            const CLOSE_FROM: &'static [Self] = &[$(Self::$from),+];
+            const CLOSE_VERB: &'static str = $verb;
+            const FINAL: &'static [Self] = &[$(Self::$final),+];
+            const FINAL_REFUSAL: &'static str = $refusal;
 
-    fn as_str(self) -> &'static str {
-        AchievementStatus::as_str(self)
-    }
+            fn as_str(self) -> &'static str {
+                $status::as_str(self)
+            }
 
-    fn label_zh(self) -> &'static str {
-        AchievementStatus::label_zh(self)
-    }
+            fn label_zh(self) -> &'static str {
+                $status::label_zh(self)
+            }
 
-    fn parse(s: &str) -> Option<Self> {
-        AchievementStatus::parse(s)
-    }
+            fn parse(s: &str) -> Option<Self> {
+                $status::parse(s)
+            }
+        }
+    };
 }
 
-impl ListingStatus for NeedStatus {
-    const DRAFT: Self = Self::Draft;
-    const LIVE: Self = Self::Open;
-    const WITHDRAWN: Self = Self::Withdrawn;
-    const EXPIRED: Self = Self::Expired;
-    const LIVE_STATUSES: &'static [Self] = &[Self::Open, Self::Negotiating];
+listing_status! {AchievementStatus {
+    live: [Published],
+    closed: Transferred from [Published, Expired, Withdrawn] as "标记为已转化",
+    final: [Transferred] refusing "已转化的成果不能再修改",
+}}
 
-    fn as_str(self) -> &'static str {
-        NeedStatus::as_str(self)
-    }
-
-    fn label_zh(self) -> &'static str {
-        NeedStatus::label_zh(self)
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        NeedStatus::parse(s)
-    }
-}
+listing_status! {NeedStatus {
+    live: [Open, Negotiating],
+    closed: Closed from [Open, Negotiating, Signed, Expired, Withdrawn] as "结束",
+    final: [Signed, Closed] refusing "已签约或已结束的需求不能再修改",
+}}
 
 /// The fields every listing has besides its content: identity, owner, lifecycle and origin.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +154,15 @@ impl<S: ListingStatus> Lifecycle<S> {
 pub trait Listing: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// The kind's status vocabulary.
     type Status: ListingStatus;
+    /// The GraphQL type name, which also names audit targets and actions (`publishNeed`).
+    const NODE: &'static str;
+    /// The full Chinese noun (科技成果, 技术需求), for missing-object errors and notices.
+    const NOUN: &'static str;
+    /// The short Chinese noun (成果, 需求), for notice titles.
+    const SHORT_NOUN: &'static str;
+
+    /// Stored lifecycle status.
+    fn status(&self) -> Self::Status;
 
     /// Row id.
     fn id(&self) -> i32;
@@ -181,7 +208,7 @@ pub trait Listing: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static {
 macro_rules! listing_record {
     (
         $(#[$doc:meta])*
-        $record:ident: $status:ident {
+        $record:ident: $status:ident, named $node:literal $noun:literal $short_noun:literal {
             $($(#[$field_doc:meta])* $field:ident: $type:ty,)*
         }
     ) => {
@@ -223,6 +250,13 @@ macro_rules! listing_record {
 
         impl $crate::domain::Listing for $record {
             type Status = $status;
+            const NODE: &'static str = $node;
+            const NOUN: &'static str = $noun;
+            const SHORT_NOUN: &'static str = $short_noun;
+
+            fn status(&self) -> $status {
+                self.status
+            }
 
             fn id(&self) -> i32 {
                 self.id

@@ -41,7 +41,7 @@ pub struct Organization {
 
 listing_record! {
     /// A research result (科技成果).
-    Achievement: AchievementStatus {
+    Achievement: AchievementStatus, named "Achievement" "科技成果" "成果" {
         /// Public summary.
         summary: String,
         /// 应用领域.
@@ -73,7 +73,7 @@ listing_record! {
 
 listing_record! {
     /// A technology need (技术需求).
-    Need: NeedStatus {
+    Need: NeedStatus, named "Need" "技术需求" "需求" {
         /// Problem statement.
         problem: String,
         /// Technical requirements and target indicators.

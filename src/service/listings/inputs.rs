@@ -70,11 +70,35 @@ impl IpInput {
     }
 }
 
+/// Whether a priority-track code names a track that exists.
+pub type TracksKnown<'a> = &'a dyn Fn(&str) -> bool;
+
+/// What validation yields: the checked value, or every field error at once.
+pub type Checked<T> = Result<T, Vec<FieldError>>;
+
+/// A listing kind's input as entered and its patch; [`listing_input`] implements it for the
+/// kind's record.
+pub trait Entered: Sized {
+    /// Every field as entered (GraphQL input, seed file, market record).
+    type Input: Clone + Send + Sync + 'static;
+    /// Changes as entered: absent fields stay as they are.
+    type Patch: Send;
+
+    /// Validates `input` into a draft (content only, lifecycle not yet stamped);
+    /// `tracks_known` says whether a priority track exists and `today` is the earliest deadline
+    /// a need may give.
+    fn validate(input: &Self::Input, tracks_known: TracksKnown, today: NaiveDate) -> Checked<Self>;
+
+    /// The full input that results from applying `patch` to `self`.
+    fn patched(&self, patch: Self::Patch) -> Self::Input;
+}
+
 /// Declares a listing kind's input (every field as entered: a GraphQL input object and a seed
 /// or import record), its patch (each field optional, absent fields unchanged) and how a patch
-/// applies to a stored record, from one list of fields. A field marked `[required]` is
-/// optional in the patch; one marked `[optional]` is optional already, and an absent value in
-/// the patch keeps the record's too. `= expr` is the field's current value in the record.
+/// applies to a stored record, from one list of fields. A field marked `[required]` must be
+/// given in the input and is optional in the patch; `[defaulted]` is the same but may be left
+/// out of the input (an empty value); `[optional]` is an `Option` already, and an absent value
+/// in the patch keeps the record's too. `= expr` is the field's current value in the record.
 macro_rules! listing_input {
     (
         $(#[$input_doc:meta])*
@@ -87,12 +111,8 @@ macro_rules! listing_input {
             )*
         }
     ) => {
-        $(#[$input_doc])*
-        #[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
-        #[graphql(name = $graphql_name)]
-        pub struct $input {
-            $($(#[$field_attr])* pub $field: $type,)*
-        }
+        listing_input!(@input $(#[$input_doc])* $input $graphql_name []
+            $($(#[$field_attr])* $field: $type [$mode],)*);
 
         $(#[$patch_attr])*
         #[derive(Debug, Clone, Default, Deserialize, async_graphql::InputObject)]
@@ -109,11 +129,46 @@ macro_rules! listing_input {
                 }
             }
         }
+
+        impl Entered for $record {
+            type Input = $input;
+            type Patch = $patch;
+
+            fn validate(input: &$input, tracks_known: TracksKnown, today: NaiveDate) -> Checked<Self> {
+                input.validate(tracks_known, today)
+            }
+
+            fn patched(&self, patch: $patch) -> $input {
+                patch.apply(self)
+            }
+        }
     };
-    (@patch required $type:ty) => { Option<$type> };
+    // The input struct, once every field has the attributes its mode gives it.
+    (@input $(#[$doc:meta])* $input:ident $name:literal [$($done:tt)*]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Deserialize, async_graphql::InputObject)]
+        #[graphql(name = $name)]
+        pub struct $input { $($done)* }
+    };
+    (@input $(#[$doc:meta])* $input:ident $name:literal [$($done:tt)*]
+        $(#[$attr:meta])* $field:ident: $type:ty [required], $($rest:tt)*) => {
+        listing_input!(@input $(#[$doc])* $input $name [$($done)*
+            $(#[$attr])* pub $field: $type,] $($rest)*);
+    };
+    (@input $(#[$doc:meta])* $input:ident $name:literal [$($done:tt)*]
+        $(#[$attr:meta])* $field:ident: $type:ty [defaulted], $($rest:tt)*) => {
+        listing_input!(@input $(#[$doc])* $input $name [$($done)*
+            $(#[$attr])* #[serde(default)] #[graphql(default)] pub $field: $type,] $($rest)*);
+    };
+    (@input $(#[$doc:meta])* $input:ident $name:literal [$($done:tt)*]
+        $(#[$attr:meta])* $field:ident: $type:ty [optional], $($rest:tt)*) => {
+        listing_input!(@input $(#[$doc])* $input $name [$($done)*
+            $(#[$attr])* #[serde(default)] pub $field: $type,] $($rest)*);
+    };
     (@patch optional $type:ty) => { $type };
-    (@apply required $patched:expr, $value:expr) => { $patched.unwrap_or_else(|| $value) };
+    (@patch $mode:ident $type:ty) => { Option<$type> };
     (@apply optional $patched:expr, $value:expr) => { $patched.or_else(|| $value) };
+    (@apply $mode:ident $patched:expr, $value:expr) => { $patched.unwrap_or_else(|| $value) };
 }
 
 listing_input! {
@@ -127,24 +182,15 @@ listing_input! {
         /// Public summary.
         summary: String [required] = a.summary.clone(),
         /// Confidential detail.
-        #[serde(default)]
         confidential_detail: Option<String> [optional] = a.confidential_detail.clone(),
         /// Keywords.
-        #[serde(default)]
-        #[graphql(default)]
-        keywords: Vec<String> [required] = a.keywords.clone(),
+        keywords: Vec<String> [defaulted] = a.keywords.clone(),
         /// 应用领域.
-        #[serde(default)]
-        #[graphql(default)]
-        application_fields: String [required] = a.application_fields.clone(),
+        application_fields: String [defaulted] = a.application_fields.clone(),
         /// 技术优势.
-        #[serde(default)]
-        #[graphql(default)]
-        advantages: String [required] = a.advantages.clone(),
+        advantages: String [defaulted] = a.advantages.clone(),
         /// Requirements on the receiving firm.
-        #[serde(default)]
-        #[graphql(default)]
-        requirements: String [required] = a.requirements.clone(),
+        requirements: String [defaulted] = a.requirements.clone(),
         /// GB/T 13745 code.
         discipline: String [required] = a.discipline_code.clone(),
         /// GB/T 4754 codes.
@@ -156,27 +202,17 @@ listing_input! {
         /// Offered modes.
         transfer_modes: Vec<TransferMode> [required] = a.transfer_modes.clone(),
         /// Price; absent means 面议.
-        #[serde(default)]
         price: Option<PriceInput> [optional] = price_input(a.price),
         /// Lead researcher.
-        #[serde(default)]
-        #[graphql(default)]
-        team_lead: String [required] = a.team_lead.clone(),
+        team_lead: String [defaulted] = a.team_lead.clone(),
         /// Inventors.
-        #[serde(default)]
-        #[graphql(default)]
-        inventors: Vec<String> [required] = a.inventors.clone(),
+        inventors: Vec<String> [defaulted] = a.inventors.clone(),
         /// 科技成果登记号.
-        #[serde(default)]
         registration_number: Option<String> [optional] = a.registration_number.clone(),
         /// Priority-track codes.
-        #[serde(default)]
-        #[graphql(default)]
-        tracks: Vec<String> [required] = a.priority_tracks.clone(),
+        tracks: Vec<String> [defaulted] = a.priority_tracks.clone(),
         /// IP records.
-        #[serde(default)]
-        #[graphql(default)]
-        ip: Vec<IpInput> [required] = a.ip_records.iter().map(IpInput::of).collect(),
+        ip: Vec<IpInput> [defaulted] = a.ip_records.iter().map(IpInput::of).collect(),
     }
 }
 
@@ -190,41 +226,28 @@ listing_input! {
         /// Problem statement.
         problem: String [required] = n.problem.clone(),
         /// Technical requirements / target indicators.
-        #[serde(default)]
-        #[graphql(default)]
-        requirements: String [required] = n.requirements.clone(),
+        requirements: String [defaulted] = n.requirements.clone(),
         /// Confidential detail.
-        #[serde(default)]
         confidential_detail: Option<String> [optional] = n.confidential_detail.clone(),
         /// Keywords.
-        #[serde(default)]
-        #[graphql(default)]
-        keywords: Vec<String> [required] = n.keywords.clone(),
+        keywords: Vec<String> [defaulted] = n.keywords.clone(),
         /// GB/T 4754 codes, up to 5; none is fine: a spreadsheet row or a market record often has
         /// none, and matching then infers likely disciplines from the text.
-        #[serde(default)]
-        #[graphql(default)]
-        industries: Vec<String> [required] = n.industry_codes.clone(),
+        industries: Vec<String> [defaulted] = n.industry_codes.clone(),
         /// GB/T 13745 code.
-        #[serde(default)]
         discipline: Option<String> [optional] = n.discipline_code.clone(),
         /// Lowest acceptable TRL.
-        #[serde(default)]
         min_trl: Option<i32> [optional] = n.min_trl.map(i32::from),
         /// Wanted modes.
         cooperation_modes: Vec<TransferMode> [required] = n.cooperation_modes.clone(),
         /// Budget; absent means 面议.
-        #[serde(default)]
         budget: Option<PriceInput> [optional] = price_input(n.budget),
         /// Wanted by.
-        #[serde(default)]
         deadline: Option<NaiveDate> [optional] = n.deadline,
         /// Visibility.
         visibility: NeedVisibility [required] = n.visibility,
         /// Priority-track codes.
-        #[serde(default)]
-        #[graphql(default)]
-        tracks: Vec<String> [required] = n.priority_tracks.clone(),
+        tracks: Vec<String> [defaulted] = n.priority_tracks.clone(),
     }
 }
 
@@ -395,11 +418,9 @@ fn names(errs: &mut Errors, list: &[String], field: &str, label: &str) -> Vec<St
 }
 
 impl AchievementInput {
-    /// Validates every field; `tracks_known` says whether a track code exists.
-    pub(crate) fn validate(
-        &self,
-        tracks_known: &dyn Fn(&str) -> bool,
-    ) -> Result<Achievement, Vec<FieldError>> {
+    /// Validates every field; `tracks_known` says whether a track code exists (a result has no
+    /// deadline, so the day does not matter).
+    pub(crate) fn validate(&self, tracks_known: TracksKnown, _: NaiveDate) -> Checked<Achievement> {
         let mut e = Errors::default();
         let content = draft_listing!(Achievement {
             title: text(&mut e, &self.title, 4, 100, "title", "标题"),
@@ -485,11 +506,7 @@ fn tracks(errs: &mut Errors, codes: &[String], known: &dyn Fn(&str) -> bool) -> 
 
 impl NeedInput {
     /// Validates every field; `today` rejects deadlines in the past.
-    pub(crate) fn validate(
-        &self,
-        tracks_known: &dyn Fn(&str) -> bool,
-        today: NaiveDate,
-    ) -> Result<Need, Vec<FieldError>> {
+    pub(crate) fn validate(&self, tracks_known: TracksKnown, today: NaiveDate) -> Checked<Need> {
         let mut e = Errors::default();
         let content = draft_listing!(Need {
             title: text(&mut e, &self.title, 4, 100, "title", "标题"),

@@ -88,12 +88,12 @@ impl<K: Kind> ListingService<K> {
     pub async fn close(&self, actor: &Actor, id: i32) -> ServiceResult<K::View> {
         let step = Step {
             action: "close",
-            from: K::CLOSE_FROM,
-            verb: K::CLOSE_VERB,
+            from: StatusOf::<K>::CLOSE_FROM,
+            verb: StatusOf::<K>::CLOSE_VERB,
             needs_verified_owner: false,
         };
         self.transition(actor, id, step, |life, _, _| {
-            life.status = K::CLOSED;
+            life.status = StatusOf::<K>::CLOSED;
             life.expires_at = None;
         })
         .await

@@ -4,14 +4,10 @@
 
 use crate::db::listing_query::ListingQuery;
 use crate::domain::{Need, NeedStatus};
-use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 use crate::service::listings::filters::ListingFilter;
-use crate::service::listings::inputs::{NeedInput, NeedPatch};
 use crate::service::listings::{Kind, ListingService};
 use crate::service::{Actor, policy};
 use chrono::NaiveDate;
-
-use NeedStatus::*;
 
 /// Technology-need use cases.
 pub type NeedService = ListingService<Need>;
@@ -29,41 +25,10 @@ pub struct NeedView {
 }
 
 impl Kind for Need {
-    type Input = NeedInput;
-    type Patch = NeedPatch;
     type View = NeedView;
-
-    const NODE: &'static str = "Need";
-    const NOUN: &'static str = "技术需求";
-    const SHORT_NOUN: &'static str = "需求";
-    const CLOSED: NeedStatus = Closed;
-    const CLOSE_FROM: &'static [NeedStatus] = &[Open, Negotiating, Signed, Expired, Withdrawn];
-    const CLOSE_VERB: &'static str = "结束";
-
-    fn validate(
-        input: &NeedInput,
-        tracks_known: &dyn Fn(&str) -> bool,
-        today: NaiveDate,
-    ) -> Result<Need, Vec<FieldError>> {
-        input.validate(tracks_known, today)
-    }
 
     fn earliest_deadline(&self, today: NaiveDate) -> NaiveDate {
         self.deadline.map_or(today, |d| d.min(today))
-    }
-
-    fn patched(&self, patch: NeedPatch) -> NeedInput {
-        patch.apply(self)
-    }
-
-    fn ensure_editable(&self) -> ServiceResult<()> {
-        if matches!(self.status, Signed | Closed) {
-            return Err(ServiceError::coded(
-                ErrorCode::InvalidStateTransition,
-                "已签约或已结束的需求不能再修改",
-            ));
-        }
-        Ok(())
     }
 
     fn may_know(actor: &Actor, need: &Need) -> bool {
