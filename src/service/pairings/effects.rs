@@ -77,7 +77,7 @@ impl PairingService {
                                 owner_org_id: n.owner_id,
                                 grantee_org_id: p.university_org_id,
                                 granted_by: by,
-                                reason: &reason,
+                                reason: "对接引荐",
                             },
                             now,
                         )
