@@ -782,3 +782,35 @@ async fn talks_that_keep_moving_do_not_expire() {
     // Introduced without a need: the firm's contacts were disclosed to the university.
     assert_eq!(stalled["enterprise"]["contactPhone"], "0532-88880000");
 }
+
+#[tokio::test]
+async fn a_need_nobody_else_may_read_answers_a_pairing_offer_as_missing() {
+    // A draft or withdrawn need is one the university cannot read (`node` answers null): an
+    // offer to it must not answer "wrong status", which would tell that it exists.
+    let m = market().await;
+    let draft = m.app.create_need(&m.firm, need_fields()).await;
+    let withdrawn = m.app.published_need(&m.firm, need_fields()).await;
+    m.app.lifecycle("withdrawNeed", &withdrawn).await;
+    let missing = global_id(qianxian::graphql::ids::NodeType::Need, 99_999);
+    for need in [&draft, &withdrawn, &missing] {
+        let seen = m
+            .app
+            .gql_ok_as(
+                &m.university.token,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": need }),
+            )
+            .await;
+        assert!(seen["node"].is_null(), "{seen}");
+        assert_eq!(
+            m.refused(
+                &m.university.token,
+                "offerAchievement",
+                "OpenPairingInput",
+                json!({ "achievementId": m.achievement, "needId": need, "message": "我们的成果可满足要求" }),
+            )
+            .await,
+            "NOT_FOUND"
+        );
+    }
+}

@@ -9,8 +9,8 @@ use crate::db::outbox::ListingKind;
 use crate::db::pairings::{self as repo};
 use crate::db::{matches, organizations};
 use crate::domain::{
-    Achievement, AchievementStatus, Listing, Need, Pairing, PairingEventKind, PairingOrigin,
-    PairingRole, PairingStatus,
+    Achievement, AchievementStatus, Listing, ListingStatus, Need, Pairing, PairingEventKind,
+    PairingOrigin, PairingRole, PairingStatus,
 };
 use crate::error::{ErrorCode, FieldError, ServiceError, ServiceResult};
 use crate::service::audit::Target;
@@ -68,7 +68,11 @@ impl PairingService {
                 Some(id) => Some(
                     listings::find_for_update::<Need, _>(&txn, id)
                         .await?
-                        .filter(|n| policy::may_see_need(actor, n))
+                        .filter(|n| {
+                            policy::may_see_need(actor, n)
+                                && (n.effective_status(now).is_public()
+                                    || policy::may_see_unpublished(actor, n.owner_id))
+                        })
                         .ok_or_else(|| ServiceError::not_found("技术需求"))?,
                 ),
                 None => None,
