@@ -168,7 +168,12 @@ impl IdCodec {
         let text = String::from_utf8(bytes).map_err(|_| invalid())?;
         let (name, raw) = text.split_once(':').ok_or_else(invalid)?;
         let kind = NodeType::from_name(name).ok_or_else(invalid)?;
-        let n = raw.parse::<u32>().map_err(|_| invalid())?;
+        // One spelling per id: no sign, no leading zeros.
+        let n = raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| n.to_string() == raw)
+            .ok_or_else(invalid)?;
         let row = i32::try_from(self.unpermute(kind, n))
             .ok()
             .filter(|row| *row > 0)
