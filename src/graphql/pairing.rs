@@ -282,7 +282,7 @@ pub struct PairingFilterInput {
 /// A group in the statistics.
 #[derive(SimpleObject)]
 pub struct StatGroup {
-    /// Code: month `2026-11`, track code, GB/T code or organisation id.
+    /// Code: month `2026-11`, track code, GB/T code or organisation global id.
     pub key: String,
     /// Readable name.
     pub label: String,
@@ -344,7 +344,7 @@ pub struct BrokerStat {
 }
 
 /// Statistics of the pairings created in a period.
-pub struct PairingStatistics(pairing_stats::PairingStatistics);
+pub struct PairingStatistics(pairing_stats::PairingStatistics, IdCodec);
 
 #[Object]
 impl PairingStatistics {
@@ -413,7 +413,7 @@ impl PairingStatistics {
     }
     /// One table as CSV with Chinese headers (UTF-8 with BOM).
     async fn csv(&self, table: StatTable) -> String {
-        pairing_stats::to_csv(&self.0, table)
+        pairing_stats::to_csv(&self.0, table, &|id| self.1.encode(NodeType::User, id))
     }
 }
 
@@ -478,13 +478,19 @@ impl PairingQuery {
             to.as_deref(),
         )
         .gql()?;
-        Ok(PairingStatistics(
-            services
-                .pairing_stats
-                .compute(actor, from, to)
-                .await
-                .gql()?,
-        ))
+        let mut stats = services
+            .pairing_stats
+            .compute(actor, from, to)
+            .await
+            .gql()?;
+        // Organisations are named by their global ids, as everywhere else in the API.
+        let codec = IdCodec::of(ctx).clone();
+        for g in &mut stats.by_organization {
+            if let Ok(id) = g.key.parse() {
+                g.key = codec.encode(NodeType::Organization, id);
+            }
+        }
+        Ok(PairingStatistics(stats, codec))
     }
 }
 

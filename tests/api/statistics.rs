@@ -186,6 +186,49 @@ async fn statistics_match_hand_computed_figures() {
     assert!(csv.contains("\n2026-12,2026-12,2,1,1,1000000\n"), "{csv}");
     assert!(csv.ends_with("\n合计,,5,2,2,1300000\n"), "{csv}");
 
+    // Organisations and brokers are named by their global ids, in the answer and the CSV,
+    // never by row numbers that would count every organisation and user ever registered.
+    let named = app
+        .gql_ok_as(
+            &b1,
+            "query($from: String!, $to: String!) { pairingStatistics(from: $from, to: $to) { byOrganization { key label } brokers { broker { id } } organizations: csv(table: ORGANIZATION) brokerTable: csv(table: BROKER) } }",
+            period.clone(),
+        )
+        .await["pairingStatistics"]
+        .clone();
+    let groups = named["byOrganization"].as_array().unwrap();
+    assert!(groups.len() >= 2, "{named}");
+    for g in groups {
+        let found = app
+            .gql_ok(
+                "query($id: ID!) { node(id: $id) { ... on Organization { name } } }",
+                json!({ "id": g["key"] }),
+            )
+            .await;
+        assert_eq!(found["node"]["name"], g["label"], "{g}");
+        assert!(
+            named["organizations"]
+                .as_str()
+                .unwrap()
+                .contains(g["key"].as_str().unwrap())
+        );
+    }
+    let broker_rows: Vec<&str> = named["brokerTable"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|row| row.split(',').next().unwrap())
+        .collect();
+    let broker_ids: Vec<&str> = named["brokers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["broker"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(broker_rows.len(), 2, "{named}");
+    assert_eq!(broker_rows, broker_ids);
+
     // A narrower period holds December's cohort only.
     let december = app
         .gql_ok_as(

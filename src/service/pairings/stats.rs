@@ -253,7 +253,7 @@ pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
         .into_iter()
         .map(|(id, mut g)| {
             g.key = id.to_string();
-            g.label = g.key.clone();
+            g.label = "（未知机构）".to_owned();
             g
         })
         .collect();
@@ -261,7 +261,7 @@ pub fn aggregate(rows: &[StatRow]) -> PairingStatistics {
         .into_iter()
         .map(|(broker_id, (pairings, signed, mut hours))| BrokerStat {
             broker_id,
-            name: broker_id.to_string(),
+            name: "（未知用户）".to_owned(),
             pairings,
             signed,
             median_hours_to_first_response: median(&mut hours),
@@ -321,7 +321,8 @@ pub enum StatTable {
 
 /// One table as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese
 /// headers correctly).
-pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
+/// `user_key` writes a broker's id as callers know it (the API's global id).
+pub fn to_csv(s: &PairingStatistics, table: StatTable, user_key: &dyn Fn(i32) -> String) -> String {
     let mut out = String::from("\u{feff}");
     let groups = |out: &mut String, first: &str, rows: &[StatGroup]| {
         out.push_str(&format!(
@@ -373,7 +374,7 @@ pub fn to_csv(s: &PairingStatistics, table: StatTable) -> String {
             for b in &s.brokers {
                 out.push_str(&format!(
                     "{},{},{},{},{}\n",
-                    b.broker_id,
+                    user_key(b.broker_id),
                     csv_field(&b.name),
                     b.pairings,
                     b.signed,
@@ -472,7 +473,7 @@ mod tests {
         assert_eq!(csv_field("青岛,海洋"), "\"青岛,海洋\"");
         assert_eq!(csv_field("=1+1"), "'=1+1");
         let s = aggregate(&[row("SIGNED", "2026-11", Some(("2026-11", 10)), 1.0)]);
-        let csv = to_csv(&s, StatTable::Month);
+        let csv = to_csv(&s, StatTable::Month, &|id| id.to_string());
         assert!(csv.starts_with("\u{feff}月份,名称"));
         assert!(csv.contains("2026-11,2026-11,1,1,1,10\n"));
         assert!(csv.ends_with("合计,,1,1,1,10\n"), "{csv}");
