@@ -217,24 +217,20 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let indexer = tokio::spawn(run_indexer(
-            self.services.clone(),
-            self.index_poll,
-            FirstPass::of(&self.first_passes),
-            stop_rx.clone(),
-        ));
+        let ticker = |every| Ticker {
+            every,
+            first_pass: FirstPass::of(&self.first_passes),
+            stop: stop_rx.clone(),
+        };
+        let indexer = tokio::spawn(run_indexer(self.services.clone(), ticker(self.index_poll)));
         let outbox_jobs = tokio::spawn(run_outbox_jobs(
             self.services.clone(),
-            self.index_poll,
-            FirstPass::of(&self.first_passes),
-            stop_rx.clone(),
+            ticker(self.index_poll),
         ));
         let sweeper = tokio::spawn(sweep_expired(
             self.services.clone(),
             self.rate_limits.clone(),
-            self.sweep_every,
-            FirstPass::of(&self.first_passes),
-            stop_rx.clone(),
+            ticker(self.sweep_every),
         ));
         let feed = {
             let (services, url, stop) = (
@@ -321,95 +317,88 @@ impl Application {
 async fn sweep_expired(
     services: Services,
     rate_limits: Arc<http::rate_limit::RateLimits>,
-    every: Duration,
-    first_pass: FirstPass,
-    stop: tokio::sync::watch::Receiver<bool>,
+    ticker: Ticker,
 ) {
-    let services = &services;
-    let rate_limits = &rate_limits;
-    on_every_tick(every, first_pass, stop, move || async move {
-        rate_limits.forget_idle();
-        if holds(services, Job::Sweep).await {
-            if let Err(err) = services.expiry.expire_due().await {
-                tracing::warn!(error = ?err, "expiry sweep failed");
+    let (services, rate_limits) = (&services, &rate_limits);
+    ticker
+        .run(move || async move {
+            rate_limits.forget_idle();
+            if holds(services, Job::Sweep).await {
+                let expired = services.expiry.expire_due().await;
+                warn_on_failure(expired, "expiry sweep failed");
+                let overdue = services.pairings.expire_due().await;
+                warn_on_failure(overdue, "pairing deadline sweep failed");
             }
-            if let Err(err) = services.pairings.expire_due().await {
-                tracing::warn!(error = ?err, "pairing deadline sweep failed");
-            }
-        }
-    })
-    .await
+        })
+        .await
 }
 
 /// The one task that writes the search index: catches up with the outbox on start (rebuilding
 /// when the index configuration changed), then applies new changes in batches as they arrive.
-async fn run_indexer(
-    services: Services,
-    every: Duration,
-    first_pass: FirstPass,
-    stop: tokio::sync::watch::Receiver<bool>,
-) {
+async fn run_indexer(services: Services, ticker: Ticker) {
     let services = &services;
-    on_every_tick(every, first_pass, stop, move || async move {
-        // Every replica keeps its own index.
-        if let Err(err) = services.search.catch_up().await {
-            tracing::warn!(error = ?err, "search indexing failed; retrying");
-        }
-        if let Err(err) = services.search.relearn_disciplines().await {
-            tracing::warn!(error = ?err, "relearning the discipline model failed");
-        }
-    })
-    .await
+    ticker
+        .run(move || async move {
+            // Every replica keeps its own index.
+            let indexed = services.search.catch_up().await;
+            warn_on_failure(indexed, "search indexing failed; retrying");
+            let relearnt = services.search.relearn_disciplines().await;
+            warn_on_failure(relearnt, "relearning the discipline model failed");
+        })
+        .await
 }
 
 /// The jobs that follow the outbox on one replica of the cluster (stored matches and their
 /// alerts, market pushes), in a task of their own so that the replica holding them indexes
 /// as promptly as the others.
-async fn run_outbox_jobs(
-    services: Services,
+async fn run_outbox_jobs(services: Services, ticker: Ticker) {
+    let services = &services;
+    ticker
+        .run(move || async move {
+            // Each batch asks for the lease again (renewing it), so a pass that outlasts
+            // the lease stops instead of running beside the replica that took it over.
+            let matching = &services.matching;
+            let refreshed = matching
+                .refresh_stored_while(|| holds(services, Job::StoredMatches))
+                .await;
+            warn_on_failure(refreshed, "refreshing stored matches failed; retrying");
+            let pushed = services
+                .sync
+                .push_pending_while(|| holds(services, Job::MarketPush))
+                .await;
+            warn_on_failure(pushed, "publishing to the markets failed; retrying");
+        })
+        .await
+}
+
+/// Logs a background pass that failed; the next tick tries again.
+fn warn_on_failure<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) {
+    if let Err(err) = result {
+        tracing::warn!(error = ?err, "{what}");
+    }
+}
+
+/// A background loop's clock: a pass at once and then every `every` (a tick missed while a
+/// pass ran waits for the next rather than bursting) until `stop` changes; each finished pass
+/// tells `first_pass`.
+struct Ticker {
     every: Duration,
     first_pass: FirstPass,
     stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let services = &services;
-    on_every_tick(every, first_pass, stop, move || async move {
-        // Each batch asks for the lease again (renewing it), so a pass that outlasts
-        // the lease stops instead of running beside the replica that took it over.
-        if let Err(err) = services
-            .matching
-            .refresh_stored_while(|| holds(services, Job::StoredMatches))
-            .await
-        {
-            tracing::warn!(error = ?err, "refreshing stored matches failed; retrying");
-        }
-        if let Err(err) = services
-            .sync
-            .push_pending_while(|| holds(services, Job::MarketPush))
-            .await
-        {
-            tracing::warn!(error = ?err, "publishing to the markets failed; retrying");
-        }
-    })
-    .await
 }
 
-/// Runs `pass` at once and then every `every` (a tick missed while a pass ran waits for the
-/// next rather than bursting) until `stop` changes; each finished pass tells `first_pass`.
-async fn on_every_tick<Pass: Future<Output = ()>>(
-    every: Duration,
-    mut first_pass: FirstPass,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-    mut pass: impl FnMut() -> Pass,
-) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {
-                pass().await;
-                first_pass.done();
+impl Ticker {
+    async fn run<Pass: Future<Output = ()>>(mut self, mut pass: impl FnMut() -> Pass) {
+        let mut tick = tokio::time::interval(self.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    pass().await;
+                    self.first_pass.done();
+                }
+                _ = self.stop.changed() => break,
             }
-            _ = stop.changed() => break,
         }
     }
 }
