@@ -28,7 +28,7 @@ pub struct Settings {
     /// Logging.
     pub log: LogSettings,
     /// Accounts and tokens.
-    pub auth: AuthConfig,
+    pub auth: crate::service::accounts::AuthSettings,
     /// Request rate limits.
     pub rate_limit: RateLimitSettings,
     /// Search index.
@@ -92,30 +92,6 @@ impl Default for SearchSettings {
     }
 }
 
-/// Accounts and tokens.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuthConfig {
-    /// Secret that signs tokens; at least 32 characters. Required in production.
-    pub signing_secret: String,
-    /// Minutes an access token lives.
-    pub access_token_minutes: i64,
-    /// Days a refresh token lives.
-    pub refresh_token_days: i64,
-    /// argon2id memory cost in KiB.
-    pub argon2_memory_kib: u32,
-    /// argon2id iterations.
-    pub argon2_iterations: u32,
-    /// argon2id lanes.
-    pub argon2_parallelism: u32,
-    /// Failed logins for one account before each further one makes it wait (1, 2, 4 … s).
-    pub free_failures_per_account: i32,
-    /// Failed logins from one client address (any accounts) before the same.
-    pub free_failures_per_address: i32,
-    /// The longest such wait, in seconds.
-    pub max_login_wait_secs: i64,
-}
-
 /// Request rate limits (token buckets, refilled per minute).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -128,22 +104,6 @@ pub struct RateLimitSettings {
 
 /// The signing secret used in development when none is configured; refused in production.
 pub const DEVELOPMENT_SECRET: &str = "qianxian-development-signing-secret-not-for-production";
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        Self {
-            signing_secret: String::new(),
-            access_token_minutes: 30,
-            refresh_token_days: 30,
-            argon2_memory_kib: 19_456,
-            argon2_iterations: 2,
-            argon2_parallelism: 1,
-            free_failures_per_account: 5,
-            free_failures_per_address: 50,
-            max_login_wait_secs: 900,
-        }
-    }
-}
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
@@ -267,7 +227,7 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             seed: SeedSettings::default(),
             log: LogSettings::default(),
-            auth: AuthConfig::default(),
+            auth: Default::default(),
             rate_limit: RateLimitSettings::default(),
             search: SearchSettings::default(),
         }
@@ -459,16 +419,9 @@ impl Settings {
             max_page_size: self.graphql.max_page_size,
             default_page_size: self.graphql.default_page_size,
             auth: crate::service::accounts::AuthSettings {
-                access_token_minutes: self.auth.access_token_minutes,
-                refresh_token_days: self.auth.refresh_token_days,
-                argon2_memory_kib: self.auth.argon2_memory_kib,
-                argon2_iterations: self.auth.argon2_iterations,
-                argon2_parallelism: self.auth.argon2_parallelism,
-                free_failures_per_account: self.auth.free_failures_per_account,
-                free_failures_per_address: self.auth.free_failures_per_address,
-                max_login_wait_secs: self.auth.max_login_wait_secs,
+                signing_secret: secret,
+                ..self.auth.clone()
             },
-            signing_secret: secret.into_bytes(),
         })
     }
 

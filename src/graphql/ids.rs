@@ -121,7 +121,7 @@ impl IdCodec {
 
     /// The codec of the deployment `services` serve.
     pub fn of_services(services: &crate::service::Services) -> Self {
-        Self::new(&services.context().settings.signing_secret)
+        Self::new(services.context().settings.auth.signing_secret.as_bytes())
     }
 
     /// The codec from a schema's data.

@@ -51,10 +51,8 @@ pub struct ServiceSettings {
     pub max_page_size: u64,
     /// Page size when the caller gives none.
     pub default_page_size: u64,
-    /// Token lifetimes and password hashing cost.
+    /// The signing secret (resolved: never empty), token lifetimes and password hashing cost.
     pub auth: accounts::AuthSettings,
-    /// Secret that signs tokens.
-    pub signing_secret: Vec<u8>,
     /// Seconds a replica holds a background job's lease without renewing it.
     pub job_lease_secs: i64,
 }
@@ -67,8 +65,10 @@ impl Default for ServiceSettings {
             connectors: Default::default(),
             max_page_size: 100,
             default_page_size: 20,
-            auth: accounts::AuthSettings::default(),
-            signing_secret: b"qianxian-test-secret-0123456789abcdef".to_vec(),
+            auth: accounts::AuthSettings {
+                signing_secret: "qianxian-test-secret-0123456789abcdef".to_owned(),
+                ..Default::default()
+            },
             job_lease_secs: 30,
         }
     }
@@ -207,7 +207,7 @@ impl Services {
         settings: ServiceSettings,
         index: Arc<crate::search::index::SearchIndex>,
     ) -> Self {
-        let signer = tokens::TokenSigner::new(&settings.signing_secret);
+        let signer = tokens::TokenSigner::new(settings.auth.signing_secret.as_bytes());
         let auth = settings.auth.clone();
         let ctx = Arc::new(Context {
             db,

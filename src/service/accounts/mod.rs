@@ -23,9 +23,13 @@ use crate::service::{Actor, Context, policy};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
-/// Settings for accounts and tokens.
-#[derive(Debug, Clone)]
+/// Accounts and tokens (`[auth]` in the configuration).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuthSettings {
+    /// Secret that signs tokens and keys global ids; at least 32 characters. Required in
+    /// production; in development an empty one means the built-in development secret.
+    pub signing_secret: String,
     /// Minutes an access token lives.
     pub access_token_minutes: i64,
     /// Days a refresh token lives.
@@ -36,9 +40,9 @@ pub struct AuthSettings {
     pub argon2_iterations: u32,
     /// argon2id lanes.
     pub argon2_parallelism: u32,
-    /// Failed logins for one account before each further one makes it wait.
+    /// Failed logins for one account before each further one makes it wait (1, 2, 4 … s).
     pub free_failures_per_account: i32,
-    /// Failed logins from one client address before the same.
+    /// Failed logins from one client address (any accounts) before the same.
     pub free_failures_per_address: i32,
     /// The longest such wait, in seconds.
     pub max_login_wait_secs: i64,
@@ -47,6 +51,7 @@ pub struct AuthSettings {
 impl Default for AuthSettings {
     fn default() -> Self {
         Self {
+            signing_secret: String::new(),
             access_token_minutes: 30,
             refresh_token_days: 30,
             argon2_memory_kib: 19_456,
