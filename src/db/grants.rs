@@ -71,7 +71,7 @@ async fn upsert<C: ConnectionTrait>(
     } = g;
     // The row first (a no-op if it exists), then read it locked: two grants at once (a
     // broker's and an introduction's) find one row instead of both inserting.
-    Entity::insert(ActiveModel {
+    let fresh = ActiveModel {
         id: NotSet,
         listing_kind: Set(kind.to_owned()),
         listing_id: Set(listing_id),
@@ -81,18 +81,19 @@ async fn upsert<C: ConnectionTrait>(
         reason: Set(reason.to_owned()),
         created_at: Set(now),
         revoked_at: Set(None),
-    })
-    .on_conflict(
-        sea_orm::sea_query::OnConflict::columns([
-            Column::ListingKind,
-            Column::ListingId,
-            Column::GranteeOrgId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
+    };
+    Entity::insert(fresh.clone())
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                Column::ListingKind,
+                Column::ListingId,
+                Column::GranteeOrgId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     let existing = Entity::find()
         .filter(Column::ListingKind.eq(kind))
         .filter(Column::ListingId.eq(listing_id))
@@ -114,21 +115,7 @@ async fn upsert<C: ConnectionTrait>(
             .update(db)
             .await
         }
-        None => {
-            ActiveModel {
-                id: NotSet,
-                listing_kind: Set(kind.to_owned()),
-                listing_id: Set(listing_id),
-                owner_org_id: Set(owner_org_id),
-                grantee_org_id: Set(grantee_org_id),
-                granted_by: Set(granted_by),
-                reason: Set(reason.to_owned()),
-                created_at: Set(now),
-                revoked_at: Set(None),
-            }
-            .insert(db)
-            .await
-        }
+        None => fresh.insert(db).await,
     }
 }
 
