@@ -32,6 +32,16 @@ impl Target {
             id: Some(id),
         }
     }
+
+    /// An organisation.
+    pub fn org(id: i32) -> Self {
+        Self::of("Organization", id)
+    }
+
+    /// A user account.
+    pub fn user(id: i32) -> Self {
+        Self::of("User", id)
+    }
 }
 
 /// Writes one record with `db` (the mutation's transaction on success).

@@ -183,12 +183,7 @@ impl MemberService {
         }
         .await;
         self.ctx
-            .audit_failure(
-                actor,
-                "requestMembership",
-                Target::of("Organization", org_id),
-                r,
-            )
+            .audit_failure(actor, "requestMembership", Target::org(org_id), r)
             .await
     }
 
@@ -345,7 +340,7 @@ impl MemberService {
                 .ok_or_else(|| ServiceError::not_found("用户"))?;
             repo::set_roles(&txn, user_id, operator, broker, self.ctx.clock.now()).await?;
             self.ctx
-                .audit_ok(&txn, actor, "setUserRoles", Target::of("User", user_id))
+                .audit_ok(&txn, actor, "setUserRoles", Target::user(user_id))
                 .await?;
             let user = repo::find(&txn, user_id)
                 .await?
@@ -355,7 +350,7 @@ impl MemberService {
         }
         .await;
         self.ctx
-            .audit_failure(actor, "setUserRoles", Target::of("User", user_id), r)
+            .audit_failure(actor, "setUserRoles", Target::user(user_id), r)
             .await
     }
 
@@ -385,7 +380,7 @@ impl MemberService {
         )
         .await?;
         self.ctx
-            .audit_ok(&txn, actor, "assignMembership", Target::of("User", user_id))
+            .audit_ok(&txn, actor, "assignMembership", Target::user(user_id))
             .await?;
         txn.commit().await?;
         Ok(())

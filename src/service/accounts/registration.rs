@@ -12,9 +12,7 @@ impl AccountService {
     /// Creates an account.
     pub async fn register(&self, actor: &Actor, input: &RegisterInput) -> ServiceResult<User> {
         let r = self.register_inner(actor, input, false, false).await;
-        let target = r
-            .as_ref()
-            .map_or(Target::NONE, |u| Target::of("User", u.id));
+        let target = r.as_ref().map_or(Target::NONE, |u| Target::user(u.id));
         self.ctx.audit_failure(actor, "register", target, r).await
     }
 
@@ -63,7 +61,7 @@ impl AccountService {
         )
         .await?;
         self.ctx
-            .audit_ok(&txn, actor, "register", Target::of("User", row.id))
+            .audit_ok(&txn, actor, "register", Target::user(row.id))
             .await?;
         txn.commit().await?;
         tracing::debug!(user_id = row.id, "user registered");

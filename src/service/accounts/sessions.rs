@@ -67,7 +67,7 @@ impl AccountService {
                 Ok(session)
             }
             (_, user) => {
-                let target = user.map_or(Target::NONE, |u| Target::of("User", u.id));
+                let target = user.map_or(Target::NONE, |u| Target::user(u.id));
                 self.ctx
                     .audit_failure(
                         &actor,
@@ -127,7 +127,7 @@ impl AccountService {
                 txn,
                 &user_actor(&user, row.id),
                 "login",
-                Target::of("User", user.id),
+                Target::user(user.id),
             )
             .await?;
         Ok(Session {
@@ -171,7 +171,7 @@ impl AccountService {
                     &txn,
                     &actor,
                     "refreshTokenReused",
-                    Target::of("User", row.user_id),
+                    Target::user(row.user_id),
                 )
                 .await?;
             txn.commit().await?;
@@ -203,7 +203,7 @@ impl AccountService {
             .ok_or_else(|| unauthenticated("令牌无效"))?;
         repo::revoke_session(&txn, &row.session_id, self.ctx.clock.now()).await?;
         self.ctx
-            .audit_ok(&txn, actor, "logout", Target::of("User", user.user_id))
+            .audit_ok(&txn, actor, "logout", Target::user(user.user_id))
             .await?;
         txn.commit().await?;
         Ok(true)

@@ -62,7 +62,7 @@ impl<K: Kind> ListingService<K> {
         }
         .await;
         self.ctx
-            .audit_failure(actor, &action, Target::of("Organization", owner_id), r)
+            .audit_failure(actor, &action, Target::org(owner_id), r)
             .await
     }
 

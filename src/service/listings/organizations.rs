@@ -98,12 +98,7 @@ impl OrganizationService {
                 .await?;
             }
             self.ctx
-                .audit_ok(
-                    &txn,
-                    actor,
-                    "createOrganization",
-                    Target::of("Organization", saved.id),
-                )
+                .audit_ok(&txn, actor, "createOrganization", Target::org(saved.id))
                 .await?;
             txn.commit().await?;
             tracing::debug!(organization_id = saved.id, "organization registered");
@@ -145,24 +140,14 @@ impl OrganizationService {
             };
             let saved = repo::save(&txn, &next).await?;
             self.ctx
-                .audit_ok(
-                    &txn,
-                    actor,
-                    "updateOrganization",
-                    Target::of("Organization", id),
-                )
+                .audit_ok(&txn, actor, "updateOrganization", Target::org(id))
                 .await?;
             txn.commit().await?;
             self.view_one(actor, saved).await
         }
         .await;
         self.ctx
-            .audit_failure(
-                actor,
-                "updateOrganization",
-                Target::of("Organization", id),
-                r,
-            )
+            .audit_failure(actor, "updateOrganization", Target::org(id), r)
             .await
     }
 
@@ -191,7 +176,7 @@ impl OrganizationService {
                     &txn,
                     actor,
                     "verifyOrganization",
-                    Target::of("Organization", id),
+                    Target::org(id),
                 )
                 .await?;
             let sent = if verified != current_verified {
@@ -217,12 +202,7 @@ impl OrganizationService {
         }
         .await;
         self.ctx
-            .audit_failure(
-                actor,
-                "verifyOrganization",
-                Target::of("Organization", id),
-                r,
-            )
+            .audit_failure(actor, "verifyOrganization", Target::org(id), r)
             .await
     }
 

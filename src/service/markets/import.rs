@@ -176,7 +176,7 @@ impl ImportService {
         options: &ImportOptions,
         progress: impl Fn(u64, u64),
     ) -> ServiceResult<ImportReport> {
-        let target = Target::of("Organization", owner_id);
+        let target = Target::org(owner_id);
         let r = self
             .walk_file(actor, owner_id, input, file_name, options, progress)
             .await;
@@ -277,12 +277,7 @@ impl ImportService {
         if let Some(txn) = whole.take() {
             if report.applied {
                 self.ctx
-                    .audit_ok(
-                        &txn,
-                        actor,
-                        "importAchievements",
-                        Target::of("Organization", owner_id),
-                    )
+                    .audit_ok(&txn, actor, "importAchievements", Target::org(owner_id))
                     .await?;
                 txn.commit().await?;
             } else {
@@ -450,7 +445,7 @@ impl ImportService {
                 None => {
                     let txn = self.ctx.db.begin_write().await?;
                     self.write(&txn, walk, batch, options).await?;
-                    let target = Target::of("Organization", walk.owner);
+                    let target = Target::org(walk.owner);
                     self.ctx
                         .audit_ok(&txn, actor, "importAchievements", target)
                         .await?;
