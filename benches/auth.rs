@@ -3,11 +3,10 @@
 //!
 //! Run: `cargo bench --bench auth` (release build, real HTTP on loopback, SQLite in a temp dir).
 
-use qianxian::app::Application;
-use qianxian::clock::SystemClock;
-use qianxian::config::Settings;
+#[path = "support/demo_app.rs"]
+mod demo_app;
+
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -46,18 +45,8 @@ async fn post(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let mut settings = Settings {
-        data_dir: dir.path().to_path_buf(),
-        ..Default::default()
-    };
-    settings.server.listen = "127.0.0.1:0".into();
-    settings.seed.dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
-    settings.rate_limit.per_address_per_minute = 1_000_000;
-    settings.rate_limit.per_token_per_minute = 1_000_000;
-    let app = Application::build(&settings, Arc::new(SystemClock)).await?;
-    let url = format!("http://127.0.0.1:{}/graphql", app.port());
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let demo = demo_app::start().await?;
+    let (url, settings) = (&demo.url, &demo.settings);
     let client = reqwest::Client::new();
     println!(
         "argon2id m={} KiB t={} p={} (demo data loaded)",
@@ -73,7 +62,7 @@ async fn main() -> anyhow::Result<()> {
     let mut token = String::new();
     for _ in 0..60 {
         let t = Instant::now();
-        let body = post(&client, &url, None, login, vars.clone()).await;
+        let body = post(&client, url, None, login, vars.clone()).await;
         logins.push(t.elapsed());
         token = body["data"]["login"]["accessToken"]
             .as_str()
@@ -84,16 +73,16 @@ async fn main() -> anyhow::Result<()> {
 
     let query = "{ achievements(first: 10) { totalCount nodes { title owner { name } } } }";
     for _ in 0..200 {
-        post(&client, &url, None, query, json!({})).await;
-        post(&client, &url, Some(&token), query, json!({})).await;
+        post(&client, url, None, query, json!({})).await;
+        post(&client, url, Some(&token), query, json!({})).await;
     }
     let (mut anon, mut authed) = (Vec::new(), Vec::new());
     for _ in 0..2000 {
         let t = Instant::now();
-        post(&client, &url, None, query, json!({})).await;
+        post(&client, url, None, query, json!({})).await;
         anon.push(t.elapsed());
         let t = Instant::now();
-        let body = post(&client, &url, Some(&token), query, json!({})).await;
+        let body = post(&client, url, Some(&token), query, json!({})).await;
         authed.push(t.elapsed());
         assert!(body.get("errors").is_none(), "{body}");
     }
