@@ -324,10 +324,10 @@ async fn sweep_expired(
         .run(move || async move {
             rate_limits.forget_idle();
             if holds(services, Job::Sweep).await {
-                let expired = services.expiry.expire_due().await;
-                warn_on_failure(expired, "expiry sweep failed");
-                let overdue = services.pairings.expire_due().await;
-                warn_on_failure(overdue, "pairing deadline sweep failed");
+                let listings = services.expiry.expire_due();
+                or_warn(listings, "expiry sweep failed").await;
+                let pairings = services.pairings.expire_due();
+                or_warn(pairings, "pairing deadline sweep failed").await;
             }
         })
         .await
@@ -340,10 +340,10 @@ async fn run_indexer(services: Services, ticker: Ticker) {
     ticker
         .run(move || async move {
             // Every replica keeps its own index.
-            let indexed = services.search.catch_up().await;
-            warn_on_failure(indexed, "search indexing failed; retrying");
-            let relearnt = services.search.relearn_disciplines().await;
-            warn_on_failure(relearnt, "relearning the discipline model failed");
+            let indexing = services.search.catch_up();
+            or_warn(indexing, "search indexing failed; retrying").await;
+            let relearning = services.search.relearn_disciplines();
+            or_warn(relearning, "relearning the discipline model failed").await;
         })
         .await
 }
@@ -357,23 +357,21 @@ async fn run_outbox_jobs(services: Services, ticker: Ticker) {
         .run(move || async move {
             // Each batch asks for the lease again (renewing it), so a pass that outlasts
             // the lease stops instead of running beside the replica that took it over.
-            let matching = &services.matching;
-            let refreshed = matching
-                .refresh_stored_while(|| holds(services, Job::StoredMatches))
-                .await;
-            warn_on_failure(refreshed, "refreshing stored matches failed; retrying");
-            let pushed = services
+            let refreshing = services
+                .matching
+                .refresh_stored_while(|| holds(services, Job::StoredMatches));
+            or_warn(refreshing, "refreshing stored matches failed; retrying").await;
+            let pushing = services
                 .sync
-                .push_pending_while(|| holds(services, Job::MarketPush))
-                .await;
-            warn_on_failure(pushed, "publishing to the markets failed; retrying");
+                .push_pending_while(|| holds(services, Job::MarketPush));
+            or_warn(pushing, "publishing to the markets failed; retrying").await;
         })
         .await
 }
 
-/// Logs a background pass that failed; the next tick tries again.
-fn warn_on_failure<T, E: std::fmt::Debug>(result: Result<T, E>, what: &str) {
-    if let Err(err) = result {
+/// Runs one step of a background pass and logs its failure; the next tick tries again.
+async fn or_warn<T, E: std::fmt::Debug>(step: impl Future<Output = Result<T, E>>, what: &str) {
+    if let Err(err) = step.await {
         tracing::warn!(error = ?err, "{what}");
     }
 }
