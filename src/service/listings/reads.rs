@@ -15,16 +15,20 @@ impl<K: Kind> ListingService<K> {
     /// One listing, if `actor` may see it. A listing the viewer may not know of is also
     /// visible to an organisation it was disclosed to (a pairing that reached INTRODUCED).
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<K::View>> {
-        let Some(listing) = repo::find::<K, _>(&self.ctx.db.conn, id).await? else {
-            return Ok(None);
-        };
-        let visible = self.may_see(actor, &listing)
-            || (listing.effective_status(self.ctx.clock.now()).is_public()
-                && self.disclosed_to(actor, id).await?);
-        if visible {
-            Ok(Some(self.view_one(actor, listing).await?))
-        } else {
-            Ok(None)
+        let found = repo::find::<K, _>(&self.ctx.db.conn, id).await?;
+        if let Some(listing) = found.as_ref().filter(|l| self.may_see(actor, l)) {
+            return Ok(Some(self.view_one(actor, listing.clone()).await?));
+        }
+        // Asked whether or not the listing exists, so that a hidden one takes as long to
+        // answer as a missing one.
+        let disclosed = self.disclosed_to(actor, id).await?;
+        match found {
+            Some(listing)
+                if disclosed && listing.effective_status(self.ctx.clock.now()).is_public() =>
+            {
+                Ok(Some(self.view_one(actor, listing).await?))
+            }
+            _ => Ok(None),
         }
     }
 

@@ -93,3 +93,42 @@ async fn ids_tell_nothing_of_hidden_listings_made_between_two_public_ones() {
         all.map(|id| number_inside(id))
     );
 }
+
+/// The fewest statements `node(id:)` costs for `id`, asked by `token` (the app's background
+/// loops may add one now and then, so the smallest of three runs is the query's).
+async fn statements_for_node(app: &TestApp, token: &str, id: &str) -> u64 {
+    let mut used = u64::MAX;
+    for _ in 0..3 {
+        let before = app.statements().await;
+        let found = app.gql_ok_as(token, NODE, json!({ "id": id })).await;
+        assert!(found["node"].is_null(), "{found}");
+        used = used.min(app.statements().await - before);
+    }
+    used
+}
+
+#[tokio::test]
+async fn a_hidden_need_costs_as_many_statements_to_look_up_as_a_missing_one() {
+    // Someone who holds a confidential need's id (it was public once, or was shared) must not
+    // tell from how long `node(id:)` takes whether it is hidden or gone.
+    let app = spawn_app().await;
+    let (university, _, rival) = matching_parties(&app, "计时").await;
+    let problem = "需要一种保密的海水淡化膜清洗方案，降低运行成本。";
+    let confidential = app
+        .published_need(&rival, uncoded_need("保密需求", problem, "CONFIDENTIAL"))
+        .await;
+    let draft = app
+        .create_need(&rival, uncoded_need("草稿需求", problem, "PUBLIC"))
+        .await;
+    let missing = global_id(qianxian::graphql::ids::NodeType::Need, 99_999);
+    let member = app.member_token(&university, "计时探针成员").await;
+    let costs = [
+        statements_for_node(&app, &member, &missing).await,
+        statements_for_node(&app, &member, &confidential).await,
+        statements_for_node(&app, &member, &draft).await,
+    ];
+    assert!(
+        costs.iter().all(|c| *c == costs[0]),
+        "missing, confidential, draft: {costs:?}"
+    );
+}
