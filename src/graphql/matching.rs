@@ -255,11 +255,9 @@ async fn matches(
 ) -> Result<MatchConnection> {
     let services = ctx.data::<Services>()?;
     let actor = ctx.data::<Actor>()?;
-    let node_type = match kind {
-        ListingKind::Need => NodeType::Need,
-        ListingKind::Achievement => NodeType::Achievement,
-    };
-    let id = ids::IdCodec::of(ctx).decode(id, node_type).gql()?;
+    let id = ids::IdCodec::of(ctx)
+        .decode(id, NodeType::of_listing(kind))
+        .gql()?;
     let page = services
         .matching
         .matches_for(actor, kind, id, window, min_score.map(|m| m as f32))

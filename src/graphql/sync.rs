@@ -197,10 +197,8 @@ pub struct MarketPush {
 impl From<crate::db::sync::PushRow> for MarketPush {
     fn from(p: crate::db::sync::PushRow) -> Self {
         use crate::graphql::ids::{NodeType, encode};
-        let node = match crate::db::outbox::ListingKind::from_stored(&p.listing_kind) {
-            crate::db::outbox::ListingKind::Need => NodeType::Need,
-            crate::db::outbox::ListingKind::Achievement => NodeType::Achievement,
-        };
+        let kind = crate::db::outbox::ListingKind::from_stored(&p.listing_kind);
+        let node = NodeType::of_listing(kind);
         Self {
             listing_id: encode(node, p.listing_id),
             listing_kind: p.listing_kind,
@@ -347,7 +345,6 @@ impl SyncMutation {
         ctx: &Context<'_>,
         input: SplitListingSourceInput,
     ) -> Result<SplitListingSourcePayload> {
-        use crate::db::outbox::ListingKind;
         use crate::graphql::ids::{NodeType, encode};
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
         let (split_off, user_errors) = split(
@@ -357,10 +354,7 @@ impl SyncMutation {
                 .await,
         )?;
         Ok(SplitListingSourcePayload {
-            listing_id: split_off.map(|(kind, id)| match kind {
-                ListingKind::Achievement => encode(NodeType::Achievement, id),
-                ListingKind::Need => encode(NodeType::Need, id),
-            }),
+            listing_id: split_off.map(|(kind, id)| encode(NodeType::of_listing(kind), id)),
             user_errors,
         })
     }

@@ -85,6 +85,8 @@ pub struct Context {
     pub settings: ServiceSettings,
     /// Pushes committed notifications to live subscribers.
     pub hub: notifications::NotificationHub,
+    /// Names rows outside the service (API ids, keys pushed to markets).
+    pub ids: crate::ids::IdCodec,
 }
 
 impl Context {
@@ -209,11 +211,13 @@ impl Services {
     ) -> Self {
         let signer = tokens::TokenSigner::new(settings.auth.signing_secret.as_bytes());
         let auth = settings.auth.clone();
+        let settings_secret = settings.auth.signing_secret.clone();
         let ctx = Arc::new(Context {
             db,
             clock,
             settings,
             hub: notifications::NotificationHub::default(),
+            ids: crate::ids::IdCodec::new(settings_secret.as_bytes()),
         });
         let achievements = achievements::AchievementService::new(ctx.clone());
         let needs = needs::NeedService::new(ctx.clone());

@@ -607,3 +607,40 @@ async fn a_run_cut_short_by_a_crash_is_closed_and_the_next_one_resumes_from_the_
     assert!(old.error.unwrap().contains("进程在同步过程中停止"));
     assert_eq!(listings(&restart).await.len(), 25);
 }
+
+#[tokio::test]
+async fn a_pushed_listing_is_keyed_by_its_global_id_not_its_row_number() {
+    // Rows are numbered with confidential needs and drafts among them; a partner market may
+    // show the key it was given, so the key must not be the row number.
+    let fake = FakeMarket::start(Market::Marine, 0, 1).await;
+    let app = app_with(&[(&fake, Market::Marine)]).await;
+    let university = app
+        .create_org("UNIVERSITY", "青岛推送编号大学", "370212", true)
+        .await;
+    let achievement = app
+        .published_achievement(&university, achievement_fields())
+        .await;
+    let set = "mutation($o: ID!) { setMarketPublishing(input: { organizationId: $o, market: MARINE, enabled: true }) { userErrors { code } } }";
+    let on = app
+        .gql_ok_as(&university.token, set, json!({ "o": university }))
+        .await;
+    assert_eq!(on["setMarketPublishing"]["userErrors"], json!([]));
+    app.services.sync.push_pending().await.unwrap();
+    let operator = operator(&app).await;
+    let pushed = app
+        .gql_ok_as(
+            &operator,
+            "{ marketPushes { nodes { listingId state remoteId } } }",
+            json!({}),
+        )
+        .await["marketPushes"]["nodes"][0]
+        .clone();
+    assert_eq!(pushed["state"], "DONE", "{pushed}");
+    assert_eq!(pushed["listingId"], json!(achievement));
+    let record = fake.record(pushed["remoteId"].as_str().unwrap()).await;
+    assert_eq!(
+        record["outerId"],
+        json!(format!("qianxian:{achievement}")),
+        "{record}"
+    );
+}

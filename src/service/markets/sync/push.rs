@@ -7,6 +7,7 @@ use crate::db::outbox::ListingKind;
 use crate::db::sync::{self as repo};
 use crate::domain::{AchievementStatus, Listing, ListingSource, NeedVisibility};
 use crate::error::ServiceResult;
+use crate::ids::NodeType;
 use crate::service::{Actor, Page, Window, policy};
 use std::collections::HashSet;
 
@@ -197,7 +198,12 @@ impl SyncService {
             return Ok(None);
         };
         Ok(Some(OutgoingListing {
-            local_key: format!("qianxian:{}:{id}", kind.as_str()),
+            // The listing's global id, not its row id: rows are numbered with hidden
+            // listings among them, and a partner may show the key.
+            local_key: format!(
+                "qianxian:{}",
+                self.ctx.ids.encode(NodeType::of_listing(kind), id)
+            ),
             kind,
             title,
             text,
