@@ -9,27 +9,29 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-/// Types that have global ids.
+/// Types that have global ids. Each number takes part in its type's permutation: never
+/// change or reuse one, or every id of that type changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum NodeType {
     /// An organisation.
-    Organization,
+    Organization = 0,
     /// A research result.
-    Achievement,
+    Achievement = 1,
     /// A technology need.
-    Need,
+    Need = 2,
     /// A user account.
-    User,
+    User = 3,
     /// A request to join an organisation.
-    MembershipRequest,
+    MembershipRequest = 4,
     /// A personal API token.
-    Token,
+    Token = 5,
     /// A pairing (对接).
-    Pairing,
+    Pairing = 6,
     /// A notification.
-    Notification,
+    Notification = 7,
     /// A saved search.
-    SavedSearch,
+    SavedSearch = 8,
 }
 
 impl NodeType {

@@ -27,6 +27,7 @@ mod m20261205_000021_add_notification_keys;
 mod m20261205_000022_add_token_families;
 mod m20261205_000023_create_login_throttle;
 mod m20261205_000024_create_match_judgements;
+mod m20261205_000025_add_push_keys;
 
 /// Applies every migration in order.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_add_token_families::Migration),
             Box::new(m20261205_000023_create_login_throttle::Migration),
             Box::new(m20261205_000024_create_match_judgements::Migration),
+            Box::new(m20261205_000025_add_push_keys::Migration),
         ]
     }
 }

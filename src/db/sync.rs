@@ -434,6 +434,7 @@ pub async fn want<C: ConnectionTrait>(
         last_error: Set(None),
         next_attempt_at: Set(now),
         updated_at: Set(now),
+        local_key: Set(None),
     })
     .on_conflict(
         OnConflict::columns([
@@ -471,10 +472,11 @@ pub async fn due_pushes<C: ConnectionTrait>(
         .await
 }
 
-/// Records the outcome of one push attempt.
+/// Records the outcome of one push attempt made under `local_key`.
 pub async fn record_push<C: ConnectionTrait>(
     db: &C,
     row: &PushRow,
+    local_key: &str,
     outcome: Result<Option<String>, (String, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -482,9 +484,11 @@ pub async fn record_push<C: ConnectionTrait>(
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, QueryFilter};
     if let Ok(Some(remote_id)) = &outcome {
-        // The market's id for the listing is a fact whatever else changed meanwhile.
+        // The market's id for the listing, and the key it knows the listing by, are facts
+        // whatever else changed meanwhile.
         Entity::update_many()
             .col_expr(Column::RemoteId, Expr::value(remote_id.clone()))
+            .col_expr(Column::LocalKey, Expr::value(local_key))
             .filter(Column::Id.eq(row.id))
             .exec(db)
             .await?;

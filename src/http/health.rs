@@ -40,14 +40,14 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
         // One large commit (an import) puts every replica behind at once; one that was
         // complete a moment ago is working through it and stays in the pool.
         Ok(lag) if lag != u64::MAX && search.caught_up_within(state.ready_grace) => {
-            tracing::info!(lag, "readiness: search index catching up");
+            tracing::debug!(lag, "readiness: search index catching up");
             (
                 StatusCode::OK,
                 "ready (search index catching up)".to_owned(),
             )
         }
         Ok(lag) => {
-            tracing::info!(
+            tracing::debug!(
                 lag,
                 max = state.max_ready_lag,
                 "readiness: search index behind"

@@ -501,6 +501,19 @@ async fn declines_withdrawals_proposals_and_assignments_follow_the_rules() {
         .await;
     let offer = offered["id"].as_str().unwrap().to_owned();
     assert_eq!(offered["origin"], "UNIVERSITY_OFFER");
+    // The audit log names the pairing by the id the API uses, not by its row number.
+    let audited = m
+        .app
+        .gql_ok_as(
+            &m.operator,
+            "{ auditLog(first: 5, filter: { action: \"offerAchievement\" }) { nodes { targetType targetId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        audited["auditLog"]["nodes"][0],
+        json!({ "targetType": "Pairing", "targetId": offer })
+    );
     assert_eq!(offered["universityAgreed"], true);
     assert_eq!(
         m.refused(

@@ -643,4 +643,35 @@ async fn a_pushed_listing_is_keyed_by_its_global_id_not_its_row_number() {
         json!(format!("qianxian:{achievement}")),
         "{record}"
     );
+
+    // The key is kept with the push and reused: a listing pushed under an older kind of key
+    // (the migration keeps `qianxian:<kind>:<row id>` for those) stays under it, so a market
+    // that matches by key never gets a second copy.
+    use sea_orm::ConnectionTrait;
+    app.services
+        .context()
+        .db
+        .conn
+        .execute_unprepared("UPDATE market_pushes SET local_key = 'qianxian:achievement:legacy'")
+        .await
+        .unwrap();
+    let update = "mutation($id: ID!) { updateAchievement(input: { id: $id, patch: { title: \"高离子电导率硫化物电解质（二期）\" } }) { userErrors { code } } }";
+    app.gql_ok_as(&university.token, update, json!({ "id": achievement }))
+        .await;
+    app.services.sync.push_pending().await.unwrap();
+    let again = app
+        .gql_ok_as(
+            &operator,
+            "{ marketPushes { nodes { state remoteId } } }",
+            json!({}),
+        )
+        .await["marketPushes"]["nodes"][0]
+        .clone();
+    assert_eq!(again["state"], "DONE", "{again}");
+    let record = fake.record(again["remoteId"].as_str().unwrap()).await;
+    assert_eq!(record["outerId"], "qianxian:achievement:legacy", "{record}");
+    assert_eq!(
+        record["cgName"], "高离子电导率硫化物电解质（二期）",
+        "{record}"
+    );
 }

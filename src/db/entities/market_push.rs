@@ -20,6 +20,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub next_attempt_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The key the listing was first pushed under; the market may match records by it.
+    pub local_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -213,6 +213,7 @@ impl AuditEvent {
             "Need" => NodeType::Need,
             "User" => NodeType::User,
             "MembershipRequest" => NodeType::MembershipRequest,
+            "Pairing" => NodeType::Pairing,
             "Token" => NodeType::Token,
             _ => return Some(ID(id.to_string())),
         };

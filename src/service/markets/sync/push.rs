@@ -86,13 +86,22 @@ impl SyncService {
                 continue;
             };
             let kind = ListingKind::from_stored(&row.listing_kind);
+            // The key the market first saw, for good; a new push is keyed by the global id,
+            // never the row id (rows are numbered with hidden listings among them).
+            let local_key = row.local_key.clone().unwrap_or_else(|| {
+                let id = self
+                    .ctx
+                    .ids
+                    .encode(NodeType::of_listing(kind), row.listing_id);
+                format!("qianxian:{id}")
+            });
             let outcome = if row.wanted == "WITHDRAWN" {
                 match row.remote_id.as_deref() {
                     Some(remote) => connector.withdraw(kind, remote).await.map(|()| None),
                     None => Ok(None),
                 }
             } else {
-                match self.outgoing(kind, row.listing_id).await? {
+                match self.outgoing(kind, row.listing_id, &local_key).await? {
                     Some(listing) => connector
                         .push(&listing, row.remote_id.as_deref())
                         .await
@@ -113,7 +122,7 @@ impl SyncService {
                     Err((err.to_string(), retry_at))
                 }
             };
-            repo::record_push(db, &row, recorded, now).await?;
+            repo::record_push(db, &row, &local_key, recorded, now).await?;
         }
         Ok(attempted)
     }
@@ -162,7 +171,12 @@ impl SyncService {
     }
 
     /// A local listing as we publish it.
-    async fn outgoing(&self, kind: ListingKind, id: i32) -> ServiceResult<Option<OutgoingListing>> {
+    async fn outgoing(
+        &self,
+        kind: ListingKind,
+        id: i32,
+        local_key: &str,
+    ) -> ServiceResult<Option<OutgoingListing>> {
         let db = &self.ctx.db.conn;
         let (owner, title, text, industries, discipline, trl, keywords) = match kind {
             ListingKind::Achievement => {
@@ -198,12 +212,7 @@ impl SyncService {
             return Ok(None);
         };
         Ok(Some(OutgoingListing {
-            // The listing's global id, not its row id: rows are numbered with hidden
-            // listings among them, and a partner may show the key.
-            local_key: format!(
-                "qianxian:{}",
-                self.ctx.ids.encode(NodeType::of_listing(kind), id)
-            ),
+            local_key: local_key.to_owned(),
             kind,
             title,
             text,
