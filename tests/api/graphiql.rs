@@ -82,26 +82,13 @@ async fn the_page_and_every_file_it_loads_come_from_the_service() {
         assert!(!resp.bytes().await.unwrap().is_empty(), "{url}");
     }
 
-    let licence = app
-        .client
-        .get(format!(
-            "{}/graphql/assets/LICENSE-graphiql.txt",
-            app.address
-        ))
-        .send()
-        .await
-        .unwrap();
+    let licence = app.get("/graphql/assets/LICENSE-graphiql.txt").await;
     assert_eq!(
         header(&licence, "content-type"),
         "text/plain; charset=utf-8"
     );
     assert!(licence.text().await.unwrap().contains("MIT License"));
-    let missing = app
-        .client
-        .get(format!("{}/graphql/assets/missing.js", app.address))
-        .send()
-        .await
-        .unwrap();
+    let missing = app.get("/graphql/assets/missing.js").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 

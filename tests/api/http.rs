@@ -180,14 +180,7 @@ async fn depth_alias_and_body_limits_are_enforced() {
 }
 
 async fn metrics(app: &TestApp) -> String {
-    app.client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.get("/metrics").await.text().await.unwrap()
 }
 
 #[tokio::test]
@@ -323,12 +316,7 @@ async fn development_tools_answer_in_development_and_are_off_in_production() {
     assert!(!page.text().await.unwrap().contains("graphiql"));
     let refused = prod.gql(INTROSPECTION, json!({})).await;
     assert!(refused["data"]["__schema"].is_null(), "{refused}");
-    let metrics = prod
-        .client
-        .get(format!("{}/metrics", prod.address))
-        .send()
-        .await
-        .unwrap();
+    let metrics = prod.get("/metrics").await;
     assert_eq!(metrics.status(), 404);
     // Ordinary queries are unaffected.
     let data = prod
@@ -381,12 +369,7 @@ async fn metrics_behind_a_token_or_on_their_own_address() {
         ..Default::default()
     })
     .await;
-    let on_api = apart
-        .client
-        .get(format!("{}/metrics", apart.address))
-        .send()
-        .await
-        .unwrap();
+    let on_api = apart.get("/metrics").await;
     assert_eq!(on_api.status(), 404, "not on the API's address");
     let own = apart
         .client
@@ -408,15 +391,7 @@ async fn client_chosen_operation_names_never_become_metric_labels() {
             .await
             .unwrap();
     }
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics").await.text().await.unwrap();
     assert!(!text.contains("Probe"), "{text}");
     assert!(
         text.contains("operation=\"achievements\""),

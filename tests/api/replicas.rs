@@ -344,15 +344,7 @@ async fn readiness_waits_for_the_index_and_metrics_show_its_lag() {
     let not_ready = app.client.get(&readyz).send().await.unwrap();
     assert_eq!(not_ready.status(), 503);
     assert!(not_ready.text().await.unwrap().contains("behind"));
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics
             .lines()
@@ -376,12 +368,7 @@ async fn readiness_waits_for_the_index_and_metrics_show_its_lag() {
     for i in 0..2 {
         busy.published_achievement(&uni, titanium(i)).await;
     }
-    let ready = busy
-        .client
-        .get(format!("{}/readyz", busy.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = busy.get("/readyz").await;
     assert_eq!(ready.status(), 200);
     let said = ready.text().await.unwrap();
     assert!(said.contains("catching up"), "{said}");
@@ -553,12 +540,7 @@ async fn a_database_outage_reads_as_unavailable_and_never_as_a_bad_token() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 503);
-    let ready = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
+    let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 503);
 }
 

@@ -710,6 +710,12 @@ pub fn with(base: Value, patch: Value) -> Value {
 }
 
 impl TestApp {
+    /// A plain GET of `path` (`/readyz`, `/metrics`) on the app's address.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.address);
+        self.client.get(url).send().await.expect("GET")
+    }
+
     /// The application's current time as RFC 3339.
     pub fn clock_now(&self) -> String {
         use qianxian::clock::Clock;
