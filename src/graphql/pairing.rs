@@ -372,7 +372,7 @@ impl PairingStatistics {
     async fn by_district(&self) -> Vec<StatGroup> {
         self.0.by_district.iter().cloned().map(Into::into).collect()
     }
-    /// By organisation (each side counts).
+    /// By organisation (each side counts), most requests first, then by name.
     async fn by_organization(&self) -> Vec<StatGroup> {
         self.0
             .by_organization
@@ -395,7 +395,7 @@ impl PairingStatistics {
             expired: f.expired as i64,
         }
     }
-    /// Per broker.
+    /// Per broker, most pairings first, then by name.
     async fn brokers(&self) -> Vec<BrokerStat> {
         self.0
             .brokers

@@ -171,13 +171,21 @@ async fn statistics_match_hand_computed_figures() {
         json!({ "requested": 5, "accepted": 4, "introduced": 2, "negotiating": 2, "signed": 2,
                 "declined": 1, "withdrawn": 1, "expired": 1 })
     );
+    // Busiest first, then by name (乙 sorts before 甲), never in the order they registered.
     assert_eq!(
         s["brokers"],
         json!([
-            { "broker": { "displayName": "经纪人甲" }, "pairings": 2, "signed": 1, "medianHoursToFirstResponse": 5.0 },
-            { "broker": { "displayName": "经纪人乙" }, "pairings": 2, "signed": 1, "medianHoursToFirstResponse": 3.0 }
+            { "broker": { "displayName": "经纪人乙" }, "pairings": 2, "signed": 1, "medianHoursToFirstResponse": 3.0 },
+            { "broker": { "displayName": "经纪人甲" }, "pairings": 2, "signed": 1, "medianHoursToFirstResponse": 5.0 }
         ])
     );
+    let requests: Vec<i64> = s["byOrganization"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["requests"].as_i64().unwrap())
+        .collect();
+    assert!(requests.windows(2).all(|w| w[0] >= w[1]), "{requests:?}");
     let csv = s["csv"].as_str().unwrap();
     assert!(
         csv.starts_with("\u{feff}月份,名称,对接请求,成功引荐,签约数,合同金额（元）\n"),

@@ -168,6 +168,18 @@ impl PairingStatsService {
                 b.name = u.display_name;
             }
         }
+        // Busiest first, then by name: never in row order, which would tell who registered
+        // first.
+        stats.by_organization.sort_by(|a, b| {
+            (b.requests, b.signed)
+                .cmp(&(a.requests, a.signed))
+                .then_with(|| a.label.cmp(&b.label))
+        });
+        stats.brokers.sort_by(|a, b| {
+            (b.pairings, b.signed)
+                .cmp(&(a.pairings, a.signed))
+                .then_with(|| a.name.cmp(&b.name))
+        });
         Ok(stats)
     }
 }
