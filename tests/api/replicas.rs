@@ -559,26 +559,46 @@ async fn a_subscriber_on_one_replica_hears_of_a_change_made_on_another() {
         .create_org("ENTERPRISE", "青岛跨副本企业有限公司", "370211", true)
         .await;
     let broker = a.staff_token("跨副本经纪人", false, true).await;
-    let achievement = a
-        .published_achievement(&university, achievement_fields())
-        .await;
-    let asked = a
+    // A colleague of the requester is told of each request the firm makes. It listens on B
+    // from after the first notice, so the second one replayed tells that its stream is live;
+    // what the broker then does on A can only reach it through the cluster feed.
+    let colleague = a.member_token(&firm, "跨副本企业同事").await;
+    let request = "mutation($a: ID!) { requestPairing(input: { achievementId: $a, message: \"申请对接\" }) { pairing { id } userErrors { code } } }";
+    let mut pairings = Vec::new();
+    for i in 0..2 {
+        let fields = with(
+            achievement_fields(),
+            json!({ "title": format!("跨副本成果第{i}号") }),
+        );
+        let achievement = a.published_achievement(&university, fields).await;
+        let asked = a
+            .gql_ok_as(&firm.token, request, json!({ "a": achievement }))
+            .await;
+        pairings.push(asked["requestPairing"]["pairing"]["id"].clone());
+    }
+    let inbox = b
         .gql_ok_as(
-            &firm.token,
-            "mutation($a: ID!) { requestPairing(input: { achievementId: $a, message: \"申请对接\" }) { pairing { id } userErrors { code } } }",
-            json!({ "a": achievement }),
+            &colleague,
+            "{ notifications(first: 2) { nodes { id pairingId } } }",
+            json!({}),
         )
         .await;
-    let pairing = asked["requestPairing"]["pairing"]["id"].clone();
-
-    // The firm listens on B; the broker acts on A.
-    let mut ws = b.websocket(Some(&firm.token)).await;
+    let told = &inbox["notifications"]["nodes"];
+    assert_eq!(told[0]["pairingId"], pairings[1], "newest first: {inbox}");
+    let mut ws = b.websocket(Some(&colleague)).await;
     ws.subscribe(
         "1",
-        "subscription { notificationAdded { id kind title pairingId } }",
-        json!({}),
+        "subscription($after: ID) { notificationAdded(afterId: $after) { id kind title pairingId } }",
+        json!({ "after": told[1]["id"] }),
     )
     .await;
+    let replayed = ws.next().await;
+    assert_eq!(
+        replayed["payload"]["data"]["notificationAdded"]["pairingId"], pairings[1],
+        "{replayed}"
+    );
+    let pairing = pairings[0].clone();
+
     a.gql_ok_as(
         &broker,
         "mutation($id: ID!) { takePairing(input: { id: $id }) { userErrors { code } } }",
