@@ -361,7 +361,7 @@ async fn organization_named(services: &Services, org: &str) -> anyhow::Result<i3
         return Ok(found.id);
     }
     if let Ok((crate::graphql::ids::NodeType::Organization, id)) =
-        crate::graphql::ids::IdCodec::of_services(services).decode_any(org)
+        services.context().ids.decode_any(org)
         && services
             .organizations
             .get(&actor, id)

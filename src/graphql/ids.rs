@@ -1,6 +1,6 @@
 //! Global object ids (`node(id:)`) and pagination cursors, both opaque base64url strings.
 //!
-//! Resolvers name an object by its row id ([`GlobalId`]); the schema's [`IdCodec`] turns that
+//! Resolvers name an object by its row id ([`GlobalId`]); the services' [`IdCodec`] turns that
 //! into text when the response is written, and turns the ids callers send back into row ids.
 
 pub use crate::ids::{IdCodec, NodeType};
@@ -33,19 +33,17 @@ impl async_graphql::OutputType for GlobalId {
         ctx: &async_graphql::ContextSelectionSet<'_>,
         _field: &async_graphql::Positioned<async_graphql::parser::types::Field>,
     ) -> async_graphql::ServerResult<async_graphql::Value> {
-        let codec = ctx.data_unchecked::<IdCodec>();
-        Ok(async_graphql::Value::String(codec.encode(self.0, self.1)))
+        let services = ctx.data_unchecked::<crate::service::Services>();
+        let text = services.context().ids.encode(self.0, self.1);
+        Ok(async_graphql::Value::String(text))
     }
 }
 impl IdCodec {
-    /// The codec of the deployment `services` serve.
-    pub fn of_services(services: &crate::service::Services) -> Self {
-        services.context().ids.clone()
-    }
-
-    /// The codec from a schema's data.
+    /// The codec of the services a request is served by.
     pub fn of<'a>(ctx: &'a async_graphql::Context<'_>) -> &'a Self {
-        ctx.data_unchecked::<Self>()
+        &ctx.data_unchecked::<crate::service::Services>()
+            .context()
+            .ids
     }
 }
 

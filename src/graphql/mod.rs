@@ -38,7 +38,6 @@ pub fn build_schema(
         mutation::MutationRoot::default(),
         notifications::SubscriptionRoot,
     )
-    .data(ids::IdCodec::of_services(&services))
     .data(services)
     .limit_depth(settings.max_depth)
     .limit_complexity(settings.max_complexity)
@@ -65,7 +64,6 @@ pub fn build_introspection_schema(services: Services, settings: &GraphqlSettings
         mutation::MutationRoot::default(),
         notifications::SubscriptionRoot,
     )
-    .data(ids::IdCodec::of_services(&services))
     .data(services)
     .limit_depth(INTROSPECTION_MAX_DEPTH)
     .limit_complexity(settings.max_complexity.saturating_mul(4))

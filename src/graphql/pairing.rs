@@ -344,7 +344,7 @@ pub struct BrokerStat {
 }
 
 /// Statistics of the pairings created in a period.
-pub struct PairingStatistics(pairing_stats::PairingStatistics, IdCodec);
+pub struct PairingStatistics(pairing_stats::PairingStatistics);
 
 #[Object]
 impl PairingStatistics {
@@ -412,8 +412,9 @@ impl PairingStatistics {
             .collect()
     }
     /// One table as CSV with Chinese headers (UTF-8 with BOM).
-    async fn csv(&self, table: StatTable) -> String {
-        pairing_stats::to_csv(&self.0, table, &|id| self.1.encode(NodeType::User, id))
+    async fn csv(&self, ctx: &Context<'_>, table: StatTable) -> String {
+        let ids = IdCodec::of(ctx);
+        pairing_stats::to_csv(&self.0, table, &|id| ids.encode(NodeType::User, id))
     }
 }
 
@@ -484,13 +485,12 @@ impl PairingQuery {
             .await
             .gql()?;
         // Organisations are named by their global ids, as everywhere else in the API.
-        let codec = IdCodec::of(ctx).clone();
         for g in &mut stats.by_organization {
             if let Ok(id) = g.key.parse() {
-                g.key = codec.encode(NodeType::Organization, id);
+                g.key = services.context().ids.encode(NodeType::Organization, id);
             }
         }
-        Ok(PairingStatistics(stats, codec))
+        Ok(PairingStatistics(stats))
     }
 }
 
@@ -587,21 +587,22 @@ pub struct PairingPayload {
 
 async fn payload<F>(
     ctx: &Context<'_>,
-    run: impl FnOnce(Services, Actor, IdCodec) -> F,
+    run: impl FnOnce(Services, Actor) -> F,
 ) -> Result<PairingPayload>
 where
     F: Future<Output = ServiceResult<PairingView>>,
 {
     let services = ctx.data::<Services>()?.clone();
     let actor = ctx.data::<Actor>()?.clone();
-    let (pairing, user_errors) = split(run(services, actor, IdCodec::of(ctx).clone()).await)?;
+    let (pairing, user_errors) = split(run(services, actor).await)?;
     Ok(PairingPayload {
         pairing: pairing.map(Pairing),
         user_errors,
     })
 }
 
-fn open_input(ids: &IdCodec, input: OpenPairingInput) -> ServiceResult<OpenPairing> {
+fn open_input(s: &Services, input: OpenPairingInput) -> ServiceResult<OpenPairing> {
+    let ids = &s.context().ids;
     Ok(OpenPairing {
         achievement_id: ids.decode(&input.achievement_id, NodeType::Achievement)?,
         need_id: input
@@ -613,8 +614,8 @@ fn open_input(ids: &IdCodec, input: OpenPairingInput) -> ServiceResult<OpenPairi
     })
 }
 
-fn pairing_id(ids: &IdCodec, id: &ID) -> ServiceResult<i32> {
-    ids.decode(id, NodeType::Pairing)
+fn pairing_id(s: &Services, id: &ID) -> ServiceResult<i32> {
+    s.context().ids.decode(id, NodeType::Pairing)
 }
 
 /// Pairing mutations.
@@ -629,8 +630,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: OpenPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            s.pairings.request(&a, open_input(&ids, input)?).await
+        payload(ctx, |s, a| async move {
+            s.pairings.request(&a, open_input(&s, input)?).await
         })
         .await
     }
@@ -641,8 +642,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: OpenPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            s.pairings.offer(&a, open_input(&ids, input)?).await
+        payload(ctx, |s, a| async move {
+            s.pairings.offer(&a, open_input(&s, input)?).await
         })
         .await
     }
@@ -653,8 +654,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: OpenPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            s.pairings.propose(&a, open_input(&ids, input)?).await
+        payload(ctx, |s, a| async move {
+            s.pairings.propose(&a, open_input(&s, input)?).await
         })
         .await
     }
@@ -665,8 +666,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: PairingIdInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            s.pairings.take(&a, pairing_id(&ids, &input.id)?).await
+        payload(ctx, |s, a| async move {
+            s.pairings.take(&a, pairing_id(&s, &input.id)?).await
         })
         .await
     }
@@ -677,10 +678,10 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: AssignPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            let broker = ids.decode(&input.broker_id, NodeType::User)?;
+        payload(ctx, |s, a| async move {
+            let broker = s.context().ids.decode(&input.broker_id, NodeType::User)?;
             s.pairings
-                .assign(&a, pairing_id(&ids, &input.id)?, broker)
+                .assign(&a, pairing_id(&s, &input.id)?, broker)
                 .await
         })
         .await
@@ -692,8 +693,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: PairingIdInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            s.pairings.agree(&a, pairing_id(&ids, &input.id)?).await
+        payload(ctx, |s, a| async move {
+            s.pairings.agree(&a, pairing_id(&s, &input.id)?).await
         })
         .await
     }
@@ -704,8 +705,8 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: PairingIdInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
-            s.pairings.negotiate(&a, pairing_id(&ids, &input.id)?).await
+        payload(ctx, |s, a| async move {
+            s.pairings.negotiate(&a, pairing_id(&s, &input.id)?).await
         })
         .await
     }
@@ -716,12 +717,12 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: SignPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
+        payload(ctx, |s, a| async move {
             let c = input.contract;
             s.pairings
                 .sign(
                     &a,
-                    pairing_id(&ids, &input.id)?,
+                    pairing_id(&s, &input.id)?,
                     SignInput {
                         kind: c.kind,
                         amount_yuan: c.amount_yuan,
@@ -741,9 +742,9 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: DeclinePairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
+        payload(ctx, |s, a| async move {
             s.pairings
-                .decline(&a, pairing_id(&ids, &input.id)?, &input.reason)
+                .decline(&a, pairing_id(&s, &input.id)?, &input.reason)
                 .await
         })
         .await
@@ -755,9 +756,9 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: WithdrawPairingInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
+        payload(ctx, |s, a| async move {
             s.pairings
-                .withdraw(&a, pairing_id(&ids, &input.id)?, input.note.as_deref())
+                .withdraw(&a, pairing_id(&s, &input.id)?, input.note.as_deref())
                 .await
         })
         .await
@@ -769,14 +770,9 @@ impl PairingMutation {
         ctx: &Context<'_>,
         input: AddPairingNoteInput,
     ) -> Result<PairingPayload> {
-        payload(ctx, |s, a, ids| async move {
+        payload(ctx, |s, a| async move {
             s.pairings
-                .note(
-                    &a,
-                    pairing_id(&ids, &input.id)?,
-                    &input.text,
-                    input.internal,
-                )
+                .note(&a, pairing_id(&s, &input.id)?, &input.text, input.internal)
                 .await
         })
         .await

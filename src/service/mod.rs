@@ -211,13 +211,12 @@ impl Services {
     ) -> Self {
         let signer = tokens::TokenSigner::new(settings.auth.signing_secret.as_bytes());
         let auth = settings.auth.clone();
-        let settings_secret = settings.auth.signing_secret.clone();
         let ctx = Arc::new(Context {
+            ids: crate::ids::IdCodec::new(settings.auth.signing_secret.as_bytes()),
             db,
             clock,
             settings,
             hub: notifications::NotificationHub::default(),
-            ids: crate::ids::IdCodec::new(settings_secret.as_bytes()),
         });
         let achievements = achievements::AchievementService::new(ctx.clone());
         let needs = needs::NeedService::new(ctx.clone());

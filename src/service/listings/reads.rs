@@ -15,10 +15,12 @@ impl<K: Kind> ListingService<K> {
     /// One listing, if `actor` may see it. A listing the viewer may not know of is also
     /// visible to an organisation it was disclosed to (a pairing that reached INTRODUCED).
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<K::View>> {
-        let found = repo::find::<K, _>(&self.ctx.db.conn, id).await?;
-        if let Some(listing) = found.as_ref().filter(|l| self.may_see(actor, l)) {
-            return Ok(Some(self.view_one(actor, listing.clone()).await?));
-        }
+        let found = match repo::find::<K, _>(&self.ctx.db.conn, id).await? {
+            Some(listing) if self.may_see(actor, &listing) => {
+                return Ok(Some(self.view_one(actor, listing).await?));
+            }
+            found => found,
+        };
         // Asked whether or not the listing exists, so that a hidden one takes as long to
         // answer as a missing one.
         let disclosed = self.disclosed_to(actor, id).await?;
