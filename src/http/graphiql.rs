@@ -48,54 +48,29 @@ struct Asset {
     bytes: &'static [u8],
 }
 
+/// An [`Asset`] embedded from `src/http/graphiql/<folder><name>`.
+macro_rules! asset {
+    ($content_type:expr, $folder:literal, $name:literal) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            bytes: include_bytes!(concat!("graphiql/", $folder, $name)),
+        }
+    };
+}
+
 /// Every file under `/graphql/assets/`: what the page loads, then the licences of the
-/// third-party ones.
+/// third-party ones (the npm packages' files are in `assets/`, ours beside it).
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "graphiql.min.css",
-        content_type: CSS,
-        bytes: include_bytes!("graphiql/assets/graphiql.min.css"),
-    },
-    Asset {
-        name: "qianxian-graphiql.css",
-        content_type: CSS,
-        bytes: include_bytes!("graphiql/qianxian-graphiql.css"),
-    },
-    Asset {
-        name: "react.production.min.js",
-        content_type: JAVASCRIPT,
-        bytes: include_bytes!("graphiql/assets/react.production.min.js"),
-    },
-    Asset {
-        name: "react-dom.production.min.js",
-        content_type: JAVASCRIPT,
-        bytes: include_bytes!("graphiql/assets/react-dom.production.min.js"),
-    },
-    Asset {
-        name: "graphiql.min.js",
-        content_type: JAVASCRIPT,
-        bytes: include_bytes!("graphiql/assets/graphiql.min.js"),
-    },
-    Asset {
-        name: "qianxian-graphiql.js",
-        content_type: JAVASCRIPT,
-        bytes: include_bytes!("graphiql/qianxian-graphiql.js"),
-    },
-    Asset {
-        name: "LICENSE-graphiql.txt",
-        content_type: TEXT,
-        bytes: include_bytes!("graphiql/assets/LICENSE-graphiql.txt"),
-    },
-    Asset {
-        name: "LICENSE-react.txt",
-        content_type: TEXT,
-        bytes: include_bytes!("graphiql/assets/LICENSE-react.txt"),
-    },
-    Asset {
-        name: "LICENSE-entities.txt",
-        content_type: TEXT,
-        bytes: include_bytes!("graphiql/assets/LICENSE-entities.txt"),
-    },
+    asset!(CSS, "assets/", "graphiql.min.css"),
+    asset!(CSS, "", "qianxian-graphiql.css"),
+    asset!(JAVASCRIPT, "assets/", "react.production.min.js"),
+    asset!(JAVASCRIPT, "assets/", "react-dom.production.min.js"),
+    asset!(JAVASCRIPT, "assets/", "graphiql.min.js"),
+    asset!(JAVASCRIPT, "", "qianxian-graphiql.js"),
+    asset!(TEXT, "assets/", "LICENSE-graphiql.txt"),
+    asset!(TEXT, "assets/", "LICENSE-react.txt"),
+    asset!(TEXT, "assets/", "LICENSE-entities.txt"),
 ];
 
 /// The page's stylesheets and scripts, in the order they must load.

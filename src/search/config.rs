@@ -202,18 +202,17 @@ fn check_stopwords(text: &str) -> anyhow::Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprint_changes_with_what_shapes_the_index_only() {
-        let base = IndexConfig {
+impl IndexConfig {
+    /// For unit tests: version 1, no dictionary, synonyms or stopwords, search segmentation,
+    /// non-word bigrams, and every query-time refinement off.
+    pub(crate) fn plain() -> Self {
+        Self {
             version: 1,
-            dictionary: "钙钛矿".into(),
-            synonyms: "thz, 太赫兹".into(),
-            stopwords: "的".into(),
+            dictionary: String::new(),
+            synonyms: String::new(),
+            stopwords: String::new(),
             segmentation: Segmentation::Search,
-            bigrams: Bigrams::All,
+            bigrams: Bigrams::NonWords,
             weights: Weights::default(),
             precise_queries: false,
             max_query_bigrams: 0,
@@ -223,6 +222,22 @@ mod tests {
             crosswalk: Default::default(),
             profile_words: Default::default(),
             disciplines: Default::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_changes_with_what_shapes_the_index_only() {
+        let base = IndexConfig {
+            dictionary: "钙钛矿".into(),
+            synonyms: "thz, 太赫兹".into(),
+            stopwords: "的".into(),
+            bigrams: Bigrams::All,
+            ..IndexConfig::plain()
         };
         let fp = base.fingerprint();
         let changed = |f: &dyn Fn(&mut IndexConfig)| {

@@ -70,6 +70,20 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 impl Context {
+    /// Runs `work`, an operation `actor` does as `action` on `target`, and records its
+    /// failure in the audit log (a success is recorded by `work`, inside its transaction,
+    /// with [`Context::audit_ok`]).
+    pub(crate) async fn audited<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: Target,
+        work: impl Future<Output = ServiceResult<T>>,
+    ) -> ServiceResult<T> {
+        let result = work.await;
+        self.audit_failure(actor, action, target, result).await
+    }
+
     /// Passes `result` through, recording a failure (its error code) in the audit log.
     pub(crate) async fn audit_failure<T>(
         &self,

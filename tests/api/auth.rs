@@ -216,9 +216,7 @@ async fn personal_tokens_are_listed_used_and_revoked() {
 #[tokio::test]
 async fn joining_an_organisation_needs_its_admins_approval() {
     let app = spawn_app().await;
-    let org = app
-        .create_org("UNIVERSITY", "青岛成员大学", "370212", true)
-        .await;
+    let org = app.university("青岛成员大学").await;
     let applicant = app.user_token("申请人").await;
     let stranger = app.user_token("旁观者").await;
     let draft = "mutation($o: ID!) { createAchievement(input: { ownerId: $o, achievement: { title: \"成员测试成果标题\", summary: \"足够长的成果简介文字用于测试\", discipline: \"430\", industries: [\"C38\"], trl: 3, maturity: IN_RESEARCH, transferModes: [ASSIGNMENT] } }) { achievement { id } userErrors { code } } }";
@@ -327,9 +325,7 @@ async fn rate_limits_answer_429_with_a_typed_error() {
 #[tokio::test]
 async fn every_mutation_is_audited_and_operators_read_the_log() {
     let app = spawn_app().await;
-    let org = app
-        .create_org("ENTERPRISE", "青岛审计测试有限公司", "370211", true)
-        .await;
+    let org = app.enterprise("青岛审计测试有限公司").await;
     let need = app.published_need(&org, need_fields()).await;
     let visitor = app.user_token("审计访客").await;
     let denied = app

@@ -80,12 +80,8 @@ async fn promote(app: &TestApp, token: &str, operator: bool, broker: bool) {
 
 async fn world() -> World {
     let app = spawn_app().await;
-    let owner = app
-        .create_org("UNIVERSITY", "青岛权限大学", "370212", true)
-        .await;
-    let other = app
-        .create_org("ENTERPRISE", "青岛其他企业有限公司", "370211", true)
-        .await;
+    let owner = app.university("青岛权限大学").await;
+    let other = app.enterprise("青岛其他企业有限公司").await;
     let member = app.user_token("权限大学成员").await;
     let asked = app
         .gql_ok_as(&member, "mutation($o: ID!) { requestMembership(input: { organizationId: $o }) { request { id } } }", json!({ "o": owner }))

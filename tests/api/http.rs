@@ -217,9 +217,7 @@ async fn probes_and_metrics_answer() {
     assert!(app.statements().await > 0);
 
     // The search gauges follow the index.
-    let uni = app
-        .create_org("UNIVERSITY", "青岛指标大学", "370212", true)
-        .await;
+    let uni = app.university("青岛指标大学").await;
     app.published_achievement(&uni, achievement_fields()).await;
     app.services.search.catch_up().await.unwrap();
     let text = metrics(&app).await;
@@ -431,7 +429,7 @@ async fn media_types_arguments_and_request_errors_follow_the_spec() {
         );
     }
 
-    let operator = app.staff_token("参数管理员", true, false).await;
+    let operator = app.operator_token("参数管理员").await;
     let runs = app
         .gql_as(
             &operator,

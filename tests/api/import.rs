@@ -111,7 +111,7 @@ fn row<'a>(title: &'a str, industry: &'a str, trl: &'a str, mode: &'a str) -> Ve
 #[tokio::test]
 async fn template_dry_run_then_import_then_reimport_unchanged_and_updated() {
     let app = spawn_app().await;
-    let operator = app.staff_token("导入核对员", true, false).await;
+    let operator = app.operator_token("导入核对员").await;
     let org = app
         .create_org("UNIVERSITY", "青岛滨海大学", "370212", false)
         .await;
@@ -231,7 +231,7 @@ async fn template_dry_run_then_import_then_reimport_unchanged_and_updated() {
 #[tokio::test]
 async fn partly_invalid_xlsx_all_or_nothing_then_row_by_row() {
     let app = spawn_app().await;
-    let operator = app.staff_token("导入核对员", true, false).await;
+    let operator = app.operator_token("导入核对员").await;
     let org = app
         .create_org("UNIVERSITY", "青岛东岸理工学院", "370211", false)
         .await;
@@ -319,7 +319,7 @@ async fn partly_invalid_xlsx_all_or_nothing_then_row_by_row() {
 #[tokio::test]
 async fn malformed_files_are_refused_and_other_layouts_map() {
     let app = spawn_app().await;
-    let operator = app.staff_token("导入核对员", true, false).await;
+    let operator = app.operator_token("导入核对员").await;
     let org = app
         .create_org("RESEARCH_INSTITUTE", "青岛海岸带研究所", "370203", false)
         .await;
@@ -414,7 +414,7 @@ async fn malformed_files_are_refused_and_other_layouts_map() {
 #[tokio::test]
 async fn only_members_import_publishing_needs_verification_and_known_results_are_linked() {
     let app = spawn_app().await;
-    let operator = app.staff_token("导入核对员", true, false).await;
+    let operator = app.operator_token("导入核对员").await;
     let unverified = app
         .create_org("UNIVERSITY", "青岛北岸学院", "370214", false)
         .await;

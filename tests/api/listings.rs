@@ -10,9 +10,7 @@ const NODE_ACHIEVEMENT: &str = "query($id: ID!) { node(id: $id) { ... on Achieve
 #[tokio::test]
 async fn achievement_goes_through_its_whole_lifecycle() {
     let app = spawn_app().await;
-    let owner = app
-        .create_org("UNIVERSITY", "青岛测试大学", "370212", true)
-        .await;
+    let owner = app.university("青岛测试大学").await;
 
     let id = app.create_achievement(&owner, achievement_fields()).await;
     let listed = app
@@ -102,15 +100,11 @@ async fn unverified_organisations_can_draft_but_not_publish() {
 #[tokio::test]
 async fn listings_expire_unless_renewed() {
     let app = spawn_app().await;
-    let owner = app
-        .create_org("UNIVERSITY", "青岛过期大学", "370212", true)
-        .await;
+    let owner = app.university("青岛过期大学").await;
     let ach = app
         .published_achievement(&owner, achievement_fields())
         .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛过期企业有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛过期企业有限公司").await;
     let need = app.published_need(&firm, need_fields()).await;
     let counts = "{ achievements { totalCount } needs { totalCount } expired: achievements(filter: { statuses: [EXPIRED] }) { totalCount nodes { status } } }";
 
@@ -148,9 +142,7 @@ async fn listings_expire_unless_renewed() {
 #[tokio::test]
 async fn need_lifecycle_and_visibility_rules() {
     let app = spawn_app().await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛可见性测试有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛可见性测试有限公司").await;
     let public = app.published_need(&firm, need_fields()).await;
     let anonymous = app
         .published_need(
@@ -234,9 +226,7 @@ async fn need_lifecycle_and_visibility_rules() {
 #[tokio::test]
 async fn mutations_on_missing_or_mistyped_ids_change_nothing() {
     let app = spawn_app().await;
-    let owner = app
-        .create_org("UNIVERSITY", "青岛缺失大学", "370212", true)
-        .await;
+    let owner = app.university("青岛缺失大学").await;
     let payload = app
         .lifecycle_as(&owner.token, "publishAchievement", &owner.id)
         .await;
@@ -300,9 +290,7 @@ async fn concurrent_writes_all_succeed() {
     // Each create reads (the owner, its verification) before it writes; on SQLite a deferred
     // transaction that must upgrade to a write fails at once when another writer went first.
     let app = std::sync::Arc::new(spawn_app().await);
-    let org = app
-        .create_org("UNIVERSITY", "青岛并发大学", "370212", true)
-        .await;
+    let org = app.university("青岛并发大学").await;
     let writes = (0..40).map(|i| {
         let (app, org) = (app.clone(), org.clone());
         tokio::spawn(async move {

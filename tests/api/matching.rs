@@ -25,12 +25,8 @@ struct Market {
 
 async fn market() -> Market {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛匹配大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛匹配电池有限公司", "370211", true)
-        .await;
+    let university = app.university("青岛匹配大学").await;
+    let firm = app.enterprise("青岛匹配电池有限公司").await;
     let mature = app
         .published_achievement(
             &university,
@@ -413,12 +409,8 @@ fn assert_strong_rests_on_words(nodes: &Value) {
 #[tokio::test]
 async fn a_posting_is_matched_by_its_problem_not_its_company_profile() {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛膜技术大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛海润水务有限公司", "370211", true)
-        .await;
+    let university = app.university("青岛膜技术大学").await;
+    let firm = app.enterprise("青岛海润水务有限公司").await;
     let result = |title: &str, summary: &str, keywords: &[&str], discipline: &str| {
         with(
             achievement_fields(),

@@ -34,13 +34,9 @@ fn event(msg: &Value) -> &Value {
 #[tokio::test]
 async fn pairing_events_stream_over_websocket_and_survive_a_restart() {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛推送大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛推送企业有限公司", "370211", true)
-        .await;
-    let broker = app.staff_token("推送经纪人", false, true).await;
+    let university = app.university("青岛推送大学").await;
+    let firm = app.enterprise("青岛推送企业有限公司").await;
+    let broker = app.broker_token("推送经纪人").await;
     let achievement = app
         .published_achievement(&university, achievement_fields())
         .await;
@@ -157,12 +153,8 @@ async fn new_matches_and_saved_searches_alert_only_those_entitled() {
         ..Default::default()
     })
     .await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛提醒大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛提醒电池有限公司", "370211", true)
-        .await;
+    let university = app.university("青岛提醒大学").await;
+    let firm = app.enterprise("青岛提醒电池有限公司").await;
     let secretive = app
         .create_org("ENTERPRISE", "青岛保密电池有限公司", "370203", true)
         .await;
@@ -273,10 +265,8 @@ async fn new_matches_and_saved_searches_alert_only_those_entitled() {
 #[tokio::test]
 async fn moderation_decisions_reach_the_owners_inbox() {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛审核大学", "370212", true)
-        .await;
-    let operator = app.staff_token("审核管理员", true, false).await;
+    let university = app.university("青岛审核大学").await;
+    let operator = app.operator_token("审核管理员").await;
     let achievement = app
         .published_achievement(&university, achievement_fields())
         .await;
@@ -313,9 +303,7 @@ async fn moderation_decisions_reach_the_owners_inbox() {
 async fn a_membership_request_shows_the_applicant_to_the_admins_who_are_told_and_the_applicant_hears_the_answer()
  {
     let app = spawn_app().await;
-    let org = app
-        .create_org("UNIVERSITY", "青岛申请通知大学", "370212", true)
-        .await;
+    let org = app.university("青岛申请通知大学").await;
     let colleague = app.member_token(&org, "申请通知同事").await;
     let applicant = app.user_token("申请通知人").await;
     let asked = app

@@ -35,17 +35,13 @@ struct Market {
 
 async fn market() -> Market {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛对接大学", "370212", true)
-        .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛对接电池有限公司", "370211", true)
-        .await;
+    let university = app.university("青岛对接大学").await;
+    let firm = app.enterprise("青岛对接电池有限公司").await;
     let outsider = app
         .create_org("ENTERPRISE", "青岛旁观科技有限公司", "370203", true)
         .await;
-    let broker = app.staff_token("对接经纪人", false, true).await;
-    let operator = app.staff_token("对接管理员", true, false).await;
+    let broker = app.broker_token("对接经纪人").await;
+    let operator = app.operator_token("对接管理员").await;
     let achievement = app
         .published_achievement(&university, achievement_fields())
         .await;

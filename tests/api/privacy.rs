@@ -93,12 +93,8 @@ async fn needs_world(poster: usize) -> (TestApp, Vec<Value>, Vec<Value>, Value) 
     let x = app
         .create_org("ENTERPRISE", "青岛市南水处理有限公司", "370202", true)
         .await;
-    let y = app
-        .create_org("ENTERPRISE", "青岛黄岛化工有限公司", "370211", true)
-        .await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛隐私大学", "370212", true)
-        .await;
+    let y = app.enterprise("青岛黄岛化工有限公司").await;
+    let university = app.university("青岛隐私大学").await;
     let need = |title: &str, visibility: &str| {
         with(
             need_fields(),
@@ -123,7 +119,7 @@ async fn needs_world(poster: usize) -> (TestApp, Vec<Value>, Vec<Value>, Value) 
     );
     outsider.extend(over_websocket);
     // The broker may know the owner: the filter finds the need under its real owner.
-    let broker = app.staff_token("隐私测试经纪人", false, true).await;
+    let broker = app.broker_token("隐私测试经纪人").await;
     let by_owner = app
         .gql_ok_as(&broker, NEEDS, json!({ "f": { "ownerId": owner.id } }))
         .await;
@@ -157,9 +153,7 @@ async fn who_posted_an_anonymous_need_changes_no_answer_for_those_who_may_not_kn
 /// the university's admin sees the pairing before any introduction.
 async fn pairing_world(region: &str, industry: &str) -> Vec<Value> {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛对接隐私大学", "370212", true)
-        .await;
+    let university = app.university("青岛对接隐私大学").await;
     let firm = app
         .create_org("ENTERPRISE", "青岛对接隐私企业有限公司", region, true)
         .await;
@@ -219,11 +213,9 @@ async fn a_hidden_firms_region_and_industry_change_no_answer_for_the_other_side(
 #[tokio::test]
 async fn nobody_grants_themselves_access_not_even_an_operator() {
     let app = spawn_app().await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛自授权测试有限公司", "370211", true)
-        .await;
-    let operator = app.staff_token("平台管理员甲", true, false).await;
-    let second = app.staff_token("平台管理员乙", true, false).await;
+    let firm = app.enterprise("青岛自授权测试有限公司").await;
+    let operator = app.operator_token("平台管理员甲").await;
+    let second = app.operator_token("平台管理员乙").await;
     let code = |body: &Value| {
         body["errors"][0]["extensions"]["code"]
             .as_str()
@@ -331,8 +323,8 @@ async fn an_open_websocket_does_not_outlive_its_session() {
 #[tokio::test]
 async fn a_demoted_broker_loses_the_socket() {
     let app = spawn_app().await;
-    let broker = app.staff_token("套接字经纪人", false, true).await;
-    let operator = app.staff_token("套接字管理员", true, false).await;
+    let broker = app.broker_token("套接字经纪人").await;
+    let operator = app.operator_token("套接字管理员").await;
     let mut ws = app.websocket(Some(&broker)).await;
     ws.subscribe("1", WHO_AM_I, json!({})).await;
     let me = ws.next().await;
@@ -357,10 +349,8 @@ async fn a_demoted_broker_loses_the_socket() {
 #[tokio::test]
 async fn a_live_event_is_not_delivered_on_an_ended_session() {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛套接字事件大学", "370212", true)
-        .await;
-    let operator = app.staff_token("套接字事件管理员", true, false).await;
+    let university = app.university("青岛套接字事件大学").await;
+    let operator = app.operator_token("套接字事件管理员").await;
     let id = app
         .published_achievement(&university, achievement_fields())
         .await;
@@ -412,9 +402,7 @@ async fn binary_frames_are_held_to_the_session_like_text() {
 #[tokio::test]
 async fn staff_cannot_disclose_a_listing_to_their_own_organisation() {
     let app = spawn_app().await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛保密需求企业有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛保密需求企业有限公司").await;
     let need = app
         .published_need(
             &firm,

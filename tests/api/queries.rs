@@ -34,18 +34,14 @@ async fn market() -> Market {
     let app = spawn_app().await;
     add_track(&app, "solid-state-battery", "固态电池").await;
     add_track(&app, "terahertz", "太赫兹").await;
-    let ouc = app
-        .create_org("UNIVERSITY", "青岛海洋测试大学", "370212", true)
-        .await;
+    let ouc = app.university("青岛海洋测试大学").await;
     let sdu_jinan = app
         .create_org("UNIVERSITY", "济南测试大学", "370102", true)
         .await;
     let institute = app
         .create_org("RESEARCH_INSTITUTE", "青岛测试研究所", "370203", true)
         .await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛查询测试有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛查询测试有限公司").await;
     let a = |title: &str, patch: Value| {
         with(with(achievement_fields(), json!({ "title": title })), patch)
     };
@@ -444,12 +440,8 @@ async fn a_page_of_fifty_listings_with_owners_costs_a_bounded_number_of_statemen
 #[tokio::test]
 async fn organisations_list_their_own_newest_listings_beside_a_prolific_neighbour() {
     let app = spawn_app().await;
-    let busy = app
-        .create_org("UNIVERSITY", "甲 青岛多产大学", "370212", true)
-        .await;
-    let quiet = app
-        .create_org("UNIVERSITY", "乙 青岛少产大学", "370212", true)
-        .await;
+    let busy = app.university("甲 青岛多产大学").await;
+    let quiet = app.university("乙 青岛少产大学").await;
     for i in 0..12 {
         app.clock.advance(Duration::minutes(1));
         app.published_achievement(
@@ -517,8 +509,7 @@ async fn argument_validation_errors_carry_a_code() {
             || body["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT",
         "{body}"
     );
-    app.create_org("UNIVERSITY", "青岛参数大学", "370212", true)
-        .await;
+    app.university("青岛参数大学").await;
     let body = app
         .gql(
             "{ organizations { nodes { achievements(first: 500) { nodes { title } } } } }",

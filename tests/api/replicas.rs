@@ -44,9 +44,7 @@ fn titanium(i: usize) -> Value {
 async fn every_committed_change_reaches_every_replica_whatever_the_commit_order() {
     let a = spawn_app().await;
     let b = a.replica().await;
-    let uni = a
-        .create_org("UNIVERSITY", "青岛副本大学", "370212", true)
-        .await;
+    let uni = a.university("青岛副本大学").await;
     let early = a.published_achievement(&uni, titanium(0)).await;
 
     // A long transaction (an import, say) takes its outbox id first and commits last.
@@ -137,9 +135,7 @@ async fn update(app: &TestApp, token: &str, id: &str, patch: Value) {
 async fn concurrent_changes_to_one_listing_both_take_effect() {
     let a = spawn_app().await;
     let b = a.replica().await;
-    let uni = a
-        .create_org("UNIVERSITY", "青岛并发大学", "370212", true)
-        .await;
+    let uni = a.university("青岛并发大学").await;
     const READ: &str =
         "query($id: ID!) { node(id: $id) { ... on Achievement { status summary advantages } } }";
     let mut pairs = Vec::new();
@@ -241,12 +237,8 @@ async fn a_job_run_twice_at_once_notifies_each_person_once() {
     })
     .await;
     let b = a.replica().await;
-    let uni = a
-        .create_org("UNIVERSITY", "青岛通知大学", "370212", true)
-        .await;
-    let firm = a
-        .create_org("ENTERPRISE", "青岛通知科技有限公司", "370211", true)
-        .await;
+    let uni = a.university("青岛通知大学").await;
+    let firm = a.enterprise("青岛通知科技有限公司").await;
     a.published_achievement(&uni, achievement_fields()).await;
     a.published_need(
         &firm,
@@ -304,9 +296,7 @@ async fn replicas_started_together_on_an_empty_database_all_start() {
 #[tokio::test]
 async fn an_index_built_from_another_database_is_rebuilt_not_trusted() {
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛重建大学", "370212", true)
-        .await;
+    let uni = app.university("青岛重建大学").await;
     for i in 0..3 {
         app.published_achievement(&uni, titanium(i)).await;
     }
@@ -315,9 +305,7 @@ async fn an_index_built_from_another_database_is_rebuilt_not_trusted() {
 
     // The database is recreated empty; the data folder (and its index) stays.
     let app = app.restart_on_a_new_database().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛新库大学", "370212", true)
-        .await;
+    let uni = app.university("青岛新库大学").await;
     let new = app.published_achievement(&uni, titanium(9)).await;
     app.services.search.catch_up().await.expect("indexing");
     assert_eq!(
@@ -334,9 +322,7 @@ async fn readiness_waits_for_the_index_and_metrics_show_its_lag() {
         ..Default::default()
     })
     .await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛就绪大学", "370212", true)
-        .await;
+    let uni = app.university("青岛就绪大学").await;
     for i in 0..2 {
         app.published_achievement(&uni, titanium(i)).await;
     }
@@ -362,9 +348,7 @@ async fn readiness_waits_for_the_index_and_metrics_show_its_lag() {
         ..Default::default()
     })
     .await;
-    let uni = busy
-        .create_org("UNIVERSITY", "青岛追赶大学", "370212", true)
-        .await;
+    let uni = busy.university("青岛追赶大学").await;
     for i in 0..2 {
         busy.published_achievement(&uni, titanium(i)).await;
     }
@@ -381,9 +365,7 @@ async fn an_index_ahead_of_its_database_rebuilds_instead_of_waiting() {
     // The database lost commits the index had applied (a failover to a standby that was
     // behind): new changes get places the index believes it passed.
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛回退大学", "370212", true)
-        .await;
+    let uni = app.university("青岛回退大学").await;
     app.published_achievement(&uni, titanium(1)).await;
     app.services.search.catch_up().await.expect("indexing");
     let keep = app.services.search.outbox_cursor() - 3;
@@ -427,9 +409,7 @@ async fn past_the_in_flight_bound_requests_are_shed_with_retry_after() {
         ..Default::default()
     })
     .await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛限流大学", "370212", true)
-        .await;
+    let uni = app.university("青岛限流大学").await;
     let id = app.create_achievement(&uni, titanium(1)).await;
     // Another writer holds the listing (on SQLite: the write lock), so the first request
     // waits inside the service.
@@ -552,13 +532,9 @@ async fn a_subscriber_on_one_replica_hears_of_a_change_made_on_another() {
         return;
     }
     let b = a.replica().await;
-    let university = a
-        .create_org("UNIVERSITY", "青岛跨副本大学", "370212", true)
-        .await;
-    let firm = a
-        .create_org("ENTERPRISE", "青岛跨副本企业有限公司", "370211", true)
-        .await;
-    let broker = a.staff_token("跨副本经纪人", false, true).await;
+    let university = a.university("青岛跨副本大学").await;
+    let firm = a.enterprise("青岛跨副本企业有限公司").await;
+    let broker = a.broker_token("跨副本经纪人").await;
     // A colleague of the requester is told of each request the firm makes. It listens on B
     // from after the first notice, so the second one replayed tells that its stream is live;
     // what the broker then does on A can only reach it through the cluster feed.
@@ -675,10 +651,8 @@ async fn a_persons_notifications_commit_in_the_order_of_their_ids() {
         // SQLite has one writer: ids are commit order already.
         return;
     }
-    let uni = app
-        .create_org("UNIVERSITY", "青岛通知顺序大学", "370212", true)
-        .await;
-    let operator = app.staff_token("通知顺序管理员", true, false).await;
+    let uni = app.university("青岛通知顺序大学").await;
+    let operator = app.operator_token("通知顺序管理员").await;
     let id = app.published_achievement(&uni, titanium(1)).await;
     let admin = app.user_id(&uni.token).await;
 

@@ -23,9 +23,7 @@ async fn titles(app: &TestApp, token: Option<&str>, q: &str) -> Vec<String> {
 #[tokio::test]
 async fn published_listings_are_found_after_the_indexer_catches_up() {
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛检索大学", "370212", true)
-        .await;
+    let uni = app.university("青岛检索大学").await;
     app.published_achievement(&uni, with(achievement_fields(), json!({ "title": "高效钙钛矿太阳能电池界面钝化技术", "summary": "通过界面钝化把钙钛矿太阳能电池效率提升到百分之二十五以上。" }))).await;
     app.published_achievement(&uni, with(achievement_fields(), json!({ "title": "太赫兹无损检测成像系统", "summary": "基于 BG136 芯片的太赫兹成像，可检测复合材料内部缺陷。" }))).await;
     app.published_achievement(&uni, with(achievement_fields(), json!({ "title": "面向5G基站的氮化镓功放模块", "summary": "适用于５Ｇ基站的高效率功率放大器。" }))).await;
@@ -94,9 +92,7 @@ async fn published_listings_are_found_after_the_indexer_catches_up() {
 #[tokio::test]
 async fn changes_and_withdrawals_reach_the_index_through_the_outbox() {
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛同步大学", "370212", true)
-        .await;
+    let uni = app.university("青岛同步大学").await;
     let id = app
         .published_achievement(
             &uni,
@@ -129,9 +125,7 @@ async fn changes_and_withdrawals_reach_the_index_through_the_outbox() {
 #[tokio::test]
 async fn search_applies_visibility_and_never_exposes_confidential_text() {
     let app = spawn_app().await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛保密检索有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛保密检索有限公司").await;
     app.published_need(&firm, with(need_fields(), json!({ "title": "固态电池电解质量产需求", "visibility": "CONFIDENTIAL", "confidentialDetail": "MARKER-SEARCH-SECRET 客户为某车企" }))).await;
     app.published_need(&firm, with(need_fields(), json!({ "title": "固态电池检测设备需求", "visibility": "PUBLIC", "confidentialDetail": "MARKER-SEARCH-SECRET 预算来源" }))).await;
     app.services.search.catch_up().await.unwrap();
@@ -184,9 +178,7 @@ async fn unreadable_queries_get_a_typed_error() {
 #[tokio::test]
 async fn filters_narrow_results_and_facets_sum_to_the_total() {
     let app = spawn_app().await;
-    let qd = app
-        .create_org("UNIVERSITY", "青岛分面大学", "370212", true)
-        .await;
+    let qd = app.university("青岛分面大学").await;
     let jn = app
         .create_org("UNIVERSITY", "济南分面大学", "370102", true)
         .await;
@@ -275,9 +267,7 @@ async fn filters_narrow_results_and_facets_sum_to_the_total() {
 #[tokio::test]
 async fn newest_order_lists_the_latest_change_first() {
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛排序大学", "370212", true)
-        .await;
+    let uni = app.university("青岛排序大学").await;
     for title in ["深海探测 第一项", "深海探测 第二项", "深海探测 第三项"] {
         app.clock.advance(chrono::Duration::minutes(5));
         app.published_achievement(&uni, with(achievement_fields(), json!({ "title": title })))
@@ -309,9 +299,7 @@ async fn newest_order_lists_the_latest_change_first() {
 #[tokio::test]
 async fn the_index_catches_up_from_the_outbox_after_its_writer_was_stopped_mid_batch() {
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛恢复大学", "370212", true)
-        .await;
+    let uni = app.university("青岛恢复大学").await;
     app.published_achievement(
         &uni,
         with(
@@ -375,9 +363,7 @@ async fn a_changed_index_configuration_rebuilds_the_index_on_start() {
         ..Default::default()
     })
     .await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛重建大学", "370212", true)
-        .await;
+    let uni = app.university("青岛重建大学").await;
     app.published_achievement(
         &uni,
         with(
@@ -417,9 +403,7 @@ async fn a_changed_index_configuration_rebuilds_the_index_on_start() {
 #[tokio::test]
 async fn a_phrase_that_finds_nothing_falls_back_and_says_so() {
     let app = spawn_app().await;
-    let uni = app
-        .create_org("UNIVERSITY", "青岛短语大学", "370212", true)
-        .await;
+    let uni = app.university("青岛短语大学").await;
     app.published_achievement(
         &uni,
         with(

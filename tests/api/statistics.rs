@@ -60,18 +60,14 @@ const STATS: &str =
 #[tokio::test]
 async fn statistics_match_hand_computed_figures() {
     let app = spawn_app().await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛统计大学", "370212", true)
-        .await;
-    let qingdao = app
-        .create_org("ENTERPRISE", "青岛统计企业有限公司", "370211", true)
-        .await;
+    let university = app.university("青岛统计大学").await;
+    let qingdao = app.enterprise("青岛统计企业有限公司").await;
     let jinan = app
         .create_org("ENTERPRISE", "济南统计企业有限公司", "370102", true)
         .await;
-    let b1 = app.staff_token("经纪人甲", false, true).await;
-    let b2 = app.staff_token("经纪人乙", false, true).await;
-    let operator = app.staff_token("统计管理员", true, false).await;
+    let b1 = app.broker_token("经纪人甲").await;
+    let b2 = app.broker_token("经纪人乙").await;
+    let operator = app.operator_token("统计管理员").await;
     let a = app
         .published_achievement(&university, achievement_fields())
         .await;

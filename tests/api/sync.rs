@@ -72,7 +72,7 @@ async fn operator(app: &TestApp) -> String {
     {
         return t.clone();
     }
-    let token = app.staff_token("同步核对员", true, false).await;
+    let token = app.operator_token("同步核对员").await;
     TOKENS
         .lock()
         .unwrap()
@@ -173,9 +173,7 @@ async fn provincial_full_incremental_update_and_removal() {
     assert_eq!(runs.len(), 4);
     assert_eq!(runs[3]["created"], 30);
     assert_eq!(runs[1]["withdrawn"], 2);
-    let firm = app
-        .create_org("ENTERPRISE", "青岛同步旁观企业", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛同步旁观企业").await;
     let denied = app
         .gql_as(&firm.token, "{ syncRuns { nodes { id } } }", json!({}))
         .await;
@@ -390,9 +388,7 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
 
     // A wrong merge is undone by an operator: the marine record becomes its own listing.
     let split = "mutation($id: String!) { splitListingSource(input: { market: MARINE, externalId: $id }) { listingId userErrors { code message } } }";
-    let firm = app
-        .create_org("ENTERPRISE", "青岛拆分旁观企业", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛拆分旁观企业").await;
     let denied = app
         .gql_as(&firm.token, split, json!({ "id": "HY-CG-600001" }))
         .await;
@@ -429,9 +425,7 @@ async fn one_result_from_two_markets_or_entered_by_hand_stays_one_listing() {
     assert_eq!(data["achievements"]["totalCount"], 2);
 
     // A university's hand-entered result that a market also lists is recognised by its patent.
-    let university = app
-        .create_org("UNIVERSITY", "青岛合并测试大学", "370212", true)
-        .await;
+    let university = app.university("青岛合并测试大学").await;
     app.published_achievement(
         &university,
         with(
@@ -614,9 +608,7 @@ async fn a_pushed_listing_is_keyed_by_its_global_id_not_its_row_number() {
     // show the key it was given, so the key must not be the row number.
     let fake = FakeMarket::start(Market::Marine, 0, 1).await;
     let app = app_with(&[(&fake, Market::Marine)]).await;
-    let university = app
-        .create_org("UNIVERSITY", "青岛推送编号大学", "370212", true)
-        .await;
+    let university = app.university("青岛推送编号大学").await;
     let achievement = app
         .published_achievement(&university, achievement_fields())
         .await;

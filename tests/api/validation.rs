@@ -39,9 +39,7 @@ fn has(errors: &[Value], code: &str, field: &str) -> bool {
 #[tokio::test]
 async fn each_achievement_field_is_validated_and_nothing_is_written() {
     let app = spawn_app().await;
-    let owner = app
-        .create_org("UNIVERSITY", "青岛校验大学", "370212", true)
-        .await;
+    let owner = app.university("青岛校验大学").await;
     let cases: Vec<(Value, &str, &str)> = vec![
         (
             json!({ "industries": ["D38"] }),
@@ -155,9 +153,7 @@ async fn each_achievement_field_is_validated_and_nothing_is_written() {
 #[tokio::test]
 async fn need_fields_are_validated() {
     let app = spawn_app().await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛校验企业有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛校验企业有限公司").await;
     let cases: Vec<(Value, &str, &str)> = vec![
         (
             json!({ "deadline": "2026-01-01" }),
@@ -328,9 +324,7 @@ async fn bad_filters_are_typed_errors_not_empty_pages() {
 #[tokio::test]
 async fn control_characters_are_refused_as_a_field_error_on_every_backend_and_change_nothing() {
     let app = spawn_app().await;
-    let firm = app
-        .create_org("ENTERPRISE", "青岛控制字符测试有限公司", "370211", true)
-        .await;
+    let firm = app.enterprise("青岛控制字符测试有限公司").await;
     // In a variable: the error names the field, and no need is created.
     let body = app
         .gql_as(

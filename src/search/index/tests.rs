@@ -8,17 +8,7 @@ fn config(version: u32) -> IndexConfig {
         dictionary: "钙钛矿电池 20000 n".into(),
         synonyms: "钙钛矿电池, psc".into(),
         stopwords: "的\n和\n与".into(),
-        segmentation: crate::search::config::Segmentation::Search,
-        bigrams: crate::search::config::Bigrams::NonWords,
-        weights: crate::search::config::Weights::default(),
-        precise_queries: false,
-        max_query_bigrams: 0,
-        max_term_share: 0.0,
-        max_required_share: 0.0,
-        min_required_listings: 0,
-        crosswalk: Default::default(),
-        profile_words: Default::default(),
-        disciplines: Default::default(),
+        ..IndexConfig::plain()
     }
 }
 

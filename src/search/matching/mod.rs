@@ -413,21 +413,8 @@ mod tests {
     fn a_long_text_has_the_same_key_terms_every_time() {
         let dir = tempfile::tempdir().unwrap();
         let config = IndexConfig {
-            version: 1,
-            dictionary: String::new(),
-            synonyms: String::new(),
-            stopwords: String::new(),
-            segmentation: crate::search::config::Segmentation::Search,
-            bigrams: crate::search::config::Bigrams::NonWords,
-            weights: crate::search::config::Weights::default(),
             precise_queries: true,
-            max_query_bigrams: 0,
-            max_term_share: 0.0,
-            max_required_share: 0.0,
-            min_required_listings: 0,
-            crosswalk: Default::default(),
-            profile_words: Default::default(),
-            disciplines: Default::default(),
+            ..IndexConfig::plain()
         };
         let index = SearchIndex::open(dir.path(), &config).unwrap();
         // More words than are looked up, all tied: once a word each, all as long.

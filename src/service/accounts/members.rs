@@ -101,89 +101,87 @@ impl MemberService {
         org_id: i32,
         message: &str,
     ) -> ServiceResult<MembershipRequest> {
-        let r = async {
-            policy::require_signed_in(actor)?;
-            let user = actor.user().ok_or_else(|| {
-                ServiceError::coded(ErrorCode::Forbidden, "只有用户可以申请加入机构")
-            })?;
-            if user.membership.is_some() {
-                return Err(ServiceError::coded(
-                    ErrorCode::Conflict,
-                    "你已属于一个机构，每位用户只能属于一个机构",
-                ));
-            }
-            let txn = self.ctx.db.begin_write().await?;
-            // The user's row, locked: requests and approvals for one user take turns, so
-            // two at once cannot both find none pending or both find the user free.
-            let me = repo::find_for_update(&txn, user.user_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("用户"))?;
-            if me.organization_id.is_some() {
-                return Err(ServiceError::coded(
-                    ErrorCode::Conflict,
-                    "你已属于一个机构，每位用户只能属于一个机构",
-                ));
-            }
-            let org = org_repo::find(&txn, org_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("机构"))?;
-            if !repo::pending_requests_of_user(&txn, user.user_id)
-                .await?
-                .is_empty()
-            {
-                return Err(ServiceError::coded(
-                    ErrorCode::Conflict,
-                    "你已有一条待审批的加入申请",
-                ));
-            }
-            let row = repo::insert_request(
-                &txn,
-                user.user_id,
-                org_id,
-                message.trim(),
-                self.ctx.clock.now(),
-            )
-            .await?;
-            let applicant = Applicant::from(&me);
-            // The organisation's admins hear of it in their inbox, with who is asking.
-            let admins = notification_repo::admins_of(&txn, org_id).await?;
-            let sent = notifications::stage(
-                &txn,
-                &admins,
-                Outgoing {
-                    kind: NotificationKind::MembershipRequest,
-                    title: format!("{} 申请加入{}", applicant.display_name, org.name),
-                    body: format!(
-                        "{} 申请加入{}：{}。请在“加入申请”中批准或拒绝。",
-                        applicant.described(),
-                        org.name,
-                        match row.message.trim_end_matches(['。', '.', '！', '!']) {
-                            "" => "（未留言）",
-                            said => said,
-                        }
-                    ),
-                    pairing_id: None,
-                    listing: None,
-                    event_key: None,
-                },
-                self.ctx.clock.now(),
-            )
-            .await?;
-            self.ctx
-                .audit_ok(
+        self.ctx
+            .audited(actor, "requestMembership", Target::org(org_id), async {
+                policy::require_signed_in(actor)?;
+                let user = actor.user().ok_or_else(|| {
+                    ServiceError::coded(ErrorCode::Forbidden, "只有用户可以申请加入机构")
+                })?;
+                if user.membership.is_some() {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Conflict,
+                        "你已属于一个机构，每位用户只能属于一个机构",
+                    ));
+                }
+                let txn = self.ctx.db.begin_write().await?;
+                // The user's row, locked: requests and approvals for one user take turns, so
+                // two at once cannot both find none pending or both find the user free.
+                let me = repo::find_for_update(&txn, user.user_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("用户"))?;
+                if me.organization_id.is_some() {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Conflict,
+                        "你已属于一个机构，每位用户只能属于一个机构",
+                    ));
+                }
+                let org = org_repo::find(&txn, org_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("机构"))?;
+                if !repo::pending_requests_of_user(&txn, user.user_id)
+                    .await?
+                    .is_empty()
+                {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Conflict,
+                        "你已有一条待审批的加入申请",
+                    ));
+                }
+                let row = repo::insert_request(
                     &txn,
-                    actor,
-                    "requestMembership",
-                    Target::of("MembershipRequest", row.id),
+                    user.user_id,
+                    org_id,
+                    message.trim(),
+                    self.ctx.clock.now(),
                 )
                 .await?;
-            txn.commit().await?;
-            self.ctx.hub.publish(sent);
-            Ok(MembershipRequest::of(row, applicant))
-        }
-        .await;
-        self.ctx
-            .audit_failure(actor, "requestMembership", Target::org(org_id), r)
+                let applicant = Applicant::from(&me);
+                // The organisation's admins hear of it in their inbox, with who is asking.
+                let admins = notification_repo::admins_of(&txn, org_id).await?;
+                let sent = notifications::stage(
+                    &txn,
+                    &admins,
+                    Outgoing {
+                        kind: NotificationKind::MembershipRequest,
+                        title: format!("{} 申请加入{}", applicant.display_name, org.name),
+                        body: format!(
+                            "{} 申请加入{}：{}。请在“加入申请”中批准或拒绝。",
+                            applicant.described(),
+                            org.name,
+                            match row.message.trim_end_matches(['。', '.', '！', '!']) {
+                                "" => "（未留言）",
+                                said => said,
+                            }
+                        ),
+                        pairing_id: None,
+                        listing: None,
+                        event_key: None,
+                    },
+                    self.ctx.clock.now(),
+                )
+                .await?;
+                self.ctx
+                    .audit_ok(
+                        &txn,
+                        actor,
+                        "requestMembership",
+                        Target::of("MembershipRequest", row.id),
+                    )
+                    .await?;
+                txn.commit().await?;
+                self.ctx.hub.publish(sent);
+                Ok(MembershipRequest::of(row, applicant))
+            })
             .await
     }
 
@@ -199,87 +197,86 @@ impl MemberService {
         } else {
             "rejectMembership"
         };
-        let r = async {
-            policy::require_signed_in(actor)?;
-            let txn = self.ctx.db.begin_write().await?;
-            let req = repo::find_request_for_update(&txn, request_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("加入申请"))?;
-            policy::require_org_admin(actor, req.organization_id)?;
-            policy::forbid_self(
-                actor,
-                req.user_id,
-                "不能审批自己的加入申请，请由机构的其他管理员或平台管理员审批",
-            )?;
-            if req.status != "PENDING" {
-                return Err(ServiceError::coded(
-                    ErrorCode::InvalidStateTransition,
-                    "该申请已处理",
-                ));
-            }
-            let now = self.ctx.clock.now();
-            let user = repo::find_for_update(&txn, req.user_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("用户"))?;
-            if approve {
-                if user.organization_id.is_some() {
-                    return Err(ServiceError::coded(
-                        ErrorCode::Conflict,
-                        "申请人已属于其他机构",
-                    ));
-                }
-                repo::set_membership(
-                    &txn,
-                    req.user_id,
-                    Some((req.organization_id, OrgRole::Member.as_str())),
-                    now,
-                )
-                .await?;
-            }
-            let status = if approve { "APPROVED" } else { "REJECTED" };
-            let row = repo::decide_request(&txn, request_id, status, actor.user_id(), now).await?;
-            // The applicant hears the answer.
-            let org_name = org_repo::find(&txn, req.organization_id)
-                .await?
-                .map(|o| o.name)
-                .unwrap_or_default();
-            let sent = notifications::stage(
-                &txn,
-                &[req.user_id],
-                Outgoing {
-                    kind: NotificationKind::MembershipRequest,
-                    title: if approve {
-                        format!("你已加入{org_name}")
-                    } else {
-                        format!("{org_name}未通过你的加入申请")
-                    },
-                    body: String::new(),
-                    pairing_id: None,
-                    listing: None,
-                    event_key: None,
-                },
-                now,
-            )
-            .await?;
-            self.ctx
-                .audit_ok(
-                    &txn,
-                    actor,
-                    action,
-                    Target::of("MembershipRequest", request_id),
-                )
-                .await?;
-            txn.commit().await?;
-            self.ctx.hub.publish(sent);
-            Ok(MembershipRequest::of(row, Applicant::from(&user)))
-        }
-        .await;
         self.ctx
-            .audit_failure(
+            .audited(
                 actor,
                 action,
                 Target::of("MembershipRequest", request_id),
-                r,
+                async {
+                    policy::require_signed_in(actor)?;
+                    let txn = self.ctx.db.begin_write().await?;
+                    let req = repo::find_request_for_update(&txn, request_id)
+                        .await?
+                        .ok_or_else(|| ServiceError::not_found("加入申请"))?;
+                    policy::require_org_admin(actor, req.organization_id)?;
+                    policy::forbid_self(
+                        actor,
+                        req.user_id,
+                        "不能审批自己的加入申请，请由机构的其他管理员或平台管理员审批",
+                    )?;
+                    if req.status != "PENDING" {
+                        return Err(ServiceError::coded(
+                            ErrorCode::InvalidStateTransition,
+                            "该申请已处理",
+                        ));
+                    }
+                    let now = self.ctx.clock.now();
+                    let user = repo::find_for_update(&txn, req.user_id)
+                        .await?
+                        .ok_or_else(|| ServiceError::not_found("用户"))?;
+                    if approve {
+                        if user.organization_id.is_some() {
+                            return Err(ServiceError::coded(
+                                ErrorCode::Conflict,
+                                "申请人已属于其他机构",
+                            ));
+                        }
+                        repo::set_membership(
+                            &txn,
+                            req.user_id,
+                            Some((req.organization_id, OrgRole::Member.as_str())),
+                            now,
+                        )
+                        .await?;
+                    }
+                    let status = if approve { "APPROVED" } else { "REJECTED" };
+                    let row = repo::decide_request(&txn, request_id, status, actor.user_id(), now)
+                        .await?;
+                    // The applicant hears the answer.
+                    let org_name = org_repo::find(&txn, req.organization_id)
+                        .await?
+                        .map(|o| o.name)
+                        .unwrap_or_default();
+                    let sent = notifications::stage(
+                        &txn,
+                        &[req.user_id],
+                        Outgoing {
+                            kind: NotificationKind::MembershipRequest,
+                            title: if approve {
+                                format!("你已加入{org_name}")
+                            } else {
+                                format!("{org_name}未通过你的加入申请")
+                            },
+                            body: String::new(),
+                            pairing_id: None,
+                            listing: None,
+                            event_key: None,
+                        },
+                        now,
+                    )
+                    .await?;
+                    self.ctx
+                        .audit_ok(
+                            &txn,
+                            actor,
+                            action,
+                            Target::of("MembershipRequest", request_id),
+                        )
+                        .await?;
+                    txn.commit().await?;
+                    self.ctx.hub.publish(sent);
+                    Ok(MembershipRequest::of(row, Applicant::from(&user)))
+                },
             )
             .await
     }
@@ -327,30 +324,28 @@ impl MemberService {
         operator: bool,
         broker: bool,
     ) -> ServiceResult<User> {
-        let r = async {
-            policy::require_operator(actor)?;
-            policy::forbid_self(
-                actor,
-                user_id,
-                "不能修改自己的平台角色，请由另一位平台管理员操作",
-            )?;
-            let txn = self.ctx.db.begin_write().await?;
-            repo::find(&txn, user_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("用户"))?;
-            repo::set_roles(&txn, user_id, operator, broker, self.ctx.clock.now()).await?;
-            self.ctx
-                .audit_ok(&txn, actor, "setUserRoles", Target::user(user_id))
-                .await?;
-            let user = repo::find(&txn, user_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("用户"))?;
-            txn.commit().await?;
-            Ok(User::from(user))
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, "setUserRoles", Target::user(user_id), r)
+            .audited(actor, "setUserRoles", Target::user(user_id), async {
+                policy::require_operator(actor)?;
+                policy::forbid_self(
+                    actor,
+                    user_id,
+                    "不能修改自己的平台角色，请由另一位平台管理员操作",
+                )?;
+                let txn = self.ctx.db.begin_write().await?;
+                repo::find(&txn, user_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("用户"))?;
+                repo::set_roles(&txn, user_id, operator, broker, self.ctx.clock.now()).await?;
+                self.ctx
+                    .audit_ok(&txn, actor, "setUserRoles", Target::user(user_id))
+                    .await?;
+                let user = repo::find(&txn, user_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("用户"))?;
+                txn.commit().await?;
+                Ok(User::from(user))
+            })
             .await
     }
 

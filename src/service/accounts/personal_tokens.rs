@@ -119,38 +119,37 @@ impl AccountService {
         actor: &Actor,
         id: i64,
     ) -> ServiceResult<PersonalToken> {
-        let r = async {
-            policy::require_signed_in(actor)?;
-            let txn = self.ctx.db.begin_write().await?;
-            let row = repo::find_token_by_id(&txn, id)
-                .await?
-                .filter(|t| {
-                    Some(t.user_id) == actor.user_id() && t.kind == TokenKind::Personal.as_str()
-                })
-                .ok_or_else(|| ServiceError::not_found("令牌"))?;
-            let now = self.ctx.clock.now();
-            repo::revoke_token(&txn, id, now).await?;
-            self.ctx
-                .audit_ok(
-                    &txn,
-                    actor,
-                    "revokePersonalToken",
-                    Target::of("Token", id as i32),
-                )
-                .await?;
-            txn.commit().await?;
-            Ok(PersonalToken {
-                revoked_at: Some(now),
-                ..row.into()
-            })
-        }
-        .await;
         self.ctx
-            .audit_failure(
+            .audited(
                 actor,
                 "revokePersonalToken",
                 Target::of("Token", id as i32),
-                r,
+                async {
+                    policy::require_signed_in(actor)?;
+                    let txn = self.ctx.db.begin_write().await?;
+                    let row = repo::find_token_by_id(&txn, id)
+                        .await?
+                        .filter(|t| {
+                            Some(t.user_id) == actor.user_id()
+                                && t.kind == TokenKind::Personal.as_str()
+                        })
+                        .ok_or_else(|| ServiceError::not_found("令牌"))?;
+                    let now = self.ctx.clock.now();
+                    repo::revoke_token(&txn, id, now).await?;
+                    self.ctx
+                        .audit_ok(
+                            &txn,
+                            actor,
+                            "revokePersonalToken",
+                            Target::of("Token", id as i32),
+                        )
+                        .await?;
+                    txn.commit().await?;
+                    Ok(PersonalToken {
+                        revoked_at: Some(now),
+                        ..row.into()
+                    })
+                },
             )
             .await
     }

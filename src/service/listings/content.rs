@@ -37,32 +37,30 @@ impl<K: Kind> ListingService<K> {
         external_id: Option<String>,
     ) -> ServiceResult<K::View> {
         let action = format!("create{}", K::NODE);
-        let r = async {
-            policy::may_edit_listing(actor, owner_id)?;
-            let txn = self.ctx.db.begin_write().await?;
-            if org_repo::find(&txn, owner_id).await?.is_none() {
-                return Err(ServiceError::not_found("机构"));
-            }
-            let now = self.ctx.clock.now();
-            let content = validate::<K>(&txn, input, now.date_naive()).await?;
-            let life = Lifecycle {
-                owner_id,
-                source,
-                external_id,
-                ..Lifecycle::draft(now)
-            };
-            let saved = repo::save(&txn, &stamped(content, life)).await?;
-            outbox::enqueue(&txn, K::KIND, saved.id(), ListingChange::Upsert, now).await?;
-            self.ctx
-                .audit_ok(&txn, actor, &action, Target::of(K::NODE, saved.id()))
-                .await?;
-            txn.commit().await?;
-            tracing::debug!(kind = K::NODE, id = saved.id(), owner_id, "listing created");
-            self.view_one(actor, saved).await
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, &action, Target::org(owner_id), r)
+            .audited(actor, &action, Target::org(owner_id), async {
+                policy::may_edit_listing(actor, owner_id)?;
+                let txn = self.ctx.db.begin_write().await?;
+                if org_repo::find(&txn, owner_id).await?.is_none() {
+                    return Err(ServiceError::not_found("机构"));
+                }
+                let now = self.ctx.clock.now();
+                let content = validate::<K>(&txn, input, now.date_naive()).await?;
+                let life = Lifecycle {
+                    owner_id,
+                    source,
+                    external_id,
+                    ..Lifecycle::draft(now)
+                };
+                let saved = repo::save(&txn, &stamped(content, life)).await?;
+                outbox::enqueue(&txn, K::KIND, saved.id(), ListingChange::Upsert, now).await?;
+                self.ctx
+                    .audit_ok(&txn, actor, &action, Target::of(K::NODE, saved.id()))
+                    .await?;
+                txn.commit().await?;
+                tracing::debug!(kind = K::NODE, id = saved.id(), owner_id, "listing created");
+                self.view_one(actor, saved).await
+            })
             .await
     }
 
@@ -91,25 +89,23 @@ impl<K: Kind> ListingService<K> {
         input: impl FnOnce(&K) -> K::Input,
     ) -> ServiceResult<K::View> {
         let action = format!("{verb}{}", K::NODE);
-        let r = async {
-            let txn = self.ctx.db.begin_write().await?;
-            let current = self.load_for_edit(&txn, actor, id).await?;
-            current.ensure_editable()?;
-            let now = self.ctx.clock.now();
-            let earliest = current.earliest_deadline(now.date_naive());
-            let content = validate::<K>(&txn, &input(&current), earliest).await?;
-            let next = with_content(&current, content, now);
-            let saved = repo::save(&txn, &next).await?;
-            outbox::enqueue(&txn, K::KIND, id, ListingChange::Upsert, now).await?;
-            self.ctx
-                .audit_ok(&txn, actor, &action, Target::of(K::NODE, id))
-                .await?;
-            txn.commit().await?;
-            self.view_one(actor, saved).await
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, &action, Target::of(K::NODE, id), r)
+            .audited(actor, &action, Target::of(K::NODE, id), async {
+                let txn = self.ctx.db.begin_write().await?;
+                let current = self.load_for_edit(&txn, actor, id).await?;
+                current.ensure_editable()?;
+                let now = self.ctx.clock.now();
+                let earliest = current.earliest_deadline(now.date_naive());
+                let content = validate::<K>(&txn, &input(&current), earliest).await?;
+                let next = with_content(&current, content, now);
+                let saved = repo::save(&txn, &next).await?;
+                outbox::enqueue(&txn, K::KIND, id, ListingChange::Upsert, now).await?;
+                self.ctx
+                    .audit_ok(&txn, actor, &action, Target::of(K::NODE, id))
+                    .await?;
+                txn.commit().await?;
+                self.view_one(actor, saved).await
+            })
             .await
     }
 

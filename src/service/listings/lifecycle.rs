@@ -124,45 +124,43 @@ impl<K: Kind> ListingService<K> {
     /// An operator unpublishes a listing with a reason its owner sees.
     pub async fn moderate(&self, actor: &Actor, id: i32, reason: &str) -> ServiceResult<K::View> {
         let action = format!("moderate{}", K::NODE);
-        let r = async {
-            policy::require_operator(actor)?;
-            let reason = moderation_reason(reason)?;
-            let txn = self.ctx.db.begin_write().await?;
-            let mut listing = repo::find_for_update::<K, _>(&txn, id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found(K::NOUN))?;
-            let now = self.ctx.clock.now();
-            let from = StatusOf::<K>::live_or_expired();
-            check_from(listing.effective_status(now), &from, "下架")?;
-            let mut life = listing.lifecycle();
-            life.status = StatusOf::<K>::WITHDRAWN;
-            life.moderation_note = Some(reason.clone());
-            life.updated_at = now;
-            listing.set_lifecycle(life);
-            let saved = self
-                .save_transition(&txn, actor, &action, listing, now)
-                .await?;
-            let sent = self
-                .ctx
-                .moderation_notice(
-                    &txn,
-                    saved.owner_id(),
-                    format!("{}“{}”已被下架", K::SHORT_NOUN, saved.title()),
-                    format!(
-                        "平台管理员下架了{}“{}”，理由：{reason}。修改后可重新发布。",
-                        K::NOUN,
-                        saved.title()
-                    ),
-                    Some((K::KIND, id)),
-                )
-                .await?;
-            txn.commit().await?;
-            self.ctx.hub.publish(sent);
-            self.view_one(actor, saved).await
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, &action, Target::of(K::NODE, id), r)
+            .audited(actor, &action, Target::of(K::NODE, id), async {
+                policy::require_operator(actor)?;
+                let reason = moderation_reason(reason)?;
+                let txn = self.ctx.db.begin_write().await?;
+                let mut listing = repo::find_for_update::<K, _>(&txn, id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found(K::NOUN))?;
+                let now = self.ctx.clock.now();
+                let from = StatusOf::<K>::live_or_expired();
+                check_from(listing.effective_status(now), &from, "下架")?;
+                let mut life = listing.lifecycle();
+                life.status = StatusOf::<K>::WITHDRAWN;
+                life.moderation_note = Some(reason.clone());
+                life.updated_at = now;
+                listing.set_lifecycle(life);
+                let saved = self
+                    .save_transition(&txn, actor, &action, listing, now)
+                    .await?;
+                let sent = self
+                    .ctx
+                    .moderation_notice(
+                        &txn,
+                        saved.owner_id(),
+                        format!("{}“{}”已被下架", K::SHORT_NOUN, saved.title()),
+                        format!(
+                            "平台管理员下架了{}“{}”，理由：{reason}。修改后可重新发布。",
+                            K::NOUN,
+                            saved.title()
+                        ),
+                        Some((K::KIND, id)),
+                    )
+                    .await?;
+                txn.commit().await?;
+                self.ctx.hub.publish(sent);
+                self.view_one(actor, saved).await
+            })
             .await
     }
 
@@ -174,33 +172,31 @@ impl<K: Kind> ListingService<K> {
         apply: impl FnOnce(&mut Lifecycle<StatusOf<K>>, DateTime<Utc>, Duration),
     ) -> ServiceResult<K::View> {
         let action = format!("{}{}", step.action, K::NODE);
-        let r = async {
-            let txn = self.ctx.db.begin_write().await?;
-            let mut listing = self.load_for_edit(&txn, actor, id).await?;
-            let now = self.ctx.clock.now();
-            check_from(listing.effective_status(now), step.from, step.verb)?;
-            if step.needs_verified_owner {
-                self.ctx
-                    .ensure_owner_verified(&txn, listing.owner_id(), step.verb)
-                    .await?;
-            }
-            let mut life = listing.lifecycle();
-            apply(
-                &mut life,
-                now,
-                Duration::days(self.ctx.settings.listing_ttl_days),
-            );
-            life.updated_at = now;
-            listing.set_lifecycle(life);
-            let saved = self
-                .save_transition(&txn, actor, &action, listing, now)
-                .await?;
-            txn.commit().await?;
-            self.view_one(actor, saved).await
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, &action, Target::of(K::NODE, id), r)
+            .audited(actor, &action, Target::of(K::NODE, id), async {
+                let txn = self.ctx.db.begin_write().await?;
+                let mut listing = self.load_for_edit(&txn, actor, id).await?;
+                let now = self.ctx.clock.now();
+                check_from(listing.effective_status(now), step.from, step.verb)?;
+                if step.needs_verified_owner {
+                    self.ctx
+                        .ensure_owner_verified(&txn, listing.owner_id(), step.verb)
+                        .await?;
+                }
+                let mut life = listing.lifecycle();
+                apply(
+                    &mut life,
+                    now,
+                    Duration::days(self.ctx.settings.listing_ttl_days),
+                );
+                life.updated_at = now;
+                listing.set_lifecycle(life);
+                let saved = self
+                    .save_transition(&txn, actor, &action, listing, now)
+                    .await?;
+                txn.commit().await?;
+                self.view_one(actor, saved).await
+            })
             .await
     }
 

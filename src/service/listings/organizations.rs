@@ -42,72 +42,70 @@ impl OrganizationService {
         actor: &Actor,
         input: &OrganizationInput,
     ) -> ServiceResult<Organization> {
-        let r = async {
-            policy::require_signed_in(actor)?;
-            if actor.organization_id().is_some() {
-                return Err(ServiceError::coded(
-                    ErrorCode::Conflict,
-                    "你已属于一个机构，每位用户只能属于一个机构",
-                ));
-            }
-            let content = input.validate().map_err(ServiceError::Invalid)?;
-            let txn = self.ctx.db.begin_write().await?;
-            if repo::find_by_credit_code(&txn, &content.credit_code)
-                .await?
-                .is_some()
-            {
-                return Err(ServiceError::coded(
-                    ErrorCode::Conflict,
-                    format!("统一社会信用代码 {} 已注册", content.credit_code),
-                ));
-            }
-            let now = self.ctx.clock.now();
-            let org = Organization {
-                id: 0,
-                kind: content.kind,
-                name: content.name,
-                credit_code: content.credit_code,
-                region_code: content.region_code,
-                verified: false,
-                description: content.description,
-                contact_name: content.contact_name,
-                contact_phone: content.contact_phone,
-                contact_email: content.contact_email,
-                created_at: now,
-                updated_at: now,
-            };
-            let saved = repo::save(&txn, &org).await?;
-            if let Some(user_id) = actor.user_id() {
-                // Read again, locked: the token's view of the user may be stale (an approval
-                // or another registration since), and a user belongs to one organisation.
-                let me = users::find_for_update(&txn, user_id)
-                    .await?
-                    .ok_or_else(|| ServiceError::not_found("用户"))?;
-                if me.organization_id.is_some() {
+        self.ctx
+            .audited(actor, "createOrganization", Target::NONE, async {
+                policy::require_signed_in(actor)?;
+                if actor.organization_id().is_some() {
                     return Err(ServiceError::coded(
                         ErrorCode::Conflict,
                         "你已属于一个机构，每位用户只能属于一个机构",
                     ));
                 }
-                users::set_membership(
-                    &txn,
-                    user_id,
-                    Some((saved.id, OrgRole::Admin.as_str())),
-                    now,
-                )
-                .await?;
-            }
-            self.ctx
-                .audit_ok(&txn, actor, "createOrganization", Target::org(saved.id))
-                .await?;
-            txn.commit().await?;
-            tracing::debug!(organization_id = saved.id, "organization registered");
-            // The creator administers it now, so it sees what an admin sees.
-            Ok(saved)
-        }
-        .await;
-        self.ctx
-            .audit_failure(actor, "createOrganization", Target::NONE, r)
+                let content = input.validate().map_err(ServiceError::Invalid)?;
+                let txn = self.ctx.db.begin_write().await?;
+                if repo::find_by_credit_code(&txn, &content.credit_code)
+                    .await?
+                    .is_some()
+                {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Conflict,
+                        format!("统一社会信用代码 {} 已注册", content.credit_code),
+                    ));
+                }
+                let now = self.ctx.clock.now();
+                let org = Organization {
+                    id: 0,
+                    kind: content.kind,
+                    name: content.name,
+                    credit_code: content.credit_code,
+                    region_code: content.region_code,
+                    verified: false,
+                    description: content.description,
+                    contact_name: content.contact_name,
+                    contact_phone: content.contact_phone,
+                    contact_email: content.contact_email,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let saved = repo::save(&txn, &org).await?;
+                if let Some(user_id) = actor.user_id() {
+                    // Read again, locked: the token's view of the user may be stale (an approval
+                    // or another registration since), and a user belongs to one organisation.
+                    let me = users::find_for_update(&txn, user_id)
+                        .await?
+                        .ok_or_else(|| ServiceError::not_found("用户"))?;
+                    if me.organization_id.is_some() {
+                        return Err(ServiceError::coded(
+                            ErrorCode::Conflict,
+                            "你已属于一个机构，每位用户只能属于一个机构",
+                        ));
+                    }
+                    users::set_membership(
+                        &txn,
+                        user_id,
+                        Some((saved.id, OrgRole::Admin.as_str())),
+                        now,
+                    )
+                    .await?;
+                }
+                self.ctx
+                    .audit_ok(&txn, actor, "createOrganization", Target::org(saved.id))
+                    .await?;
+                txn.commit().await?;
+                tracing::debug!(organization_id = saved.id, "organization registered");
+                // The creator administers it now, so it sees what an admin sees.
+                Ok(saved)
+            })
             .await
     }
 
@@ -118,36 +116,34 @@ impl OrganizationService {
         id: i32,
         patch: OrganizationPatch,
     ) -> ServiceResult<Organization> {
-        let r = async {
-            policy::require_org_admin(actor, id)?;
-            let txn = self.ctx.db.begin_write().await?;
-            let current = repo::find_for_update(&txn, id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("机构"))?;
-            let content = patch
-                .apply(&current)
-                .validate()
-                .map_err(ServiceError::Invalid)?;
-            let next = Organization {
-                name: content.name,
-                region_code: content.region_code,
-                description: content.description,
-                contact_name: content.contact_name,
-                contact_phone: content.contact_phone,
-                contact_email: content.contact_email,
-                updated_at: self.ctx.clock.now(),
-                ..current
-            };
-            let saved = repo::save(&txn, &next).await?;
-            self.ctx
-                .audit_ok(&txn, actor, "updateOrganization", Target::org(id))
-                .await?;
-            txn.commit().await?;
-            self.view_one(actor, saved).await
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, "updateOrganization", Target::org(id), r)
+            .audited(actor, "updateOrganization", Target::org(id), async {
+                policy::require_org_admin(actor, id)?;
+                let txn = self.ctx.db.begin_write().await?;
+                let current = repo::find_for_update(&txn, id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("机构"))?;
+                let content = patch
+                    .apply(&current)
+                    .validate()
+                    .map_err(ServiceError::Invalid)?;
+                let next = Organization {
+                    name: content.name,
+                    region_code: content.region_code,
+                    description: content.description,
+                    contact_name: content.contact_name,
+                    contact_phone: content.contact_phone,
+                    contact_email: content.contact_email,
+                    updated_at: self.ctx.clock.now(),
+                    ..current
+                };
+                let saved = repo::save(&txn, &next).await?;
+                self.ctx
+                    .audit_ok(&txn, actor, "updateOrganization", Target::org(id))
+                    .await?;
+                txn.commit().await?;
+                self.view_one(actor, saved).await
+            })
             .await
     }
 
@@ -158,7 +154,8 @@ impl OrganizationService {
         id: i32,
         verified: bool,
     ) -> ServiceResult<Organization> {
-        let r = async {
+        self.ctx
+            .audited(actor, "verifyOrganization", Target::org(id), async {
             policy::require_operator(actor)?;
             let txn = self.ctx.db.begin_write().await?;
             let current = repo::find_for_update(&txn, id)
@@ -199,10 +196,7 @@ impl OrganizationService {
                 "organization verification changed"
             );
             self.view_one(actor, saved).await
-        }
-        .await;
-        self.ctx
-            .audit_failure(actor, "verifyOrganization", Target::org(id), r)
+        })
             .await
     }
 

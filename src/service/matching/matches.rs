@@ -155,59 +155,57 @@ impl MatchService {
         achievement_id: i32,
     ) -> ServiceResult<()> {
         let action = "dismissMatch";
-        let r = async {
-            policy::require_signed_in(actor)?;
-            let need = self
-                .search
-                .visible(actor, DocKind::Need, need_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("技术需求"))?;
-            let achievement = self
-                .search
-                .visible(actor, DocKind::Achievement, achievement_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("科技成果"))?;
-            let sides: Vec<ListingKind> = [
-                (ListingKind::Need, need.owner_id()),
-                (ListingKind::Achievement, achievement.owner_id()),
-            ]
-            .into_iter()
-            .filter(|(_, owner)| policy::may_dismiss_match(actor, *owner))
-            .map(|(side, _)| side)
-            .collect();
-            if sides.is_empty() {
-                return Err(ServiceError::coded(
-                    ErrorCode::Forbidden,
-                    "只有需求或成果所属机构的成员可以忽略这条匹配",
-                ));
-            }
-            let now = self.ctx.clock.now();
-            let txn = self.ctx.db.begin_write().await?;
-            for side in sides {
-                // A dismissal is one judgement, however often it is clicked.
-                if matches::dismiss(&txn, side, need_id, achievement_id, now).await? {
-                    matches::record_judgement(
-                        &txn,
-                        need_id,
-                        achievement_id,
-                        matches::Judgement::dismissed_for(side),
-                        None,
-                        actor.user_id(),
-                        now,
-                    )
-                    .await?;
-                }
-            }
-            self.ctx
-                .audit_ok(&txn, actor, action, Target::of("Need", need_id))
-                .await?;
-            txn.commit().await?;
-            tracing::info!(need_id, achievement_id, "match dismissed");
-            Ok(())
-        }
-        .await;
         self.ctx
-            .audit_failure(actor, action, Target::of("Need", need_id), r)
+            .audited(actor, action, Target::of("Need", need_id), async {
+                policy::require_signed_in(actor)?;
+                let need = self
+                    .search
+                    .visible(actor, DocKind::Need, need_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("技术需求"))?;
+                let achievement = self
+                    .search
+                    .visible(actor, DocKind::Achievement, achievement_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("科技成果"))?;
+                let sides: Vec<ListingKind> = [
+                    (ListingKind::Need, need.owner_id()),
+                    (ListingKind::Achievement, achievement.owner_id()),
+                ]
+                .into_iter()
+                .filter(|(_, owner)| policy::may_dismiss_match(actor, *owner))
+                .map(|(side, _)| side)
+                .collect();
+                if sides.is_empty() {
+                    return Err(ServiceError::coded(
+                        ErrorCode::Forbidden,
+                        "只有需求或成果所属机构的成员可以忽略这条匹配",
+                    ));
+                }
+                let now = self.ctx.clock.now();
+                let txn = self.ctx.db.begin_write().await?;
+                for side in sides {
+                    // A dismissal is one judgement, however often it is clicked.
+                    if matches::dismiss(&txn, side, need_id, achievement_id, now).await? {
+                        matches::record_judgement(
+                            &txn,
+                            need_id,
+                            achievement_id,
+                            matches::Judgement::dismissed_for(side),
+                            None,
+                            actor.user_id(),
+                            now,
+                        )
+                        .await?;
+                    }
+                }
+                self.ctx
+                    .audit_ok(&txn, actor, action, Target::of("Need", need_id))
+                    .await?;
+                txn.commit().await?;
+                tracing::info!(need_id, achievement_id, "match dismissed");
+                Ok(())
+            })
             .await
     }
 

@@ -211,7 +211,8 @@ impl PairingService {
     where
         F: FnOnce(&mut Pairing, &[PairingRole], &Actor) -> ServiceResult<Change>,
     {
-        let r = async {
+        self.ctx
+            .audited(actor, action, Target::of("Pairing", id), async {
             policy::require_signed_in(actor)?;
             let txn = self.ctx.db.begin_write().await?;
             let mut p = repo::find_for_update(&txn, id)
@@ -263,10 +264,7 @@ impl PairingService {
                 tracing::debug!(pairing_id = id, from = %before.status, to = %saved.status, action, "pairing moved");
             }
             self.view(actor, saved).await
-        }
-        .await;
-        self.ctx
-            .audit_failure(actor, action, Target::of("Pairing", id), r)
+        })
             .await
     }
 }

@@ -44,7 +44,8 @@ impl PairingService {
             PairingOrigin::UniversityOffer => "offerAchievement",
             PairingOrigin::BrokerProposal => "proposePairing",
         };
-        let r = async {
+        self.ctx
+            .audited(actor, action, Target::of("Achievement", input.achievement_id), async {
             policy::require_signed_in(actor)?;
             let message = required_text("message", &input.message, "对接说明")?;
             let txn = self.ctx.db.begin_write().await?;
@@ -225,15 +226,7 @@ impl PairingService {
             self.ctx.hub.publish(sent);
             tracing::debug!(pairing_id = saved.id, origin = %origin, "pairing opened");
             self.view(actor, saved).await
-        }
-        .await;
-        self.ctx
-            .audit_failure(
-                actor,
-                action,
-                Target::of("Achievement", input.achievement_id),
-                r,
-            )
+        })
             .await
     }
 }

@@ -491,6 +491,16 @@ impl TestApp {
             .to_owned()
     }
 
+    /// A verified university in 崂山区 (370212), registered as [`TestApp::create_org`] does.
+    pub async fn university(&self, name: &str) -> Org {
+        self.create_org("UNIVERSITY", name, "370212", true).await
+    }
+
+    /// A verified enterprise in 黄岛区 (370211), registered as [`TestApp::create_org`] does.
+    pub async fn enterprise(&self, name: &str) -> Org {
+        self.create_org("ENTERPRISE", name, "370211", true).await
+    }
+
     /// Registers a user, has them register an organisation over GraphQL (so they administer
     /// it), verifies it through the service when asked, and returns its id and the admin token.
     pub async fn create_org(&self, kind: &str, name: &str, region: &str, verified: bool) -> Org {
@@ -619,29 +629,33 @@ pub const CREATE_NEED: &str = "mutation($input: CreateNeedInput!) { createNeed(i
 impl TestApp {
     /// Creates a result from `fields` as the owner's admin and returns its id.
     pub async fn create_achievement(&self, owner: &Org, fields: Value) -> String {
-        let vars = json!({ "input": { "ownerId": owner.id, "achievement": fields } });
-        let data = self.gql_ok_as(&owner.token, CREATE_ACHIEVEMENT, vars).await;
-        assert_eq!(data["createAchievement"]["userErrors"], json!([]), "{data}");
-        let id = data["createAchievement"]["achievement"]["id"]
-            .as_str()
-            .expect("id")
-            .to_owned();
-        self.owners
-            .lock()
-            .unwrap()
-            .insert(id.clone(), owner.token.clone());
-        id
+        self.create_listing(CREATE_ACHIEVEMENT, "achievement", owner, fields)
+            .await
     }
 
     /// Creates a need from `fields` as the owner's admin and returns its id.
     pub async fn create_need(&self, owner: &Org, fields: Value) -> String {
-        let vars = json!({ "input": { "ownerId": owner.id, "need": fields } });
-        let data = self.gql_ok_as(&owner.token, CREATE_NEED, vars).await;
-        assert_eq!(data["createNeed"]["userErrors"], json!([]), "{data}");
-        let id = data["createNeed"]["need"]["id"]
-            .as_str()
-            .expect("id")
-            .to_owned();
+        self.create_listing(CREATE_NEED, "need", owner, fields)
+            .await
+    }
+
+    /// Runs `mutation` (one of the two above) with `fields` as the listing's `object`
+    /// (`achievement` or `need`), remembers who owns the new listing and returns its id.
+    async fn create_listing(
+        &self,
+        mutation: &str,
+        object: &str,
+        owner: &Org,
+        fields: Value,
+    ) -> String {
+        let vars = json!({ "input": { "ownerId": owner.id, object: fields } });
+        let data = self.gql_ok_as(&owner.token, mutation, vars).await;
+        let payload = data
+            .as_object()
+            .and_then(|o| o.values().next())
+            .expect("payload");
+        assert_eq!(payload["userErrors"], json!([]), "{data}");
+        let id = payload[object]["id"].as_str().expect("id").to_owned();
         self.owners
             .lock()
             .unwrap()
@@ -684,15 +698,18 @@ impl TestApp {
     /// Creates and publishes a result.
     pub async fn published_achievement(&self, owner: &Org, fields: Value) -> String {
         let id = self.create_achievement(owner, fields).await;
-        let payload = self.lifecycle("publishAchievement", &id).await;
-        assert_eq!(payload["userErrors"], json!([]), "{payload}");
-        id
+        self.publish("publishAchievement", id).await
     }
 
     /// Creates and publishes a need.
     pub async fn published_need(&self, owner: &Org, fields: Value) -> String {
         let id = self.create_need(owner, fields).await;
-        let payload = self.lifecycle("publishNeed", &id).await;
+        self.publish("publishNeed", id).await
+    }
+
+    /// Publishes listing `id` with `mutation` as its owner and returns the id.
+    async fn publish(&self, mutation: &str, id: String) -> String {
+        let payload = self.lifecycle(mutation, &id).await;
         assert_eq!(payload["userErrors"], json!([]), "{payload}");
         id
     }
@@ -753,6 +770,16 @@ impl TestApp {
             .await
             .expect("roles set");
         token
+    }
+
+    /// A broker's access token (a user with the broker role only).
+    pub async fn broker_token(&self, name: &str) -> String {
+        self.staff_token(name, false, true).await
+    }
+
+    /// An operator's access token (a user with the operator role only).
+    pub async fn operator_token(&self, name: &str) -> String {
+        self.staff_token(name, true, false).await
     }
 
     /// The user id behind a token.
