@@ -244,11 +244,79 @@ fn read_csv(r: impl Read, emit: &mut dyn FnMut(SheetEvent) -> bool) -> Result<()
     }
 }
 
+/// The most an XLSX file may unpack to. A sheet of 100 000 listings unpacks to a few tens of
+/// MiB; a zip bomb of a few hundred bytes to gigabytes.
+const MAX_XLSX_UNPACKED: u64 = 512 * 1024 * 1024;
+
+/// The fewest bytes a shared string takes in `sharedStrings.xml` (`<si/>`).
+const MIN_SHARED_STRING_BYTES: u64 = 5;
+
+/// Refuses a workbook built to exhaust memory before calamine opens it: every part is unpacked
+/// into nothing and counted, whatever its header claims, and the shared-string table may not
+/// announce more strings than its bytes can hold (calamine makes room for that many up front;
+/// a 513-byte file announcing 2^42 aborted the process).
+fn check_xlsx<RS: Read + Seek>(rs: &mut RS, max_unpacked: u64) -> Result<(), SheetError> {
+    let broken = |e: &dyn std::fmt::Display| SheetError::Unreadable(e.to_string());
+    let too_large = || {
+        SheetError::Unreadable(format!(
+            "工作簿解压后超过 {} MiB，请拆成几个文件分别导入",
+            max_unpacked / 1024 / 1024
+        ))
+    };
+    let mut zip = zip::ZipArchive::new(&mut *rs).map_err(|e| broken(&e))?;
+    let mut unpacked = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| broken(&e))?;
+        let shared_strings = part.name().ends_with("sharedStrings.xml");
+        let mut head = Vec::new();
+        if shared_strings {
+            (&mut part)
+                .take(4096)
+                .read_to_end(&mut head)
+                .map_err(|e| broken(&e))?;
+        }
+        let room = max_unpacked - unpacked;
+        let rest = std::io::copy(&mut (&mut part).take(room + 1), &mut std::io::sink())
+            .map_err(|e| broken(&e))?;
+        let size = head.len() as u64 + rest;
+        unpacked += size;
+        if unpacked > max_unpacked {
+            return Err(too_large());
+        }
+        if shared_strings
+            && announced_strings(&head).is_some_and(|n| n > size / MIN_SHARED_STRING_BYTES)
+        {
+            return Err(SheetError::Unreadable(
+                "共享字符串表声明的条目数超出其内容，文件已损坏".into(),
+            ));
+        }
+    }
+    drop(zip);
+    rs.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| broken(&e))?;
+    Ok(())
+}
+
+/// The `uniqueCount` the start of `sharedStrings.xml` announces, if any.
+fn announced_strings(head: &[u8]) -> Option<u64> {
+    let text = String::from_utf8_lossy(head);
+    let from = text.find("<sst")?;
+    let attr = text[from..].find("uniqueCount=")? + from + "uniqueCount=".len();
+    let digits: String = text[attr..]
+        .chars()
+        .skip(1)
+        .take_while(char::is_ascii_digit)
+        .collect();
+    // More digits than a u64 holds is more than any table holds.
+    Some(digits.parse().unwrap_or(u64::MAX))
+}
+
 fn read_xlsx<RS: Read + Seek>(
-    rs: RS,
+    mut rs: RS,
     emit: &mut dyn FnMut(SheetEvent) -> bool,
 ) -> Result<(), SheetError> {
     use calamine::{Reader, Xlsx};
+    check_xlsx(&mut rs, MAX_XLSX_UNPACKED)?;
     let bad = |e: calamine::XlsxError| SheetError::Unreadable(e.to_string());
     let mut workbook: Xlsx<RS> = calamine::open_workbook_from_rs(rs).map_err(bad)?;
     let sheet = workbook
@@ -357,5 +425,62 @@ mod tests {
             rows_of(b"PK\x03\x04garbage".to_vec(), "x.xlsx"),
             Err(SheetError::Unreadable(_))
         ));
+    }
+
+    /// A zip of `parts` (name, content), deflated.
+    fn zip_of(parts: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, content) in parts {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(content).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    const RELS: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+
+    #[test]
+    fn a_shared_string_table_announcing_more_strings_than_it_holds_is_refused() {
+        // What calamine would make room for before reading a string: this aborted the process.
+        let bomb = zip_of(&[
+            ("_rels/.rels", RELS),
+            (
+                "xl/sharedStrings.xml",
+                br#"<?xml version="1.0"?><sst xmlns="x" count="1" uniqueCount="4398046511104"><si><t>a</t></si></sst>"#,
+            ),
+        ]);
+        let Err(SheetError::Unreadable(why)) = rows_of(bomb, "bomb.xlsx") else {
+            panic!("the bomb was read");
+        };
+        assert!(why.contains("共享字符串表"), "{why}");
+
+        let honest =
+            br#"<sst xmlns="x" count="2" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>"#;
+        let mut rs = std::io::Cursor::new(zip_of(&[("xl/sharedStrings.xml", honest)]));
+        assert_eq!(check_xlsx(&mut rs, MAX_XLSX_UNPACKED), Ok(()));
+        assert_eq!(rs.position(), 0, "the reader is rewound for calamine");
+        assert_eq!(
+            announced_strings(b"<sst uniqueCount='99999999999999999999999'>"),
+            Some(u64::MAX)
+        );
+        assert_eq!(announced_strings(b"<sst count=\"3\">"), None);
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_past_the_limit_is_refused_by_what_it_holds() {
+        let zeros = vec![0u8; 300 * 1024];
+        let file = zip_of(&[
+            ("xl/worksheets/sheet1.xml", &zeros),
+            ("xl/media/a.bin", &zeros),
+        ]);
+        assert!(file.len() < 4096, "deflated to {} bytes", file.len());
+        let mut rs = std::io::Cursor::new(file);
+        assert_eq!(check_xlsx(&mut rs, 700 * 1024), Ok(()));
+        let Err(SheetError::Unreadable(why)) = check_xlsx(&mut rs, 500 * 1024) else {
+            panic!("600 KiB unpacked passed a 500 KiB limit");
+        };
+        assert!(why.contains("拆成几个文件"), "{why}");
     }
 }

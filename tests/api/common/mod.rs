@@ -715,6 +715,13 @@ impl TestApp {
     }
 }
 
+/// The `extensions.code` of a response's first error ("" when it has none).
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
 /// Merges `patch` into a copy of `base`.
 pub fn with(base: Value, patch: Value) -> Value {
     let mut out = base;
@@ -780,6 +787,22 @@ impl TestApp {
     /// An operator's access token (a user with the operator role only).
     pub async fn operator_token(&self, name: &str) -> String {
         self.staff_token(name, true, false).await
+    }
+
+    /// Adds an active priority track (as an operator would).
+    pub async fn add_track(&self, code: &str, name: &str) {
+        let track = qianxian::domain::PriorityTrack {
+            code: code.into(),
+            name: name.into(),
+            description: String::new(),
+            sort_order: 0,
+            active: true,
+        };
+        self.services
+            .tracks
+            .upsert(&TestApp::system(), track)
+            .await
+            .expect("track");
     }
 
     /// The user id behind a token.
