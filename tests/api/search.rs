@@ -426,3 +426,46 @@ async fn a_phrase_that_finds_nothing_falls_back_and_says_so() {
     assert_eq!(quoted["search"]["totalCount"], 1, "{quoted}");
     assert_eq!(quoted["search"]["phrasesRelaxed"], false);
 }
+
+#[tokio::test]
+async fn a_forged_cursor_deep_past_every_hit_gets_an_empty_page() {
+    // A cursor is base64 of `offset:<n>`; asking tantivy for the page at 2^42 made it reserve
+    // room for that many hits and aborted the process. Sent as a GET, as any web page could.
+    let app = spawn_app().await;
+    let uni = app.university("青岛翻页大学").await;
+    app.published_achievement(&uni, achievement_fields()).await;
+    app.services.search.catch_up().await.unwrap();
+    let page = |after: &str| {
+        format!(
+            "/graphql?query=%7Bsearch(query:%22%E7%94%B5%E6%B1%A0%22,first:20,after:%22{after}%22)%7BtotalCount%20nodes%7B__typename%7D%20pageInfo%7BhasNextPage%20hasPreviousPage%7D%7D%7D"
+        )
+    };
+    for offset in [4_398_046_511_103u64, 9_999, 10_000] {
+        let cursor = base64_url(&format!("offset:{offset}"));
+        let resp = app.get(&page(&cursor)).await;
+        assert_eq!(resp.status(), 200, "{offset}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(
+            body["data"]["search"],
+            json!({
+                "totalCount": 1,
+                "nodes": [],
+                "pageInfo": { "hasNextPage": false, "hasPreviousPage": true }
+            }),
+            "{offset}: {body}"
+        );
+    }
+    let first = app.get(&page(&base64_url("offset:-1"))).await;
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(error_code(&body), "INVALID_CURSOR", "{body}");
+    assert_eq!(
+        titles(&app, None, "电池").await.len(),
+        1,
+        "the service still answers"
+    );
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}

@@ -557,7 +557,7 @@ impl SearchService {
             first: Some(first),
             ..window
         }
-        .resolve(u64::MAX / 2, s.default_page_size, s.max_page_size)?;
+        .resolve(MAX_SEARCH_DEPTH, s.default_page_size, s.max_page_size)?;
         let (facet_filters, trl_min, trl_max) = filter.validate().map_err(ServiceError::Invalid)?;
         let req = SearchRequest {
             text: text.to_owned(),
@@ -603,8 +603,10 @@ impl SearchService {
                 });
             }
         }
+        let mut page = Window::page(results, offset, found.total as u64);
+        page.has_next &= offset + limit < MAX_SEARCH_DEPTH;
         Ok(SearchPage {
-            page: Window::page(results, offset, found.total as u64),
+            page,
             phrases_relaxed: found.phrases_relaxed,
             facets: found
                 .facets
@@ -614,6 +616,12 @@ impl SearchService {
         })
     }
 }
+
+/// How deep search pages go: a cursor past the first 10 000 hits gets an empty page (and the
+/// page that reaches it says no page follows), so no cursor makes the index collect more
+/// hits than that. A forged cursor once asked tantivy to make room for trillions and aborted
+/// the process. `totalCount` still counts every match.
+pub const MAX_SEARCH_DEPTH: u64 = 10_000;
 
 /// Filters for search; every given filter must match.
 #[derive(Debug, Clone, Default)]
