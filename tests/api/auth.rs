@@ -557,6 +557,32 @@ async fn password_guessing_waits_longer_and_longer_on_every_replica() {
 }
 
 #[tokio::test]
+async fn a_locked_email_tells_nothing_of_which_phone_is_the_same_persons() {
+    let app = spawn_app().await;
+    let register =
+        "mutation($i: RegisterUserInput!) { register(input: $i) { userErrors { code } } }";
+    for (email, phone) in [
+        ("lock-a@example.com", "13900000001"),
+        ("lock-b@example.com", "13900000002"),
+    ] {
+        let user = json!({ "email": email, "phone": phone, "displayName": "锁定", "password": "Secret-pass-2026" });
+        let data = app.gql_ok(register, json!({ "i": { "user": user } })).await;
+        assert_eq!(data["register"]["userErrors"], json!([]), "{data}");
+    }
+    let (_, _, codes) = logins(&app, "lock-a@example.com", "wrong-guess-2026", 7, None).await;
+    assert_eq!(codes[6], "RATE_LIMITED", "{codes:?}");
+    // The same person's phone and another person's answer alike.
+    for phone in ["13900000001", "13900000002"] {
+        let (status, retry, codes) = logins(&app, phone, "wrong-guess-2026", 1, None).await;
+        assert_eq!(
+            (status, retry, codes),
+            (StatusCode::OK, None, vec!["UNAUTHENTICATED".to_owned()]),
+            "{phone}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn one_address_guessing_many_accounts_waits_too() {
     let app = spawn_app().await;
     // Fifty free failures per address, spread over accounts that do not even exist.

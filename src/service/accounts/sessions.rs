@@ -31,7 +31,7 @@ impl AccountService {
             max_wait: Duration::seconds(s.max_login_wait_secs.max(1)),
             window: Duration::hours(24),
         };
-        let account = account_key(login, user.as_ref().map(|u| u.id));
+        let account = account_key(login);
         let address = address.map(|a| (address_key(a), policy(s.free_failures_per_address)));
         let mut keys = vec![(account.clone(), policy(s.free_failures_per_account))];
         keys.extend(address.clone());
@@ -240,16 +240,14 @@ pub struct Session {
     pub user: User,
 }
 
-/// The failure counter of an account: the user's, however they log in (email or phone), or,
-/// for a login nobody has, that login's (hashed: bounded length, nothing stored as typed).
-fn account_key(login: &str, user_id: Option<i32>) -> String {
-    match user_id {
-        Some(id) => format!("account:user:{id}"),
-        None => format!(
-            "account:login:{}",
-            &tokens::hash(&login.to_lowercase())[..32]
-        ),
-    }
+/// The failure counter of a login as typed (lower-cased, hashed: bounded length, nothing
+/// stored as typed), whether or not anybody has it. Not the user's: a user's email and phone
+/// sharing one counter told whoever locked one that the other was the same person's.
+fn account_key(login: &str) -> String {
+    format!(
+        "account:login:{}",
+        &tokens::hash(&login.to_lowercase())[..32]
+    )
 }
 
 /// The failure counter of a client address; an IPv6 client counts by its /64, the block one
