@@ -555,6 +555,46 @@ async fn opted_in_listings_are_published_updated_withdrawn_and_failed_pushes_ret
 }
 
 #[tokio::test]
+async fn a_need_made_confidential_after_its_push_was_planned_never_leaves() {
+    let fake = FakeMarket::start(Market::Provincial, 0, 5).await;
+    let app = app_with(&[(&fake, Market::Provincial)]).await;
+    let firm = app.enterprise("青岛推送保密企业有限公司").await;
+    let need = app
+        .published_need(
+            &firm,
+            with(need_fields(), json!({ "title": "快充电池热管理改造" })),
+        )
+        .await;
+    let set = "mutation($o: ID!) { setMarketPublishing(input: { organizationId: $o, market: PROVINCIAL, enabled: true }) { userErrors { code } } }";
+    let on = app.gql_ok_as(&firm.token, set, json!({ "o": firm })).await;
+    assert_eq!(on["setMarketPublishing"]["userErrors"], json!([]));
+    // The first attempt fails, so the planned push waits for its retry…
+    fake.faults(json!({ "down": true })).await;
+    app.services.sync.push_pending().await.unwrap();
+    fake.faults(json!({})).await;
+    // …and the firm makes the need confidential in that window, before any pass has planned
+    // the change (as when a pass is sending while the firm saves).
+    use sea_orm::ConnectionTrait;
+    app.services
+        .context()
+        .db
+        .conn
+        .execute_unprepared(&format!(
+            "UPDATE needs SET visibility = 'CONFIDENTIAL' WHERE id = {}",
+            id_of(&need)
+        ))
+        .await
+        .unwrap();
+    app.clock.advance(chrono::Duration::minutes(2));
+    app.services.sync.push_pending().await.unwrap();
+    assert_eq!(
+        fake.stats().await["pushes"],
+        0,
+        "neither the need's text nor the firm's name reached the market"
+    );
+}
+
+#[tokio::test]
 async fn two_push_passes_at_once_send_a_listing_once() {
     let (fake, app, university, _) = university_with_a_result("青岛并发推送大学").await;
     app.gql_ok_as(

@@ -134,21 +134,13 @@ impl SyncService {
         let (owner, source, listed) = match kind {
             ListingKind::Achievement => {
                 match crate::db::listings::find::<crate::domain::Achievement, _>(db, id).await? {
-                    Some(a) => (
-                        a.owner_id,
-                        a.source,
-                        a.effective_status(now) == AchievementStatus::Published,
-                    ),
+                    Some(a) => (a.owner_id, a.source, listed_achievement(&a, now)),
                     None => return Ok(()),
                 }
             }
             ListingKind::Need => {
                 match crate::db::listings::find::<crate::domain::Need, _>(db, id).await? {
-                    Some(n) => (
-                        n.owner_id,
-                        n.source,
-                        n.effective_status(now).is_live() && n.visibility == NeedVisibility::Public,
-                    ),
+                    Some(n) => (n.owner_id, n.source, listed_need(&n, now)),
                     None => return Ok(()),
                 }
             }
@@ -170,7 +162,9 @@ impl SyncService {
         Ok(())
     }
 
-    /// A local listing as we publish it.
+    /// A local listing as we publish it, read as it is now; none if it is no longer one we
+    /// list. A need made confidential or anonymous (or a listing withdrawn) after this pass
+    /// planned its push is not sent: its text and its firm's name never leave.
     async fn outgoing(
         &self,
         kind: ListingKind,
@@ -178,10 +172,11 @@ impl SyncService {
         local_key: &str,
     ) -> ServiceResult<Option<OutgoingListing>> {
         let db = &self.ctx.db.conn;
+        let now = self.ctx.clock.now();
         let (owner, title, text, industries, discipline, trl, keywords) = match kind {
             ListingKind::Achievement => {
                 match crate::db::listings::find::<crate::domain::Achievement, _>(db, id).await? {
-                    Some(a) => (
+                    Some(a) if listed_achievement(&a, now) => (
                         a.owner_id,
                         a.title,
                         a.summary,
@@ -190,12 +185,12 @@ impl SyncService {
                         Some(i32::from(a.trl)),
                         a.keywords,
                     ),
-                    None => return Ok(None),
+                    _ => return Ok(None),
                 }
             }
             ListingKind::Need => {
                 match crate::db::listings::find::<crate::domain::Need, _>(db, id).await? {
-                    Some(n) => (
+                    Some(n) if listed_need(&n, now) => (
                         n.owner_id,
                         n.title,
                         n.problem,
@@ -204,7 +199,7 @@ impl SyncService {
                         n.min_trl.map(i32::from),
                         n.keywords,
                     ),
-                    None => return Ok(None),
+                    _ => return Ok(None),
                 }
             }
         };
@@ -225,6 +220,17 @@ impl SyncService {
             keywords,
         }))
     }
+}
+
+/// Whether partner markets list a result of ours: while it is published.
+fn listed_achievement(a: &crate::domain::Achievement, now: chrono::DateTime<chrono::Utc>) -> bool {
+    a.effective_status(now) == AchievementStatus::Published
+}
+
+/// Whether partner markets list a need of ours: while it is live and public (never a
+/// confidential or anonymous one).
+fn listed_need(n: &crate::domain::Need, now: chrono::DateTime<chrono::Utc>) -> bool {
+    n.effective_status(now).is_live() && n.visibility == NeedVisibility::Public
 }
 
 /// The push worker's cursor name in `job_cursors`.
