@@ -173,16 +173,17 @@ fn select(q: &PairingQuery) -> Select<pairing::Entity> {
     if !q.statuses.is_empty() {
         s = s.filter(C::Status.is_in(q.statuses.iter().map(|st| st.as_str())));
     }
-    if let Some(track) = &q.track {
-        s = s.filter(C::TrackCode.eq(track.as_str()));
-    }
-    // The industry and region describe the firm (its need, its seat). A side that may not
-    // know the firm yet cannot filter by them either: only pairings whose firm it may see
-    // take part, so a filter cannot tell a hidden firm's industry or region.
+    // The industry and region describe the firm (its need, its seat), and so may the track
+    // (the need's when the result has none). A side that may not know the firm yet cannot
+    // filter by them either: only pairings whose firm it may see take part, so a filter
+    // cannot tell a hidden firm's industry, region or track.
     let about_the_firm = |c: sea_orm::sea_query::SimpleExpr| match q.organization {
         Some(org) => Condition::all().add(c).add(firm_visible_to(org)),
         None => Condition::all().add(c),
     };
+    if let Some(track) = &q.track {
+        s = s.filter(about_the_firm(C::TrackCode.eq(track.as_str())));
+    }
     if let Some(industry) = &q.industry {
         s = s.filter(about_the_firm(
             C::IndustryCode.starts_with(industry.as_str()),

@@ -185,9 +185,6 @@ pub trait Listing: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// Replaces the shared fields; the content stays.
     fn set_lifecycle(&mut self, lifecycle: Lifecycle<Self::Status>);
 
-    /// Whether it has a confidential detail, which only entitled viewers read.
-    fn has_confidential_detail(&self) -> bool;
-
     /// The confidential detail, to redact.
     fn confidential_detail_mut(&mut self) -> &mut Option<String>;
 
@@ -304,10 +301,6 @@ macro_rules! listing_record {
                 self.created_at = life.created_at;
                 self.updated_at = life.updated_at;
                 self.moderation_note = life.moderation_note;
-            }
-
-            fn has_confidential_detail(&self) -> bool {
-                self.confidential_detail.is_some()
             }
 
             fn confidential_detail_mut(&mut self) -> &mut Option<String> {

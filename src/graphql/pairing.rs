@@ -191,9 +191,12 @@ impl Pairing {
         })
     }
 
-    /// Priority track.
+    /// Priority track (of the result, else of the need); hidden with the firm.
     async fn track_code(&self) -> Option<&str> {
-        self.0.pairing.track_code.as_deref()
+        self.0
+            .enterprise_visible
+            .then_some(self.0.pairing.track_code.as_deref())
+            .flatten()
     }
 
     /// GB/T 4754 code (of the need, else of the result); hidden with the firm.
@@ -263,13 +266,14 @@ connection!(PairingConnection, PairingEdge, "pairings, oldest first");
 pub struct PairingFilterInput {
     /// Any of these statuses (default: the open ones).
     pub statuses: Option<Vec<PairingStatus>>,
-    /// Priority track code.
+    /// Priority track code. This and the next two describe the firm: a side that may not see
+    /// the firm yet finds no pairing by them.
     pub track: Option<String>,
     /// GB/T 4754 code or prefix.
     pub industry: Option<String>,
     /// GB/T 2260 code or prefix of the firm's region.
     pub region: Option<String>,
-    /// At least this many days old.
+    /// At least this many days old (0 to 36500).
     pub min_age_days: Option<i32>,
     /// Only those carried by me.
     #[graphql(default)]

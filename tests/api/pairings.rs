@@ -261,6 +261,21 @@ async fn a_firm_request_goes_from_request_to_signed_contract_disclosing_only_aft
             .await;
         assert_eq!(found["pairings"]["totalCount"], expected, "{filter}");
     }
+    for days in [-1, 36_501, i32::MAX] {
+        let refused = m
+            .app
+            .gql_as(
+                &m.broker,
+                "query($d: Int) { pairings(filter: { minAgeDays: $d }) { totalCount } }",
+                json!({ "d": days }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&refused),
+            "INVALID_ARGUMENT",
+            "{days}: {refused}"
+        );
+    }
     assert_eq!(
         m.denied(
             &m.firm.token,

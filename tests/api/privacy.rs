@@ -5,6 +5,7 @@
 
 mod ids;
 mod search;
+mod statements;
 
 use crate::common::*;
 use serde_json::{Value, json};
@@ -151,8 +152,10 @@ async fn who_posted_an_anonymous_need_changes_no_answer_for_those_who_may_not_kn
 
 /// A world where the firm behind an anonymous need sits in `region` and works in `industry`;
 /// the university's admin sees the pairing before any introduction.
-async fn pairing_world(region: &str, industry: &str) -> Vec<Value> {
+async fn pairing_world(region: &str, industry: &str, track: &str) -> Vec<Value> {
     let app = spawn_app().await;
+    app.add_track("terahertz", "太赫兹").await;
+    app.add_track("solid-state-battery", "固态电池").await;
     let university = app.university("青岛对接隐私大学").await;
     let firm = app
         .create_org("ENTERPRISE", "青岛对接隐私企业有限公司", region, true)
@@ -165,7 +168,7 @@ async fn pairing_world(region: &str, industry: &str) -> Vec<Value> {
             &firm,
             with(
                 need_fields(),
-                json!({ "visibility": "ANONYMOUS", "industries": [industry] }),
+                json!({ "visibility": "ANONYMOUS", "industries": [industry], "tracks": [track] }),
             ),
         )
         .await;
@@ -184,11 +187,13 @@ async fn pairing_world(region: &str, industry: &str) -> Vec<Value> {
         json!({ "industry": "C" }),
         json!({ "industry": "C26" }),
         json!({ "industry": "C38" }),
+        json!({ "track": "solid-state-battery" }),
+        json!({ "track": "terahertz" }),
     ] {
         out.push(
             app.gql_ok_as(
                 &university.token,
-                "query($f: PairingFilterInput) { pairings(first: 20, filter: $f) { totalCount } }",
+                "query($f: PairingFilterInput) { pairings(first: 20, filter: $f) { totalCount nodes { trackCode industryCode regionCode } } }",
                 json!({ "f": f }),
             )
             .await,
@@ -198,9 +203,10 @@ async fn pairing_world(region: &str, industry: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn a_hidden_firms_region_and_industry_change_no_answer_for_the_other_side() {
-    let a = pairing_world("370202", "C2662").await;
-    let b = pairing_world("370211", "C3841").await;
+async fn a_hidden_firms_region_industry_and_track_change_no_answer_for_the_other_side() {
+    // The result has no track, so the pairing takes the need's.
+    let a = pairing_world("370202", "C2662", "terahertz").await;
+    let b = pairing_world("370211", "C3841", "solid-state-battery").await;
     assert_eq!(
         a[0]["pairings"]["totalCount"], 1,
         "the university sees the pairing"

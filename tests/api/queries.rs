@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use chrono::Duration;
-use qianxian::domain::PriorityTrack;
 use serde_json::{Value, json};
 
 struct Market {
@@ -14,26 +13,11 @@ struct Market {
     firm: Org,
 }
 
-async fn add_track(app: &TestApp, code: &str, name: &str) {
-    let track = PriorityTrack {
-        code: code.into(),
-        name: name.into(),
-        description: String::new(),
-        sort_order: 0,
-        active: true,
-    };
-    app.services
-        .tracks
-        .upsert(&TestApp::system(), track)
-        .await
-        .expect("track");
-}
-
 /// Four results and three needs with distinct facets.
 async fn market() -> Market {
     let app = spawn_app().await;
-    add_track(&app, "solid-state-battery", "固态电池").await;
-    add_track(&app, "terahertz", "太赫兹").await;
+    app.add_track("solid-state-battery", "固态电池").await;
+    app.add_track("terahertz", "太赫兹").await;
     let ouc = app.university("青岛海洋测试大学").await;
     let sdu_jinan = app
         .create_org("UNIVERSITY", "济南测试大学", "370102", true)
@@ -376,7 +360,7 @@ async fn node_fetches_every_type_by_global_id() {
 #[tokio::test]
 async fn a_page_of_fifty_listings_with_owners_costs_a_bounded_number_of_statements() {
     let app = spawn_app().await;
-    add_track(&app, "solid-state-battery", "固态电池").await;
+    app.add_track("solid-state-battery", "固态电池").await;
     let mut owners = Vec::new();
     for i in 0..10 {
         owners.push(

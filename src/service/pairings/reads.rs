@@ -9,6 +9,10 @@ use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::service::{Actor, Page, Window, policy};
 use chrono::Duration;
 
+/// The oldest `minAgeDays` a pairing filter takes: a hundred years (a larger one once
+/// overflowed the date arithmetic and dropped the connection).
+const MAX_AGE_DAYS: i64 = 36_500;
+
 impl PairingService {
     /// One pairing, if the caller is involved in it (a side, a broker or an operator).
     pub async fn get(&self, actor: &Actor, id: i32) -> ServiceResult<Option<PairingView>> {
@@ -58,6 +62,16 @@ impl PairingService {
             ));
         }
         let now = self.ctx.clock.now();
+        let created_before = match filter.min_age_days {
+            None => None,
+            Some(d @ 0..=MAX_AGE_DAYS) => Some(now - Duration::days(d)),
+            Some(_) => {
+                return Err(ServiceError::coded(
+                    ErrorCode::InvalidArgument,
+                    format!("minAgeDays 应在 0 到 {MAX_AGE_DAYS} 之间"),
+                ));
+            }
+        };
         let query = PairingQuery {
             statuses: if filter.statuses.is_empty() {
                 PairingStatus::ALL
@@ -71,7 +85,7 @@ impl PairingService {
             track: filter.track.clone(),
             industry: filter.industry.clone(),
             region: filter.region.clone(),
-            created_before: filter.min_age_days.map(|d| now - Duration::days(d.max(0))),
+            created_before,
             broker: filter.assigned_to_me.then(|| actor.user_id()).flatten(),
             unassigned: filter.unassigned,
             organization,
