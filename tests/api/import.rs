@@ -352,6 +352,15 @@ async fn malformed_files_are_refused_and_other_layouts_map() {
             ".xlsx",
         ),
         ("炸弹.xlsx", shared_string_bomb(), "共享字符串表"),
+        (
+            "两万零一行.csv",
+            format!(
+                "成果名称,成果简介\n{}",
+                "海水淡化膜,一种耐污染的反渗透膜。\n".repeat(20_001)
+            )
+            .into_bytes(),
+            "最多导入 20000 行",
+        ),
         ("空.csv", Vec::new(), "表头"),
         (
             "缺列.csv",
