@@ -1,7 +1,8 @@
 //! Telling people about new listings: a new stored match above the threshold goes to both
 //! listings' owners, and a newly indexed listing that a saved search finds goes to the person
-//! who saved it. Both run inside the stored-matches job's transaction, so each alert is stored
-//! once, together with the job's cursor.
+//! who saved it. The saved searches run before the stored-matches job's transaction opens (they
+//! only read); the alerts are stored inside it, so each is stored once, together with the
+//! job's cursor.
 
 use crate::db::entities::user;
 use crate::db::listings;
@@ -16,8 +17,8 @@ use crate::service::accounts::user_actor;
 use crate::service::notifications::{Notification, Outgoing, stage};
 use crate::service::policy;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, EntityTrait};
-use std::collections::HashSet;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use std::collections::{HashMap, HashSet};
 
 /// Announces the pairs in `stored` that were not stored before and score at least
 /// `threshold`: to the need's owner, and to the result's owner unless the need is confidential
@@ -92,24 +93,40 @@ pub(crate) struct Indexed {
     pub title: String,
 }
 
-/// Runs every saved search over the listings just indexed, with its owner's visibility, and
-/// tells the owner about each listing it finds for the first time (never their own).
-pub(crate) async fn run_saved_searches(
-    txn: &DatabaseTransaction,
+/// A listing that a saved search found among those just indexed.
+pub(crate) struct SavedSearchHit<'a> {
+    search: &'a SavedSearchRow,
+    kind: DocKind,
+    id: i32,
+    title: &'a str,
+}
+
+/// Runs every saved search over the listings just indexed, with its owner's visibility
+/// (never their own organisation's listings). Reads only, so it runs before the job's write
+/// transaction opens: the owners in one statement, then one index query per search.
+pub(crate) async fn find_saved_search_hits<'a>(
+    db: &impl ConnectionTrait,
     index: &SearchIndex,
-    searches: &[SavedSearchRow],
-    indexed: &[Indexed],
+    searches: &'a [SavedSearchRow],
+    indexed: &'a [Indexed],
     now: DateTime<Utc>,
-) -> ServiceResult<Vec<Notification>> {
-    let mut sent = Vec::new();
-    if indexed.is_empty() {
-        return Ok(sent);
+) -> ServiceResult<Vec<SavedSearchHit<'a>>> {
+    let mut hits = Vec::new();
+    if indexed.is_empty() || searches.is_empty() {
+        return Ok(hits);
     }
+    let owners: HashMap<i32, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(searches.iter().map(|s| s.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
     for search in searches {
-        let Some(owner) = user::Entity::find_by_id(search.user_id).one(txn).await? else {
+        let Some(owner) = owners.get(&search.user_id) else {
             continue;
         };
-        let actor = user_actor(&owner, 0);
+        let actor = user_actor(owner, 0);
         let kind = match search.kind.as_deref() {
             Some("need") => Some(DocKind::Need),
             Some(_) => Some(DocKind::Achievement),
@@ -138,43 +155,62 @@ pub(crate) async fn run_saved_searches(
                 continue;
             }
         };
-        for (doc_kind, id) in found {
-            let listing_kind = match doc_kind {
-                DocKind::Achievement => ListingKind::Achievement,
-                DocKind::Need => ListingKind::Need,
-            };
-            if !inbox::record_hit(txn, search.id, listing_kind.as_str(), id).await? {
-                continue;
+        hits.extend(found.into_iter().map(|(kind, id)| {
+            SavedSearchHit {
+                search,
+                kind,
+                id,
+                title: indexed
+                    .iter()
+                    .find(|d| d.kind == kind && d.id == id)
+                    .map_or("", |d| d.title.as_str()),
             }
-            let title = indexed
-                .iter()
-                .find(|d| d.kind == doc_kind && d.id == id)
-                .map_or("", |d| d.title.as_str());
-            let what = match doc_kind {
-                DocKind::Achievement => "科技成果",
-                DocKind::Need => "技术需求",
-            };
-            sent.extend(
-                stage(
-                    txn,
-                    &[owner.id],
-                    Outgoing {
-                        kind: NotificationKind::SavedSearch,
-                        title: format!("订阅“{}”有新{what}", search.name),
-                        body: format!("新{what}“{title}”符合你订阅的检索“{}”", search.query),
-                        pairing_id: None,
-                        listing: Some((listing_kind, id)),
-                        event_key: Some(format!(
-                            "saved-search:{}:{}:{id}",
-                            search.id,
-                            listing_kind.as_str()
-                        )),
-                    },
-                    now,
-                )
-                .await?,
-            );
+        }));
+    }
+    Ok(hits)
+}
+
+/// Tells each hit's owner about it, once per saved search and listing.
+pub(crate) async fn announce_saved_search_hits(
+    txn: &DatabaseTransaction,
+    hits: &[SavedSearchHit<'_>],
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Notification>> {
+    let mut sent = Vec::new();
+    for SavedSearchHit {
+        search,
+        kind,
+        id,
+        title,
+    } in hits
+    {
+        let (listing_kind, what) = match kind {
+            DocKind::Achievement => (ListingKind::Achievement, "科技成果"),
+            DocKind::Need => (ListingKind::Need, "技术需求"),
+        };
+        if !inbox::record_hit(txn, search.id, listing_kind.as_str(), *id).await? {
+            continue;
         }
+        sent.extend(
+            stage(
+                txn,
+                &[search.user_id],
+                Outgoing {
+                    kind: NotificationKind::SavedSearch,
+                    title: format!("订阅“{}”有新{what}", search.name),
+                    body: format!("新{what}“{title}”符合你订阅的检索“{}”", search.query),
+                    pairing_id: None,
+                    listing: Some((listing_kind, *id)),
+                    event_key: Some(format!(
+                        "saved-search:{}:{}:{id}",
+                        search.id,
+                        listing_kind.as_str()
+                    )),
+                },
+                now,
+            )
+            .await?,
+        );
     }
     Ok(sent)
 }

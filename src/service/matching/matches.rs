@@ -13,7 +13,9 @@ use crate::error::{ErrorCode, ServiceError, ServiceResult};
 use crate::search::index::{DocKind, ListingDoc, SearchIndex, Visibility};
 use crate::search::matching::{MatchHit, MatchRequest};
 use crate::search::reasons::MatchReasons;
-use crate::service::alerts::{Indexed, announce_new_matches, run_saved_searches};
+use crate::service::alerts::{
+    Indexed, announce_new_matches, announce_saved_search_hits, find_saved_search_hits,
+};
 use crate::service::audit::Target;
 use crate::service::search::{Found, SearchService, doc_kind};
 use crate::service::{Actor, Context, Page, Window, policy};
@@ -337,6 +339,7 @@ impl MatchService {
             let now = self.ctx.clock.now();
             let threshold = self.ctx.settings.pairing.match_notify_threshold;
             let searches = notifications::all_saved_searches(db).await?;
+            let hits = find_saved_search_hits(db, &self.index, &searches, &indexed, now).await?;
             let txn = self.ctx.db.begin_write().await?;
             let mut sent = Vec::new();
             for ((kind, id), stored) in &computed {
@@ -346,7 +349,7 @@ impl MatchService {
                     sent.extend(announce_new_matches(&txn, stored, &before, threshold, now).await?);
                 }
             }
-            sent.extend(run_saved_searches(&txn, &self.index, &searches, &indexed, now).await?);
+            sent.extend(announce_saved_search_hits(&txn, &hits, now).await?);
             if !matches::advance_job_cursor(&txn, JOB, cursor, last).await? {
                 tracing::warn!(
                     "stored matches: another run moved the cursor; this batch is dropped"
