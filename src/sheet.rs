@@ -89,6 +89,18 @@ pub fn spawn(
     rx
 }
 
+/// Counts the non-empty rows of `input` (the header too), stopping at `stop_after`.
+pub fn count_rows(input: SheetInput, name: &str, stop_after: u64) -> Result<u64, SheetError> {
+    let mut rows = 0u64;
+    read(input, name, &mut |event| {
+        if let SheetEvent::Row(_) = event {
+            rows += 1;
+        }
+        rows < stop_after
+    })?;
+    Ok(rows)
+}
+
 /// Reads `input`, handing each event to `emit` until it returns false.
 pub fn read(
     input: SheetInput,
@@ -248,47 +260,47 @@ fn read_csv(r: impl Read, emit: &mut dyn FnMut(SheetEvent) -> bool) -> Result<()
 /// MiB; a zip bomb of a few hundred bytes to gigabytes.
 const MAX_XLSX_UNPACKED: u64 = 512 * 1024 * 1024;
 
-/// The fewest bytes a shared string takes in `sharedStrings.xml` (`<si/>`).
-const MIN_SHARED_STRING_BYTES: u64 = 5;
+/// The most shared strings a workbook may hold: calamine keeps them all in memory. A sheet of
+/// 100 000 rows of 40 distinct texts stays below it.
+const MAX_SHARED_STRINGS: u64 = 4_000_000;
 
-/// Refuses a workbook built to exhaust memory before calamine opens it: every part is unpacked
-/// into nothing and counted, whatever its header claims, and the shared-string table may not
-/// announce more strings than its bytes can hold (calamine makes room for that many up front;
-/// a 513-byte file announcing 2^42 aborted the process).
+/// Excel's last column is XFD, the 16 384th; a cell beyond it is a forged one (a row is held
+/// as wide as its last cell).
+const MAX_COLUMNS: usize = 16_384;
+
+/// Refuses a workbook built to exhaust memory before calamine opens it:
+/// - every part is unpacked (into nothing) and counted, whatever its header claims, up to
+///   `max_unpacked` bytes in all;
+/// - a shared-string table (found as calamine finds it: by name, in any case) may not
+///   announce more strings than it holds, nor hold more than [`MAX_SHARED_STRINGS`]: calamine
+///   makes room for the announced number up front, and a 300-byte file announcing 2^42
+///   aborted the process.
+///
+/// A part that cannot be unpacked is left to calamine, which refuses it if it needs it.
 fn check_xlsx<RS: Read + Seek>(rs: &mut RS, max_unpacked: u64) -> Result<(), SheetError> {
     let broken = |e: &dyn std::fmt::Display| SheetError::Unreadable(e.to_string());
-    let too_large = || {
-        SheetError::Unreadable(format!(
-            "工作簿解压后超过 {} MiB，请拆成几个文件分别导入",
-            max_unpacked / 1024 / 1024
-        ))
-    };
     let mut zip = zip::ZipArchive::new(&mut *rs).map_err(|e| broken(&e))?;
     let mut unpacked = 0u64;
     for i in 0..zip.len() {
-        let mut part = zip.by_index(i).map_err(|e| broken(&e))?;
-        let shared_strings = part.name().ends_with("sharedStrings.xml");
-        let mut head = Vec::new();
-        if shared_strings {
-            (&mut part)
-                .take(4096)
-                .read_to_end(&mut head)
-                .map_err(|e| broken(&e))?;
+        let Ok(part) = zip.by_index(i) else {
+            continue;
+        };
+        let name = part.name().replace('\\', "/").to_ascii_lowercase();
+        let mut part = Counted {
+            inner: part.take(max_unpacked - unpacked + 1),
+            read: 0,
+        };
+        if name.ends_with("sharedstrings.xml") {
+            check_shared_strings(&mut part)?;
         }
-        let room = max_unpacked - unpacked;
-        let rest = std::io::copy(&mut (&mut part).take(room + 1), &mut std::io::sink())
-            .map_err(|e| broken(&e))?;
-        let size = head.len() as u64 + rest;
-        unpacked += size;
+        // Whatever is left of the part, and all of any other part.
+        let _ = std::io::copy(&mut part, &mut std::io::sink());
+        unpacked += part.read;
         if unpacked > max_unpacked {
-            return Err(too_large());
-        }
-        if shared_strings
-            && announced_strings(&head).is_some_and(|n| n > size / MIN_SHARED_STRING_BYTES)
-        {
-            return Err(SheetError::Unreadable(
-                "共享字符串表声明的条目数超出其内容，文件已损坏".into(),
-            ));
+            return Err(SheetError::Unreadable(format!(
+                "工作簿解压后超过 {} MiB，请拆成几个文件分别导入",
+                max_unpacked / 1024 / 1024
+            )));
         }
     }
     drop(zip);
@@ -297,18 +309,81 @@ fn check_xlsx<RS: Read + Seek>(rs: &mut RS, max_unpacked: u64) -> Result<(), She
     Ok(())
 }
 
-/// The `uniqueCount` the start of `sharedStrings.xml` announces, if any.
-fn announced_strings(head: &[u8]) -> Option<u64> {
-    let text = String::from_utf8_lossy(head);
-    let from = text.find("<sst")?;
-    let attr = text[from..].find("uniqueCount=")? + from + "uniqueCount=".len();
-    let digits: String = text[attr..]
-        .chars()
-        .skip(1)
-        .take_while(char::is_ascii_digit)
-        .collect();
-    // More digits than a u64 holds is more than any table holds.
-    Some(digits.parse().unwrap_or(u64::MAX))
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// Reads a shared-string table through: the strings its `sst` element announces against the
+/// `si` elements it holds.
+fn check_shared_strings(part: &mut impl Read) -> Result<(), SheetError> {
+    use quick_xml::events::Event;
+    let damaged = || SheetError::Unreadable("共享字符串表已损坏".into());
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(part));
+    xml.config_mut().check_end_names = false;
+    let mut buf = Vec::new();
+    let mut announced: Option<u64> = None;
+    let mut held = 0u64;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                b"sst" if announced.is_none() => announced = Some(announced_strings(&e[..])),
+                b"si" => held += 1,
+                _ => {}
+            },
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(_) => return Err(damaged()),
+        }
+        if held > MAX_SHARED_STRINGS {
+            return Err(SheetError::Unreadable(format!(
+                "工作簿的共享字符串超过 {MAX_SHARED_STRINGS} 个，请拆成几个文件分别导入"
+            )));
+        }
+    }
+    match announced {
+        None => Err(damaged()),
+        Some(n) if n > held => Err(SheetError::Unreadable(
+            "共享字符串表声明的条目数超出其内容，文件已损坏".into(),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The largest number any `uniqueCount` attribute of a start tag announces, however it is
+/// written (spaces around `=`, either quote, a prefix): read loosely, so that no spelling
+/// calamine accepts escapes the check. 0 when there is none.
+fn announced_strings(tag: &[u8]) -> u64 {
+    const KEY: &[u8] = b"uniqueCount";
+    let mut most = 0u64;
+    let mut at = 0;
+    while let Some(found) = tag[at..].windows(KEY.len()).position(|w| w == KEY) {
+        at += found + KEY.len();
+        let rest = &tag[at..];
+        let value = rest
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace() || matches!(b, b'=' | b'"' | b'\''));
+        let digits: Vec<u8> = value.take_while(|b| b.is_ascii_digit()).copied().collect();
+        if !digits.is_empty() {
+            // More digits than a u64 holds is more than any table holds.
+            let n = std::str::from_utf8(&digits)
+                .ok()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(u64::MAX);
+            most = most.max(n);
+        }
+    }
+    most
 }
 
 fn read_xlsx<RS: Read + Seek>(
@@ -344,6 +419,12 @@ fn read_xlsx<RS: Read + Seek>(
             current = Some(r);
         }
         let c = c as usize;
+        if c >= MAX_COLUMNS {
+            return Err(SheetError::Unreadable(format!(
+                "第 {} 行有超出 XFD 列（第 {MAX_COLUMNS} 列）的单元格",
+                r + 1
+            )));
+        }
         if values.len() <= c {
             values.resize(c + 1, String::new());
         }
@@ -441,31 +522,74 @@ mod tests {
 
     const RELS: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
 
+    /// A workbook of the package relationships and `part` holding `xml`.
+    fn with_part(part: &str, xml: &str) -> Vec<u8> {
+        zip_of(&[("_rels/.rels", RELS), (part, xml.as_bytes())])
+    }
+
     #[test]
     fn a_shared_string_table_announcing_more_strings_than_it_holds_is_refused() {
-        // What calamine would make room for before reading a string: this aborted the process.
-        let bomb = zip_of(&[
-            ("_rels/.rels", RELS),
-            (
-                "xl/sharedStrings.xml",
-                br#"<?xml version="1.0"?><sst xmlns="x" count="1" uniqueCount="4398046511104"><si><t>a</t></si></sst>"#,
-            ),
-        ]);
-        let Err(SheetError::Unreadable(why)) = rows_of(bomb, "bomb.xlsx") else {
-            panic!("the bomb was read");
-        };
-        assert!(why.contains("共享字符串表"), "{why}");
+        // calamine makes room for what `uniqueCount` announces before reading a string: 2^42
+        // aborted the process. Each spelling calamine reads is caught: the plain one, a part
+        // named in another case, a prefixed element, spaces around `=`, a decoy attribute
+        // before the real one, and a tag past a long comment.
+        let padding = format!("<!--{}-->", "x".repeat(8192));
+        for (part, xml) in [
+            ("xl/sharedStrings.xml", r#"<sst xmlns="x" count="1" uniqueCount="4398046511104"><si><t>a</t></si></sst>"#.to_owned()),
+            ("xl/SHAREDSTRINGS.XML", r#"<sst uniqueCount="4398046511104"><si><t>a</t></si></sst>"#.to_owned()),
+            ("xl/sharedStrings.xml", r#"<x:sst xmlns:x="x" uniqueCount="4398046511104"><x:si><x:t>a</x:t></x:si></x:sst>"#.to_owned()),
+            ("xl/sharedStrings.xml", r#"<sst uniqueCount = '4398046511104'><si><t>a</t></si></sst>"#.to_owned()),
+            ("xl/sharedStrings.xml", r#"<sst a-uniqueCount="1" uniqueCount="4398046511104"><si><t>a</t></si></sst>"#.to_owned()),
+            ("xl/sharedStrings.xml", format!(r#"<?xml version="1.0"?>{padding}<sst uniqueCount="4398046511104"><si><t>a</t></si></sst>"#)),
+            ("xl/sharedStrings.xml", r#"<sst uniqueCount="99999999999999999999999"><si><t>a</t></si></sst>"#.to_owned()),
+        ] {
+            let Err(SheetError::Unreadable(why)) = rows_of(with_part(part, &xml), "bomb.xlsx") else {
+                panic!("the bomb was read: {part} {xml:.80}");
+            };
+            assert!(why.contains("共享字符串表"), "{why}: {part} {xml:.80}");
+        }
 
-        let honest =
-            br#"<sst xmlns="x" count="2" uniqueCount="2"><si><t>a</t></si><si><t>b</t></si></sst>"#;
-        let mut rs = std::io::Cursor::new(zip_of(&[("xl/sharedStrings.xml", honest)]));
+        let honest = with_part(
+            "xl/sharedStrings.xml",
+            r#"<sst xmlns="x" count="5" uniqueCount="2"><si><t>a</t></si><si/></sst>"#,
+        );
+        let mut rs = std::io::Cursor::new(honest);
         assert_eq!(check_xlsx(&mut rs, MAX_XLSX_UNPACKED), Ok(()));
         assert_eq!(rs.position(), 0, "the reader is rewound for calamine");
+        let unannounced = with_part("xl/sharedStrings.xml", r#"<sst><si><t>a</t></si></sst>"#);
         assert_eq!(
-            announced_strings(b"<sst uniqueCount='99999999999999999999999'>"),
-            Some(u64::MAX)
+            check_xlsx(&mut std::io::Cursor::new(unannounced), MAX_XLSX_UNPACKED),
+            Ok(())
         );
-        assert_eq!(announced_strings(b"<sst count=\"3\">"), None);
+    }
+
+    #[test]
+    fn a_cell_beyond_the_last_column_is_refused() {
+        // `ZZZZZZ1` is column 321 272 406: holding the row that wide took gigabytes.
+        let sheet = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="ZZZZZZ1" t="inlineStr"><is><t>b</t></is></c></row></sheetData></worksheet>"#;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write_string(0, 0, "a").unwrap();
+        let real = book.save_to_buffer().unwrap();
+        // The same workbook with its sheet replaced by the forged one.
+        let mut from = zip::ZipArchive::new(std::io::Cursor::new(real)).unwrap();
+        let mut parts = Vec::new();
+        for i in 0..from.len() {
+            let mut part = from.by_index(i).unwrap();
+            let mut content = Vec::new();
+            part.read_to_end(&mut content).unwrap();
+            if part.name() == "xl/worksheets/sheet1.xml" {
+                content = sheet.as_bytes().to_vec();
+            }
+            parts.push((part.name().to_owned(), content));
+        }
+        let parts: Vec<(&str, &[u8])> = parts
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_slice()))
+            .collect();
+        let Err(SheetError::Unreadable(why)) = rows_of(zip_of(&parts), "wide.xlsx") else {
+            panic!("the forged cell was read");
+        };
+        assert!(why.contains("XFD"), "{why}");
     }
 
     #[test]

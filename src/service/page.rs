@@ -31,6 +31,13 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The page of a list served only to its `depth`-th item (search): the window ending at
+    /// `window_end` says no page follows once it reaches that depth.
+    pub fn served_to(mut self, window_end: u64, depth: u64) -> Self {
+        self.has_next &= window_end < depth;
+        self
+    }
+
     /// The same page position with other items (after redaction or mapping).
     pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
         Page {
@@ -78,7 +85,7 @@ impl Window {
         };
         let first = size(self.first, "first")?;
         let last = size(self.last, "last")?;
-        let mut start = self.after.map_or(0, |a| a + 1).min(total);
+        let mut start = self.after.map_or(0, |a| a.saturating_add(1)).min(total);
         let mut end = self.before.map_or(total, |b| b.min(total)).max(start);
         match (first, last) {
             (Some(f), _) => {
@@ -156,6 +163,26 @@ mod tests {
             w(Some(30), None, Some(10), None).resolve(25, 20, 100).ok(),
             Some((25, 0))
         );
+    }
+
+    #[test]
+    fn a_forged_cursor_at_the_largest_offset_is_past_the_end() {
+        assert_eq!(
+            w(Some(u64::MAX), None, Some(10), None)
+                .resolve(25, 20, 100)
+                .ok(),
+            Some((25, 0))
+        );
+    }
+
+    #[test]
+    fn a_list_served_to_a_depth_ends_there() {
+        let items: Vec<u32> = (0..10).collect();
+        let at =
+            |start: u64| Window::page(items.clone(), start, 50_000).served_to(start + 10, 10_000);
+        assert!(at(9_980).has_next, "the page before the depth");
+        assert!(!at(9_990).has_next, "the page that reaches it");
+        assert!(!at(10_000).has_next);
     }
 
     #[test]

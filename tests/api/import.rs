@@ -361,6 +361,17 @@ async fn malformed_files_are_refused_and_other_layouts_map() {
             .into_bytes(),
             "最多导入 20000 行",
         ),
+        // 20,000 rows pass the bound, even when each spans two lines (the file then stops at
+        // its header, which lacks the required columns).
+        (
+            "两万行.csv",
+            format!(
+                "项目,介绍\n{}",
+                "海水淡化膜,\"第一行\n第二行\"\n".repeat(20_000)
+            )
+            .into_bytes(),
+            "缺少必填列",
+        ),
         ("空.csv", Vec::new(), "表头"),
         (
             "缺列.csv",

@@ -592,6 +592,19 @@ async fn a_need_made_confidential_after_its_push_was_planned_never_leaves() {
         0,
         "neither the need's text nor the firm's name reached the market"
     );
+    let operator = operator(&app).await;
+    let push = app
+        .gql_ok_as(
+            &operator,
+            "{ marketPushes { nodes { wanted } } }",
+            json!({}),
+        )
+        .await["marketPushes"]["nodes"][0]
+        .clone();
+    assert_eq!(
+        push["wanted"], "WITHDRAWN",
+        "the push says what the market should show"
+    );
 }
 
 #[tokio::test]

@@ -40,7 +40,8 @@ pub struct AuthSettings {
     pub argon2_iterations: u32,
     /// argon2id lanes.
     pub argon2_parallelism: u32,
-    /// Failed logins for one account before each further one makes it wait (1, 2, 4 … s).
+    /// Failed logins with one login as typed (an email or a phone, counted apart) before each
+    /// further one makes it wait (1, 2, 4 … s).
     pub free_failures_per_account: i32,
     /// Failed logins from one client address (any accounts) before the same.
     pub free_failures_per_address: i32,

@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 
 impl AccountService {
     /// Logs in with email or phone and password, from `address` when known. Attempts are
-    /// counted per account and per address in the database (every replica sees them), each
-    /// counted before its password is checked, so concurrent attempts cannot slip past the
+    /// counted per login as typed and per address in the database (every replica sees them),
+    /// each counted before its password is checked, so concurrent attempts cannot slip past the
     /// count; past a few failures, each key waits 1, 2, 4 … seconds (at most
     /// `max_login_wait_secs`) before any login — the right password included — is tried.
     pub async fn login(

@@ -156,47 +156,47 @@ impl OrganizationService {
     ) -> ServiceResult<Organization> {
         self.ctx
             .audited(actor, "verifyOrganization", Target::org(id), async {
-            policy::require_operator(actor)?;
-            let txn = self.ctx.db.begin_write().await?;
-            let current = repo::find_for_update(&txn, id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("机构"))?;
-            let current_verified = current.verified;
-            let next = Organization {
-                verified,
-                updated_at: self.ctx.clock.now(),
-                ..current
-            };
-            let saved = repo::save(&txn, &next).await?;
-            self.ctx
-                .audit_ok(
-                    &txn,
-                    actor,
-                    "verifyOrganization",
-                    Target::org(id),
-                )
-                .await?;
-            let sent = if verified != current_verified {
-                let (title, body) = if verified {
-                    ("机构已通过平台认证", format!("“{}”已通过平台认证，现在可以发布成果和需求。", saved.name))
-                } else {
-                    ("机构认证已撤销", format!("“{}”的平台认证已被撤销，暂不能发布新的成果和需求；如有疑问请联系平台管理员。", saved.name))
-                };
-                self.ctx
-                    .moderation_notice(&txn, id, title.to_owned(), body, None)
+                policy::require_operator(actor)?;
+                let txn = self.ctx.db.begin_write().await?;
+                let current = repo::find_for_update(&txn, id)
                     .await?
-            } else {
-                Vec::new()
-            };
-            txn.commit().await?;
-            self.ctx.hub.publish(sent);
-            tracing::debug!(
-                organization_id = id,
-                verified,
-                "organization verification changed"
-            );
-            self.view_one(actor, saved).await
-        })
+                    .ok_or_else(|| ServiceError::not_found("机构"))?;
+                let current_verified = current.verified;
+                let next = Organization {
+                    verified,
+                    updated_at: self.ctx.clock.now(),
+                    ..current
+                };
+                let saved = repo::save(&txn, &next).await?;
+                self.ctx
+                    .audit_ok(
+                        &txn,
+                        actor,
+                        "verifyOrganization",
+                        Target::org(id),
+                    )
+                    .await?;
+                let sent = if verified != current_verified {
+                    let (title, body) = if verified {
+                        ("机构已通过平台认证", format!("“{}”已通过平台认证，现在可以发布成果和需求。", saved.name))
+                    } else {
+                        ("机构认证已撤销", format!("“{}”的平台认证已被撤销，暂不能发布新的成果和需求；如有疑问请联系平台管理员。", saved.name))
+                    };
+                    self.ctx
+                        .moderation_notice(&txn, id, title.to_owned(), body, None)
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                txn.commit().await?;
+                self.ctx.hub.publish(sent);
+                tracing::debug!(
+                    organization_id = id,
+                    verified,
+                    "organization verification changed"
+                );
+                self.view_one(actor, saved).await
+            })
             .await
     }
 

@@ -225,6 +225,25 @@ impl ImportService {
             seen_titles: HashMap::new(),
             seen_keys: HashMap::new(),
         };
+        // Uploads are bounded; the command line (an operator on the server) is not. The rows
+        // are counted before anything is written: a size the file declares may be wrong.
+        if !matches!(actor, Actor::System) {
+            let copy = match &input {
+                SheetInput::Bytes(bytes) => SheetInput::Bytes(bytes.clone()),
+                SheetInput::Path(path) => SheetInput::Path(path.clone()),
+            };
+            let name = file_name.to_owned();
+            // The header, the rows allowed, and one more.
+            let stop_after = MAX_UPLOADED_ROWS + 2;
+            let rows =
+                tokio::task::spawn_blocking(move || sheet::count_rows(copy, &name, stop_after))
+                    .await
+                    .map_err(|e| ServiceError::Internal(e.into()))?
+                    .map_err(|e| invalid_file(e.to_string()))?;
+            if rows > MAX_UPLOADED_ROWS + 1 {
+                return Err(too_many_rows());
+            }
+        }
         let mut rows = sheet::spawn(input, file_name.to_owned(), READ_AHEAD);
         let mut report = ImportReport {
             dry_run: options.dry_run,
@@ -232,8 +251,6 @@ impl ImportService {
             ..Default::default()
         };
         let mut total = 0u64;
-        // Uploads are bounded; the command line (an operator on the server) is not.
-        let max_rows = (!matches!(actor, Actor::System)).then_some(MAX_UPLOADED_ROWS);
         let mut layout: Option<Layout> = None;
         let mut batch: Vec<(RowReport, Option<Write>)> = Vec::with_capacity(BATCH);
         // ALL_OR_NOTHING holds one transaction over the whole file.
@@ -248,25 +265,13 @@ impl ImportService {
             let finished = event.is_none();
             if let Some(event) = event {
                 match event.map_err(|e| invalid_file(e.to_string()))? {
-                    SheetEvent::Size(n) => {
-                        total = n.saturating_sub(1);
-                        if max_rows.is_some_and(|max| total > max) {
-                            return Err(too_many_rows());
-                        }
-                    }
+                    SheetEvent::Size(n) => total = n.saturating_sub(1),
                     SheetEvent::Row(row) => match &layout {
                         None => {
                             let mapped = Layout::from_headers(&row.cells, &options.mapping);
                             layout = Some(mapped.map_err(invalid_file)?);
                         }
-                        Some(layout) => {
-                            // A workbook may declare fewer rows than it holds.
-                            let read = (report.rows.len() + batch.len()) as u64;
-                            if max_rows.is_some_and(|max| read >= max) {
-                                return Err(too_many_rows());
-                            }
-                            batch.push(self.classify(&mut walk, layout, row).await?);
-                        }
+                        Some(layout) => batch.push(self.classify(&mut walk, layout, row).await?),
                     },
                 }
             }

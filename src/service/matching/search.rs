@@ -603,10 +603,9 @@ impl SearchService {
                 });
             }
         }
-        let mut page = Window::page(results, offset, found.total as u64);
-        page.has_next &= offset + limit < MAX_SEARCH_DEPTH;
         Ok(SearchPage {
-            page,
+            page: Window::page(results, offset, found.total as u64)
+                .served_to(offset + limit, MAX_SEARCH_DEPTH),
             phrases_relaxed: found.phrases_relaxed,
             facets: found
                 .facets

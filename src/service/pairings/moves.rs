@@ -213,58 +213,58 @@ impl PairingService {
     {
         self.ctx
             .audited(actor, action, Target::of("Pairing", id), async {
-            policy::require_signed_in(actor)?;
-            let txn = self.ctx.db.begin_write().await?;
-            let mut p = repo::find_for_update(&txn, id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("对接"))?;
-            let roles = policy::pairing_roles(actor, p.enterprise_org_id, p.university_org_id);
-            if roles.is_empty() {
-                return Err(ServiceError::not_found("对接"));
-            }
-            let before = p.clone();
-            let now = self.ctx.clock.now();
-            let change = decide(&mut p, &roles, actor)?;
-            p.updated_at = now;
-            let moved = p.status != before.status;
-            if moved {
-                stamp(&mut p, now);
-            }
-            let activity = moved
-                || p.broker_id != before.broker_id
-                || p.enterprise_agreed != before.enterprise_agreed
-                || p.university_agreed != before.university_agreed
-                || (change.kind == PairingEventKind::Note && !change.internal);
-            if activity {
-                self.schedule(&mut p, now);
-            }
-            let achievement = listings::find_for_update::<Achievement, _>(&txn, p.achievement_id)
-                .await?
-                .ok_or_else(|| ServiceError::not_found("科技成果"))?;
-            let need = match p.need_id {
-                Some(id) => listings::find_for_update::<Need, _>(&txn, id).await?,
-                None => None,
-            };
-            if moved {
-                self.side_effects(&txn, actor, &p, &change, &achievement, need.as_ref(), now)
+                policy::require_signed_in(actor)?;
+                let txn = self.ctx.db.begin_write().await?;
+                let mut p = repo::find_for_update(&txn, id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("对接"))?;
+                let roles = policy::pairing_roles(actor, p.enterprise_org_id, p.university_org_id);
+                if roles.is_empty() {
+                    return Err(ServiceError::not_found("对接"));
+                }
+                let before = p.clone();
+                let now = self.ctx.clock.now();
+                let change = decide(&mut p, &roles, actor)?;
+                p.updated_at = now;
+                let moved = p.status != before.status;
+                if moved {
+                    stamp(&mut p, now);
+                }
+                let activity = moved
+                    || p.broker_id != before.broker_id
+                    || p.enterprise_agreed != before.enterprise_agreed
+                    || p.university_agreed != before.university_agreed
+                    || (change.kind == PairingEventKind::Note && !change.internal);
+                if activity {
+                    self.schedule(&mut p, now);
+                }
+                let achievement = listings::find_for_update::<Achievement, _>(&txn, p.achievement_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::not_found("科技成果"))?;
+                let need = match p.need_id {
+                    Some(id) => listings::find_for_update::<Need, _>(&txn, id).await?,
+                    None => None,
+                };
+                if moved {
+                    self.side_effects(&txn, actor, &p, &change, &achievement, need.as_ref(), now)
+                        .await?;
+                }
+                let saved = repo::save(&txn, &p).await?;
+                let e = repo::add_event(&txn, &event(&saved, actor, change, Some(before.status), now))
                     .await?;
-            }
-            let saved = repo::save(&txn, &p).await?;
-            let e = repo::add_event(&txn, &event(&saved, actor, change, Some(before.status), now))
-                .await?;
-            let sent = self
-                .notify(&txn, actor, &saved, &e, &achievement, need.as_ref(), now)
-                .await?;
-            self.ctx
-                .audit_ok(&txn, actor, action, Target::of("Pairing", id))
-                .await?;
-            txn.commit().await?;
-            self.ctx.hub.publish(sent);
-            if moved {
-                tracing::debug!(pairing_id = id, from = %before.status, to = %saved.status, action, "pairing moved");
-            }
-            self.view(actor, saved).await
-        })
+                let sent = self
+                    .notify(&txn, actor, &saved, &e, &achievement, need.as_ref(), now)
+                    .await?;
+                self.ctx
+                    .audit_ok(&txn, actor, action, Target::of("Pairing", id))
+                    .await?;
+                txn.commit().await?;
+                self.ctx.hub.publish(sent);
+                if moved {
+                    tracing::debug!(pairing_id = id, from = %before.status, to = %saved.status, action, "pairing moved");
+                }
+                self.view(actor, saved).await
+            })
             .await
     }
 }

@@ -106,7 +106,13 @@ impl SyncService {
                         .push(&listing, row.remote_id.as_deref())
                         .await
                         .map(Some),
-                    None => Ok(None),
+                    None => {
+                        // No longer listed (a change this pass has not planned yet): plan it
+                        // now, so the wish turns to a withdrawal, which the next pass sends,
+                        // and this attempt records nothing over it.
+                        self.plan_push(kind, row.listing_id).await?;
+                        Ok(None)
+                    }
                 }
             };
             let now = self.ctx.clock.now();
