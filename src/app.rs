@@ -392,11 +392,33 @@ impl Ticker {
         loop {
             tokio::select! {
                 _ = tick.tick() => {
-                    pass().await;
+                    survive("background pass", pass()).await;
                     self.first_pass.done();
                 }
                 _ = self.stop.changed() => break,
             }
+        }
+    }
+}
+
+/// Runs `pass`; a panic in it is logged and the loop that runs it goes on to its next tick
+/// (a panicking pass once ended its loop for good: a market stopped syncing until restart).
+async fn survive<T>(what: &'static str, pass: impl Future<Output = T>) -> Option<T> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(pass).catch_unwind().await {
+        Ok(done) => Some(done),
+        Err(panic) => {
+            let cause = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("(not a string)");
+            tracing::error!(
+                what,
+                panic = cause,
+                "background work panicked; it runs again next time"
+            );
+            None
         }
     }
 }
@@ -425,9 +447,8 @@ async fn sync_on_schedule(
                 }
                 let run = services
                     .sync
-                    .run(&crate::service::Actor::System, market, crate::service::markets::sync::Trigger::Schedule, |_| {})
-                    .await;
-                if let Err(err) = run {
+                    .run(&crate::service::Actor::System, market, crate::service::markets::sync::Trigger::Schedule, |_| {});
+                if let Some(Err(err)) = survive("scheduled sync", run).await {
                     tracing::warn!(market = market.as_str(), error = ?err, "scheduled sync did not run");
                 }
             }

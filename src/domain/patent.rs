@@ -18,12 +18,23 @@ impl PatentNumber {
     /// Parses `ZL202310123456.6`, `CN 202310123456.6`, `2023101234566` and the like.
     pub fn parse(input: &str, field: &str) -> Result<Self, FieldError> {
         let err = |msg: String| FieldError::new(field, ErrorCode::InvalidPatentNumber, msg);
+        // Full-width letters, digits and dots (ＺＬ２０２３…, as a Chinese input method types
+        // them) read as their ASCII forms; anything else non-ASCII is refused before the
+        // number is cut by position.
         let compact: String = input
             .trim()
-            .to_ascii_uppercase()
             .chars()
+            .map(|c| match c {
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                _ => c,
+            })
             .filter(|c| !matches!(c, ' ' | '.'))
-            .collect();
+            .collect::<String>()
+            .to_ascii_uppercase();
+        if !compact.is_ascii() {
+            return Err(err(format!("专利申请号 {input} 含有非数字字符")));
+        }
         let digits = compact
             .strip_prefix("ZL")
             .or_else(|| compact.strip_prefix("CN"))
@@ -91,6 +102,19 @@ mod tests {
             let n = PatentNumber::parse(spelling, "n").expect(spelling);
             assert_eq!(n.as_str(), "202310123456.6");
             assert_eq!(n.type_digit(), '1');
+        }
+    }
+
+    #[test]
+    fn full_width_spellings_read_as_ascii_and_other_scripts_are_refused() {
+        // A full-width digit once fell inside the cut by byte position and panicked.
+        let n = PatentNumber::parse("ＺＬ２０２３１０１２３４５６．６", "n").expect("full width");
+        assert_eq!(n.as_str(), "202310123456.6");
+        let n = PatentNumber::parse("ZL202310123456６", "n").expect("one full-width digit");
+        assert_eq!(n.as_str(), "202310123456.6");
+        for odd in ["ZL2023101234五6", "ZL20231012345é", "专利2023101234566"] {
+            let err = PatentNumber::parse(odd, "n").expect_err(odd);
+            assert_eq!(err.code, ErrorCode::InvalidPatentNumber, "{odd}");
         }
     }
 

@@ -245,6 +245,9 @@ impl AccountQuery {
     }
 
     /// The signed-in user's personal tokens, newest first (revoked ones included).
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn my_personal_tokens(
         &self,
         ctx: &Context<'_>,
@@ -264,6 +267,9 @@ impl AccountQuery {
     }
 
     /// Pending requests to join an organisation, oldest first; its admins and operators.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn membership_requests(
         &self,
         ctx: &Context<'_>,
@@ -287,6 +293,9 @@ impl AccountQuery {
     }
 
     /// The audit log, newest first; operators only.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

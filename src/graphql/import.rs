@@ -189,6 +189,9 @@ impl ImportReportObject {
         &self.0.ignored_columns
     }
     /// The rows, in file order; `rejectedOnly` for the ones to fix. Pages of up to 10,000.
+    #[graphql(
+        complexity = "crate::graphql::limits::in_memory_list_cost(first, 1000, 10_000, child_complexity)"
+    )]
     async fn rows(
         &self,
         #[graphql(default)] rejected_only: bool,

@@ -1,6 +1,9 @@
 //! Limits async-graphql does not enforce by itself: the number of aliased fields, and text
 //! with control characters. [`RequestLimits`] applies them to every operation on every
-//! transport (HTTP and the WebSocket), right after parsing.
+//! transport (HTTP and the WebSocket), right after parsing. And what a list costs toward
+//! `graphql.max_complexity` ([`list_cost`]): async-graphql counts one a field, so a list of a
+//! hundred cost as much as one, and nested or repeated lists (fragment spreads are counted
+//! each time they are spread) once asked for millions of objects in one request.
 
 use crate::error::ErrorCode;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
@@ -211,5 +214,67 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(count_aliases(&doc), 4);
+    }
+}
+
+/// The most one field may cost: nested lists multiply, and sums of costs must not overflow.
+const MAX_FIELD_COST: usize = 1 << 40;
+
+/// What a search costs besides its items: a query over the whole index.
+pub const SEARCH_COST: usize = 50;
+
+/// What a match list costs besides its items: a ranking computed over the index.
+pub const MATCH_COST: usize = 200;
+
+/// What a list read from the database costs: the items asked for (`first`, else `last`, else
+/// the list's `default`, at most its largest page `max`, past which the request is refused
+/// anyway) times what each item asks for, plus one.
+pub fn list_cost(
+    first: Option<i32>,
+    last: Option<i32>,
+    default: usize,
+    max: usize,
+    child: usize,
+) -> usize {
+    let items = first
+        .or(last)
+        .map_or(default, |n| usize::try_from(n).unwrap_or(0))
+        .clamp(1, max);
+    items
+        .saturating_mul(child.max(1))
+        .saturating_add(1)
+        .min(MAX_FIELD_COST)
+}
+
+/// What a list held in memory costs (an import's report rows): a twentieth of
+/// [`list_cost`], since its items cost no statement.
+pub fn in_memory_list_cost(first: Option<i32>, default: usize, max: usize, child: usize) -> usize {
+    (list_cost(first, None, default, max, child) / 20).max(1)
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+
+    #[test]
+    fn a_list_costs_its_items_times_what_each_asks_for() {
+        assert_eq!(list_cost(Some(100), None, 20, 100, 5), 501);
+        assert_eq!(list_cost(None, Some(10), 20, 100, 5), 51);
+        assert_eq!(list_cost(None, None, 20, 100, 5), 101, "the default page");
+        assert_eq!(
+            list_cost(Some(5000), None, 20, 100, 5),
+            501,
+            "past the largest page"
+        );
+        assert_eq!(
+            list_cost(Some(-3), None, 20, 100, 5),
+            6,
+            "a refused size costs one item"
+        );
+        assert_eq!(
+            list_cost(Some(100), None, 20, 100, usize::MAX),
+            MAX_FIELD_COST
+        );
+        assert_eq!(in_memory_list_cost(Some(10_000), 1000, 10_000, 9), 4500);
     }
 }

@@ -277,6 +277,7 @@ macro_rules! match_queries {
         impl MatchQuery {
             $(
                 $(#[$doc])*
+                #[graphql(complexity = "crate::graphql::limits::MATCH_COST + crate::graphql::limits::list_cost(first, None, 10, 50, child_complexity)")]
                 async fn $field(
                     &self,
                     ctx: &Context<'_>,

@@ -117,6 +117,9 @@ pub struct NotificationQuery;
 #[Object]
 impl NotificationQuery {
     /// Your inbox, newest first.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -137,6 +140,9 @@ impl NotificationQuery {
     }
 
     /// Your saved searches, oldest first.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn saved_searches(
         &self,
         ctx: &Context<'_>,

@@ -437,6 +437,9 @@ impl PairingQuery {
 
     /// Pairings, oldest first: the whole queue for brokers and operators, your organisation's
     /// for its members.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, last, 20, 100, child_complexity)"
+    )]
     async fn pairings(
         &self,
         ctx: &Context<'_>,
@@ -477,15 +480,9 @@ impl PairingQuery {
         to: Option<String>,
     ) -> Result<PairingStatistics> {
         let (services, actor) = (ctx.data::<Services>()?, ctx.data::<Actor>()?);
-        let (from, to) = crate::service::pairings::stats_period::resolve(
-            period.as_deref(),
-            from.as_deref(),
-            to.as_deref(),
-        )
-        .gql()?;
         let mut stats = services
             .pairing_stats
-            .compute(actor, from, to)
+            .compute_period(actor, period.as_deref(), from.as_deref(), to.as_deref())
             .await
             .gql()?;
         // Organisations are named by their global ids, as everywhere else in the API.

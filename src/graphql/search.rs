@@ -107,6 +107,9 @@ impl SearchQuery {
     /// Full-text search over listings the caller may see, in Chinese or mixed with English
     /// (`钙钛矿电池`, `THz 成像`, `5G基站`, `GB/T 22900`). Relevance order.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "crate::graphql::limits::SEARCH_COST + crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn search(
         &self,
         ctx: &Context<'_>,

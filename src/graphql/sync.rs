@@ -230,6 +230,9 @@ pub struct SyncQuery;
 #[Object]
 impl SyncQuery {
     /// The sync runs, of one market or all, newest first; operators.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn sync_runs(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +251,9 @@ impl SyncQuery {
 
     /// Our listings at the markets, most recently changed first (state `FAILED` shows what
     /// is waiting for a retry); operators.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 20, 100, child_complexity)"
+    )]
     async fn market_pushes(
         &self,
         ctx: &Context<'_>,

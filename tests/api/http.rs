@@ -179,6 +179,43 @@ async fn depth_alias_and_body_limits_are_enforced() {
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+#[tokio::test]
+async fn lists_cost_their_items_so_nested_and_repeated_lists_are_refused() {
+    // async-graphql counts one a field by default: a list of a hundred cost as much as one,
+    // and a fragment spread thousands of times went past the alias limit. Both were found
+    // by an outside attacker (108,000 statements, then 3.4 GB, from one anonymous request).
+    let app = spawn_app().await;
+    let uni = app.university("青岛复杂度大学").await;
+    let need = app
+        .published_need(
+            &app.enterprise("青岛复杂度企业有限公司").await,
+            need_fields(),
+        )
+        .await;
+    app.published_achievement(&uni, achievement_fields()).await;
+    let too_complex = |body: &Value| body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX";
+
+    let nested = "{ achievements(first: 100) { nodes { owner { achievements(first: 50) { nodes { owner { achievements(first: 50) { nodes { id } } } } } } } } }";
+    let body = app.gql(nested, json!({})).await;
+    assert!(too_complex(&body), "{body}");
+
+    let spread = format!(
+        "query($id: ID!) {{ {} }} fragment F on QueryRoot {{ matchesForNeed(id: $id, first: 50) {{ totalCount }} }}",
+        "...F ".repeat(100)
+    );
+    let body = app.gql(&spread, json!({ "id": need })).await;
+    assert!(too_complex(&body), "{body}");
+
+    // What a client really asks stays well inside: a full page with owners, a search page,
+    // and a few match lists.
+    let page = "{ achievements(first: 100) { totalCount nodes { id title summary status trl { level } industries { code name } owner { id name kind region { code name } } } pageInfo { hasNextPage endCursor } } }";
+    app.gql_ok(page, json!({})).await;
+    let search = "{ search(query: \"电池\", first: 100) { totalCount edges { score highlights { field snippet } node { __typename ... on Achievement { id title } ... on Need { id title } } } facets { dimension code count } } }";
+    app.gql_ok(search, json!({})).await;
+    let matches = "query($id: ID!) { a: matchesForNeed(id: $id, first: 20) { nodes { score achievement { id title } } } b: matchesForNeed(id: $id, first: 20) { totalCount } }";
+    app.gql_ok(matches, json!({ "id": need })).await;
+}
+
 async fn metrics(app: &TestApp) -> String {
     app.get("/metrics").await.text().await.unwrap()
 }

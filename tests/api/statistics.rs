@@ -283,9 +283,21 @@ async fn statistics_match_hand_computed_figures() {
         );
     }
 
-    // Firms do not read platform statistics; a reversed period is refused.
+    // Firms do not read platform statistics, and are told so before their period is read
+    // (dates near chrono's limits once panicked for anyone); a reversed period is refused.
     let denied = app.gql_as(&qingdao.token, STATS, period).await;
     assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let far = json!({ "from": "-262143-01-01", "to": "+262142-12-31" });
+    let denied = app.gql_as(&qingdao.token, STATS, far.clone()).await;
+    assert_eq!(
+        denied["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{denied}"
+    );
+    let refused = app.gql_as(&operator, STATS, far).await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "INVALID_ARGUMENT",
+        "{refused}"
+    );
     let reversed = app
         .gql_as(
             &operator,

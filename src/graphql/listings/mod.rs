@@ -30,6 +30,9 @@ macro_rules! listing_object {
         impl $query {
             #[doc = $list_doc]
             #[allow(clippy::too_many_arguments)]
+            #[graphql(
+                complexity = "crate::graphql::limits::list_cost(first, last, 20, 100, child_complexity)"
+            )]
             async fn $list(
                 &self,
                 ctx: &async_graphql::Context<'_>,

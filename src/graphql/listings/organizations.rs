@@ -62,6 +62,9 @@ pub struct OrganizationQuery;
 #[Object]
 impl OrganizationQuery {
     /// Organisations, by name.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, last, 20, 100, child_complexity)"
+    )]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

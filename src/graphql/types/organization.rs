@@ -88,6 +88,9 @@ impl Organization {
     /// Its live research results, newest first (batched across organisations): the newest 50
     /// at most, and `totalCount` counts those; page through `achievements(filter: {ownerId})`
     /// for all of them.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 10, 50, child_complexity)"
+    )]
     async fn achievements(
         &self,
         ctx: &Context<'_>,
@@ -110,6 +113,9 @@ impl Organization {
     /// Its live needs that the viewer may attribute to it, newest first (batched): the newest
     /// 50 at most, and `totalCount` counts those; page through `needs(filter: {ownerId})` for
     /// all of them.
+    #[graphql(
+        complexity = "crate::graphql::limits::list_cost(first, None, 10, 50, child_complexity)"
+    )]
     async fn needs(
         &self,
         ctx: &Context<'_>,

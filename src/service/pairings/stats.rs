@@ -106,6 +106,20 @@ impl PairingStatsService {
         Self { ctx }
     }
 
+    /// [`Self::compute`] for a period as people write it (see [`super::stats_period`]); who
+    /// may ask is checked before the period is read.
+    pub async fn compute_period(
+        &self,
+        actor: &Actor,
+        period: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> ServiceResult<PairingStatistics> {
+        policy::require_broker_or_operator(actor)?;
+        let (from, to) = super::stats_period::resolve(period, from, to)?;
+        self.compute(actor, from, to).await
+    }
+
     /// The tables for pairings created in `[from, to)`; brokers and operators only. One pass
     /// over the table; the grouping happens here.
     pub async fn compute(

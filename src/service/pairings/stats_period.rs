@@ -92,19 +92,31 @@ fn parse_period(p: &str) -> ServiceResult<Span> {
 }
 
 /// A date (Beijing time; as an end, the day after it) or an RFC 3339 time with a zone.
+/// Years outside 2000–2100 are refused (a date near chrono's limits once overflowed the
+/// arithmetic and dropped the connection).
 fn instant(text: &str, is_end: bool) -> ServiceResult<DateTime<Utc>> {
     let text = text.trim();
+    let in_range = |year: i32| {
+        (2000..=2100).contains(&year).then_some(()).ok_or_else(|| {
+            invalid(format!(
+                "时间「{text}」超出范围：统计区间应在 2000 年到 2100 年之间"
+            ))
+        })
+    };
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        in_range(day.year())?;
         let day = if is_end { day + Duration::days(1) } else { day };
         return Ok(start_of(day));
     }
-    DateTime::parse_from_rfc3339(text)
+    let at = DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|_| {
             invalid(format!(
                 "无法识别时间「{text}」：请写日期 2026-10-01，或带时区的时间 2026-10-01T08:00:00+08:00"
             ))
-        })
+        })?;
+    in_range(at.year())?;
+    Ok(at)
 }
 
 /// The quarter holding `at`, in Beijing time, as `2026Q4`.
@@ -119,6 +131,20 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn dates_far_in_the_past_or_future_are_refused_not_overflowed() {
+        for (from, to) in [
+            ("-262143-01-01", "2026-01-01"),
+            ("2026-01-01", "+262142-12-31"),
+            ("2026-01-01", "262142-12-31"),
+            ("1999-12-31", "2026-01-01"),
+            ("2026-01-01T00:00:00+08:00", "2101-01-01T00:00:00Z"),
+        ] {
+            let err = resolve(None, Some(from), Some(to)).expect_err(to);
+            assert_eq!(err.code(), ErrorCode::InvalidArgument, "{from}..{to}");
+        }
     }
 
     #[test]
