@@ -125,6 +125,7 @@ impl Application {
             in_flight: Arc::new(http::load_shed::InFlight::new(
                 settings.server.max_in_flight,
             )),
+            request_timeout: Duration::from_secs(settings.server.request_timeout_secs),
             max_ready_lag: settings.search.max_ready_lag,
             ready_grace: Duration::from_secs(settings.search.ready_grace_secs),
             trusted_proxies: Arc::new(
@@ -156,10 +157,7 @@ impl Application {
                 http::metrics_router(state.clone(), settings.metrics.token.clone()),
             ))
         };
-        let router = http::router(
-            state,
-            Duration::from_secs(settings.server.request_timeout_secs),
-        );
+        let router = http::router(state);
         let listener = TcpListener::bind(&settings.server.listen)
             .await
             .with_context(|| {

@@ -54,6 +54,8 @@ pub struct AppState {
     pub ready_grace: Duration,
     /// Load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// How long one request (or one query or mutation on the WebSocket) may run.
+    pub request_timeout: Duration,
 }
 
 /// The client's address: the connection's peer, or, when the peer is a trusted proxy, the
@@ -93,7 +95,8 @@ pub fn metrics_router(mut state: AppState, token: String) -> Router {
 }
 
 /// Builds the router.
-pub fn router(state: AppState, timeout: Duration) -> Router {
+pub fn router(state: AppState) -> Router {
+    let timeout = state.request_timeout;
     // Uploads may be larger than other bodies; the GraphQL handler holds JSON bodies to
     // `body_limit` itself.
     let body_limit = state.body_limit.max(state.upload_limit);

@@ -378,3 +378,38 @@ async fn a_membership_request_shows_the_applicant_to_the_admins_who_are_told_and
         "{heard}"
     );
 }
+
+#[tokio::test]
+async fn one_socket_runs_sixteen_operations_at_once_and_no_more() {
+    // Each operation costs the server a session check per event; an outside attacker opened
+    // as many as the rate limit allowed on one socket.
+    let app = spawn_app().await;
+    let token = app.user_token("多订阅用户").await;
+    let mut ws = app.websocket(Some(&token)).await;
+    for i in 0..16 {
+        ws.subscribe(&format!("s{i}"), SUBSCRIBE, json!({})).await;
+    }
+    // One ends; a query fits in its place, answers and ends too.
+    ws.send_binary(json!({ "id": "s0", "type": "complete" }))
+        .await;
+    ws.subscribe("q", "{ trlLevels { level } }", json!({}))
+        .await;
+    let mut answer = ws.next().await;
+    if answer["id"] == "s0" {
+        // The server confirms the end of s0 first.
+        assert_eq!(answer["type"], "complete", "{answer}");
+        answer = ws.next().await;
+    }
+    assert_eq!(
+        (answer["id"].as_str(), answer["type"].as_str()),
+        (Some("q"), Some("next")),
+        "{answer}"
+    );
+    assert_eq!(ws.next().await["type"], "complete");
+    // Sixteen again, then one too many.
+    ws.subscribe("s16", SUBSCRIBE, json!({})).await;
+    ws.subscribe("s17", SUBSCRIBE, json!({})).await;
+    let (code, reason) = ws.closed().await;
+    assert_eq!(code, 4429, "{reason}");
+    assert!(reason.contains("16"), "{reason}");
+}
