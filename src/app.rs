@@ -406,11 +406,7 @@ async fn survive<T>(what: &'static str, pass: impl Future<Output = T>) -> Option
     match std::panic::AssertUnwindSafe(pass).catch_unwind().await {
         Ok(done) => Some(done),
         Err(panic) => {
-            let cause = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("(not a string)");
+            let cause = crate::telemetry::panic_message(panic.as_ref());
             tracing::error!(
                 what,
                 panic = cause,

@@ -23,3 +23,12 @@ pub fn init(settings: &LogSettings) {
     // Already installed (several apps in one test process): keep the first.
     drop(result);
 }
+
+/// What a caught panic said (its message when it was a string).
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(not a string)")
+}

@@ -138,11 +138,7 @@ pub fn router(state: AppState) -> Router {
 /// A request whose handler panicked gets a GraphQL-shaped 500 instead of a dropped
 /// connection; the panic is logged (no panic is expected: each one is a bug to fix).
 fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
-    let what = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("(not a string)");
+    let what = crate::telemetry::panic_message(panic.as_ref());
     tracing::error!(panic = what, "request handler panicked");
     let body = serde_json::json!({ "errors": [{
         "message": "服务内部错误，请稍后重试；如果一再出现，请联系平台运营人员",

@@ -178,7 +178,9 @@ async fn pairing_world(region: &str, industry: &str, track: &str) -> Vec<Value> 
         json!({ "a": achievement, "n": need }),
     )
     .await;
+    const PAIRINGS: &str = "query($f: PairingFilterInput) { pairings(first: 20, filter: $f) { totalCount nodes { trackCode industryCode regionCode } } }";
     let mut out = Vec::new();
+    let mut questions = Vec::new();
     for f in [
         json!({}),
         json!({ "region": "370202" }),
@@ -191,14 +193,15 @@ async fn pairing_world(region: &str, industry: &str, track: &str) -> Vec<Value> 
         json!({ "track": "terahertz" }),
     ] {
         out.push(
-            app.gql_ok_as(
-                &university.token,
-                "query($f: PairingFilterInput) { pairings(first: 20, filter: $f) { totalCount nodes { trackCode industryCode regionCode } } }",
-                json!({ "f": f }),
-            )
-            .await,
+            app.gql_ok_as(&university.token, PAIRINGS, json!({ "f": f }))
+                .await,
         );
+        questions.push((PAIRINGS, json!({ "f": f })));
     }
+    // The same questions over the WebSocket answer the same.
+    let over_websocket = over_websocket(&app, &university.token, questions).await;
+    assert_eq!(over_websocket, out, "HTTP and the WebSocket");
+    out.extend(over_websocket);
     out
 }
 
